@@ -1,0 +1,65 @@
+// Package auth is SmartWait's staff side: accounts with roles, password hashing,
+// and sessions whose 256-bit random tokens are stored only as a SHA-256 hash.
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Role is what a staff account may do.
+type Role string
+
+// The roles. Admins also manage staff accounts.
+const (
+	RoleStaff Role = "staff"
+	RoleAdmin Role = "admin"
+)
+
+// User is a staff account.
+type User struct {
+	ID           int64
+	Username     string
+	Role         Role
+	PasswordHash string // bcrypt
+	CreatedAt    time.Time
+}
+
+// Session is one login. The token itself is never stored: TokenHash is the hex
+// SHA-256 of it. ID is a random public identifier (safe to log and to return).
+type Session struct {
+	ID        string
+	TokenHash string
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Store is the storage auth needs. Lookups of a missing row return an error wrapping
+// ErrNotFound; creating a user whose username exists returns one wrapping ErrExists.
+type Store interface {
+	CreateUser(ctx context.Context, u *User) error // sets u.ID
+	UserByUsername(ctx context.Context, username string) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	ListUsers(ctx context.Context) ([]User, error) // by username
+	SetPassword(ctx context.Context, userID int64, hash string) error
+	// DeleteUser removes the user and all of their sessions.
+	DeleteUser(ctx context.Context, userID int64) error
+	CountUsers(ctx context.Context) (int, error)
+
+	CreateSession(ctx context.Context, s Session) error
+	// SessionByTokenHash returns the session and its user.
+	SessionByTokenHash(ctx context.Context, hash string) (Session, User, error)
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions removes every session of the user and returns their ids.
+	DeleteUserSessions(ctx context.Context, userID int64) ([]string, error)
+	// DeleteExpiredSessions removes sessions that expired before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// Storage sentinels.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)

@@ -1,0 +1,56 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes of the domain. The web layer maps each to an HTTP status in one place;
+// the strings are the contract's "code" values.
+const (
+	CodeValidation      = "VALIDATION_ERROR"
+	CodeDuplicate       = "DUPLICATE_CHECKIN"
+	CodePatientNotFound = "PATIENT_NOT_FOUND"
+	CodeNotActive       = "NOT_ACTIVE"
+	CodeNotCalled       = "NOT_CALLED"
+	CodeNoneWaiting     = "NO_PATIENTS_WAITING"
+	CodeUnavailable     = "DATABASE_UNAVAILABLE"
+)
+
+// Error is a domain error: a contract code plus a message that is safe to show to
+// the client. Anything that is not an *Error is an internal error.
+type Error struct {
+	Code    string
+	Message string
+	Details any // optional, e.g. the field that failed validation
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// ErrorCode returns the contract code (the web layer's mapping key).
+func (e *Error) ErrorCode() string { return e.Code }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Storage sentinels: stores wrap these so the Service can recognise them.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrDuplicate   = errors.New("duplicate active ticket")
+	ErrUnavailable = errors.New("database unavailable")
+)
+
+// validationError builds the contract's validation error for one field.
+func validationError(field, format string, args ...any) *Error {
+	return &Error{
+		Code:    CodeValidation,
+		Message: "Validation error: " + fmt.Sprintf(format, args...),
+		Details: map[string]string{"field": field},
+	}
+}
+
+func notFound() *Error {
+	return Errorf(CodePatientNotFound, "Patient not found")
+}

@@ -1,0 +1,73 @@
+package queue
+
+import "time"
+
+// ChangeKind names the operation a Change records.
+type ChangeKind string
+
+// The operations that change a queue.
+const (
+	ChangeCheckedIn ChangeKind = "checked_in"
+	ChangeCalled    ChangeKind = "called"
+	ChangeRecalled  ChangeKind = "recalled"
+	ChangeCompleted ChangeKind = "completed"
+	ChangeNoShow    ChangeKind = "no_show"
+	ChangeCancelled ChangeKind = "cancelled"
+)
+
+// Change is everything one committed mutation did to a queue, handed to the
+// Publisher after the commit. The real-time transports turn it into the contract's
+// events for each audience; it carries patient ids and names, so it must never be
+// forwarded whole to a patient or the display.
+type Change struct {
+	Kind    ChangeKind
+	QueueID string
+	Version int64 // the queue's version after this change
+	At      time.Time
+
+	// Ticket is the ticket the operation acted on, after the change, with its
+	// position and estimate (position 0 unless it is waiting).
+	Ticket Entry
+	// Moved lists every active ticket whose position, estimate or status changed,
+	// in queue order, Ticket included when it is still active.
+	Moved []Entry
+	// Ready lists the tickets that became ready (CONTRACT §5) with this change.
+	Ready []Entry
+	// Entries is the whole active queue after the change (called first, then
+	// waiting), for the staff's queue_refresh. Nil for ChangeCheckedIn and
+	// ChangeRecalled, which move nobody: a check-in joins at the end.
+	Entries []Entry
+	// Waiting and Called count the active tickets after the change.
+	Waiting, Called int
+	// NowServing is the ticket number of the most recently called ticket that is
+	// still called, or "" when nobody is being served.
+	NowServing string
+}
+
+// Entry is a ticket as the queue sees it: with its derived position (1..N among
+// waiting tickets, 0 when not waiting) and its estimated wait in minutes.
+type Entry struct {
+	Ticket
+	Position      int
+	EstimatedWait int
+}
+
+// Publisher receives each committed Change, in commit order per queue. Publish
+// must not block and must not fail the operation: a transport that cannot keep up
+// drops its own subscribers.
+type Publisher interface {
+	Publish(c Change)
+}
+
+// PublisherFunc adapts a function to Publisher.
+type PublisherFunc func(Change)
+
+// Publish calls f(c).
+func (f PublisherFunc) Publish(c Change) { f(c) }
+
+// PatientStatus is what a patient sees of their own ticket.
+type PatientStatus struct {
+	Entry
+	QueueLength int // waiting tickets in the queue
+	Version     int64
+}

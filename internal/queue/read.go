@@ -1,0 +1,160 @@
+package queue
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// Status returns what the patient with the given id sees: position, estimate,
+// status and queue length. Unknown and malformed ids fail with CodePatientNotFound.
+func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) {
+	if !ValidID(id) {
+		return PatientStatus{}, notFound()
+	}
+	var st PatientStatus
+	err := s.Store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		if err != nil {
+			return err
+		}
+		q, err := tx.Queue(ctx, t.QueueID)
+		if err != nil {
+			return err
+		}
+		waiting, called, err := tx.CountActive(ctx, t.QueueID)
+		if err != nil {
+			return err
+		}
+		st = PatientStatus{Entry: Entry{Ticket: t}, QueueLength: waiting, Version: q.Version}
+		if t.Status == StatusWaiting {
+			ahead, err := tx.CountWaitingBefore(ctx, t.QueueID, t.Seq)
+			if err != nil {
+				return err
+			}
+			st.Position = ahead + 1
+			st.EstimatedWait = s.Config.Estimator.Wait(st.Position, called, q.ServiceTime)
+		}
+		return nil
+	})
+	return st, storeError(err)
+}
+
+// Queue returns the active tickets of the queue (queueID "" = default): called
+// first, then waiting in position order, with positions and estimates.
+func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, error) {
+	if queueID == "" {
+		queueID = DefaultQueueID
+	}
+	var entries []Entry
+	var version int64
+	err := s.Store.View(ctx, func(tx Tx) error {
+		q, err := tx.Queue(ctx, queueID)
+		if err != nil {
+			return err
+		}
+		active, err := tx.ActiveTickets(ctx, queueID)
+		if err != nil {
+			return err
+		}
+		entries, version = s.layout(active, q), q.Version
+		return nil
+	})
+	return entries, version, storeError(err)
+}
+
+// Stats are the figures of one clinic day. Durations are in minutes, rounded to one
+// decimal.
+type Stats struct {
+	Day                string  `json:"day"`
+	TotalWaiting       int     `json:"totalWaiting"`
+	TotalCalled        int     `json:"totalCalled"`
+	TotalCompleted     int     `json:"totalCompleted"`
+	TotalNoShow        int     `json:"totalNoShow"`
+	TotalCancelled     int     `json:"totalCancelled"`
+	AverageWaitTime    float64 `json:"averageWaitTime"`    // check-in to called, over tickets called today
+	LongestWaitTime    float64 `json:"longestWaitTime"`    // including those still waiting
+	AverageServiceTime float64 `json:"averageServiceTime"` // called to completed, over today's completed
+	ServiceTime        float64 `json:"serviceTime"`        // the learned per-visit figure estimates use now
+	// Estimate accuracy over tickets called today: mean |actual − quoted| and the
+	// share that waited longer than quoted.
+	EstimateMeanAbsError float64 `json:"estimateMeanAbsError"`
+	EstimateUnderShare   float64 `json:"estimateUnderShare"`
+	EstimateSamples      int     `json:"estimateSamples"`
+}
+
+// Stats computes today's figures (clinic time zone) for the queue ("" = default).
+func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
+	if queueID == "" {
+		queueID = DefaultQueueID
+	}
+	now := s.now()
+	var tickets []Ticket
+	var q Queue
+	var waiting, called int
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		if q, err = tx.Queue(ctx, queueID); err != nil {
+			return err
+		}
+		if waiting, called, err = tx.CountActive(ctx, queueID); err != nil {
+			return err
+		}
+		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
+		return err
+	})
+	if err != nil {
+		return Stats{}, storeError(err)
+	}
+	st := Stats{Day: s.day(now), TotalWaiting: waiting, TotalCalled: called}
+	svc := q.ServiceTime
+	if svc <= 0 {
+		svc = s.Config.Estimator.Prior
+	}
+	st.ServiceTime = minutes(svc)
+	var waitSum, serviceSum, absErr time.Duration
+	var nWait, nService, under int
+	var longest time.Duration
+	for _, t := range tickets {
+		switch t.Status {
+		case StatusCompleted:
+			st.TotalCompleted++
+		case StatusNoShow:
+			st.TotalNoShow++
+		case StatusCancelled:
+			st.TotalCancelled++
+		}
+		var wait time.Duration
+		switch {
+		case !t.CalledAt.IsZero():
+			wait = t.CalledAt.Sub(t.CheckInTime)
+			waitSum += wait
+			nWait++
+			diff := wait - time.Duration(t.QuotedWait)*time.Minute
+			if diff > 0 {
+				under++
+			}
+			absErr += time.Duration(math.Abs(float64(diff)))
+		case t.Status == StatusWaiting:
+			wait = now.Sub(t.CheckInTime)
+		}
+		longest = max(longest, wait)
+		if t.Status == StatusCompleted && !t.CalledAt.IsZero() {
+			serviceSum += t.CompletedAt.Sub(t.CalledAt)
+			nService++
+		}
+	}
+	st.LongestWaitTime = minutes(longest)
+	if nWait > 0 {
+		st.AverageWaitTime = minutes(waitSum / time.Duration(nWait))
+		st.EstimateMeanAbsError = minutes(absErr / time.Duration(nWait))
+		st.EstimateUnderShare = math.Round(float64(under)/float64(nWait)*1000) / 1000
+		st.EstimateSamples = nWait
+	}
+	if nService > 0 {
+		st.AverageServiceTime = minutes(serviceSum / time.Duration(nService))
+	}
+	return st, nil
+}
+
+func minutes(d time.Duration) float64 { return math.Round(d.Minutes()*10) / 10 }

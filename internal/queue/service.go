@@ -1,0 +1,162 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Config holds the queue rules a deployment can tune.
+type Config struct {
+	Estimator        Estimator
+	GetReadyPosition int            // position at which a ticket becomes ready (CONTRACT §5)
+	FollowUpAfter    time.Duration  // follow-up SMS delay for a called patient; 0 = none
+	ClinicName       string         // in SMS texts
+	PublicURL        string         // base for the status link in SMS texts
+	PhoneRegion      string         // default region for phone numbers without "+"
+	Location         *time.Location // the clinic's time zone: ticket numbers and stats are per local day
+}
+
+// DefaultConfig returns the contract's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Estimator:        DefaultEstimator(),
+		GetReadyPosition: 3,
+		FollowUpAfter:    10 * time.Minute,
+		ClinicName:       "SmartWait",
+		PublicURL:        "http://localhost:3001",
+		PhoneRegion:      "US",
+		Location:         time.Local,
+	}
+}
+
+// Service runs the queue's rules. Each mutation is one Store.Update transaction; the
+// resulting Change goes to Publisher after the commit. Mutations from one Service are
+// serialized (they would be serialized by the database anyway), which is what keeps
+// the published Changes in commit order. Service is safe for concurrent use; set its
+// fields before the first call.
+type Service struct {
+	Store     Store
+	Publisher Publisher // nil: changes are not published
+	Config    Config
+	Now       func() time.Time // nil: time.Now
+	Log       *slog.Logger     // nil: slog.Default()
+
+	mu sync.Mutex
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func (s *Service) location() *time.Location {
+	if s.Config.Location != nil {
+		return s.Config.Location
+	}
+	return time.Local
+}
+
+// mutation is the body of one queue operation, run inside the transaction with the
+// queue locked. It fills in the Change (all but Version) or returns an error.
+type mutation func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error
+
+// mutate runs m in one transaction on the queue, bumps the queue's version, and
+// publishes the Change after the commit.
+func (s *Service) mutate(ctx context.Context, queueID string, m mutation) (Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	var ch Change
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		ch = Change{QueueID: queueID, At: now}
+		q, err := tx.LockQueue(ctx, queueID)
+		if err != nil {
+			return fmt.Errorf("lock queue: %w", err)
+		}
+		if err := m(ctx, tx, &q, now, &ch); err != nil {
+			return err
+		}
+		q.Version++
+		ch.Version = q.Version
+		return tx.UpdateQueue(ctx, q)
+	})
+	if err != nil {
+		return Change{}, storeError(err)
+	}
+	s.publish(ch)
+	return ch, nil
+}
+
+// mutateTicket is mutate for an operation on one existing ticket: it finds the
+// ticket's queue, locks it, and reads the ticket again under the lock.
+func (s *Service) mutateTicket(ctx context.Context, id string, m func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error) (Change, error) {
+	if !ValidID(id) {
+		return Change{}, notFound()
+	}
+	var queueID string
+	err := s.Store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		queueID = t.QueueID
+		return err
+	})
+	if err != nil {
+		return Change{}, storeError(err)
+	}
+	return s.mutate(ctx, queueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+		t, err := tx.Ticket(ctx, id)
+		if err != nil {
+			return err
+		}
+		return m(ctx, tx, q, &t, now, ch)
+	})
+}
+
+// publish hands ch to the Publisher; a panicking publisher is logged, never
+// allowed to fail the committed operation.
+func (s *Service) publish(ch Change) {
+	if s.Publisher == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log().Error("publisher panicked", "panic", r, "queue", ch.QueueID, "version", ch.Version)
+		}
+	}()
+	s.Publisher.Publish(ch)
+}
+
+// storeError turns storage sentinels into domain errors; domain errors pass.
+func storeError(err error) error {
+	var de *Error
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.Is(err, ErrNotFound):
+		return notFound()
+	case errors.Is(err, ErrUnavailable):
+		return &Error{Code: CodeUnavailable, Message: "The database is unavailable, please try again shortly"}
+	}
+	return err
+}
+
+// day is the clinic-local date of t.
+func (s *Service) day(t time.Time) string { return t.In(s.location()).Format(time.DateOnly) }
+
+// dayStart is the start of the clinic-local day containing t, in UTC.
+func (s *Service) dayStart(t time.Time) time.Time {
+	l := t.In(s.location())
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, s.location()).UTC()
+}

@@ -1,0 +1,112 @@
+package queue
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage the Service needs. Implementations (internal/sqlite,
+// internal/postgres) offer transactional primitives only: they never decide rules,
+// permissions or publish events. They pass queuetest.RunStoreTests.
+type Store interface {
+	// Update runs fn in one read-write transaction and commits it if fn returns
+	// nil. Transactions that mutate the same queue never interleave: on SQLite the
+	// transaction starts with BEGIN IMMEDIATE, on PostgreSQL LockQueue takes a row
+	// lock. A driver error that means the database cannot be reached is returned
+	// wrapped around ErrUnavailable.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction that sees one consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Tx is one storage transaction. Methods that look up a single row return an error
+// wrapping ErrNotFound when there is none.
+type Tx interface {
+	// LockQueue returns the queue and, inside Update, locks it against other
+	// mutating transactions until this one ends. It creates the default queue on
+	// first use.
+	LockQueue(ctx context.Context, queueID string) (Queue, error)
+	// Queue returns the queue without locking it.
+	Queue(ctx context.Context, queueID string) (Queue, error)
+	// UpdateQueue stores q.Version and q.ServiceTime.
+	UpdateQueue(ctx context.Context, q Queue) error
+	// NextTicketNumber returns 1, 2, 3… for successive calls with the same queue and day.
+	NextTicketNumber(ctx context.Context, queueID, day string) (int, error)
+
+	// InsertTicket stores a new ticket and sets t.Seq to a value greater than that
+	// of every earlier ticket in the queue. It returns an error wrapping
+	// ErrDuplicate when an active ticket in the same queue has the same phone.
+	InsertTicket(ctx context.Context, t *Ticket) error
+	// UpdateTicket stores the mutable fields of t: Status, Room, CalledAt,
+	// CompletedAt and ReadyAt.
+	UpdateTicket(ctx context.Context, t Ticket) error
+	// Ticket returns the ticket with the given id (the patient id).
+	Ticket(ctx context.Context, id string) (Ticket, error)
+	// ActiveTickets returns the queue's active tickets: called ones first (by
+	// CalledAt, then Seq), then waiting ones by Seq.
+	ActiveTickets(ctx context.Context, queueID string) ([]Ticket, error)
+	// WaitingTickets returns up to limit waiting tickets in Seq order (limit <= 0: all).
+	WaitingTickets(ctx context.Context, queueID string, limit int) ([]Ticket, error)
+	// CountWaitingBefore counts the waiting tickets of the queue with Seq < seq.
+	CountWaitingBefore(ctx context.Context, queueID string, seq int64) (int, error)
+	// CountActive counts the queue's waiting and called tickets.
+	CountActive(ctx context.Context, queueID string) (waiting, called int, err error)
+	// TicketsSince returns the queue's tickets that checked in at or after since,
+	// in Seq order, whatever their status (for the day's statistics).
+	TicketsSince(ctx context.Context, queueID string, since time.Time) ([]Ticket, error)
+	// RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
+	// completed tickets of the queue, newest first.
+	RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error)
+
+	// AddMessage writes m to the SMS outbox and sets m.ID. A message whose
+	// DedupeKey is already in the outbox is not added again (no error; m.ID = 0).
+	AddMessage(ctx context.Context, m *Message) error
+	// CancelMessages marks the still-pending messages of the ticket with the given
+	// kind (every kind when kind is "") as cancelled and returns how many it
+	// cancelled. Messages already being sent or sent are left alone.
+	CancelMessages(ctx context.Context, ticketID string, kind MessageKind) (int, error)
+}
+
+// MessageKind says why an SMS is sent.
+type MessageKind string
+
+// The kinds of SMS (CONTRACT §5).
+const (
+	MessageConfirmation MessageKind = "confirmation"
+	MessageGetReady     MessageKind = "get_ready"
+	MessageCalled       MessageKind = "called"
+	MessageFollowUp     MessageKind = "follow_up"
+)
+
+// MessageStatus is where an SMS stands in the outbox.
+type MessageStatus string
+
+// The statuses of an outbox message.
+const (
+	MessagePending     MessageStatus = "pending"
+	MessageSent        MessageStatus = "sent"
+	MessageDelivered   MessageStatus = "delivered"
+	MessageUndelivered MessageStatus = "undelivered"
+	MessageFailed      MessageStatus = "failed"
+	MessageCancelled   MessageStatus = "cancelled"
+)
+
+// Message is one SMS in the outbox. It is written in the same transaction as the
+// queue change that causes it and sent later by the dispatcher (internal/notify).
+type Message struct {
+	ID         int64
+	TicketID   string // the patient id
+	Kind       MessageKind
+	To         string // E.164
+	Body       string
+	DedupeKey  string // one cause, one message: "<ticket>:<kind>[:<n>]"
+	Status     MessageStatus
+	Attempts   int
+	LastError  string
+	ProviderID string
+	CreatedAt  time.Time
+	DueAt      time.Time // not sent before this time (the follow-up is scheduled)
+	SentAt     time.Time
+}

@@ -1,0 +1,92 @@
+package queue
+
+import (
+	"crypto/rand"
+	"fmt"
+	"time"
+)
+
+// Status is where a ticket stands in its visit.
+type Status string
+
+// The statuses of a ticket. Only StatusWaiting and StatusCalled are active.
+const (
+	StatusWaiting   Status = "waiting"
+	StatusCalled    Status = "called"
+	StatusCompleted Status = "completed"
+	StatusNoShow    Status = "no_show"
+	StatusCancelled Status = "cancelled"
+)
+
+// Active reports whether a ticket in this status is still in the queue.
+func (s Status) Active() bool { return s == StatusWaiting || s == StatusCalled }
+
+// DefaultQueueID is the id of the queue every deployment starts with.
+const DefaultQueueID = "default"
+
+// Queue is one line of patients. Version grows by one with every committed mutation
+// of the queue, so clients can detect missed events. ServiceTime is the learned
+// per-visit service time (0 until the queue has enough completed visits).
+type Queue struct {
+	ID          string
+	Name        string
+	Prefix      string // ticket number prefix, "A" for the default queue
+	Version     int64
+	ServiceTime time.Duration
+}
+
+// Ticket is one stay of one patient in a queue. The ticket's ID is the patient id:
+// a random UUIDv4 that works as the patient's key (see CONTRACT §1).
+type Ticket struct {
+	ID              string // patientId
+	QueueID         string
+	Seq             int64  // check-in order within the queue, assigned by the store
+	Number          string // human ticket number for the day, "A-001"
+	Day             string // clinic-local date of check-in, "2026-11-28"
+	Name            string
+	Phone           string // E.164
+	AppointmentTime string
+	Status          Status
+	Room            string // where a called patient should go
+	CheckInTime     time.Time
+	CalledAt        time.Time // zero until called
+	CompletedAt     time.Time // zero until it left the active states
+	QuotedWait      int       // minutes quoted at check-in, for estimate accuracy stats
+	ReadyAt         time.Time // when the get-ready notice was caused; zero if not yet
+}
+
+// TicketNumber formats the daily ticket number n with the queue prefix: "A-007".
+func TicketNumber(prefix string, n int) string { return fmt.Sprintf("%s-%03d", prefix, n) }
+
+// NewID returns a random UUIDv4 string.
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("queue: crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// ValidID reports whether id has the shape of a UUID; anything else cannot name a
+// patient and is answered as not found without touching storage.
+func ValidID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
