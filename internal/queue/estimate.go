@@ -6,61 +6,136 @@ import (
 	"time"
 )
 
-// Estimator turns a position into an estimated wait (CONTRACT §1, §6):
-// round((position − 1 + inService) × S / rooms) minutes, where inService is
-// min(called tickets, rooms) and S the per-visit service time.
+// Estimator turns a position into an estimated wait (CONTRACT §1, §6). Its point
+// estimate is the contract's formula
+//
+//	(position − 1) × S / rooms + (remaining time of the visits in progress) / rooms
+//
+// where S is the learned mean visit length and a visit in progress that has just
+// started has S remaining — so at cold start, with nothing elapsed, it is exactly
+// round((position − 1 + inService) × S / rooms), inService = min(called, rooms).
+// As a visit goes on, the estimate counts only what is likely left of it.
+//
+// The zero value of every tuning field means its default, so an Estimator built
+// as a struct literal with only Prior and Rooms set behaves like DefaultEstimator.
 type Estimator struct {
 	Prior       time.Duration // S before the queue has history (SMARTWAIT_SERVICE_MINUTES)
 	Rooms       int           // rooms serving in parallel (SMARTWAIT_ROOMS), at least 1
-	Window      int           // how many recent completed visits S is learned from
-	PriorVisits int           // weight of the prior, in visits, while history is short
+	Window      int           // how many recent completed visits S is learned from; 0: 20
+	PriorVisits int           // weight of the prior, in visits, while history is short; 0: 5
+	// PriorCV is the assumed spread (standard deviation / mean) of a visit before
+	// there is history, for the quoted range; 0: 0.5, typical of clinic visits.
+	PriorCV float64
 }
 
 // DefaultEstimator is the estimator with the contract's defaults: 15 minutes, one room.
 func DefaultEstimator() Estimator {
-	return Estimator{Prior: 15 * time.Minute, Rooms: 1, Window: 20, PriorVisits: 5}
+	return Estimator{Prior: 15 * time.Minute, Rooms: 1, Window: 20, PriorVisits: 5, PriorCV: 0.5}
 }
 
-// ServiceTime learns S from recent completed visits (any order). It is a trimmed
-// mean — the shortest and longest fifth dropped, so one forgotten "complete" click
-// or a two-minute prescription renewal does not swing every estimate — blended with
-// the prior as if the prior were PriorVisits visits, so the first few visits move
-// the figure gradually. With no history it is the prior.
-func (e Estimator) ServiceTime(samples []time.Duration) time.Duration {
-	var kept []time.Duration
+func (e Estimator) window() int {
+	if e.Window > 0 {
+		return e.Window
+	}
+	return 20
+}
+
+func (e Estimator) priorVisits() int {
+	if e.PriorVisits > 0 {
+		return e.PriorVisits
+	}
+	return 5
+}
+
+func (e Estimator) rooms() int { return max(e.Rooms, 1) }
+
+// Fit is what the estimator learned of a queue's visit lengths: their mean and
+// the spread of their logarithm (visit lengths are close to log-normal: most
+// visits near the typical length, a long tail of complicated ones).
+type Fit struct {
+	Mean  time.Duration // S, the mean visit length
+	Sigma float64       // standard deviation of ln(visit length)
+}
+
+// Fit learns S from recent completed visits (any order, as Tx.RecentServiceTimes
+// returns them). Visit lengths are taken as log-normal and fitted robustly: the
+// median and the median absolute deviation of their logarithms, so one forgotten
+// "complete" click (a two-hour visit) or a two-minute prescription renewal moves
+// neither, while the mean that waits add up — which for skewed visit lengths is
+// above the median — follows from the fit. The prior counts as PriorVisits visits
+// while history is short and fades to nothing once Window visits are known: a
+// prior is a stand-in for history, not a permanent bias.
+func (e Estimator) Fit(samples []time.Duration) Fit {
+	var logs []float64
 	for _, d := range samples {
 		if d > 0 && d < 12*time.Hour { // a visit "served" overnight is a forgotten click
-			kept = append(kept, d)
+			logs = append(logs, math.Log(d.Minutes()))
 		}
 	}
-	if len(kept) == 0 {
-		return e.Prior
+	priorSigma2 := math.Log(1 + e.priorCV()*e.priorCV())
+	if len(logs) == 0 {
+		return Fit{Mean: e.Prior, Sigma: math.Sqrt(priorSigma2)}
 	}
-	slices.Sort(kept)
-	trim := len(kept) / 5
-	kept = kept[trim : len(kept)-trim]
-	var sum time.Duration
-	for _, d := range kept {
-		sum += d
+	slices.Sort(logs)
+	mu := middle(logs)
+	dev := make([]float64, len(logs))
+	for i, l := range logs {
+		dev[i] = math.Abs(l - mu)
 	}
-	n := float64(len(samples))
-	w := float64(e.PriorVisits)
-	mean := float64(sum) / float64(len(kept))
-	return time.Duration((mean*n + float64(e.Prior)*w) / (n + w))
+	slices.Sort(dev)
+	// 1.4826 × MAD estimates the standard deviation of a normal; capped so that a
+	// wildly mixed history cannot produce absurd means.
+	sigma := min(1.4826*middle(dev), 1.0)
+	n := float64(len(logs))
+	w := e.priorWeight(len(logs))
+	mean := math.Exp(mu+sigma*sigma/2) * float64(time.Minute)
+	s := (mean*n + float64(e.Prior)*w) / (n + w)
+	s2 := (sigma*sigma*n + priorSigma2*w) / (n + w)
+	return Fit{Mean: time.Duration(s).Round(time.Millisecond), Sigma: math.Sqrt(s2)}
 }
 
-// Wait returns the estimated wait in whole minutes (≥ 0) for a waiting ticket at
-// position (1-based) while called tickets are being served, with per-visit service
-// time s. Tickets that are not waiting (position ≤ 0) wait 0.
-func (e Estimator) Wait(position, called int, s time.Duration) int {
-	if position <= 0 {
+// priorWeight is the prior's weight, in visits, with n visits of history: full
+// up to PriorVisits visits, then fading linearly to 0 at Window visits.
+func (e Estimator) priorWeight(n int) float64 {
+	pv, win := e.priorVisits(), e.window()
+	switch {
+	case n >= win:
 		return 0
+	case n <= pv:
+		return float64(pv)
 	}
-	rooms := max(e.Rooms, 1)
+	return float64(pv) * float64(win-n) / float64(win-pv)
+}
+
+func (e Estimator) priorCV() float64 {
+	if e.PriorCV > 0 {
+		return e.PriorCV
+	}
+	return 0.5
+}
+
+// ServiceTime is Fit(samples).Mean: the learned per-visit service time S.
+func (e Estimator) ServiceTime(samples []time.Duration) time.Duration {
+	return e.Fit(samples).Mean
+}
+
+// Wait returns the contract's cold-start estimate in whole minutes (≥ 0) for a
+// waiting ticket at position (1-based) while called tickets are being served, all
+// of them just started, with per-visit service time s (≤ 0: the prior). Tickets
+// that are not waiting (position ≤ 0) wait 0. Quote refines it with elapsed time.
+func (e Estimator) Wait(position, called int, s time.Duration) int {
 	if s <= 0 {
 		s = e.Prior
 	}
-	inService := min(called, rooms)
-	minutes := float64(position-1+inService) * s.Minutes() / float64(rooms)
-	return int(math.Round(minutes))
+	elapsed := make([]time.Duration, max(called, 0))
+	return e.Quote(position, Fit{Mean: s}, elapsed).Wait
+}
+
+// middle is the median of sorted xs (len ≥ 1).
+func middle(xs []float64) float64 {
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }

@@ -45,11 +45,15 @@ type Change struct {
 }
 
 // Entry is a ticket as the queue sees it: with its derived position (1..N among
-// waiting tickets, 0 when not waiting) and its estimated wait in minutes.
+// waiting tickets, 0 when not waiting) and its estimated wait in minutes, with the
+// range the wait will likely fall in (EstimatedWaitLow ≤ EstimatedWait ≤
+// EstimatedWaitHigh; all 0 when not waiting).
 type Entry struct {
 	Ticket
-	Position      int
-	EstimatedWait int
+	Position          int
+	EstimatedWait     int
+	EstimatedWaitLow  int
+	EstimatedWaitHigh int
 }
 
 // Publisher receives each committed Change, in commit order per queue. Publish

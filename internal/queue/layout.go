@@ -6,15 +6,11 @@ import (
 )
 
 // layout derives positions and estimates for a queue's active tickets, given in
-// ActiveTickets order (called first, then waiting by Seq). Positions are computed
-// here and nowhere stored, so they are always 1..N.
-func (s *Service) layout(active []Ticket, q Queue) []Entry {
-	called := 0
-	for _, t := range active {
-		if t.Status == StatusCalled {
-			called++
-		}
-	}
+// ActiveTickets order (called first, then waiting by Seq), at time now with the
+// learned fit f. Positions are computed here and nowhere stored, so they are
+// always 1..N.
+func (s *Service) layout(active []Ticket, f Fit, now time.Time) []Entry {
+	elapsed := inService(active, now)
 	entries := make([]Entry, len(active))
 	pos := 0
 	for i, t := range active {
@@ -22,14 +18,39 @@ func (s *Service) layout(active []Ticket, q Queue) []Entry {
 		if t.Status == StatusWaiting {
 			pos++
 			e.Position = pos
-			e.EstimatedWait = s.Config.Estimator.Wait(pos, called, q.ServiceTime)
+			e.setQuote(s.Config.Estimator.Quote(pos, f, elapsed))
 		}
 		entries[i] = e
 	}
 	return entries
 }
 
-// moved returns the entries of after whose position, estimate or status differ from
+// inService returns how long each called ticket among active has been in service.
+func inService(active []Ticket, now time.Time) []time.Duration {
+	var elapsed []time.Duration
+	for _, t := range active {
+		if t.Status == StatusCalled {
+			elapsed = append(elapsed, now.Sub(t.CalledAt))
+		}
+	}
+	return elapsed
+}
+
+// fit learns the queue's visit lengths from its recent completed visits.
+func (s *Service) fit(ctx context.Context, tx Tx, queueID string) (Fit, error) {
+	samples, err := tx.RecentServiceTimes(ctx, queueID, s.Config.Estimator.window())
+	if err != nil {
+		return Fit{}, err
+	}
+	return s.Config.Estimator.Fit(samples), nil
+}
+
+func (e *Entry) setQuote(q Quote) {
+	e.EstimatedWait, e.EstimatedWaitLow, e.EstimatedWaitHigh = q.Wait, q.Low, q.High
+}
+
+// moved returns the entries of after whose position, estimate (or its range) or
+// status differ from
 // before (matched by ticket id), plus those new in after.
 func moved(before, after []Entry) []Entry {
 	old := make(map[string]Entry, len(before))
@@ -39,7 +60,8 @@ func moved(before, after []Entry) []Entry {
 	var out []Entry
 	for _, e := range after {
 		b, ok := old[e.ID]
-		if !ok || b.Position != e.Position || b.EstimatedWait != e.EstimatedWait || b.Status != e.Status {
+		if !ok || b.Position != e.Position || b.Status != e.Status || b.EstimatedWait != e.EstimatedWait ||
+			b.EstimatedWaitLow != e.EstimatedWaitLow || b.EstimatedWaitHigh != e.EstimatedWaitHigh {
 			out = append(out, e)
 		}
 	}

@@ -19,10 +19,16 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		return Entry{}, err
 	}
 	ch, err := s.mutate(ctx, r.QueueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		waiting, called, err := tx.CountActive(ctx, q.ID)
+		active, err := tx.ActiveTickets(ctx, q.ID)
 		if err != nil {
 			return err
 		}
+		f, err := s.fit(ctx, tx, q.ID)
+		if err != nil {
+			return err
+		}
+		elapsed := inService(active, now)
+		waiting, called := len(active)-len(elapsed), len(elapsed)
 		day := s.day(now)
 		n, err := tx.NextTicketNumber(ctx, q.ID, day)
 		if err != nil {
@@ -34,7 +40,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			Status: StatusWaiting, CheckInTime: now,
 		}}
 		e.Position = waiting + 1
-		e.EstimatedWait = s.Config.Estimator.Wait(e.Position, called, q.ServiceTime)
+		e.setQuote(s.Config.Estimator.Quote(e.Position, f, elapsed))
 		e.QuotedWait = e.EstimatedWait
 		ready := called > 0 && e.Position <= s.Config.GetReadyPosition
 		if ready {
@@ -73,7 +79,11 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		if err != nil {
 			return err
 		}
-		before := s.layout(active, *q)
+		f, err := s.fit(ctx, tx, q.ID)
+		if err != nil {
+			return err
+		}
+		before := s.layout(active, f, now)
 		i := firstWaiting(active)
 		if i < 0 {
 			return Errorf(CodeNoneWaiting, "No patients waiting")
@@ -93,7 +103,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		}
 		// The called ticket moves to the front of the active list.
 		called := append([]Ticket{*t}, append(append([]Ticket{}, active[:i]...), active[i+1:]...)...)
-		return s.finish(ctx, tx, ChangeCalled, *q, before, sortActive(called), t.ID, now, ch)
+		return s.finish(ctx, tx, ChangeCalled, f, before, sortActive(called), t.ID, now, ch)
 	})
 	return ch.Ticket, err
 }
@@ -129,7 +139,11 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		if err != nil {
 			return err
 		}
-		before := s.layout(active, *q)
+		f, err := s.fit(ctx, tx, q.ID)
+		if err != nil {
+			return err
+		}
+		before := s.layout(active, f, now)
 		wasCalled := t.Status == StatusCalled
 		t.Status, t.CompletedAt = to, now
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
@@ -140,11 +154,11 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			return err
 		}
 		if to == StatusCompleted && wasCalled {
-			samples, err := tx.RecentServiceTimes(ctx, q.ID, s.Config.Estimator.Window)
-			if err != nil {
+			// The visit just completed is one more sample: learn again.
+			if f, err = s.fit(ctx, tx, q.ID); err != nil {
 				return err
 			}
-			q.ServiceTime = s.Config.Estimator.ServiceTime(samples)
+			q.ServiceTime = f.Mean
 		}
 		rest := active[:0:0]
 		for _, a := range active {
@@ -152,7 +166,7 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 				rest = append(rest, a)
 			}
 		}
-		if err := s.finish(ctx, tx, kind, *q, before, rest, t.ID, now, ch); err != nil {
+		if err := s.finish(ctx, tx, kind, f, before, rest, t.ID, now, ch); err != nil {
 			return err
 		}
 		ch.Ticket = Entry{Ticket: *t}
@@ -183,8 +197,8 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 
 // finish lays out the queue after a change, applies the get-ready rule, and fills
 // in ch. after holds the active tickets after the change in ActiveTickets order.
-func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, q Queue, before []Entry, after []Ticket, subject string, now time.Time, ch *Change) error {
-	entries := s.layout(after, q)
+func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, f Fit, before []Entry, after []Ticket, subject string, now time.Time, ch *Change) error {
+	entries := s.layout(after, f, now)
 	ready, err := s.markReady(ctx, tx, entries, now)
 	if err != nil {
 		return err

@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// Status returns what the patient with the given id sees: position, estimate,
-// status and queue length. Unknown and malformed ids fail with CodePatientNotFound.
+// Status returns what the patient with the given id sees: position, estimate and
+// its range, status and queue length — the same figures Queue gives at the same
+// moment. Unknown and malformed ids fail with CodePatientNotFound.
 func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) {
 	if !ValidID(id) {
 		return PatientStatus{}, notFound()
 	}
+	now := s.now()
 	var st PatientStatus
 	err := s.Store.View(ctx, func(tx Tx) error {
 		t, err := tx.Ticket(ctx, id)
@@ -22,18 +24,27 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 		if err != nil {
 			return err
 		}
-		waiting, called, err := tx.CountActive(ctx, t.QueueID)
+		st = PatientStatus{Entry: Entry{Ticket: t}, Version: q.Version}
+		if !t.Status.Active() {
+			waiting, _, err := tx.CountActive(ctx, t.QueueID)
+			st.QueueLength = waiting
+			return err
+		}
+		active, err := tx.ActiveTickets(ctx, t.QueueID)
 		if err != nil {
 			return err
 		}
-		st = PatientStatus{Entry: Entry{Ticket: t}, QueueLength: waiting, Version: q.Version}
-		if t.Status == StatusWaiting {
-			ahead, err := tx.CountWaitingBefore(ctx, t.QueueID, t.Seq)
-			if err != nil {
-				return err
+		f, err := s.fit(ctx, tx, t.QueueID)
+		if err != nil {
+			return err
+		}
+		for _, e := range s.layout(active, f, now) {
+			if e.Status == StatusWaiting {
+				st.QueueLength++
 			}
-			st.Position = ahead + 1
-			st.EstimatedWait = s.Config.Estimator.Wait(st.Position, called, q.ServiceTime)
+			if e.ID == t.ID {
+				st.Entry = e
+			}
 		}
 		return nil
 	})
@@ -46,6 +57,7 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 	if queueID == "" {
 		queueID = DefaultQueueID
 	}
+	now := s.now()
 	var entries []Entry
 	var version int64
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -57,7 +69,11 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 		if err != nil {
 			return err
 		}
-		entries, version = s.layout(active, q), q.Version
+		f, err := s.fit(ctx, tx, queueID)
+		if err != nil {
+			return err
+		}
+		entries, version = s.layout(active, f, now), q.Version
 		return nil
 	})
 	return entries, version, storeError(err)

@@ -1,0 +1,86 @@
+package queue
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Quote is an estimated wait in whole minutes with the range the wait will
+// likely fall in: Low ≤ Wait ≤ High.
+type Quote struct {
+	Wait      int // the expected wait
+	Low, High int // the 10th and 90th percentiles
+}
+
+// z90 is the standard normal's 90th percentile.
+const z90 = 1.2816
+
+// Quote estimates the wait of the waiting ticket at position (1-based) when the
+// visits in progress have lasted elapsed (one per called ticket). Only as many
+// visits as there are rooms count, the most recently started ones: a ticket
+// called beyond that is a patient who has not come yet or a forgotten click, not
+// a room in use. Position ≤ 0 (not waiting) quotes 0.
+//
+// The expected wait is the visits ahead, (position − 1) × S, plus what is likely
+// left of each visit in progress, divided by the rooms. The range treats the wait
+// as log-normal with the variance of that sum of visit lengths.
+func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
+	if position <= 0 {
+		return Quote{}
+	}
+	if f.Mean <= 0 {
+		f.Mean = e.Prior
+	}
+	rooms := e.rooms()
+	s := f.Mean.Minutes()
+	visitVar := s * s * (math.Exp(f.Sigma*f.Sigma) - 1)
+	work := float64(position-1) * s
+	variance := float64(position-1) * visitVar
+	inService := slices.Clone(elapsed)
+	slices.Sort(inService)
+	for _, el := range inService[:min(len(inService), rooms)] {
+		rem := remaining(f, el)
+		work += rem
+		variance += visitVar * (rem / s) * (rem / s)
+	}
+	c := float64(rooms)
+	mean, variance := work/c, variance/(c*c)
+	q := Quote{Wait: int(math.Round(mean))}
+	q.Low, q.High = q.Wait, q.Wait
+	if mean > 0 && variance > 0 {
+		// A log-normal with this mean and variance: never negative, long-tailed.
+		s2 := math.Log(1 + variance/(mean*mean))
+		mu := math.Log(mean) - s2/2
+		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
+		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
+	}
+	return q
+}
+
+// remaining is the expected rest, in minutes, of a visit that has lasted elapsed:
+// E[X − e | X > e] for the fitted log-normal X, at most one whole visit (a visit
+// far beyond the usual length is more likely a forgotten click than a visit with
+// hours to go).
+func remaining(f Fit, elapsed time.Duration) float64 {
+	s := f.Mean.Minutes()
+	e := elapsed.Minutes()
+	if e <= 0 {
+		return s
+	}
+	if f.Sigma < 1e-6 {
+		return max(s-e, 0)
+	}
+	sg := f.Sigma
+	mu := math.Log(s) - sg*sg/2
+	le := math.Log(e)
+	survive := phi((mu - le) / sg)
+	if survive < 1e-9 {
+		return s
+	}
+	rest := s*phi((mu+sg*sg-le)/sg)/survive - e
+	return min(max(rest, 0), s)
+}
+
+// phi is the standard normal cumulative distribution function.
+func phi(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
