@@ -1,0 +1,320 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"smartwait/internal/queue"
+	"smartwait/internal/sqlite"
+)
+
+// Patient is what the simulation recorded of one patient. Times are minutes since
+// the clinic opened; waits are minutes.
+type Patient struct {
+	N        int     `json:"n"`        // arrival order, from 1
+	CheckIn  float64 `json:"checkIn"`  // when they checked in
+	Position int     `json:"position"` // position at check-in
+	// Quote is SmartWait's estimate at check-in and QuoteLow..QuoteHigh its range;
+	// Fixed is what the fixed 15-minutes-per-position rule would have said.
+	Quote     int `json:"quote"`
+	QuoteLow  int `json:"quoteLow"`
+	QuoteHigh int `json:"quoteHigh"`
+	Fixed     int `json:"fixed"`
+	// Outcome is the ticket's final status: completed, no_show or cancelled.
+	Outcome queue.Status `json:"outcome"`
+	// Wait is the actual wait, check-in to called (-1 when never called).
+	Wait    float64  `json:"wait"`
+	Updates []Update `json:"updates,omitempty"` // the quote at each later change
+}
+
+// Update is a patient's quote after a queue change moved them.
+type Update struct {
+	At       float64 `json:"at"`
+	Position int     `json:"position"`
+	Quote    int     `json:"quote"`
+	Fixed    int     `json:"fixed"`
+}
+
+// Progress is called after each arrival is processed, with how many of the
+// day's patients have arrived so far.
+type Progress func(done, total int)
+
+// Run simulates the scenario's day against a real queue.Service on a SQLite file
+// in a temporary directory, removed afterwards. It returns the day's records and
+// their summary. Run is deterministic in the scenario: patient ids are random,
+// but nothing the simulation does depends on them.
+func Run(ctx context.Context, sc Scenario, progress Progress) (*Result, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "smartwait-sim-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "sim.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+
+	r := newRunner(sc, db)
+	db.Now = r.now
+	if err := r.run(ctx, progress); err != nil {
+		return nil, err
+	}
+	return summarize(sc, r.dayLength, r.patients, r.busy), nil
+}
+
+// runner is one simulation in progress. It is used from one goroutine: the
+// Service publishes synchronously after each commit, on the caller's goroutine.
+type runner struct {
+	sc        Scenario
+	svc       *queue.Service
+	rng       *rand.Rand
+	clock     time.Time
+	dayLength time.Duration
+	events    eventQueue
+
+	patients  []Patient
+	plans     []plan
+	byID      map[string]int // ticket id → index in patients
+	idle      []int          // free rooms
+	busy      time.Duration  // total room time in use, for the measured utilisation
+	inService int            // patients called and not yet finished
+	fixedS    float64        // the fixed rule's minutes per visit
+}
+
+// plan is what the simulation decided about a patient before they arrived.
+type plan struct {
+	id     string
+	noShow bool
+	leave  time.Duration // > 0: leaves this long after check-in unless called first
+	called bool
+	done   bool
+}
+
+func newRunner(sc Scenario, db *sqlite.DB) *runner {
+	r := &runner{
+		sc:        sc,
+		rng:       rand.New(rand.NewPCG(sc.Seed, 0x5eed)),
+		clock:     sc.Open,
+		dayLength: sc.dayLength(),
+		byID:      map[string]int{},
+		fixedS:    sc.Prior.Minutes(),
+	}
+	est := sc.Estimator
+	if est == (queue.Estimator{}) {
+		est = queue.DefaultEstimator()
+	}
+	est.Prior, est.Rooms = sc.Prior, sc.Rooms
+	cfg := queue.DefaultConfig()
+	cfg.Estimator, cfg.Location, cfg.FollowUpAfter = est, time.UTC, 0
+	r.svc = &queue.Service{Store: db, Config: cfg, Now: r.now, Publisher: queue.PublisherFunc(r.observe)}
+	for room := sc.Rooms; room >= 1; room-- {
+		r.idle = append(r.idle, room)
+	}
+	return r
+}
+
+func (r *runner) now() time.Time { return r.clock }
+
+// minutes is the simulated time t as minutes since opening.
+func (r *runner) minutes(t time.Time) float64 { return t.Sub(r.sc.Open).Minutes() }
+
+func (r *runner) run(ctx context.Context, progress Progress) error {
+	r.plan()
+	arrived := 0
+	for r.events.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ev := r.events.pop()
+		r.clock = ev.at
+		var err error
+		switch ev.kind {
+		case evArrive:
+			err = r.arrive(ctx, ev.patient)
+			arrived++
+			if progress != nil {
+				progress(arrived, r.sc.Patients)
+			}
+		case evLeave:
+			err = r.leave(ctx, ev.patient)
+		case evDone:
+			err = r.finish(ctx, ev.patient, ev.room, false)
+		case evNoShow:
+			err = r.finish(ctx, ev.patient, ev.room, true)
+		}
+		if err != nil {
+			return fmt.Errorf("at %s: %w", r.clock.Format(time.TimeOnly), err)
+		}
+	}
+	return nil
+}
+
+// plan draws every arrival and each patient's intentions up front, so that the
+// random stream (and so the day) does not depend on the estimator under test.
+func (r *runner) plan() {
+	knots := profiles[r.sc.Profile]
+	peak := 0.0
+	for _, k := range knots {
+		peak = max(peak, k)
+	}
+	// A Poisson process conditioned on N arrivals in the day places them
+	// independently with density ∝ the rate: draw by rejection, then sort.
+	at := make([]float64, r.sc.Patients)
+	for i := range at {
+		for {
+			u := r.rng.Float64()
+			if r.rng.Float64()*peak <= rateAt(knots, u) {
+				at[i] = u
+				break
+			}
+		}
+	}
+	sortFloats(at)
+	r.patients = make([]Patient, len(at))
+	r.plans = make([]plan, len(at))
+	for i, u := range at {
+		p := plan{noShow: r.rng.Float64() < r.sc.NoShowRate}
+		if r.rng.Float64() < r.sc.CancelRate {
+			p.leave = time.Duration(r.rng.ExpFloat64() * float64(r.sc.Patience))
+			p.leave = max(p.leave, time.Minute)
+		}
+		r.plans[i] = p
+		r.patients[i] = Patient{N: i + 1, Wait: -1}
+		r.events.push(event{at: r.sc.Open.Add(time.Duration(u * float64(r.dayLength))), kind: evArrive, patient: i})
+	}
+}
+
+func (r *runner) arrive(ctx context.Context, i int) error {
+	e, err := r.svc.CheckIn(ctx, queue.CheckInRequest{
+		Name:            "Patient " + strconv.Itoa(i+1),
+		Phone:           phone(i),
+		AppointmentTime: "walk-in",
+	})
+	if err != nil {
+		return fmt.Errorf("check-in %d: %w", i+1, err)
+	}
+	r.byID[e.ID] = i
+	r.plans[i].id = e.ID
+	p := &r.patients[i]
+	p.CheckIn = r.minutes(r.clock)
+	p.Position, p.Quote = e.Position, e.EstimatedWait
+	p.QuoteLow, p.QuoteHigh = e.EstimatedWaitLow, e.EstimatedWaitHigh
+	p.Fixed = r.fixed(e.Position, r.inService)
+	if leave := r.plans[i].leave; leave > 0 {
+		r.events.push(event{at: r.clock.Add(leave), kind: evLeave, patient: i})
+	}
+	return r.callIdle(ctx)
+}
+
+func (r *runner) leave(ctx context.Context, i int) error {
+	if r.plans[i].called || r.plans[i].done {
+		return nil
+	}
+	if _, err := r.svc.Cancel(ctx, r.plans[i].id); err != nil {
+		return fmt.Errorf("cancel %d: %w", i+1, err)
+	}
+	r.plans[i].done = true
+	r.patients[i].Outcome = queue.StatusCancelled
+	return nil
+}
+
+// finish ends patient i's visit in room (completed, or no-show after the grace)
+// and calls the next patient there.
+func (r *runner) finish(ctx context.Context, i, room int, noShow bool) error {
+	var err error
+	if noShow {
+		_, err = r.svc.NoShow(ctx, r.plans[i].id)
+		r.patients[i].Outcome = queue.StatusNoShow
+	} else {
+		_, err = r.svc.Complete(ctx, r.plans[i].id)
+		r.patients[i].Outcome = queue.StatusCompleted
+	}
+	if err != nil {
+		return fmt.Errorf("finish %d: %w", i+1, err)
+	}
+	r.plans[i].done = true
+	r.inService--
+	r.idle = append(r.idle, room)
+	return r.callIdle(ctx)
+}
+
+// callIdle calls the next patient into every free room while anyone waits.
+func (r *runner) callIdle(ctx context.Context) error {
+	for len(r.idle) > 0 {
+		room := r.idle[len(r.idle)-1]
+		e, err := r.svc.CallNext(ctx, "", "Room "+strconv.Itoa(room))
+		var qe *queue.Error
+		if errors.As(err, &qe) && qe.Code == queue.CodeNoneWaiting {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("call next: %w", err)
+		}
+		r.idle = r.idle[:len(r.idle)-1]
+		i := r.byID[e.ID]
+		r.plans[i].called = true
+		r.inService++
+		r.patients[i].Wait = r.minutes(r.clock) - r.patients[i].CheckIn
+		var d time.Duration
+		kind := evDone
+		if r.plans[i].noShow {
+			d, kind = r.sc.NoShowGrace, evNoShow
+		} else {
+			d = r.visit()
+		}
+		r.busy += d
+		r.events.push(event{at: r.clock.Add(d), kind: kind, patient: i, room: room})
+	}
+	return nil
+}
+
+// visit draws a visit length: log-normal with the mean of this time of day.
+func (r *runner) visit() time.Duration {
+	u := float64(r.clock.Sub(r.sc.Open)) / float64(r.dayLength)
+	mean := r.sc.serviceMeanAt(u).Minutes()
+	if r.sc.ServiceCV == 0 {
+		return time.Duration(mean * float64(time.Minute))
+	}
+	s2 := math.Log(1 + r.sc.ServiceCV*r.sc.ServiceCV)
+	mu := math.Log(mean) - s2/2
+	m := math.Exp(mu + math.Sqrt(s2)*r.rng.NormFloat64())
+	return time.Duration(m * float64(time.Minute)).Round(time.Second)
+}
+
+// observe records, for every waiting patient a change moved, the new quote.
+func (r *runner) observe(c queue.Change) {
+	for _, e := range c.Moved {
+		i, ok := r.byID[e.ID]
+		if !ok || e.Status != queue.StatusWaiting {
+			continue
+		}
+		r.patients[i].Updates = append(r.patients[i].Updates, Update{
+			At: r.minutes(c.At), Position: e.Position, Quote: e.EstimatedWait, Fixed: r.fixed(e.Position, c.Called),
+		})
+	}
+}
+
+// fixed is the fixed rule: the contract's cold-start formula with 15 minutes
+// (the prior) per visit for ever, never learned.
+func (r *runner) fixed(position, called int) int {
+	inService := min(called, r.sc.Rooms)
+	return int(math.Round(float64(position-1+inService) * r.fixedS / float64(r.sc.Rooms)))
+}
+
+// phone returns a distinct valid US number for patient i (the 555-01xx fiction
+// range is not valid, so the numbers start at 555-2000).
+func phone(i int) string {
+	area := []string{"415", "212", "312", "617", "206"}[i/8000%5]
+	return fmt.Sprintf("+1%s555%04d", area, 2000+i%8000)
+}
