@@ -45,6 +45,10 @@ func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 		variance += visitVar * (rem / s) * (rem / s)
 	}
 	c := float64(rooms)
+	// S itself is learned from a window of visits: its error adds to every visit
+	// ahead alike, so it grows with the square of their number.
+	ahead := float64(position - 1)
+	variance += ahead * ahead * visitVar / float64(e.window())
 	mean, variance := work/c, variance/(c*c)
 	q := Quote{Wait: int(math.Round(mean))}
 	q.Low, q.High = q.Wait, q.Wait
@@ -54,6 +58,11 @@ func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 		mu := math.Log(mean) - s2/2
 		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
 		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
+	}
+	if position <= rooms-len(inService) {
+		// A room is free for this patient: staff may call them any moment. The
+		// point keeps the contract's average over rooms; the range says so.
+		q.Low = 0
 	}
 	return q
 }
