@@ -67,12 +67,14 @@ func TestStaffQueue(t *testing.T) {
 		if res.num(t, "count") != 3 {
 			t.Fatalf("count: %s", res.Raw)
 		}
-		// Called first, then waiting in position order.
+		// Called first, then waiting in position order. Ana's visit has lasted 4
+		// of its expected 15 minutes: about 11 are left of it (the estimator counts
+		// the elapsed part of a visit in progress), then 15 for Ben's.
 		for i, want := range []struct {
 			id, status    string
 			position, est int
 			waited        int
-		}{{a, "called", 0, 0, 11}, {b, "waiting", 1, 15, 10}, {c, "waiting", 2, 30, 5}} {
+		}{{a, "called", 0, 0, 11}, {b, "waiting", 1, 11, 10}, {c, "waiting", 2, 26, 5}} {
 			p := "data." + string(rune('0'+i)) + "."
 			if res.str(t, p+"id") != want.id || res.str(t, p+"patientId") != want.id || res.str(t, p+"patient.id") != want.id {
 				t.Fatalf("entry %d ids: %s", i, res.Raw)
