@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return staff(ctx, rest, getenv, stdin, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "simulate":
+		return simulate(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "smartwait %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return nil

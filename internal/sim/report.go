@@ -17,7 +17,7 @@ import (
 type Result struct {
 	Scenario    Scenario `json:"scenario"`
 	DayMinutes  float64  `json:"dayMinutes"`  // first possible to last possible arrival
-	Utilisation float64  `json:"utilisation"` // measured share of room time in use during the day
+	Utilisation float64  `json:"utilisation"` // measured share of room time in use, opening to the last visit's end
 	Called      int      `json:"called"`
 	NoShows     int      `json:"noShows"`
 	Cancelled   int      `json:"cancelled"`
@@ -53,9 +53,8 @@ type Bin struct {
 	Fixed     Accuracy `json:"fixed"`
 }
 
-func summarize(sc Scenario, day time.Duration, ps []Patient, busy time.Duration) *Result {
+func summarize(sc Scenario, day, span time.Duration, ps []Patient, busy time.Duration) *Result {
 	res := &Result{Scenario: sc, DayMinutes: round1(day.Minutes()), Patients: ps}
-	end := 0.0
 	var called []Patient
 	inRange := 0
 	for _, p := range ps {
@@ -69,7 +68,6 @@ func summarize(sc Scenario, day time.Duration, ps []Patient, busy time.Duration)
 			continue
 		}
 		called = append(called, p)
-		end = max(end, p.CheckIn+p.Wait)
 		if float64(p.QuoteLow)-0.5 <= p.Wait && p.Wait <= float64(p.QuoteHigh)+0.5 {
 			inRange++
 		}
@@ -79,8 +77,8 @@ func summarize(sc Scenario, day time.Duration, ps []Patient, busy time.Duration)
 		res.InRange = round3(float64(inRange) / float64(n))
 		res.MeanWait = round1(meanOf(called, func(p Patient) float64 { return p.Wait }))
 	}
-	if day > 0 {
-		res.Utilisation = round3(busy.Minutes() / (float64(sc.Rooms) * math.Max(end, day.Minutes())))
+	if span > 0 {
+		res.Utilisation = round3(busy.Minutes() / (float64(sc.Rooms) * span.Minutes()))
 	}
 	res.SmartWait = accuracy(called, func(p Patient) int { return p.Quote }, func(u Update) int { return u.Quote })
 	res.Fixed = accuracy(called, func(p Patient) int { return p.Fixed }, func(u Update) int { return u.Fixed })

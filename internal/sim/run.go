@@ -70,7 +70,8 @@ func Run(ctx context.Context, sc Scenario, progress Progress) (*Result, error) {
 	if err := r.run(ctx, progress); err != nil {
 		return nil, err
 	}
-	return summarize(sc, r.dayLength, r.patients, r.busy), nil
+	// The clock stopped at the last event: the end of the day's last visit.
+	return summarize(sc, r.dayLength, r.clock.Sub(sc.Open), r.patients, r.busy), nil
 }
 
 // runner is one simulation in progress. It is used from one goroutine: the

@@ -13,6 +13,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,18 +29,19 @@ type Scenario struct {
 	Utilisation float64 `json:"utilisation"` // share of room time busy, on average over the day
 	// ServiceMean is the mean visit length at opening and ServiceEnd at the last
 	// arrival (0: no drift); the mean moves linearly in between.
-	ServiceMean time.Duration `json:"serviceMean"`
-	ServiceEnd  time.Duration `json:"serviceEnd"`
+	// Durations are written to JSON in minutes.
+	ServiceMean time.Duration `json:"-"`
+	ServiceEnd  time.Duration `json:"-"`
 	ServiceCV   float64       `json:"serviceCV"` // standard deviation / mean of a visit (log-normal)
-	Prior       time.Duration `json:"prior"`     // the estimator's prior (SMARTWAIT_SERVICE_MINUTES)
+	Prior       time.Duration `json:"-"`         // the estimator's prior (SMARTWAIT_SERVICE_MINUTES)
 	NoShowRate  float64       `json:"noShowRate"`
 	CancelRate  float64       `json:"cancelRate"` // share of patients who intend to leave early
 	// NoShowGrace is how long staff wait for a called patient who does not come
 	// before marking the no-show and calling the next one.
-	NoShowGrace time.Duration `json:"noShowGrace"`
+	NoShowGrace time.Duration `json:"-"`
 	// Patience is the mean time (exponential) a patient who intends to leave waits
 	// before cancelling, if not called first.
-	Patience time.Duration `json:"patience"`
+	Patience time.Duration `json:"-"`
 	Profile  string        `json:"profile"` // arrival profile: "clinic" or "flat"
 	Seed     uint64        `json:"seed"`
 	Open     time.Time     `json:"open"` // when the first arrival may come
@@ -151,4 +153,19 @@ func rateAt(knots []float64, u float64) float64 {
 	i := min(int(x), len(knots)-2)
 	f := x - float64(i)
 	return knots[i]*(1-f) + knots[i+1]*f
+}
+
+// MarshalJSON writes the scenario with its durations in minutes, the unit of
+// every other figure in a Result.
+func (s Scenario) MarshalJSON() ([]byte, error) {
+	type plain Scenario // without this method
+	m := func(d time.Duration) float64 { return d.Minutes() }
+	return json.Marshal(struct {
+		plain
+		ServiceMean float64 `json:"serviceMean"`
+		ServiceEnd  float64 `json:"serviceEnd"`
+		Prior       float64 `json:"prior"`
+		NoShowGrace float64 `json:"noShowGrace"`
+		Patience    float64 `json:"patience"`
+	}{plain(s), m(s.ServiceMean), m(s.ServiceEnd), m(s.Prior), m(s.NoShowGrace), m(s.Patience)})
 }
