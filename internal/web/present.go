@@ -9,30 +9,37 @@ import (
 // The JSON shapes of CONTRACT §3. Field names are the contract's; extra fields are
 // additions clients may ignore.
 
-// checkInView is the 201 body of POST /api/checkin.
+// checkInView is the 201 body of POST /api/checkin. estimatedWaitLow/High (an
+// addition) are the range the wait will likely fall in (10th–90th percentile).
 type checkInView struct {
-	PatientID     string   `json:"patientId"`
-	Position      int      `json:"position"`
-	EstimatedWait int      `json:"estimatedWait"`
-	Status        string   `json:"status"`
-	TicketNumber  string   `json:"ticketNumber"`
-	CheckInTime   jsonTime `json:"checkInTime"`
+	PatientID         string   `json:"patientId"`
+	Position          int      `json:"position"`
+	EstimatedWait     int      `json:"estimatedWait"`
+	EstimatedWaitLow  int      `json:"estimatedWaitLow"`
+	EstimatedWaitHigh int      `json:"estimatedWaitHigh"`
+	Status            string   `json:"status"`
+	TicketNumber      string   `json:"ticketNumber"`
+	CheckInTime       jsonTime `json:"checkInTime"`
 }
 
 func newCheckInView(e queue.Entry) checkInView {
 	return checkInView{
 		PatientID: e.ID, Position: e.Position, EstimatedWait: e.EstimatedWait,
+		EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 		Status: string(e.Status), TicketNumber: e.Number, CheckInTime: jsonTime(e.CheckInTime),
 	}
 }
 
-// positionView is what GET /api/position/{id} shows a patient.
+// positionView is what GET /api/position/{id} shows a patient, with the range of
+// the estimate (estimatedWaitLow/High, as in checkInView).
 type positionView struct {
 	PatientID            string   `json:"patientId"`
 	Position             int      `json:"position"`
 	Status               string   `json:"status"`
 	EstimatedWait        int      `json:"estimatedWait"`
 	EstimatedWaitMinutes int      `json:"estimatedWaitMinutes"`
+	EstimatedWaitLow     int      `json:"estimatedWaitLow"`
+	EstimatedWaitHigh    int      `json:"estimatedWaitHigh"`
 	TicketNumber         string   `json:"ticketNumber"`
 	QueueLength          int      `json:"queueLength"`
 	CheckInTime          jsonTime `json:"checkInTime"`
@@ -46,6 +53,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 	return positionView{
 		PatientID: st.ID, Position: st.Position, Status: string(st.Status),
 		EstimatedWait: st.EstimatedWait, EstimatedWaitMinutes: st.EstimatedWait,
+		EstimatedWaitLow: st.EstimatedWaitLow, EstimatedWaitHigh: st.EstimatedWaitHigh,
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
 		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Version: st.Version,
