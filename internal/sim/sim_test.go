@@ -16,6 +16,7 @@ import (
 func TestEstimatorBeatsFixedRule(t *testing.T) {
 	for _, sc := range []Scenario{Default(), Drift()} {
 		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
 			res := mustRun(t, sc)
 			sw, fixed := res.SmartWait, res.Fixed
 			t.Logf("SmartWait MAE %.1f (>10 late %.1f%%), fixed MAE %.1f (>10 late %.1f%%), range held %.1f%%",
@@ -39,8 +40,9 @@ func TestEstimatorBeatsFixedRule(t *testing.T) {
 // TestRunIsRepeatable checks that a seed fixes the whole day, and that another
 // seed gives another day.
 func TestRunIsRepeatable(t *testing.T) {
+	t.Parallel()
 	sc := Default()
-	sc.Patients = 60
+	sc.Patients = 40
 	a, b := mustRun(t, sc), mustRun(t, sc)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("two runs with seed %d differ:\n%+v\n%+v", sc.Seed, a.SmartWait, b.SmartWait)
@@ -53,8 +55,9 @@ func TestRunIsRepeatable(t *testing.T) {
 
 // TestRunAccountsForEveryPatient checks the records a run keeps.
 func TestRunAccountsForEveryPatient(t *testing.T) {
+	t.Parallel()
 	sc := Default()
-	sc.Patients, sc.NoShowRate, sc.CancelRate, sc.Patience = 120, 0.1, 0.3, 10*time.Minute
+	sc.Patients, sc.NoShowRate, sc.CancelRate, sc.Patience = 80, 0.1, 0.3, 10*time.Minute
 	res := mustRun(t, sc)
 	if len(res.Patients) != sc.Patients {
 		t.Fatalf("%d records for %d patients", len(res.Patients), sc.Patients)
