@@ -47,9 +47,11 @@ func TestEstimatorServiceTime(t *testing.T) {
 		{"no history is the prior", nil, 15 * m},
 		{"nonsense samples are ignored", []time.Duration{0, -m, 13 * time.Hour}, 15 * m},
 		{"five visits of 5 min meet the prior halfway", []time.Duration{5 * m, 5 * m, 5 * m, 5 * m, 5 * m}, 10 * m},
-		// 20 samples: 16 of 9 min, then 2 very short and 2 very long ones, which the
-		// median-based fit ignores. A full window of history leaves the prior no weight.
-		{"outliers are trimmed", append(repeat(9*m, 16), m, m, 120*m, 90*m), 9 * m},
+		// A full window of 30: 26 of 9 min, then 2 very short and 2 very long ones,
+		// which the median-based fit ignores. A full window leaves the prior no weight.
+		{"outliers are trimmed", append(repeat(9*m, 26), m, m, 120*m, 90*m), 9 * m},
+		// 20 of those 30: the prior still weighs 5 × (30−20)/(30−5) = 2 visits.
+		{"the prior fades", append(repeat(9*m, 16), m, m, 120*m, 90*m), ((9*m*20 + 15*m*2) / 22).Round(time.Millisecond)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,13 +86,13 @@ func TestEstimatorFit(t *testing.T) {
 	if g := e.Fit(append(visits[1:], 180*m)); g.Mean > f.Mean+m {
 		t.Errorf("a 3-hour outlier moved the mean from %v to %v", f.Mean, g.Mean)
 	}
-	// The prior fades: 10 visits keep a little of it, a full window none.
+	// The prior fades: 10 visits keep some of it, a full window none.
 	ten := e.Fit(repeat(9*m, 10))
 	if ten.Mean <= 9*m || ten.Mean >= 12*m {
 		t.Errorf("10 visits of 9 min with a 15-min prior: S = %v, want between", ten.Mean)
 	}
-	if full := e.Fit(repeat(9*m, 20)); full.Mean != 9*m {
-		t.Errorf("20 visits of 9 min: S = %v, want 9m", full.Mean)
+	if full := e.Fit(repeat(9*m, 30)); full.Mean != 9*m {
+		t.Errorf("30 visits of 9 min: S = %v, want 9m", full.Mean)
 	}
 	// A struct literal with only Prior and Rooms behaves like the default.
 	lit := Estimator{Prior: 15 * m, Rooms: 1}
