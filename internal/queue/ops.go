@@ -18,17 +18,13 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 	if err != nil {
 		return Entry{}, err
 	}
+	var next basis
 	ch, err := s.mutate(ctx, r.QueueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		active, err := tx.ActiveTickets(ctx, q.ID)
+		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, q.ID)
-		if err != nil {
-			return err
-		}
-		elapsed := inService(active, now)
-		waiting, called := len(active)-len(elapsed), len(elapsed)
+		waiting, called := b.waiting, len(b.calledAt)
 		day := s.day(now)
 		n, err := tx.NextTicketNumber(ctx, q.ID, day)
 		if err != nil {
@@ -40,7 +36,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			Status: StatusWaiting, CheckInTime: now,
 		}}
 		e.Position = waiting + 1
-		e.setQuote(s.Config.Estimator.Quote(e.Position, f, elapsed))
+		e.setQuote(s.Config.Estimator.Quote(e.Position, b.fit, b.elapsed(now)))
 		e.QuotedWait = e.EstimatedWait
 		ready := called > 0 && e.Position <= s.Config.GetReadyPosition
 		if ready {
@@ -62,8 +58,14 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			ch.Ready = []Entry{e}
 		}
 		ch.Waiting, ch.Called = waiting+1, called
+		// A check-in joins the end: the same basis, one more waiting.
+		next = b
+		next.version, next.waiting = q.Version+1, waiting+1
 		return nil
 	})
+	if err == nil {
+		s.bases.put(ch.QueueID, next)
+	}
 	return ch.Ticket, err
 }
 
@@ -74,6 +76,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 	if queueID == "" {
 		queueID = DefaultQueueID
 	}
+	var next basis
 	ch, err := s.mutate(ctx, queueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
 		active, err := tx.ActiveTickets(ctx, q.ID)
 		if err != nil {
@@ -102,9 +105,13 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 			}
 		}
 		// The called ticket moves to the front of the active list.
-		called := append([]Ticket{*t}, append(append([]Ticket{}, active[:i]...), active[i+1:]...)...)
-		return s.finish(ctx, tx, ChangeCalled, f, before, sortActive(called), t.ID, now, ch)
+		called := sortActive(append([]Ticket{*t}, append(append([]Ticket{}, active[:i]...), active[i+1:]...)...))
+		next = basisOf(called, f, q.Version+1)
+		return s.finish(ctx, tx, ChangeCalled, f, before, called, t.ID, now, ch)
 	})
+	if err == nil {
+		s.bases.put(ch.QueueID, next)
+	}
 	return ch.Ticket, err
 }
 
@@ -128,6 +135,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Entry, error) {
 }
 
 func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind) (Entry, error) {
+	var next basis
 	ch, err := s.mutateTicket(ctx, id, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if !t.Status.Active() {
 			if kind == ChangeCancelled {
@@ -170,14 +178,20 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			return err
 		}
 		ch.Ticket = Entry{Ticket: *t}
+		next = basisOf(rest, f, q.Version+1)
 		return nil
 	})
+	if err == nil {
+		s.bases.put(ch.QueueID, next)
+	}
 	return ch.Ticket, err
 }
 
 // Recall re-sends the "your turn" notice to a called patient. It fails with
 // CodePatientNotFound for an unknown ticket and CodeNotCalled for one not called.
 func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
+	var next basis
+	carry := false
 	ch, err := s.mutateTicket(ctx, id, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if t.Status != StatusCalled {
 			return Errorf(CodeNotCalled, "This patient has not been called")
@@ -190,8 +204,16 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 			return err
 		}
 		ch.Kind, ch.Ticket, ch.Waiting, ch.Called, ch.NowServing = ChangeRecalled, Entry{Ticket: *t}, waiting, called, t.Number
+		// A recall changes nothing estimates rest on: carry the basis forward.
+		if b, ok := s.bases.get(q.ID, q.Version); ok {
+			next, carry = b, true
+			next.version = q.Version + 1
+		}
 		return nil
 	})
+	if err == nil && carry {
+		s.bases.put(ch.QueueID, next)
+	}
 	return ch.Ticket, err
 }
 

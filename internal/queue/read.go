@@ -30,21 +30,20 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 			st.QueueLength = waiting
 			return err
 		}
-		active, err := tx.ActiveTickets(ctx, t.QueueID)
+		// The basis and one indexed count give the same figures as laying out the
+		// whole queue, without reading every active ticket on each poll.
+		b, err := s.loadBasis(ctx, tx, q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, t.QueueID)
-		if err != nil {
-			return err
-		}
-		for _, e := range s.layout(active, f, now) {
-			if e.Status == StatusWaiting {
-				st.QueueLength++
+		st.QueueLength = b.waiting
+		if t.Status == StatusWaiting {
+			ahead, err := tx.CountWaitingBefore(ctx, t.QueueID, t.Seq)
+			if err != nil {
+				return err
 			}
-			if e.ID == t.ID {
-				st.Entry = e
-			}
+			st.Position = ahead + 1
+			st.setQuote(s.Config.Estimator.Quote(st.Position, b.fit, b.elapsed(now)))
 		}
 		return nil
 	})
@@ -73,6 +72,7 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 		if err != nil {
 			return err
 		}
+		s.bases.put(queueID, basisOf(active, f, q.Version))
 		entries, version = s.layout(active, f, now), q.Version
 		return nil
 	})

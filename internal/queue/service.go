@@ -45,7 +45,8 @@ type Service struct {
 	Now       func() time.Time // nil: time.Now
 	Log       *slog.Logger     // nil: slog.Default()
 
-	mu sync.Mutex
+	mu    sync.Mutex
+	bases bases // what estimates rest on, per queue version
 }
 
 func (s *Service) now() time.Time {

@@ -1,0 +1,87 @@
+package queue
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// basis is what the estimates of a queue rest on at one version: the learned fit,
+// when each called ticket was called, and how many tickets wait.
+type basis struct {
+	version  int64
+	fit      Fit
+	calledAt []time.Time
+	waiting  int
+}
+
+// basisOf is the basis of a queue whose active tickets are active.
+func basisOf(active []Ticket, f Fit, version int64) basis {
+	b := basis{version: version, fit: f}
+	for _, t := range active {
+		if t.Status == StatusCalled {
+			b.calledAt = append(b.calledAt, t.CalledAt)
+		} else {
+			b.waiting++
+		}
+	}
+	return b
+}
+
+// elapsed is how long each called ticket has been in service at now.
+func (b basis) elapsed(now time.Time) []time.Duration {
+	out := make([]time.Duration, len(b.calledAt))
+	for i, at := range b.calledAt {
+		out[i] = now.Sub(at)
+	}
+	return out
+}
+
+// bases remembers the latest basis of each queue, so that a check-in into a long
+// queue, or a patient's status poll, reads neither every active ticket nor the
+// visit history. An entry is valid for its exact queue version only: every
+// committed mutation — from this Service or another instance on the same
+// database — bumps the version, so a stale entry is never used, only missed.
+type bases struct {
+	mu sync.Mutex
+	m  map[string]basis
+}
+
+func (c *bases) get(queueID string, version int64) (basis, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[queueID]
+	return b, ok && b.version == version
+}
+
+// put remembers b unless a newer version is already known.
+func (c *bases) put(queueID string, b basis) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]basis{}
+	}
+	if old, ok := c.m[queueID]; !ok || old.version <= b.version {
+		c.m[queueID] = b
+	}
+}
+
+// loadBasis returns the basis of queue q at its current version, from memory
+// when this Service knows it, else from the store (and remembers it: what a
+// transaction reads before it writes is the committed state at q.Version).
+func (s *Service) loadBasis(ctx context.Context, tx Tx, q Queue) (basis, error) {
+	if b, ok := s.bases.get(q.ID, q.Version); ok {
+		return b, nil
+	}
+	active, err := tx.ActiveTickets(ctx, q.ID)
+	if err != nil {
+		return basis{}, err
+	}
+	f, err := s.fit(ctx, tx, q.ID)
+	if err != nil {
+		return basis{}, err
+	}
+	b := basisOf(active, f, q.Version)
+	s.bases.put(q.ID, b)
+	return b, nil
+}
