@@ -16,7 +16,7 @@ func TestTwoServicesShareOneQueue(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	other := &queue.Service{Store: h.db, Config: h.svc.Config, Now: h.svc.Now}
-	a, b := h.checkIn(t, 0), h.checkIn(t, 1) // through h.svc, which now remembers the queue
+	a, b := h.checkIn(t, 0), h.checkIn(t, 1)                // through h.svc, which now remembers the queue
 	if _, err := other.CallNext(ctx, "", "1"); err != nil { // a is called elsewhere
 		t.Fatal(err)
 	}
