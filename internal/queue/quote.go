@@ -52,10 +52,16 @@ func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 	mean, variance := work/c, variance/(c*c)
 	q := Quote{Wait: int(math.Round(mean))}
 	q.Low, q.High = q.Wait, q.Wait
-	if mean > 0 && variance > 0 {
+	// The range is centred on where the wait is likely to end, which is earlier
+	// than the contract's point when several rooms work: spreading the work ahead
+	// evenly over c rooms overlooks that the next room frees before the average,
+	// by about (c−1)/2c of a visit when the rooms' visits are out of step.
+	center := mean - float64(rooms-1)*s/(2*c)
+	variance += float64(rooms-1) * s * s / (12 * c * c) // which room frees first
+	if center > 0 && variance > 0 {
 		// A log-normal with this mean and variance: never negative, long-tailed.
-		s2 := math.Log(1 + variance/(mean*mean))
-		mu := math.Log(mean) - s2/2
+		s2 := math.Log(1 + variance/(center*center))
+		mu := math.Log(center) - s2/2
 		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
 		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
 	}

@@ -30,6 +30,10 @@ func TestEstimatorBeatsFixedRule(t *testing.T) {
 			if sw.Over10 > 0.10 {
 				t.Errorf("%.1f%% waited more than 10 min longer than quoted, want ≤ 10%%", sw.Over10*100)
 			}
+			// The quoted P10–P90 range should hold about 80% of waits.
+			if res.InRange < 0.7 {
+				t.Errorf("the quoted range held %.1f%% of waits, want at least 70%%", res.InRange*100)
+			}
 			if sw.UpdatesMAE > fixed.UpdatesMAE/2 {
 				t.Errorf("over every quote, SmartWait MAE %.1f, fixed %.1f", sw.UpdatesMAE, fixed.UpdatesMAE)
 			}
