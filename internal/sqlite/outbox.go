@@ -124,4 +124,3 @@ func (db *DB) RecordDelivery(ctx context.Context, providerID string, status queu
 	}
 	return n > 0, nil
 }
-
