@@ -112,14 +112,18 @@ func (t *Twilio) Send(ctx context.Context, m queue.Message) (string, error) {
 		}
 		return ok.SID, nil
 	}
-	return "", classify(resp, body)
+	return "", classify(resp, body, m.To)
 }
 
-// classify turns a non-2xx Twilio answer into a *notify.SendError.
-func classify(resp *http.Response, body []byte) error {
+// classify turns a non-2xx Twilio answer into a *notify.SendError. Twilio's
+// message may quote the number; it is masked, as the error goes to logs.
+func classify(resp *http.Response, body []byte, to string) error {
 	var te twilioError
 	_ = json.Unmarshal(body, &te) // a proxy's HTML error page has no code: status decides
 	msg := te.Message
+	if to != "" {
+		msg = strings.ReplaceAll(msg, to, MaskPhone(to))
+	}
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}
