@@ -110,30 +110,45 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (int, error) {
 }
 
 // process sends claims with up to Workers concurrent sends and returns how many it
-// processed.
+// processed. The messages of one ticket go out one after another in claim order
+// (oldest due first), so a patient's texts are not handed to the provider out of
+// order.
 func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
-	work := make(chan Claim)
+	var groups [][]Claim
+	index := map[string]int{}
+	for _, c := range claims {
+		i, ok := index[c.TicketID]
+		if !ok {
+			i = len(groups)
+			index[c.TicketID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], c)
+	}
+	work := make(chan []Claim)
 	var (
 		wg sync.WaitGroup
 		mu sync.Mutex
 		n  int
 	)
-	for range min(d.workers(), len(claims)) {
+	for range min(d.workers(), len(groups)) {
 		wg.Go(func() {
-			for c := range work {
-				if ctx.Err() != nil {
-					d.release(ctx, c)
-					continue
+			for g := range work {
+				for _, c := range g {
+					if ctx.Err() != nil {
+						d.release(ctx, c)
+						continue
+					}
+					d.send(ctx, c)
+					mu.Lock()
+					n++
+					mu.Unlock()
 				}
-				d.send(ctx, c)
-				mu.Lock()
-				n++
-				mu.Unlock()
 			}
 		})
 	}
-	for _, c := range claims {
-		work <- c
+	for _, g := range groups {
+		work <- g
 	}
 	close(work)
 	wg.Wait()

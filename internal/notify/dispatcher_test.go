@@ -235,3 +235,31 @@ func TestDispatchersShareOutboxWithoutDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// A patient's texts reach the provider in the order they were written, even when
+// they are due together and many workers send at once.
+func TestTextsOfOnePatientInOrder(t *testing.T) {
+	fake := twiliofake.New(t)
+	e := newEnv(t, openDB(t, ""), fake, newClock())
+	e.disp.Workers = 16
+	ctx := context.Background()
+	for i := range 8 {
+		e.checkIn(t, "P", phone(i))
+		if _, err := e.queue.CallNext(ctx, "", "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.dispatch(t)
+	msgs := fake.Messages()
+	for i := range 8 {
+		var bodies []string
+		for _, m := range msgs {
+			if m.To == phone(i) {
+				bodies = append(bodies, m.Body)
+			}
+		}
+		if len(bodies) != 2 || !strings.Contains(bodies[0], "checked in") || !strings.Contains(bodies[1], "your turn") {
+			t.Errorf("%s got %q, want the confirmation then the call", phone(i), bodies)
+		}
+	}
+}
