@@ -203,8 +203,8 @@ func TestFollowUp(t *testing.T) {
 	if s := kinds["Ben"]; len(s) != 1 || s[0] != queue.MessageCancelled {
 		t.Errorf("Ben's follow-ups %v, want one cancelled", s)
 	}
-	if n := sentTo(fake.Messages(), phone(2)); n != 3 {
-		t.Errorf("Ben got %d texts, want 3 (confirmation, get ready, called)", n)
+	if n := sentTo(fake.Messages(), phone(2)); n != 2 {
+		t.Errorf("Ben got %d texts, want 2 (confirmation, called: his get-ready was superseded unsent)", n)
 	}
 }
 
