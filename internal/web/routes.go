@@ -41,6 +41,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
 	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
 
+	// SMS provider callbacks: authenticated by signature, not by staff session.
+	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
+
 	// Operations.
 	mux.Handle("GET /health", s.handleHealth())
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
