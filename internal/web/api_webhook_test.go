@@ -92,7 +92,7 @@ func (h *harness) notification(t *testing.T, id string) map[string]any {
 func TestTwilioWebhookRecordsDelivery(t *testing.T) {
 	fullURL := testPublicURL + webhookPath
 	tests := []struct {
-		status, code       string
+		status, code        string
 		wantStatus, wantErr string
 		recorded            bool
 	}{
