@@ -263,3 +263,26 @@ func TestTextsOfOnePatientInOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestFailingCountsTemporaryFailuresInARow(t *testing.T) {
+	fake := twiliofake.New(t)
+	e := newEnv(t, openDB(t, ""), fake, newClock())
+	fake.Reject(phone(9))
+	e.checkIn(t, "Rejected", phone(9))
+	e.dispatch(t)
+	if n := e.disp.Failing(); n != 0 {
+		t.Fatalf("Failing after a permanent failure = %d, want 0", n)
+	}
+	fake.FailNext(2, 503)
+	e.checkIn(t, "A", phone(1))
+	e.checkIn(t, "B", phone(2))
+	e.dispatch(t)
+	if n := e.disp.Failing(); n != 2 {
+		t.Fatalf("Failing after two 503s = %d, want 2", n)
+	}
+	e.clock.Add(time.Minute)
+	e.dispatch(t)
+	if n := e.disp.Failing(); n != 0 {
+		t.Fatalf("Failing after the provider came back = %d, want 0", n)
+	}
+}

@@ -28,7 +28,7 @@ const StatusCallbackPath = "/api/webhooks/twilio/status"
 type Twilio struct {
 	AccountSID string
 	AuthToken  string
-	From       string // the sending number, E.164
+	From       string // the sending number (E.164) or a messaging service SID ("MG…")
 	// BaseURL is the API base, DefaultTwilioURL when empty; tests point it at a fake.
 	BaseURL string
 	// StatusCallback is the absolute URL Twilio reports delivery to (PublicURL +
@@ -70,7 +70,12 @@ var temporaryCodes = map[int]bool{
 // any other 4xx — e.g. 21211 invalid To, 21610 recipient unsubscribed — is
 // permanent.
 func (t *Twilio) Send(ctx context.Context, m queue.Message) (string, error) {
-	form := url.Values{"To": {m.To}, "From": {t.From}, "Body": {m.Body}}
+	form := url.Values{"To": {m.To}, "Body": {m.Body}}
+	if strings.HasPrefix(t.From, "MG") {
+		form.Set("MessagingServiceSid", t.From) // Twilio picks the number from the service's pool
+	} else {
+		form.Set("From", t.From)
+	}
 	if t.StatusCallback != "" {
 		form.Set("StatusCallback", t.StatusCallback)
 	}

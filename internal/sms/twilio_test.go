@@ -137,3 +137,21 @@ func TestTwilioNetworkErrorsAreTemporary(t *testing.T) {
 		}
 	})
 }
+
+func TestTwilioMessagingService(t *testing.T) {
+	var form map[string][]string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		form = r.PostForm
+		w.WriteHeader(201)
+		w.Write([]byte(`{"sid":"SM1"}`))
+	}))
+	defer srv.Close()
+	s := &sms.Twilio{AccountSID: "AC1", AuthToken: "t", From: "MG0123", BaseURL: srv.URL}
+	if _, err := s.Send(context.Background(), msg("+14155552671")); err != nil {
+		t.Fatal(err)
+	}
+	if form["MessagingServiceSid"][0] != "MG0123" || form["From"] != nil {
+		t.Errorf("form %v, want MessagingServiceSid and no From", form)
+	}
+}
