@@ -224,7 +224,7 @@ func writeError(w http.ResponseWriter, status, code int, msg string) {
 // Sender returns a Twilio sender for the fake with the given status callback URL.
 func (s *Server) Sender(statusCallback string) *sms.Twilio {
 	return &sms.Twilio{AccountSID: AccountSID, AuthToken: AuthToken, From: From,
-		BaseURL: s.URL, StatusCallback: statusCallback, Client: &http.Client{Timeout: 5 * time.Second}}
+		BaseURL: s.URL, StatusCallback: statusCallback, Client: sms.NewHTTPClient(5 * time.Second)}
 }
 
 // ClearProblems forgets the rule violations seen so far, for tests that provoke one
