@@ -35,7 +35,7 @@ func BenchmarkDispatch(b *testing.B) {
 			err := db.Update(ctx, func(tx queue.Tx) error {
 				for i := range b.N {
 					m := &queue.Message{TicketID: queue.NewID(), Kind: queue.MessageConfirmation, To: phone(i % 1000),
-						Body: "Riverside Clinic: Hi Ana, you're checked in: ticket A-001, number 3 in line, about 30 min.",
+						Body:      "Riverside Clinic: Hi Ana, you're checked in: ticket A-001, number 3 in line, about 30 min.",
 						DedupeKey: fmt.Sprintf("bench:%d", i)}
 					if err := tx.AddMessage(ctx, m); err != nil {
 						return err
