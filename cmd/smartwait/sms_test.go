@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -179,6 +180,18 @@ func TestSMSThroughTwilio(t *testing.T) {
 	if health.SMS.Provider != "twilio" || health.SMS.Status != "ok" || health.SMS.Pending != 0 {
 		t.Errorf("health sms = %+v, want twilio ok with nothing pending", health.SMS)
 	}
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`smartwait_sms_sent_total{kind="follow_up"} 1`, `smartwait_sms_retried_total{kind="confirmation"} 1`,
+		"smartwait_sms_send_duration_seconds_count"} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %q", m)
+		}
+	}
 	if err := srv.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -279,5 +292,33 @@ func TestSMSLogSender(t *testing.T) {
 	}
 	if strings.Contains(logs, id) || strings.Contains(logs, "+14155552671") {
 		t.Errorf("INFO log shows the patient id or phone:\n%s", logs)
+	}
+}
+
+// TestCheckInWhileTwilioHangs: check-ins answer while Twilio holds a send
+// unanswered, and each text arrives exactly once when it answers again.
+func TestCheckInWhileTwilioHangs(t *testing.T) {
+	fake := twiliofake.New(t)
+	srv := startServer(t, twilioVars(fake, filepath.Join(t.TempDir(), "hang.db")))
+	c := &client{tb: t, base: srv.URL}
+	fake.Hold()
+	checkIn(c, "Ana", "+14155552671")
+	fake.WaitFor(t, startTimeout, "a send held by Twilio", func([]twiliofake.Message, int) bool { return fake.InFlight() > 0 })
+	checkIn(c, "Ben", "+14155552672") // answered while a send hangs
+	checkIn(c, "Cy", "+14155552673")
+	if n := fake.InFlight(); n == 0 || len(fake.Messages()) != 0 {
+		t.Fatalf("%d sends held, %d answered; want the provider still hanging", n, len(fake.Messages()))
+	}
+	fake.Release()
+	fake.WaitMessages(t, 3)
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, m := range fake.Messages() {
+		seen[m.To]++
+	}
+	if len(fake.Messages()) != 3 || len(seen) != 3 {
+		t.Errorf("texts per number %v, want exactly one each", seen)
 	}
 }
