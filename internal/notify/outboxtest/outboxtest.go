@@ -55,17 +55,19 @@ func RunOutboxTests(t *testing.T, open Open) {
 	}
 }
 
-// addTicket stores a waiting ticket and returns its id.
+// addTicket stores a waiting ticket and returns its id. Tickets of one test
+// differ in phone and ticket number, so no store constraint can refuse them.
 func addTicket(tb testing.TB, s queue.Store, phone string) string {
 	tb.Helper()
 	id := queue.NewID()
+	number := "A-" + phone[len(phone)-4:]
 	err := s.Update(context.Background(), func(tx queue.Tx) error {
 		q, err := tx.LockQueue(context.Background(), queue.DefaultQueueID)
 		if err != nil {
 			return err
 		}
 		return tx.InsertTicket(context.Background(), &queue.Ticket{
-			ID: id, QueueID: q.ID, Number: "A-001", Day: "2026-11-28", Name: "Ana",
+			ID: id, QueueID: q.ID, Number: number, Day: "2026-11-28", Name: "Ana",
 			Phone: phone, AppointmentTime: "10:00", Status: queue.StatusWaiting, CheckInTime: t0,
 		})
 	})
