@@ -83,8 +83,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	// The dispatcher starts before the HTTP server so that it stops after it: the
 	// last requests' texts are still sent during the drain.
 	texts := a.startSMS(db, reg)
-	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log,
-		Publisher: publishers{texts.wake()}}
+	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
 
 	a.startLoop("session sweep", sessionSweepEvery, func(ctx context.Context) {
 		n, err := db.DeleteExpiredSessions(ctx, time.Now())
@@ -95,6 +94,9 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 			a.log.Debug("expired sessions deleted", "count", n)
 		}
 	})
+
+	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
+	queues.Publisher = texts.wakeAfter(queues.Publisher)
 
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,

@@ -61,10 +61,15 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 	return p
 }
 
-// wake is the queue publisher that tells the dispatcher a commit may have written
-// texts, so they go out at once rather than at the next poll.
-func (p *smsParts) wake() queue.Publisher {
-	return queue.PublisherFunc(func(queue.Change) { p.disp.Wake() })
+// wakeAfter returns a publisher that hands each committed change to p (if any)
+// and then wakes the dispatcher, since the commit may have written texts: they go
+// out at once rather than at the next poll.
+func (p *smsParts) wakeAfter(pub queue.Publisher) queue.Publisher {
+	wake := queue.PublisherFunc(func(queue.Change) { p.disp.Wake() })
+	if pub == nil {
+		return wake
+	}
+	return publishers{pub, wake}
 }
 
 // status is the SMS part of /health: degraded while sends keep failing
