@@ -31,21 +31,23 @@ type Deps struct {
 		Ping(ctx context.Context) error
 	}
 	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
-	// Deliveries records Twilio's delivery reports and VerifyTwilio checks their
-	// X-Twilio-Signature over the form parameters (the signed URL is the public
-	// URL's webhook path). If either is nil every report is refused.
-	Deliveries   DeliveryLog
-	VerifyTwilio func(signature string, params url.Values) bool
-	Config       Config
-	Registry     *prometheus.Registry // nil: a private registry
-	Log          *slog.Logger         // nil: slog.Default()
-	Now          func() time.Time     // nil: time.Now
-	Version      string
+	Config   Config
+	Registry *prometheus.Registry // nil: a private registry
+	Log      *slog.Logger         // nil: slog.Default()
+	Now      func() time.Time     // nil: time.Now
+	Version  string
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
 	RealtimeStatus func(ctx context.Context) RealtimeHealth
 	SMSStatus      func(ctx context.Context) SMSHealth
+
+	// Twilio's delivery reports (POST /api/webhooks/twilio/status): Deliveries
+	// records them, VerifyTwilio checks their X-Twilio-Signature over the form
+	// parameters (the signed URL is the public URL's webhook path). If either is
+	// nil every report is refused.
+	Deliveries   DeliveryLog
+	VerifyTwilio func(signature string, params url.Values) bool
 }
 
 // MessageLog reads the SMS outbox for staff.
