@@ -322,3 +322,26 @@ func TestCheckInWhileTwilioHangs(t *testing.T) {
 		t.Errorf("texts per number %v, want exactly one each", seen)
 	}
 }
+
+// TestSMSPermanentFailure: a number Twilio rejects (21211) is tried once, shows
+// as failed in the staff's SMS log, and does not hold up other texts.
+func TestSMSPermanentFailure(t *testing.T) {
+	fake := twiliofake.New(t)
+	srv := startServer(t, twilioVars(fake, filepath.Join(t.TempDir(), "reject.db")))
+	c := &client{tb: t, base: srv.URL}
+	staff := loginAdmin(t, srv.URL)
+	fake.Reject("+14155552679")
+	bad := checkIn(c, "Ana", "+14155552679")
+	ns := waitNotifications(staff, bad, func(ns []notification) bool { return len(ns) == 1 && ns[0].Status == "failed" })
+	if ns[0].Attempts != 1 || !strings.Contains(ns[0].LastError, "21211") || strings.Contains(ns[0].LastError, "+14155552679") {
+		t.Errorf("failed text %+v, want one attempt, error 21211, the number masked", ns[0])
+	}
+	good := checkIn(c, "Ben", "+14155552672")
+	waitNotifications(staff, good, firstSent)
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := fake.Requests(); n != 2 {
+		t.Errorf("%d requests to Twilio, want 2 (the rejected text is not retried)", n)
+	}
+}
