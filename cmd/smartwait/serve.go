@@ -80,6 +80,9 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		return "", fmt.Errorf("create admin account: %w", err)
 	}
 
+	// The dispatcher starts before the HTTP server so that it stops after it: the
+	// last requests' texts are still sent during the drain.
+	texts := a.startSMS(db, reg)
 	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
 
 	a.startLoop("session sweep", sessionSweepEvery, func(ctx context.Context) {
@@ -92,8 +95,12 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		}
 	})
 
+	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
+	queues.Publisher = texts.wakeAfter(queues.Publisher)
+
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
+		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,

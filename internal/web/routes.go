@@ -33,6 +33,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
 
+	// SMS provider callbacks: authenticated by signature, not by staff session.
+	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
+
 	// Staff accounts (admin only).
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
 	mux.Handle("POST /api/staff/users", admin(s.handleAddUser()))

@@ -41,6 +41,13 @@ type Deps struct {
 	BrokerStatus   func(ctx context.Context) BrokerHealth
 	RealtimeStatus func(ctx context.Context) RealtimeHealth
 	SMSStatus      func(ctx context.Context) SMSHealth
+
+	// Twilio's delivery reports (POST /api/webhooks/twilio/status): Deliveries
+	// records them, VerifyTwilio checks their X-Twilio-Signature over the form
+	// parameters (the signed URL is the public URL's webhook path). If either is
+	// nil every report is refused.
+	Deliveries   DeliveryLog
+	VerifyTwilio func(signature string, params url.Values) bool
 }
 
 // MessageLog reads the SMS outbox for staff.
