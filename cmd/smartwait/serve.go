@@ -121,7 +121,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 // queueConfig maps the configuration onto the queue rules.
 func queueConfig(cfg Config) queue.Config {
 	return queue.Config{
-		Estimator:        queue.Estimator{Prior: cfg.ServiceTime, Rooms: cfg.Rooms, Window: 20, PriorVisits: 5},
+		Estimator:        queue.Estimator{Prior: cfg.ServiceTime, Rooms: cfg.Rooms},
 		GetReadyPosition: cfg.GetReadyPosition,
 		FollowUpAfter:    cfg.FollowUpAfter,
 		ClinicName:       cfg.ClinicName,
