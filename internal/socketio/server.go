@@ -103,37 +103,48 @@ func New(cfg Config) (*Server, error) {
 	opts.SetPingInterval(cfg.PingInterval)
 	opts.SetPingTimeout(cfg.PingTimeout)
 	opts.SetMaxHttpBufferSize(64 << 10) // clients send only short join events
-	opts.SetAllowRequest(s.allowRequest)
-	opts.SetCors(&types.Cors{
-		Origin:      func(origin string) bool { return s.origins[strings.ToLower(origin)] },
-		Credentials: true,
+	opts.SetAllowRequest(func(ctx *types.HttpContext) error {
+		if !s.originAllowed(ctx.Request()) {
+			return errors.New("origin not allowed")
+		}
+		return nil
 	})
+	// Every request has passed Handler's origin check before the engine's CORS
+	// runs, so the engine may echo the origin (the websocket upgrade also
+	// consults this function).
+	opts.SetCors(&types.Cors{Origin: func(string) bool { return true }, Credentials: true})
 	s.io = socket.NewServer(nil, opts)
 	s.io.On("connection", func(args ...any) {
 		if sock, ok := args[0].(*socket.Socket); ok {
 			s.connect(sock)
 		}
 	})
-	s.handler = s.io.ServeHandler(nil)
+	eio := s.io.ServeHandler(nil)
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.originAllowed(r) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"success":false,"error":{"code":"CROSS_ORIGIN","message":"Origin not allowed"}}` + "\n"))
+			return
+		}
+		eio.ServeHTTP(w, r)
+	})
 	return s, nil
 }
 
 // Handler serves the Engine.IO endpoint.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// allowRequest refuses handshakes from browser pages of foreign origins. A
-// request without Origin is not from a browser page (native and Node clients),
-// and same-origin pages are always allowed.
-func (s *Server) allowRequest(ctx *types.HttpContext) error {
-	origin := ctx.Headers().Peek("Origin")
+// originAllowed refuses every request (handshake, poll, upgrade) from browser
+// pages of foreign origins. A request without Origin is not from a browser page
+// (native and Node clients); same-origin pages and the allowed origins pass.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
 	if origin == "" || s.origins[strings.ToLower(origin)] {
-		return nil
+		return true
 	}
 	u, err := url.Parse(origin)
-	if err == nil && strings.EqualFold(u.Host, ctx.Request().Host) {
-		return nil
-	}
-	return errors.New("origin not allowed")
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 // Close disconnects every socket and stops the engine.

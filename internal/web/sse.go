@@ -128,13 +128,14 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, rooms []str
 	sub, msgs, resumed := hub.SubscribeFrom("sse", rooms, last)
 	defer sub.Close()
 	skipUpTo := int64(-1)
+	var first []realtime.Message // the snapshot, or nothing
 	if !resumed {
 		snap, version, err := snapshot(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		msgs, skipUpTo = snap, version
+		first, skipUpTo = snap, version
 	}
 
 	h := w.Header()
@@ -167,6 +168,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, rooms []str
 		return true
 	}
 	_, _ = bw.WriteString(sseRetry)
+	for _, m := range first {
+		writeEvent(bw, m)
+	}
 	more := send(msgs)
 	for {
 		// Deadline per write: a client that stopped reading cannot hold the
