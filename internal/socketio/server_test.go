@@ -278,3 +278,20 @@ func TestPollingClientThatStopsPollingIsDropped(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestHubMessagesReachSockets checks the wire format of a delivered event: the
+// Socket.IO event packet with the payload exactly as published.
+func TestHubMessagesReachSockets(t *testing.T) {
+	e := newEnv(t, socketio.Config{})
+	c := e.dial(t, "")
+	c.call(1, "join-patients-room", "")
+	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 7}
+	b.Add(realtime.RoomStaff, "queue_update", map[string]string{"secret": "staff only"})
+	b.Add(realtime.RoomPatients, "queue_update", map[string]any{"type": "patient_called", "queueLength": 2, "nowServing": "A-001"})
+	if err := e.broker.Publish(b); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.read(); p != `42["queue_update",{"nowServing":"A-001","queueLength":2,"type":"patient_called"}]` {
+		t.Errorf("packet = %s", p)
+	}
+}
