@@ -10,10 +10,11 @@
 # Sections that later parts of the project fill are already here, and skip
 # themselves (reported as "skipped") while their directories do not exist:
 #   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL/Redis
-#   e2e          e2e/package.json → Node suite against the built binary
+#   e2e          e2e/*.test.{js,mjs,cjs} → Node suite against the built binary
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
-# PG_PORT (default 55432), REDIS_PORT (default 56379).
+# PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
+# "gofmt vet test fuzz integration e2e"; e.g. SECTIONS="integration e2e").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +24,7 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 fi
 
 FUZZTIME=${FUZZTIME:-10s}
+SECTIONS=${SECTIONS:-gofmt vet test fuzz integration e2e}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 WORK=$(mktemp -d /tmp/smartwait-test.XXXXXX)
@@ -41,9 +43,14 @@ skip() {
 	SECTION_SKIPPED="$*"
 }
 
-# section NAME FUNCTION: runs FUNCTION, times it and records the outcome.
+# section NAME FUNCTION [KEY]: runs FUNCTION, times it and records the outcome;
+# KEY (default NAME) is the word that selects it in SECTIONS.
 section() {
-	local name=$1 fn=$2 start rc
+	local name=$1 fn=$2 key=${3:-$1} start rc
+	case " $SECTIONS " in
+	*" $key "*) ;;
+	*) return 0 ;;
+	esac
 	log "$name"
 	start=$(date +%s)
 	SECTION_SKIPPED=""
@@ -126,6 +133,16 @@ go_vet() { go vet ./...; }
 
 go_test() { go test -race ./...; }
 
+# deadline_flake LOG: true when a failed fuzz run is only Go 1.26's race at the
+# -fuzztime deadline (go.dev/issue/75804): "context deadline exceeded" as the
+# sole failure, with no failing input written, no panic and no test error. Under
+# CPU contention (2 shared cores) it happens often enough to matter. A real
+# finding always writes its input, so this cannot hide one.
+deadline_flake() {
+	grep -q 'context deadline exceeded' "$1" &&
+		! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:|fuzz: minimizing' "$1"
+}
+
 # fuzz: every `func FuzzX(f *testing.F)` in a _test.go file, each for FUZZTIME.
 fuzz() {
 	if [ -n "${SKIP_FUZZ:-}" ]; then
@@ -145,6 +162,9 @@ fuzz() {
 			n=$((n + 1))
 			if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$dir" >"$WORK/fuzz.log" 2>&1; then
 				tail -2 "$WORK/fuzz.log"
+			elif deadline_flake "$WORK/fuzz.log"; then
+				tail -4 "$WORK/fuzz.log"
+				echo "(not a failure: Go's fuzz coordinator reported its own -fuzztime deadline with no failing input — go.dev/issue/75804, fixed in Go 1.27)"
 			else
 				cat "$WORK/fuzz.log" # the failing input is saved under $dir/testdata/fuzz
 				rc=1
@@ -225,19 +245,22 @@ integration() {
 	SMARTWAIT_REQUIRE_INTEGRATION=1 go test -race -count=1 $pkgs
 }
 
-# e2e: the Node suite in e2e/ against the real binary (SMARTWAIT_BIN). Installs
-# npm packages when node_modules is missing, and Debian chromium when the suite
-# uses Playwright.
+# e2e: the Node suite in e2e/ (node --test: *.test.js, *.test.mjs, …) against the
+# real binary (SMARTWAIT_BIN). Runs as soon as e2e/ holds a test file; installs
+# the npm packages (npm ci) when there is a package.json and no node_modules,
+# and Debian chromium when the suite uses Playwright.
 e2e() {
-	if [ ! -f e2e/package.json ]; then
-		skip "no e2e/package.json yet"
+	local tests
+	tests=$(find e2e -path e2e/node_modules -prune -o -type f \( -name '*.test.js' -o -name '*.test.mjs' -o -name '*.test.cjs' \) -print 2>/dev/null)
+	if [ -z "$tests" ]; then
+		skip "no e2e/*.test.{js,mjs,cjs} yet"
 		return 0
 	fi
 	mkdir -p bin
 	go build -ldflags "-X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" \
 		-o bin/smartwait ./cmd/smartwait || return 1
 	export SMARTWAIT_BIN="$ROOT/bin/smartwait"
-	if grep -q playwright e2e/package.json; then
+	if [ -f e2e/package.json ] && grep -q playwright e2e/package.json; then
 		if ! command -v chromium >/dev/null 2>&1; then
 			echo "installing chromium"
 			apt_install chromium || return 1
@@ -246,7 +269,7 @@ e2e() {
 	fi
 	(
 		cd e2e || exit 1
-		if [ ! -d node_modules ]; then
+		if [ -f package.json ] && [ ! -d node_modules ]; then
 			npm ci --no-audit --no-fund || exit 1
 		fi
 		node --test
@@ -258,7 +281,7 @@ START=$(date +%s)
 echo "SmartWait test run: $(go version), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
 section gofmt check_gofmt
 section vet go_vet
-section "go test" go_test
+section "go test" go_test test
 section fuzz fuzz
 section integration integration
 section e2e e2e
@@ -267,4 +290,8 @@ echo
 echo "================ summary ($(($(date +%s) - START))s) ================"
 printf '%s\n' "${SUMMARY[@]}"
 echo "sections: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+if [ $((PASSED + FAILED + SKIPPED)) = 0 ]; then
+	echo "no section matched SECTIONS=\"$SECTIONS\""
+	exit 1
+fi
 [ "$FAILED" = 0 ]
