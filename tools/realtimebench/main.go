@@ -12,27 +12,19 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/zishang520/socket.io/clients/socket/v3"
-	server "github.com/zishang520/socket.io/servers/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
 const adminPassword = "bench-admin-password"
@@ -63,6 +55,10 @@ func main() {
 func run(bin string, nClients, nWaiting, nCalls, parallel int) error {
 	if nWaiting > nClients {
 		return errors.New("-waiting must not exceed -clients")
+	}
+	bin, err := filepath.Abs(bin) // the server runs in a temporary directory
+	if err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "realtimebench-")
 	if err != nil {
@@ -241,57 +237,6 @@ func startServer(bin, dir string) (*exec.Cmd, string, error) {
 	return nil, "", errors.New("server exited before listening")
 }
 
-// tracker collects position_update arrival times by queue version.
-type tracker struct {
-	mu          sync.Mutex
-	want        map[int64]int
-	got         map[int64][]time.Time
-	done        map[int64]chan struct{}
-	disconnects atomic.Int64
-}
-
-func newTracker() *tracker {
-	return &tracker{want: map[int64]int{}, got: map[int64][]time.Time{}, done: map[int64]chan struct{}{}}
-}
-
-func (t *tracker) disconnected(err error) {
-	if t.disconnects.Add(1) <= 3 {
-		fmt.Fprintf(os.Stderr, "client disconnected: %v\n", err)
-	}
-}
-
-func (t *tracker) expect(version int64, n int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.want[version] = n
-	t.done[version] = make(chan struct{})
-}
-
-func (t *tracker) arrived(version int64, at time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.got[version] = append(t.got[version], at)
-	if ch, ok := t.done[version]; ok && len(t.got[version]) == t.want[version] {
-		close(ch)
-	}
-}
-
-func (t *tracker) wait(version int64, timeout time.Duration) ([]time.Time, error) {
-	t.mu.Lock()
-	ch := t.done[version]
-	t.mu.Unlock()
-	select {
-	case <-ch:
-	case <-time.After(timeout):
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		return nil, fmt.Errorf("version %d: %d of %d position_updates arrived", version, len(t.got[version]), t.want[version])
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return slices.Clone(t.got[version]), nil
-}
-
 // connectAll connects one websocket client per patient id and joins its rooms.
 func connectAll(base string, ids []string, parallel int, track *tracker) ([]conn, error) {
 	conns := make([]conn, len(ids))
@@ -345,154 +290,6 @@ func clientKind(conns []conn) string {
 		}
 	}
 	return "zishang520/socket.io clients/socket v3.0.6"
-}
-
-type libraryConn struct{ *socket.Socket }
-
-func (c libraryConn) Disconnect() { c.Socket.Disconnect() }
-
-func connectLibrary(base, id string, track *tracker) (conn, error) {
-	opts := socket.DefaultOptions()
-	opts.SetTransports(types.NewSet(socket.WebSocket))
-	opts.SetForceNew(true)
-	opts.SetReconnection(false)
-	opts.SetTimeout(60 * time.Second)
-	joined := make(chan error, 4)
-	c, err := socket.Connect(base, opts)
-	if err != nil {
-		return nil, err
-	}
-	_ = c.On("position_update", func(args ...any) {
-		at := time.Now()
-		if m, ok := args[0].(map[string]any); ok {
-			if v, ok := m["version"].(float64); ok {
-				track.arrived(int64(v), at)
-			}
-		}
-	})
-	connected := make(chan struct{})
-	var once sync.Once
-	_ = c.On("disconnect", func(args ...any) {
-		select {
-		case <-connected:
-			if track.disconnects.Add(1) <= 3 {
-				fmt.Fprintf(os.Stderr, "client disconnected: %v\n", args)
-			}
-		default:
-			joined <- fmt.Errorf("closed before connect: %v", args)
-		}
-	})
-	ack := func(args []any, err error) {
-		if err == nil && len(args) > 0 {
-			if m, ok := args[0].(map[string]any); ok && m["room"] != nil {
-				joined <- nil
-				return
-			}
-		}
-		joined <- fmt.Errorf("join failed: %v %v", args, err)
-	}
-	_ = c.On("connect", func(...any) { once.Do(func() { close(connected) }) })
-	_ = c.On("connect_error", func(args ...any) { joined <- fmt.Errorf("connect_error: %v", args) })
-	select {
-	case <-connected:
-	case err := <-joined:
-		return nil, err
-	case <-time.After(60 * time.Second):
-		return nil, errors.New("connect timed out")
-	}
-	_ = c.Emit("join-patient-room", id, server.Ack(ack))
-	_ = c.Emit("join-patients-room", server.Ack(ack))
-	for range 2 {
-		select {
-		case err := <-joined:
-			if err != nil {
-				return nil, err
-			}
-		case <-time.After(60 * time.Second):
-			return nil, errors.New("join timed out")
-		}
-	}
-	return libraryConn{c}, nil
-}
-
-// client is a minimal REST client.
-type client struct{ base string }
-
-func (c *client) do(method, path, token string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, strings.TrimSpace(string(raw)))
-	}
-	if out == nil {
-		return nil
-	}
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return err
-	}
-	return json.Unmarshal(env.Data, out)
-}
-
-func (c *client) post(path, token string, body, out any) error {
-	return c.do("POST", path, token, body, out)
-}
-
-func (c *client) get(path string, out any) error { return c.do("GET", path, "", nil, out) }
-
-// memStats is the part of /health/detailed the benchmark reads.
-type memStats struct {
-	HeapInuse, Sys int64
-	Goroutines     int
-}
-
-func (c *client) memory(token string) (memStats, error) {
-	var d struct {
-		Memory struct {
-			HeapInuseBytes int64 `json:"heapInuseBytes"`
-			SysBytes       int64 `json:"sysBytes"`
-		} `json:"memory"`
-		Goroutines int `json:"goroutines"`
-	}
-	err := c.do("GET", "/health/detailed", token, nil, &d)
-	return memStats{d.Memory.HeapInuseBytes, d.Memory.SysBytes, d.Goroutines}, err
-}
-
-func (c *client) login() (string, error) {
-	var r struct {
-		Token string `json:"token"`
-	}
-	err := c.post("/api/staff/login", "", map[string]string{"username": "admin", "password": adminPassword}, &r)
-	return r.Token, err
-}
-
-func (c *client) checkIn(i int) (string, error) {
-	var r struct {
-		PatientID string `json:"patientId"`
-	}
-	err := c.post("/api/checkin", "", map[string]string{
-		"name": fmt.Sprintf("Bench Patient %d", i), "phone": fmt.Sprintf("+1415%07d", 2000000+i), "appointmentTime": "10:00",
-	}, &r)
-	return r.PatientID, err
 }
 
 // logLevel is the server's log level: BENCH_LOG_LEVEL, default warn.
