@@ -292,3 +292,18 @@ func TestPublicPayloadsNeverNamePatients(t *testing.T) {
 		t.Errorf("scanned only %d public payloads", scanned)
 	}
 }
+
+// TestGetReadyAtCheckIn: a patient who checks in straight into the get-ready
+// zone while someone is being served gets get_ready with the check-in.
+func TestGetReadyAtCheckIn(t *testing.T) {
+	rh := newRealtimeHarness(t)
+	rh.checkIn("First", phone(1))
+	rh.asStaff("POST", "/api/staff/call-next", "").want(t, http.StatusOK)
+	id := rh.checkIn("Second", phone(2))
+	got := describe(rh.last(), map[string]string{id: "S"})
+	want := []string{"3-1 staff new_patient", "3-2 staff queue_update", "3-3 patient_S position_update",
+		"3-4 patient_S get_ready", "3-5 patients queue_update", "3-6 display queue_update"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+}
