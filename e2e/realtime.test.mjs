@@ -1,6 +1,6 @@
 // Socket.IO end-to-end tests (CONTRACT §4.1) against the real binary, over the
 // websocket and the long-polling transports: join rules, the exact events of
-// check-in ×3, call-next, complete, no-show and cancel, REST agreeing with each
+// check-in ×3, call-next, recall, complete, no-show and cancel, REST agreeing with each
 // event, staff logout, origin checks and the privacy of the patients room.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,7 +72,7 @@ for (const transport of ['websocket', 'polling']) {
       assert.deepEqual(await emitAck(staff.socket, 'join-staff-room', 'any-staff-id'), { room: 'staff' });
     });
 
-    it('delivers the exact events of check-in ×3, call-next, complete, no-show and cancel', async () => {
+    it('delivers the exact events of check-in ×3, call-next, recall, complete, no-show and cancel', async () => {
       const fresh = await startServer();
       const a2 = new API(fresh.url);
       const clients = [];
@@ -172,18 +172,29 @@ for (const transport of ['websocket', 'polling']) {
           assert.match(got[1].data.message, /ready/i);
         }
 
+        // Recall A: the "your turn" notice again; nobody moves.
+        await a2.ok('POST', '/api/staff/recall', { token: tok, body: { patientId: ids[0] } });
+        [su] = await step('staff', staff.rec, 1);
+        assert.deepEqual([su.event, su.data.type, su.data.patientId, su.data.recall, su.data.version], ['queue_update', 'patient_called', ids[0], true, 5]);
+        [pu] = await step('pub', pub.rec, 1);
+        assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 5 });
+        a = await pstep(0, 2);
+        assert.deepEqual(a.map((e) => e.event), ['patient_called', 'queue_update']);
+        assert.match(a[0].data.message, /your turn/i);
+        for (const i of [1, 2]) assert.deepEqual((await pstep(i, 1)).map((e) => [e.event, e.data.version]), [['queue_update', 5]]);
+
         // Complete A: staff get queue_update + queue_refresh; A learns it is done;
         // B and C are re-estimated (nobody is being served any more).
         await a2.ok('POST', '/api/staff/complete', { token: tok, body: { patientId: ids[0] } });
         let [cu, refresh] = await step('staff', staff.rec, 2);
-        assert.deepEqual([cu.event, cu.data.type, cu.data.patientId, cu.data.version], ['queue_update', 'patient_completed', ids[0], 5]);
+        assert.deepEqual([cu.event, cu.data.type, cu.data.patientId, cu.data.version], ['queue_update', 'patient_completed', ids[0], 6]);
         assert.equal(refresh.event, 'queue_refresh');
         assert.deepEqual(refresh.data.data.map((q) => [q.patientId, q.patient.id, q.patient.name, q.position, q.status]),
           [[ids[1], ids[1], names[1], 1, 'waiting'], [ids[2], ids[2], names[2], 2, 'waiting']]);
         const rest = (await a2.ok('GET', '/api/staff/queue', { token: tok })).data;
         assert.deepEqual(rest.map((q) => q.patientId), refresh.data.data.map((q) => q.patientId), 'REST queue agrees with queue_refresh');
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_completed', queueLength: 2, timestamp: pu.data.timestamp, version: 5 });
+        assert.deepEqual(pu.data, { type: 'patient_completed', queueLength: 2, timestamp: pu.data.timestamp, version: 6 });
         a = await pstep(0, 2);
         assert.deepEqual(a.map((e) => [e.event, e.data.status]), [['position_update', 'completed'], ['queue_update', undefined]]);
         await agrees(a[0]);
@@ -199,7 +210,7 @@ for (const transport of ['websocket', 'polling']) {
         [cu, refresh] = await step('staff', staff.rec, 2);
         assert.deepEqual([cu.data.type, cu.data.patientId, refresh.event, refresh.data.data.length], ['patient_no_show', ids[1], 'queue_refresh', 1]);
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_no_show', queueLength: 1, timestamp: pu.data.timestamp, version: 6 });
+        assert.deepEqual(pu.data, { type: 'patient_no_show', queueLength: 1, timestamp: pu.data.timestamp, version: 7 });
         assert.deepEqual((await pstep(0, 1)).map((e) => e.data.type), ['patient_no_show']);
         let b = await pstep(1, 2);
         assert.deepEqual(b.map((e) => [e.event, e.data.status]), [['position_update', 'no_show'], ['queue_update', undefined]]);
@@ -210,9 +221,9 @@ for (const transport of ['websocket', 'polling']) {
         // Cancel C (the patient leaves).
         await a2.ok('DELETE', `/api/checkin/${ids[2]}`);
         [cu, refresh] = await step('staff', staff.rec, 2);
-        assert.deepEqual([cu.data.type, cu.data.patientId, refresh.data.data, refresh.data.version], ['patient_cancelled', ids[2], [], 7]);
+        assert.deepEqual([cu.data.type, cu.data.patientId, refresh.data.data, refresh.data.version], ['patient_cancelled', ids[2], [], 8]);
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_cancelled', queueLength: 0, timestamp: pu.data.timestamp, version: 7 });
+        assert.deepEqual(pu.data, { type: 'patient_cancelled', queueLength: 0, timestamp: pu.data.timestamp, version: 8 });
         for (const i of [0, 1]) assert.deepEqual((await pstep(i, 1)).map((e) => e.data.type), ['patient_cancelled']);
         c = await pstep(2, 2);
         assert.deepEqual(c.map((e) => [e.event, e.data.status]), [['position_update', 'cancelled'], ['queue_update', undefined]]);
@@ -221,10 +232,10 @@ for (const transport of ['websocket', 'polling']) {
         // A marker check-in: nothing else was sent in between to anyone.
         await a2.checkIn('Marker', phone(9));
         assert.deepEqual((await step('staff', staff.rec, 2)).map((e) => e.event), ['new_patient', 'queue_update']);
-        assert.equal((await step('pub', pub.rec, 1))[0].data.version, 8);
+        assert.equal((await step('pub', pub.rec, 1))[0].data.version, 9);
         for (let i = 0; i < 3; i++) {
           const [m] = await pstep(i, 1);
-          assert.deepEqual([m.event, m.data.version], ['queue_update', 8]);
+          assert.deepEqual([m.event, m.data.version], ['queue_update', 9]);
         }
       } finally {
         for (const c of clients) c.close();
