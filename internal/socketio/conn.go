@@ -63,6 +63,7 @@ func (s *Server) connect(sock *socket.Socket) {
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	c.sub = s.cfg.Hub.Subscribe("socketio", c.send, c.dropped)
+	defer s.openGate(sock.Conn().Id()) // the handlers below are in place
 
 	// Count packets waiting in the engine's write buffer (a polling client
 	// between polls), so a client that stops reading is dropped, not buffered

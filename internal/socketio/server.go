@@ -13,8 +13,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
@@ -69,6 +71,45 @@ type Server struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	closed bool
+
+	gates sync.Map // engine connection id → chan struct{}, see gateEarlyPackets
+}
+
+// gateEarlyPackets works around a race in the Socket.IO library (v3.0.6): it
+// sends a client its namespace CONNECT answer before it records the socket on
+// the client, and a packet decoded in between is answered by closing the
+// connection. Every seed client emits its join-* events as soon as it is
+// connected, so on a fast network some would be cut off and have to reconnect.
+// Here, on each new engine connection and before Socket.IO sees any of its
+// data, packets after the first (the CONNECT) wait until our connection
+// handler has run — the library records the socket before that — or at most
+// lookupTimeout.
+func (s *Server) gateEarlyPackets(args ...any) {
+	eio, ok := args[0].(engine.Socket)
+	if !ok {
+		return
+	}
+	gate := make(chan struct{})
+	id := eio.Id()
+	s.gates.Store(id, gate)
+	var seen atomic.Int32
+	_ = eio.On("data", func(...any) {
+		if seen.Add(1) == 1 {
+			return // the namespace CONNECT itself
+		}
+		select {
+		case <-gate:
+		case <-time.After(lookupTimeout):
+		}
+	})
+	_ = eio.Once("close", func(...any) { s.openGate(id) })
+}
+
+// openGate lets an engine connection's packets through (see gateEarlyPackets).
+func (s *Server) openGate(engineID string) {
+	if g, ok := s.gates.LoadAndDelete(engineID); ok {
+		close(g.(chan struct{}))
+	}
 }
 
 // New builds the server. Mount Handler at "/socket.io/".
@@ -119,7 +160,14 @@ func New(cfg Config) (*Server, error) {
 			s.connect(sock)
 		}
 	})
-	eio := s.io.ServeHandler(nil)
+	// The engine is built here rather than by ServeHandler so that
+	// gateEarlyPackets is its first "connection" listener, ahead of Socket.IO's.
+	eopts := socket.DefaultServerOptions()
+	eopts.Assign(opts)
+	eopts.SetPath("/socket.io")
+	eio := engine.NewServer(eopts)
+	_ = eio.On("connection", s.gateEarlyPackets)
+	s.io.Bind(eio)
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.originAllowed(r) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -295,3 +295,30 @@ func TestHubMessagesReachSockets(t *testing.T) {
 		t.Errorf("packet = %s", p)
 	}
 }
+
+// TestEventRightAfterConnect: a client that emits in the same breath as its
+// namespace CONNECT (as seed clients do on "connect") is answered, never cut off
+// (see gateEarlyPackets).
+func TestEventRightAfterConnect(t *testing.T) {
+	e := newEnv(t, socketio.Config{})
+	for i := range 30 {
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &wsClient{tb: t, ws: ws}
+		if p := c.read(); !strings.HasPrefix(p, "0{") {
+			t.Fatalf("open packet = %q", p)
+		}
+		c.send("40")
+		c.send(`421["join-patients-room"]`)
+		var got []string
+		for len(got) < 3 {
+			got = append(got, c.read())
+		}
+		if !strings.HasPrefix(got[0], "40{") || got[1] != `42["room-joined",{"room":"patients"}]` || got[2] != `431[{"room":"patients"}]` {
+			t.Fatalf("connection %d got %q", i, got)
+		}
+		ws.Close()
+	}
+}
