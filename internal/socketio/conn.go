@@ -246,7 +246,11 @@ func plainName(s string) bool {
 // dropped runs when the hub drops the socket (too slow, send failed, hub
 // closed): closing the connection makes the client reconnect and fetch state.
 func (c *conn) dropped(reason string) {
-	c.srv.cfg.Log.Info("socketio: dropping socket", "reason", reason)
+	if reason == realtime.ReasonHub {
+		c.srv.cfg.Log.Debug("socketio: dropping socket", "reason", reason) // one per socket at shutdown
+	} else {
+		c.srv.cfg.Log.Info("socketio: dropping socket", "reason", reason)
+	}
 	c.sock.Disconnect(true)
 }
 
