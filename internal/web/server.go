@@ -69,6 +69,7 @@ type Server struct {
 	origins map[string]bool // allowed origins, "scheme://host[:port]"
 	secure  bool            // PublicURL is https: cookies get Secure
 	metrics *metrics
+	pages   *pages // parsed templates (page.go)
 	handler http.Handler
 }
 
@@ -102,6 +103,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
 	s.handler = s.routes()
 	return s, nil
 }
