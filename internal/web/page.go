@@ -76,6 +76,7 @@ type page struct {
 	Title   string // <title> and the top heading
 	Clinic  string
 	Body    string // body class: "patient", "staff", "display", "poster"
+	NoBar   bool   // no top bar (the TV display and the printed poster)
 	Scripts []string
 	Data    any
 }

@@ -33,6 +33,17 @@ type DisplayView struct {
 	UpdatedAt   jsonTime      `json:"updatedAt"`
 }
 
+// LastCall identifies the latest call as the display's script does
+// ("A-014@2026-11-28T10:00:00.000Z"), so a call that lands between the page's
+// rendering and the script's first refresh still chimes.
+func (v DisplayView) LastCall() string {
+	if len(v.RecentCalls) == 0 {
+		return ""
+	}
+	c := v.RecentCalls[0]
+	return c.TicketNumber + "@" + time.Time(c.CalledAt).UTC().Format(timeFormat)
+}
+
 // display builds the display's view of the default queue.
 func (s *Server) display(ctx context.Context) (DisplayView, error) {
 	today, err := s.d.Queue.Today(ctx, "")
@@ -81,7 +92,7 @@ func (s *Server) handleDisplayPage() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "display", page{Title: "Now serving", Body: "display",
+		s.render(w, r, http.StatusOK, "display", page{Title: "Now serving", Body: "display", NoBar: true,
 			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"}, Data: v})
 	})
 }

@@ -102,7 +102,7 @@ type statusData struct {
 	EstimatedWait    int
 	QueueLength      int
 	Room             string
-	GetReadyPosition int
+	Ready            bool // the get-ready notice went out (CONTRACT §5)
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -110,7 +110,7 @@ type statusData struct {
 func (s *Server) handleStatusPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, err := s.d.Queue.Status(r.Context(), r.PathValue("id"))
-		d := statusData{GetReadyPosition: s.d.Queue.Config.GetReadyPosition}
+		var d statusData
 		status := http.StatusOK
 		var qe *queue.Error
 		switch {
@@ -123,9 +123,9 @@ func (s *Server) handleStatusPage() http.Handler {
 			d = statusData{
 				Found: true, ID: st.ID, Ticket: st.Number, Status: string(st.Status),
 				Position: st.Position, EstimatedWait: st.EstimatedWait, QueueLength: st.QueueLength,
-				Room: st.Room, GetReadyPosition: d.GetReadyPosition,
+				Room: st.Room, Ready: !st.ReadyAt.IsZero(),
 			}
-			d.Stage = stageOf(st.Status, st.Position, d.GetReadyPosition)
+			d.Stage = stageOf(st.Status, d.Ready)
 		}
 		title := "Your place in the queue"
 		if d.Found {
@@ -136,12 +136,13 @@ func (s *Server) handleStatusPage() http.Handler {
 	})
 }
 
-// stageOf is what the status page headlines: the get-ready stage starts at the
-// position where the get-ready notice goes out (CONTRACT §5).
-func stageOf(st queue.Status, position, getReady int) string {
+// stageOf is what the status page headlines. A waiting ticket is in the get-ready
+// stage once the get-ready notice went out (CONTRACT §5: near the front while
+// someone is being served), so the page and the SMS never disagree.
+func stageOf(st queue.Status, ready bool) string {
 	switch st {
 	case queue.StatusWaiting:
-		if position <= getReady {
+		if ready {
 			return "ready"
 		}
 		return "waiting"

@@ -25,7 +25,7 @@ func (s *Server) checkinURL() string {
 // handleQRPage serves GET /qr: a poster to print and put up at the entrance.
 func (s *Server) handleQRPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "qr", page{Title: "Check in with your phone", Body: "poster", Scripts: []string{"js/poster.js"},
+		s.render(w, r, http.StatusOK, "qr", page{Title: "Check in with your phone", Body: "poster", NoBar: true, Scripts: []string{"js/poster.js"},
 			Data: qrData{CheckinURL: s.checkinURL()}})
 	})
 }

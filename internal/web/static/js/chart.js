@@ -5,7 +5,7 @@
 (function () {
   'use strict';
   var NS = 'http://www.w3.org/2000/svg';
-  var W = 720, H = 260, L = 44, R = 12, T = 12, B = 34;
+  var W = 720, H = 240, L = 44, R = 36, T = 26, B = 30;
 
   function node(name, attrs, text) {
     var n = document.createElementNS(NS, name);
@@ -14,10 +14,11 @@
     return n;
   }
 
+  // niceMax rounds the top of the scale up so its four grid steps are round numbers.
   function niceMax(v) {
-    var steps = [10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480];
-    for (var i = 0; i < steps.length; i++) if (v <= steps[i]) return steps[i];
-    return Math.ceil(v / 60) * 60;
+    var steps = [5, 10, 15, 20, 30, 45, 60, 90, 120];
+    for (var i = 0; i < steps.length; i++) if (v <= steps[i] * 4) return steps[i] * 4;
+    return Math.ceil(v / 240) * 240;
   }
 
   window.SmartWait.chart = function (box, points, now) {
@@ -48,7 +49,7 @@
       svg.appendChild(node('line', { x1: L, x2: W - R, y1: y(m), y2: y(m), class: 'grid' }));
       svg.appendChild(node('text', { x: L - 6, y: y(m) + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(m))));
     }
-    svg.appendChild(node('text', { x: 4, y: T + 4, class: 'axis' }, 'min'));
+    svg.appendChild(node('text', { x: 4, y: 14, class: 'axis' }, 'minutes'));
     for (var h = start.getTime(); h <= end; h += 3600e3) { // an hour mark per hour
       var hx = x(h);
       svg.appendChild(node('line', { x1: hx, x2: hx, y1: T, y2: H - B, class: 'grid' }));

@@ -5,7 +5,7 @@
   'use strict';
   var SW = window.SmartWait;
   var $ = function (id) { return document.getElementById(id); };
-  var lastCall = null; // "ticket@calledAt" of the latest call shown
+  var lastCall = $('now').getAttribute('data-last-call'); // "ticket@calledAt" of the latest call shown
   var flashTimer = null;
 
   function callKey(c) { return c ? c.ticketNumber + '@' + c.calledAt : null; }
@@ -39,7 +39,7 @@
     $('typical').textContent = v.typicalWait;
 
     var key = callKey(v.recentCalls[0]);
-    if (lastCall !== null && key && key !== lastCall) announce();
+    if (key && key !== lastCall) announce();
     lastCall = key || '';
   }
 

@@ -9,7 +9,7 @@
   if (!root) return;
   var $ = function (id) { return document.getElementById(id); };
   var id = root.getAttribute('data-id');
-  var readyAt = parseInt(root.getAttribute('data-ready'), 10) || 3;
+  var ready = root.getAttribute('data-ready') === 'true'; // the get-ready notice went out
   var lastKey = 'smartwait.last.' + id;
 
   var cur = {
@@ -26,7 +26,7 @@
 
   function stageOf(s) {
     switch (s.status) {
-      case 'waiting': return s.position <= readyAt ? 'ready' : 'waiting';
+      case 'waiting': return ready ? 'ready' : 'waiting';
       case 'called': return 'called';
       case 'completed': return 'done';
       default: return 'gone';
@@ -139,6 +139,7 @@
     events: ['position_update', 'patient_called', 'get_ready', 'queue_update', 'snapshot'],
     refresh: refresh,
     onEvent: function (name, data) {
+      if (name === 'get_ready') ready = true;
       if (name === 'patient_called' && data) {
         if (data.room) cur.room = data.room;
         if (stage === 'called') alertFor('called'); // a recall: say it again
