@@ -93,16 +93,16 @@ func fieldOf(info errorInfo) string {
 // statusData is the status page, rendered with the state at load time so the page
 // is right before any script runs; the script keeps it live.
 type statusData struct {
-	Found            bool
-	ID               string
-	Ticket           string
-	Status           string // the API's status
-	Stage            string // waiting, ready, called, done, gone
-	Position         int
-	EstimatedWait    int
-	QueueLength      int
-	Room             string
-	Ready            bool // the get-ready notice went out (CONTRACT §5)
+	Found         bool
+	ID            string
+	Ticket        string
+	Status        string // the API's status
+	Stage         string // waiting, ready, called, done, gone
+	Position      int
+	EstimatedWait int
+	QueueLength   int
+	Room          string
+	Ready         bool // the get-ready notice went out (CONTRACT §5)
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
