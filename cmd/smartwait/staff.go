@@ -153,10 +153,3 @@ func readPassword(stdin io.Reader, stderr io.Writer, username string) (string, e
 	}
 	return line, nil
 }
-
-// isTerminal reports whether f is a character device (a terminal) rather than a
-// pipe or a file.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}

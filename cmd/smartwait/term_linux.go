@@ -26,3 +26,10 @@ func readNoEcho(f *os.File) (string, error) {
 	line, err := bufio.NewReader(f).ReadString('\n')
 	return strings.TrimRight(line, "\r\n"), err
 }
+
+// isTerminal reports whether f is a terminal (not a pipe, a file or /dev/null):
+// only a terminal answers the termios request.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

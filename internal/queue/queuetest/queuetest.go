@@ -33,6 +33,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"WaitingTickets", testWaitingTickets},
 		{"CountWaitingBefore", testCountWaitingBefore},
 		{"CountActive", testCountActive},
+		{"CountsAtScale", testCountsAtScale},
 		{"Duplicates", testDuplicates},
 		{"TicketsSince", testTicketsSince},
 		{"RecentServiceTimes", testRecentServiceTimes},
