@@ -231,6 +231,41 @@ test('the staff pages refuse visitors without a session and cross-origin posts',
   }
 });
 
+test('a patient leaves the queue after confirming, and the page works offline', async () => {
+  const me = await checkInByAPI('Lena Leaving');
+  const ctx = await browser.newContext({ ...PHONE, baseURL: server.url });
+  const page = await ctx.newPage();
+  await page.goto(`/status/${me.patientId}`);
+  await connState(page, 'live');
+  // The service worker has taken control once it is active; reload so it has a copy.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await until(() => page.evaluate(() => !!navigator.serviceWorker.controller), { what: 'the service worker to control the page' });
+  await connState(page, 'live');
+
+  // Offline: the page still opens, from the service worker, with the last state.
+  await ctx.setOffline(true);
+  await page.reload();
+  await text(page, '#ticket', me.ticketNumber);
+  await text(page, '#stage-title', 'You are in the queue');
+  await connState(page, 'offline', 15000);
+  await ctx.setOffline(false);
+  await connState(page, 'live', 15000);
+
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+  await page.getByRole('button', { name: 'Leave the queue' }).click();
+  assert.match(asked, /Leave the queue\?/);
+  assert.equal((await server.api('GET', `/api/position/${me.patientId}`)).json.data.status, 'waiting', 'dismissing keeps the place');
+
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Leave the queue' }).click();
+  await text(page, '#stage-title', 'You left the queue');
+  assert.equal((await server.api('GET', `/api/position/${me.patientId}`)).json.data.status, 'cancelled');
+  assert.equal(await page.getByRole('button', { name: 'Leave the queue' }).isHidden(), true);
+  await ctx.close();
+});
+
 test('the status page reconnects by itself after the server restarts', async () => {
   const srv = new PagesServer();
   await srv.start();
@@ -241,17 +276,26 @@ test('the status page reconnects by itself after the server restarts', async () 
     const page = await ctx.newPage();
     await page.goto(`/status/${me.patientId}`);
     await connState(page, 'live');
+    const tvCtx = await browser.newContext({ ...TV, baseURL: srv.url });
+    const tv = await tvCtx.newPage();
+    await tv.goto('/display');
+    await connState(tv, 'live');
 
     await srv.stop();
     await until(async () => (await page.locator('#conn').getAttribute('data-state')) !== 'live',
       { timeout: 30000, what: 'the indicator to notice the server went away' });
     assert.equal((await page.locator('#ticket').textContent()).trim(), me.ticketNumber, 'the last state stays on screen');
+    await text(tv, '#conn', 'Updating…', 30000);
+    assert.equal((await tv.locator('#waiting').textContent()).trim(), '2', 'the display keeps its last state');
 
     await srv.start();
     await connState(page, 'live', 30000);
+    await connState(tv, 'live', 30000);
     const token = await srv.staffToken();
     await srv.api('POST', '/api/staff/call-next', { room: 'Room 1' }, token);
     await text(page, '#stage-title', "It's your turn");
+    await text(tv, '#now-ticket', me.ticketNumber);
+    await tvCtx.close();
     await ctx.close();
   } finally {
     await srv.close();
