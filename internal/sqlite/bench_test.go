@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,6 +55,54 @@ func BenchmarkCountWaitingBefore(b *testing.B) {
 				})
 				if err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkServiceCheckIn measures a whole check-in transaction through the queue
+// service on SQLite (lock, counts, number, insert, outbox row, version, commit),
+// from two goroutines as concurrent requests would.
+func BenchmarkServiceCheckIn(b *testing.B) {
+	db := MustOpenDB(b)
+	svc := &queue.Service{Store: db, Config: queue.DefaultConfig()}
+	ctx := context.Background()
+	var i atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := i.Add(1)
+			phone := fmt.Sprintf("+1415%03d%04d", 200+k/10000, k%10000) // valid US numbers
+			if _, err := svc.CheckIn(ctx, queue.CheckInRequest{Name: "Patient", Phone: phone, AppointmentTime: "10:00"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkServiceStatus measures a patient's position lookup through the queue
+// service (ticket, queue, counts, position: one read transaction) for the last of
+// 10 and of 10,000 waiting tickets.
+func BenchmarkServiceStatus(b *testing.B) {
+	for _, n := range []int{10, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
+			db := MustOpenDB(b)
+			fillWaiting(b, db, n-1)
+			svc := &queue.Service{Store: db, Config: queue.DefaultConfig()}
+			ctx := context.Background()
+			last, err := svc.CheckIn(ctx, queue.CheckInRequest{Name: "Last", Phone: "+14155552671", AppointmentTime: "10:00"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				st, err := svc.Status(ctx, last.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.Position != n {
+					b.Fatalf("position = %d, want %d", st.Position, n)
 				}
 			}
 		})

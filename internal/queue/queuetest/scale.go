@@ -34,12 +34,16 @@ func testCountsAtScale(t *testing.T, s queue.Store) {
 		var waiting, called int
 		view(t, s, func(ctx context.Context, tx queue.Tx) error {
 			for i, tk := range ts {
-				got, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, tk.Seq)
-				if err != nil {
-					return err
-				}
-				if got != waiting {
-					t.Fatalf("%s: CountWaitingBefore(ticket %d) = %d, want %d", round, i, got, waiting)
+				// Every 8th ticket and those around multiples of 256 (a likely
+				// block size): checking all 700 is slow under the race detector.
+				if r := (i + 1) % 256; i%8 == 0 || r <= 1 || r >= 255 || i == n-1 {
+					got, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, tk.Seq)
+					if err != nil {
+						return err
+					}
+					if got != waiting {
+						t.Fatalf("%s: CountWaitingBefore(ticket %d) = %d, want %d", round, i, got, waiting)
+					}
 				}
 				switch tk.Status {
 				case queue.StatusWaiting:
