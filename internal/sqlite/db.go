@@ -170,6 +170,9 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 		return err
 	}
 	if err := t.Commit(); err != nil {
+		if ctx.Err() != nil { // database/sql rolled back when ctx ended: say why
+			return fmt.Errorf("sqlite: commit: %w", ctx.Err())
+		}
 		return fmt.Errorf("sqlite: commit: %w", translate(err))
 	}
 	return nil

@@ -242,3 +242,28 @@ func TestMessagesLog(t *testing.T) {
 		}
 	}
 }
+
+// An Update whose context ends before the commit persists nothing and says why.
+func TestUpdateContextCancelled(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	tk := queue.Ticket{ID: queue.NewID(), QueueID: queue.DefaultQueueID, Phone: "+14155552671",
+		Status: queue.StatusWaiting, CheckInTime: time.Now()}
+	err := db.Update(ctx, func(tx queue.Tx) error {
+		if err := tx.InsertTicket(ctx, &tk); err != nil {
+			return err
+		}
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Update with a cancelled context = %v, want one wrapping context.Canceled", err)
+	}
+	err = db.View(context.Background(), func(tx queue.Tx) error {
+		_, err := tx.Ticket(context.Background(), tk.ID)
+		return err
+	})
+	if !errors.Is(err, queue.ErrNotFound) {
+		t.Errorf("ticket of the cancelled Update: %v, want ErrNotFound", err)
+	}
+}

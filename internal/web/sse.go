@@ -26,9 +26,15 @@ const DefaultHeartbeat = 20 * time.Second
 // sseRetry tells EventSource how soon to reconnect after a dropped stream.
 const sseRetry = "retry: 2000\n\n"
 
-// snapshotFunc reads the audience's current state as events, and the queue
-// version it reflects, for a client that cannot resume.
-type snapshotFunc func(ctx context.Context) ([]realtime.Message, int64, error)
+// stream describes one audience's event stream.
+type stream struct {
+	rooms []string
+	queue string    // the queue (replay stream) whose versions the snapshot reflects
+	until time.Time // end the stream then (a staff session's expiry); zero: never
+	// snapshot reads the audience's current state as events, and the queue
+	// version it reflects, for a client that cannot resume.
+	snapshot func(ctx context.Context) ([]realtime.Message, int64, error)
+}
 
 // handleEventsPatient serves GET /api/events/patient/{id}: the patient's own
 // events and the patients room's queue-level updates. Unknown ids are 404.
@@ -41,7 +47,7 @@ func (s *Server) handleEventsPatient() http.Handler {
 			return
 		}
 		rooms := []string{realtime.PatientRoom(id), realtime.RoomPatients}
-		s.serveEvents(w, r, rooms, func(ctx context.Context) ([]realtime.Message, int64, error) {
+		s.serveEvents(w, r, stream{rooms: rooms, queue: st.QueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
 				return nil, 0, err
@@ -52,15 +58,18 @@ func (s *Server) handleEventsPatient() http.Handler {
 					EstimatedWait: st.EstimatedWait, Status: string(st.Status), TicketNumber: st.Number,
 					QueueLength: st.QueueLength, Timestamp: jsonTime(s.now()), Version: st.Version,
 				})}, st.Version, nil
-		}, st.QueueID)
+		}})
 	})
 }
 
 // handleEventsStaff serves GET /api/events/staff (staff only): every staff event.
-// Its snapshot is a queue_refresh with the whole active queue.
+// Its snapshot is a queue_refresh with the whole active queue. The stream ends
+// when the session ends (logout, on any instance) or expires.
 func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveEvents(w, r, []string{realtime.RoomStaff}, func(ctx context.Context) ([]realtime.Message, int64, error) {
+		st, _ := staffFrom(r.Context())
+		rooms := []string{realtime.RoomStaff, realtime.SessionRoom(st.Session.ID)}
+		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
@@ -72,7 +81,7 @@ func (s *Server) handleEventsStaff() http.Handler {
 			}
 			return []realtime.Message{snapshotMessage(realtime.RoomStaff, EventQueueRefresh, queue.DefaultQueueID, version,
 				queueRefresh{Type: EventQueueRefresh, Data: data, Timestamp: jsonTime(now), Version: version})}, version, nil
-		}, queue.DefaultQueueID)
+		}})
 	})
 }
 
@@ -80,7 +89,7 @@ func (s *Server) handleEventsStaff() http.Handler {
 // Its snapshot is a queue_update of type "snapshot".
 func (s *Server) handleEventsDisplay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveEvents(w, r, []string{realtime.RoomDisplay}, func(ctx context.Context) ([]realtime.Message, int64, error) {
+		s.serveEvents(w, r, stream{rooms: []string{realtime.RoomDisplay}, queue: queue.DefaultQueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
@@ -98,7 +107,7 @@ func (s *Server) handleEventsDisplay() http.Handler {
 				}
 			}
 			return []realtime.Message{snapshotMessage(realtime.RoomDisplay, EventQueueUpdate, queue.DefaultQueueID, version, pub)}, version, nil
-		}, queue.DefaultQueueID)
+		}})
 	})
 }
 
@@ -119,22 +128,23 @@ func snapshotMessage(room, event, stream string, version int64, data any) realti
 // events the snapshot already reflects are skipped, so nothing falls between. A
 // slow client is dropped by the hub and reconnects; a resync closes the stream so
 // the browser reconnects and gets a fresh snapshot.
-func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, rooms []string, snapshot snapshotFunc, stream string) {
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) {
 	hub := s.d.Realtime.Hub
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
 	}
-	sub, msgs, resumed := hub.SubscribeFrom("sse", rooms, last)
+	sub, msgs, resumed := hub.SubscribeFrom("sse", st.rooms, last)
 	defer sub.Close()
 	skipUpTo := int64(-1)
+	var first []realtime.Message // the snapshot, or nothing
 	if !resumed {
-		snap, version, err := snapshot(r.Context())
+		snap, version, err := st.snapshot(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		msgs, skipUpTo = snap, version
+		first, skipUpTo = snap, version
 	}
 
 	h := w.Header()
@@ -154,19 +164,32 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, rooms []str
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 
+	var expired <-chan time.Time
+	if !st.until.IsZero() {
+		t := time.NewTimer(st.until.Sub(s.now()))
+		defer t.Stop()
+		expired = t.C
+	}
+
 	send := func(msgs []realtime.Message) (more bool) {
 		for _, m := range msgs {
-			if m.Stream == stream && m.Version <= skipUpTo && m.Event != realtime.EventResync {
-				continue
+			switch {
+			case m.Event == realtime.EventSessionEnded:
+				return false
+			case m.Event == realtime.EventResync:
+				writeEvent(bw, m)
+				return false
+			case m.Stream == st.queue && m.Version <= skipUpTo:
+				continue // the snapshot already covers it
 			}
 			writeEvent(bw, m)
-			if m.Event == realtime.EventResync {
-				return false
-			}
 		}
 		return true
 	}
 	_, _ = bw.WriteString(sseRetry)
+	for _, m := range first {
+		writeEvent(bw, m)
+	}
 	more := send(msgs)
 	for {
 		// Deadline per write: a client that stopped reading cannot hold the
@@ -181,6 +204,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, rooms []str
 		case <-tick.C:
 			_, _ = bw.WriteString(": heartbeat\n\n")
 		case <-sub.Done():
+			return
+		case <-expired:
 			return
 		case <-r.Context().Done():
 			return
