@@ -73,6 +73,7 @@ export class PagesServer {
       SMARTWAIT_CLINIC_NAME: 'Riverside Clinic',
       SMARTWAIT_CHECKIN_RATE_LIMIT: '0',
       SMARTWAIT_LOGIN_RATE_LIMIT: '0',
+      SMARTWAIT_BCRYPT_COST: '4',
       ...this.extraEnv,
     };
     delete env.REDIS_URL;
