@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"smartwait/internal/queue"
 )
@@ -67,19 +70,31 @@ func (s *Server) handleCheckinForm() http.Handler {
 				return
 			}
 			d.Errors = map[string]string{}
+			msg := patientMessage(info.Message)
 			switch field := fieldOf(info); {
 			case info.Code == queue.CodeDuplicate:
-				d.Errors["phone"] = info.Message
+				d.Errors["phone"] = msg
 			case field != "":
-				d.Errors[field] = info.Message
+				d.Errors[field] = msg
 			default:
-				d.FormError = info.Message
+				d.FormError = msg
 			}
 			s.render(w, r, status, "checkin", s.checkinPage(d))
 			return
 		}
 		http.Redirect(w, r, "/status/"+e.ID, http.StatusSeeOther)
 	})
+}
+
+// patientMessage is the API's error message as a patient reads it next to the
+// field: without the "Validation error: " prefix meant for API clients.
+func patientMessage(m string) string {
+	m = strings.TrimPrefix(m, "Validation error: ")
+	if m == "" {
+		return m
+	}
+	r, n := utf8.DecodeRuneInString(m)
+	return string(unicode.ToUpper(r)) + m[n:]
 }
 
 // fieldOf returns the field a validation error names, if any.

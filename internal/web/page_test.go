@@ -212,6 +212,9 @@ func TestCheckinForm(t *testing.T) {
 			if !strings.Contains(r.Raw, `id="`+tt.errorID+`"`) {
 				t.Fatalf("no %s on the page: %.2000s", tt.errorID, r.Raw)
 			}
+			if strings.Contains(r.Raw, "Validation error:") {
+				t.Error("the API's prefix is shown to the patient")
+			}
 			if !strings.Contains(r.Raw, `aria-invalid="true"`) {
 				t.Error("the bad field is not marked aria-invalid")
 			}
