@@ -52,7 +52,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Shutdown gets its own deadline: ctx is already cancelled.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	return errors.Join(err, a.shutdown(sctx))
+	err = errors.Join(err, a.shutdown(sctx))
+	if err == nil {
+		a.log.Info("stopped")
+	}
+	return err
 }
 
 // start opens and starts every part in dependency order, registering how to stop

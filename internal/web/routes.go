@@ -9,18 +9,16 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	staff := s.requireStaff
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
-	checkinLimit := s.rateLimit("checkin", s.d.Config.CheckinPerMinute)
-	loginLimit := s.rateLimit("login", s.d.Config.LoginPerMinute)
 
 	// Patients: the id in the path is the capability. {id...} also matches an
 	// empty or slash-containing id, so every malformed id is PATIENT_NOT_FOUND.
-	mux.Handle("POST /api/checkin", checkinLimit(s.handleCheckIn()))
+	mux.Handle("POST /api/checkin", s.checkinLimit(s.handleCheckIn()))
 	mux.Handle("DELETE /api/checkin/{id...}", s.handleCancel())
 	mux.Handle("GET /api/position/{id...}", s.handlePosition())
 	mux.Handle("GET /api/status/{id...}", s.handlePosition())
 
 	// Staff sessions.
-	mux.Handle("POST /api/staff/login", loginLimit(s.handleLogin()))
+	mux.Handle("POST /api/staff/login", s.loginLimit(s.handleLogin()))
 	mux.Handle("POST /api/staff/logout", staff(s.handleLogout()))
 	mux.Handle("GET /api/staff/me", staff(s.handleMe()))
 
@@ -65,10 +63,10 @@ func (s *Server) routes() http.Handler {
 	staffPg := func(h http.Handler) http.Handler { return pageHeaders(noStore(s.staffPage(h))) }
 	mux.Handle("GET /{$}", pg(s.handleCheckinPage()))
 	mux.Handle("GET /checkin", pg(s.handleCheckinPage()))
-	mux.Handle("POST /checkin", pg(checkinLimit(s.handleCheckinForm())))
+	mux.Handle("POST /checkin", pg(s.checkinLimit(s.handleCheckinForm())))
 	mux.Handle("GET /status/{id...}", pg(s.handleStatusPage()))
 	mux.Handle("GET /staff/login", pg(noStore(s.handleLoginPage())))
-	mux.Handle("POST /staff/login", pg(noStore(loginLimit(s.handleLoginForm()))))
+	mux.Handle("POST /staff/login", pg(noStore(s.loginLimit(s.handleLoginForm()))))
 	mux.Handle("POST /staff/logout", staffPg(s.handleLogoutForm()))
 	mux.Handle("GET /staff", staffPg(s.handleDashboard()))
 	mux.Handle("GET /staff/admin", pageHeaders(noStore(s.adminPage(s.handleAdminPage()))))

@@ -72,6 +72,10 @@ type Server struct {
 	metrics *metrics
 	pages   *pages // parsed templates (page.go)
 	handler http.Handler
+
+	// The per-IP limits, made once so that every route sharing a limit (the API
+	// login and, later, the login page's form) shares its counters.
+	checkinLimit, loginLimit func(http.Handler) http.Handler
 }
 
 // New builds the server and registers its metrics on d.Registry. It fails when a
@@ -107,6 +111,8 @@ func New(d Deps) (*Server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
+	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute)
+	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute)
 	s.handler = s.routes()
 	return s, nil
 }
