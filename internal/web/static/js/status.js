@@ -113,7 +113,7 @@
       list = list.filter(function (c) { return c.id !== id; });
       list.unshift({ id: id, ticket: cur.ticketNumber, savedAt: Date.now() });
       localStorage.setItem('smartwait.checkins', JSON.stringify(list.slice(0, 10)));
-      localStorage.setItem(lastKey, JSON.stringify({ at: Date.now(), status: cur }));
+      localStorage.setItem(lastKey, JSON.stringify({ at: Date.now(), status: cur, ready: ready }));
     } catch (_) { /* private mode: nothing to remember */ }
   }
 
@@ -130,7 +130,10 @@
   // is newer than the cached HTML.
   try {
     var last = JSON.parse(localStorage.getItem(lastKey) || 'null');
-    if (last && !navigator.onLine) cur = Object.assign(cur, last.status);
+    if (last && !navigator.onLine) {
+      cur = Object.assign(cur, last.status);
+      ready = ready || !!last.ready;
+    }
   } catch (_) { /* ignore */ }
   render(cur, 'initial');
 
