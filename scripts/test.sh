@@ -133,6 +133,16 @@ go_vet() { go vet ./...; }
 
 go_test() { go test -race ./...; }
 
+# deadline_flake LOG: true when a failed fuzz run is only Go 1.26's race at the
+# -fuzztime deadline (go.dev/issue/75804): "context deadline exceeded" as the
+# sole failure, with no failing input written, no panic and no test error. Under
+# CPU contention (2 shared cores) it happens often enough to matter. A real
+# finding always writes its input, so this cannot hide one.
+deadline_flake() {
+	grep -q 'context deadline exceeded' "$1" &&
+		! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:|fuzz: minimizing' "$1"
+}
+
 # fuzz: every `func FuzzX(f *testing.F)` in a _test.go file, each for FUZZTIME.
 fuzz() {
 	if [ -n "${SKIP_FUZZ:-}" ]; then
@@ -152,6 +162,9 @@ fuzz() {
 			n=$((n + 1))
 			if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$dir" >"$WORK/fuzz.log" 2>&1; then
 				tail -2 "$WORK/fuzz.log"
+			elif deadline_flake "$WORK/fuzz.log"; then
+				tail -4 "$WORK/fuzz.log"
+				echo "(not a failure: Go's fuzz coordinator reported its own -fuzztime deadline with no failing input — go.dev/issue/75804, fixed in Go 1.27)"
 			else
 				cat "$WORK/fuzz.log" # the failing input is saved under $dir/testdata/fuzz
 				rc=1
