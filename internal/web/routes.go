@@ -55,6 +55,34 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
 	mux.Handle("GET /metrics", s.handleMetrics())
 
+	// Staff pages' data.
+	mux.Handle("GET /api/staff/waits", staff(s.handleWaits()))
+	// The waiting-room display's data: queue-level facts, no credentials.
+	mux.Handle("GET /api/display", s.handleDisplayAPI())
+
+	// Pages (page_*.go): security headers on each; staff pages are never cached.
+	// Page forms are checked for their origin like cookie-authenticated API calls.
+	pg := pageHeaders
+	staffPg := func(h http.Handler) http.Handler { return pageHeaders(noStore(s.staffPage(h))) }
+	mux.Handle("GET /{$}", pg(s.handleCheckinPage()))
+	mux.Handle("GET /checkin", pg(s.handleCheckinPage()))
+	mux.Handle("POST /checkin", pg(s.checkinLimit(s.handleCheckinForm())))
+	mux.Handle("GET /status/{id...}", pg(s.handleStatusPage()))
+	mux.Handle("GET /staff/login", pg(noStore(s.handleLoginPage())))
+	mux.Handle("POST /staff/login", pg(noStore(s.loginLimit(s.handleLoginForm()))))
+	mux.Handle("POST /staff/logout", staffPg(s.handleLogoutForm()))
+	mux.Handle("GET /staff", staffPg(s.handleDashboard()))
+	mux.Handle("GET /staff/admin", pageHeaders(noStore(s.adminPage(s.handleAdminPage()))))
+	mux.Handle("POST /staff/admin/users", pageHeaders(noStore(s.adminPage(s.handleAddUserForm()))))
+	mux.Handle("POST /staff/admin/users/remove", pageHeaders(noStore(s.adminPage(s.handleRemoveUserForm()))))
+	mux.Handle("GET /display", pg(s.handleDisplayPage()))
+	mux.Handle("GET /qr", pg(s.handleQRPage()))
+	mux.Handle("GET /qr.png", s.handleQRImage())
+	mux.Handle("GET /static/", pg(handleStatic()))
+	mux.Handle("GET /sw.js", pg(serveFile("sw.js", "text/javascript; charset=utf-8")))
+	mux.Handle("GET /manifest.webmanifest", pg(serveFile("manifest.webmanifest", "application/manifest+json")))
+	mux.Handle("GET /favicon.ico", serveFile("icons/icon-192.png", "image/png"))
+
 	api := chain(s.jsonFallback(mux),
 		s.requestID,
 		s.accessLog,
