@@ -83,7 +83,17 @@ func NormalizePhone(phone, region string) (string, error) {
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", validationError("phone", "phone is not a valid phone number")
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	if fictional(e164) {
+		return "", validationError("phone", "phone is not a valid phone number")
+	}
+	return e164, nil
+}
+
+// fictional reports North American numbers NXX-555-01XX, which are reserved for
+// films and examples: libphonenumber accepts them, but no SMS can ever arrive.
+func fictional(e164 string) bool {
+	return len(e164) == 12 && strings.HasPrefix(e164, "+1") && e164[5:8] == "555" && e164[8:10] == "01"
 }
 
 func hasControl(s string) bool {

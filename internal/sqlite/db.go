@@ -1,0 +1,253 @@
+// Package sqlite stores SmartWait's queues, tickets, SMS outbox, staff accounts and
+// sessions in one embedded SQLite file (modernc.org/sqlite, pure Go). *DB implements
+// queue.Store and auth.Store; the schema is a set of embedded goose migrations that
+// Open applies.
+//
+// A DB holds two connection pools on the same file: one connection for writes, so
+// that writers queue in Go instead of spinning in SQLite's busy handler, and several
+// for reads, which WAL mode lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/queue"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+var (
+	_ queue.Store = (*DB)(nil)
+	_ auth.Store  = (*DB)(nil)
+	_ queue.Tx    = (*tx)(nil)
+)
+
+// pragmas are applied by the driver to every new connection.
+var pragmas = []string{
+	// WAL lets readers run while one writer commits, and makes commits cheap.
+	"_pragma=journal_mode(WAL)",
+	// Wait up to 5 s for another process's write lock instead of failing at once.
+	"_pragma=busy_timeout(5000)",
+	// In WAL mode NORMAL is still crash-safe (a power cut may lose the last commits,
+	// never corrupt); FULL costs 5x the commit rate.
+	"_pragma=synchronous(NORMAL)",
+	// SQLite leaves foreign keys off by default; sessions rely on ON DELETE CASCADE.
+	"_pragma=foreign_keys(1)",
+	// Write transactions take the write lock at BEGIN, so read-modify-write
+	// transactions never fail with SQLITE_BUSY when upgrading a read lock.
+	"_txlock=immediate",
+}
+
+// DB is a SmartWait database in one SQLite file. It is safe for concurrent use.
+type DB struct {
+	path string
+	w    *sql.DB // exactly one connection: all writes
+	r    *sql.DB // reads
+
+	// Now is the clock used for default timestamps and claim expiry; nil: time.Now.
+	Now func() time.Time
+}
+
+// ParseURL returns the file path named by a DATABASE_URL of the form
+// sqlite:///path/file.db (absolute), sqlite://relative.db, sqlite:relative.db, or a
+// plain file path. Other schemes and paths that SQLite's URI syntax would misread
+// (containing '?' or '#') are errors.
+func ParseURL(raw string) (string, error) {
+	path := raw
+	switch {
+	case strings.HasPrefix(raw, "sqlite://"):
+		path = strings.TrimPrefix(raw, "sqlite://")
+	case strings.HasPrefix(raw, "sqlite:"):
+		path = strings.TrimPrefix(raw, "sqlite:")
+	case strings.Contains(raw, "://"):
+		return "", fmt.Errorf("sqlite: %q is not a sqlite:// URL or file path", raw)
+	}
+	if path == "" {
+		return "", fmt.Errorf("sqlite: %q names no file", raw)
+	}
+	if strings.ContainsAny(path, "?#") {
+		return "", fmt.Errorf("sqlite: file path %q must not contain '?' or '#'", path)
+	}
+	return path, nil
+}
+
+// Open opens (creating if needed) the SQLite database at path, a file path or a
+// URL accepted by ParseURL, and applies any pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	path, err := ParseURL(path)
+	if err != nil {
+		return nil, err
+	}
+	dsn := "file:" + path + "?" + strings.Join(pragmas, "&")
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// One writer connection: concurrent Updates wait for it in database/sql's
+	// queue, which is fair and does not poll like SQLite's busy handler.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n) // opening a connection re-runs the pragmas: keep them
+	db := &DB{path: path, w: w, r: r}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Migrate applies the embedded migrations that the database has not seen yet. It
+// is idempotent; Open calls it.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.w, sub)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", db.path, translate(err))
+	}
+	return nil
+}
+
+// Close closes the database. Calls after Close fail with queue.ErrUnavailable.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Ping reports whether the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", translate(err))
+	}
+	return nil
+}
+
+// Update runs fn in one write transaction (BEGIN IMMEDIATE) and commits it when fn
+// returns nil; otherwise, or if fn panics, nothing fn did persists.
+func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
+	t, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", translate(err))
+	}
+	defer t.Rollback() // a no-op after Commit
+	if err := fn(&tx{tx: t, db: db}); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", translate(err))
+	}
+	return nil
+}
+
+// View runs fn in a read transaction: in WAL mode it sees one consistent snapshot
+// and never blocks or is blocked by the writer.
+func (db *DB) View(ctx context.Context, fn func(queue.Tx) error) error {
+	t, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", translate(err))
+	}
+	defer t.Rollback()
+	if err := fn(&tx{tx: t, db: db}); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", translate(err))
+	}
+	return nil
+}
+
+// tx is one transaction, the queue.Tx handed to Update and View callbacks.
+type tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+func (db *DB) now() time.Time {
+	if db.Now != nil {
+		return db.Now()
+	}
+	return time.Now()
+}
+
+// translate maps driver errors to the storage sentinels: a unique violation of the
+// active-phone index to queue.ErrDuplicate, of users.username to auth.ErrExists,
+// and errors meaning the database cannot be used (closed, locked for longer than the
+// busy timeout, unreadable, disk full) to queue.ErrUnavailable. Others pass as they
+// are. Not-found is decided by the callers, which know which sentinel applies.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+		return fmt.Errorf("%w: %w", queue.ErrUnavailable, err)
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	code := se.Code()
+	switch code {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		msg := se.Error()
+		switch {
+		case strings.Contains(msg, "tickets.queue_id, tickets.phone"):
+			return fmt.Errorf("%w: %w", queue.ErrDuplicate, err)
+		case strings.Contains(msg, "users.username"):
+			return fmt.Errorf("%w: %w", auth.ErrExists, err)
+		}
+		return err
+	}
+	switch code & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
+		sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB,
+		sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
+		return fmt.Errorf("%w: %w", queue.ErrUnavailable, err)
+	}
+	return err
+}
+
+// ms returns t as unix milliseconds, or NULL for the zero time.
+func ms(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMS is the inverse of ms: NULL is the zero time, others are UTC.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}

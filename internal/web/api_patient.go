@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"smartwait/internal/queue"
+)
+
+// checkInFields are the fields POST /api/checkin accepts.
+var checkInFields = []string{"name", "phone", "appointmentTime"}
+
+// decodeCheckIn reads and validates a check-in body (JSON or the check-in page's
+// form). The request it returns is normalised: name and appointment trimmed, the
+// phone in E.164. region is the default region for numbers without "+".
+func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error) {
+	b, err := decodeBody(r, true, checkInFields...)
+	if err != nil {
+		return queue.CheckInRequest{}, err
+	}
+	name, err := queue.ValidateName(b["name"])
+	if err != nil {
+		return queue.CheckInRequest{}, err
+	}
+	phone, err := queue.NormalizePhone(b["phone"], region)
+	if err != nil {
+		return queue.CheckInRequest{}, err
+	}
+	appt, err := b.required("appointmentTime")
+	if err != nil {
+		return queue.CheckInRequest{}, err
+	}
+	appt = strings.TrimSpace(appt)
+	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, isControl) {
+		return queue.CheckInRequest{}, invalidField("appointmentTime",
+			"appointmentTime must be 1-%d characters without control characters", queue.MaxAppointmentLen)
+	}
+	return queue.CheckInRequest{Name: name, Phone: phone, AppointmentTime: appt}, nil
+}
+
+// handleCheckIn serves POST /api/checkin: 201 with the new ticket.
+func (s *Server) handleCheckIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var e queue.Entry
+		err = s.observe("check_in", func() (err error) {
+			e, err = s.d.Queue.CheckIn(r.Context(), req)
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
+			Message: "Checked in: ticket " + e.Number})
+	})
+}
+
+// handlePosition serves GET /api/position/{id} and its alias /api/status/{id}.
+// Unknown and malformed ids are both PATIENT_NOT_FOUND.
+func (s *Server) handlePosition() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var st queue.PatientStatus
+		err := s.observe("status", func() (err error) {
+			st, err = s.d.Queue.Status(r.Context(), r.PathValue("id"))
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ok(w, newPositionView(st), "")
+	})
+}
+
+// handleCancel serves DELETE /api/checkin/{id}: the patient leaves the queue.
+func (s *Server) handleCancel() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e queue.Entry
+		err := s.observe("cancel", func() (err error) {
+			e, err = s.d.Queue.Cancel(r.Context(), r.PathValue("id"))
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ok(w, newTicketView(e), "You have left the queue")
+	})
+}
+
+// isControl matches what the queue refuses in free text: control characters and
+// the Unicode line and paragraph separators.
+func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"smartwait/internal/queue"
+)
+
+// maxRoomLen bounds the room a patient is called to; it goes into an SMS.
+const maxRoomLen = 50
+
+// handleQueue serves GET /api/staff/queue and its alias GET /api/queue: the active
+// tickets, called first, then waiting in position order.
+func (s *Server) handleQueue() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var entries []queue.Entry
+		err := s.observe("queue", func() (err error) {
+			entries, _, err = s.d.Queue.Queue(r.Context(), "")
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		now := s.now()
+		out := make([]QueueEntry, len(entries))
+		for i, e := range entries {
+			out[i] = NewQueueEntry(e, now)
+		}
+		list(w, out)
+	})
+}
+
+// handleCallNext serves POST /api/staff/call-next {room?}.
+func (s *Server) handleCallNext() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := decodeBody(r, false, "room")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		room := strings.TrimSpace(b["room"])
+		if utf8.RuneCountInString(room) > maxRoomLen || strings.ContainsFunc(room, isControl) {
+			s.fail(w, r, invalidField("room", "room must be at most %d characters without control characters", maxRoomLen))
+			return
+		}
+		var e queue.Entry
+		err = s.observe("call_next", func() (err error) {
+			e, err = s.d.Queue.CallNext(r.Context(), "", room)
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ok(w, newCalledView(e), "Patient "+e.Number+" called")
+	})
+}
+
+// ticketOp is a staff operation on one patient named in the body.
+type ticketOp struct {
+	name    string // metrics label
+	message string // success message
+	run     func(q *queue.Service, ctx context.Context, id string) (queue.Entry, error)
+}
+
+var (
+	opComplete = ticketOp{"complete", "Patient marked as completed", (*queue.Service).Complete}
+	opNoShow   = ticketOp{"no_show", "Patient marked as no-show", (*queue.Service).NoShow}
+	opRecall   = ticketOp{"recall", "Patient called again", (*queue.Service).Recall}
+)
+
+// handleFinish serves POST /api/staff/complete, /no-show and /recall {patientId}.
+func (s *Server) handleFinish(op ticketOp) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := decodeBody(r, false, "patientId")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		id, err := b.required("patientId")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var e queue.Entry
+		err = s.observe(op.name, func() (err error) {
+			e, err = op.run(s.d.Queue, r.Context(), strings.TrimSpace(id))
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ok(w, newTicketView(e), op.message)
+	})
+}
+
+// handleStats serves GET /api/staff/stats and its alias GET /api/queue/stats.
+func (s *Server) handleStats() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var st queue.Stats
+		err := s.observe("stats", func() (err error) {
+			st, err = s.d.Queue.Stats(r.Context(), "")
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ok(w, st, "")
+	})
+}
+
+// handleNotifications serves GET /api/staff/notifications?patientId=: the SMS log
+// of one patient. The patient must exist (PATIENT_NOT_FOUND otherwise).
+func (s *Server) handleNotifications() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := strings.TrimSpace(r.URL.Query().Get("patientId"))
+		if id == "" {
+			s.fail(w, r, invalidField("patientId", "patientId is required"))
+			return
+		}
+		if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := []messageView{}
+		if s.d.Messages != nil {
+			ms, err := s.d.Messages.Messages(r.Context(), id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, m := range ms {
+				out = append(out, newMessageView(m))
+			}
+		}
+		list(w, out)
+	})
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"smartwait/internal/queue"
+)
+
+// body is a decoded request body: the fields of a flat object of strings.
+type body map[string]string
+
+// decodeBody reads a request body into a flat object of strings, strictly: only
+// the allowed field names, only string values (VALIDATION_ERROR otherwise), one
+// JSON object and nothing after it (INVALID_JSON otherwise). An empty body is an
+// empty object, so optional-only routes work with a bare POST. When form is true,
+// an application/x-www-form-urlencoded body (what an HTML form posts) is accepted
+// too; unknown form fields are ignored, since browsers add submit buttons and the
+// like. The body must already be limited (limitBody); going over is 413.
+func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, &apiError{code: codeTooLarge, message: "Request body must be at most 64 KiB"}
+		}
+		return nil, &apiError{code: codeInvalidJSON, message: "Could not read the request body"}
+	}
+	if form && isForm(r) && !looksLikeJSON(raw) {
+		return decodeForm(raw, allowed)
+	}
+	return decodeJSON(raw, allowed)
+}
+
+func isForm(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/x-www-form-urlencoded"
+}
+
+// looksLikeJSON catches `curl -d '{…}'`, which labels a JSON body as a form.
+func looksLikeJSON(raw []byte) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '{'
+}
+
+func decodeForm(raw []byte, allowed []string) (body, error) {
+	vals, err := url.ParseQuery(string(raw))
+	if err != nil {
+		return nil, &apiError{code: codeInvalidJSON, message: "Malformed form body"}
+	}
+	b := body{}
+	for _, k := range allowed {
+		if v, ok := vals[k]; ok && len(v) > 0 {
+			b[k] = v[0]
+		}
+	}
+	return b, nil
+}
+
+func decodeJSON(raw []byte, allowed []string) (body, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return body{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var obj map[string]json.RawMessage
+	if err := dec.Decode(&obj); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, invalidField("", "the request body must be a JSON object")
+		}
+		return nil, &apiError{code: codeInvalidJSON, message: "Malformed JSON in request body"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &apiError{code: codeInvalidJSON, message: "Unexpected data after the JSON object"}
+	}
+	if obj == nil { // the body was `null`
+		return nil, invalidField("", "the request body must be a JSON object")
+	}
+	b := make(body, len(obj))
+	for k, v := range obj {
+		if !slices.Contains(allowed, k) {
+			return nil, invalidField(k, "unknown field %q", k)
+		}
+		var str string
+		if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &str) != nil {
+			return nil, invalidField(k, "%s must be a string", k)
+		}
+		b[k] = str
+	}
+	return b, nil
+}
+
+// invalidField is a VALIDATION_ERROR naming the field ("" for the whole body).
+func invalidField(field, format string, args ...any) error {
+	e := queue.Errorf(queue.CodeValidation, "Validation error: "+format, args...)
+	if field != "" {
+		e.Details = map[string]string{"field": field}
+	}
+	return e
+}
+
+// required returns the named field or a VALIDATION_ERROR when it is missing or blank.
+func (b body) required(field string) (string, error) {
+	v := b[field]
+	if strings.TrimSpace(v) == "" {
+		return "", invalidField(field, "%s is required", field)
+	}
+	return v, nil
+}

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime"
+	"time"
+
+	"smartwait/internal/queue"
+)
+
+// BrokerHealth is the event broker's part of /health.
+type BrokerHealth struct {
+	Status string `json:"status"` // "ok", "degraded", "error" or "disabled"
+	Kind   string `json:"kind"`   // "memory", "redis", …
+}
+
+// RealtimeHealth is the real-time hub's part of /health.
+type RealtimeHealth struct {
+	Status           string `json:"status"`
+	ConnectedClients int    `json:"connectedClients"`
+}
+
+// SMSHealth is the SMS dispatcher's part of /health.
+type SMSHealth struct {
+	Status   string `json:"status"`
+	Provider string `json:"provider"` // "twilio", "log", …
+	Pending  int    `json:"pending"`  // outbox messages not yet sent
+}
+
+type dbHealth struct {
+	Status string `json:"status"`
+}
+
+type health struct {
+	Status   string         `json:"status"` // "ok", "degraded" (a side part is failing) or "error" (no database)
+	Version  string         `json:"version"`
+	Uptime   int64          `json:"uptime"` // seconds
+	Database dbHealth       `json:"database"`
+	Broker   BrokerHealth   `json:"broker"`
+	Realtime RealtimeHealth `json:"realtime"`
+	SMS      SMSHealth      `json:"sms"`
+}
+
+// healthTimeout bounds how long /health waits for any one part: a health check
+// that hangs is worse than one that says "error".
+const healthTimeout = 2 * time.Second
+
+func (s *Server) health(ctx context.Context) health {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	h := health{Version: s.d.Version, Uptime: int64(s.d.Now().Sub(s.started) / time.Second),
+		Database: dbHealth{Status: "ok"}}
+	if err := s.d.Store.Ping(ctx); err != nil {
+		h.Database.Status = "error"
+		s.log.Warn("health: database ping failed", "error", err.Error())
+	}
+	h.Broker = BrokerHealth{Status: "disabled", Kind: "none"}
+	if s.d.BrokerStatus != nil {
+		h.Broker = s.d.BrokerStatus(ctx)
+	}
+	h.Realtime = RealtimeHealth{Status: "disabled"}
+	if s.d.RealtimeStatus != nil {
+		h.Realtime = s.d.RealtimeStatus(ctx)
+	}
+	if s.d.SMSStatus != nil {
+		h.SMS = s.d.SMSStatus(ctx)
+	} else {
+		h.SMS = SMSHealth{Status: "disabled", Provider: "none"}
+		if s.d.Messages != nil && h.Database.Status == "ok" {
+			h.SMS.Pending, _ = s.d.Messages.CountMessages(ctx, queue.MessagePending)
+		}
+	}
+	h.Status = "ok"
+	for _, part := range []string{h.Broker.Status, h.Realtime.Status, h.SMS.Status} {
+		if part == "error" || part == "degraded" {
+			h.Status = "degraded"
+		}
+	}
+	if h.Database.Status != "ok" {
+		h.Status = "error"
+	}
+	return h
+}
+
+// healthBody is the health report both flat (what load balancers and monitors
+// read: {"status": …}) and inside the success envelope's data, for API clients.
+type healthBody[T any] struct {
+	ok     bool
+	report T
+}
+
+func (b healthBody[T]) MarshalJSON() ([]byte, error) {
+	flat, err := json.Marshal(b.report)
+	if err != nil {
+		return nil, err
+	}
+	out := fmt.Appendf(nil, `{"success":%t,"data":%s`, b.ok, flat)
+	if len(flat) > 2 { // the report's own fields follow, flat
+		out = append(append(out, ','), flat[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out, nil
+}
+
+func healthCode(h health) int {
+	if h.Database.Status != "ok" {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
+}
+
+// handleHealth serves GET /health: 200 while the database answers, else 503.
+func (s *Server) handleHealth() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := s.health(r.Context())
+		writeJSON(w, healthCode(h), healthBody[health]{h.Database.Status == "ok", h})
+	})
+}
+
+// handleHealthDetailed serves GET /health/detailed (staff): /health plus the
+// process's memory and goroutines and today's ticket and outbox counts.
+func (s *Server) handleHealthDetailed() http.Handler {
+	type memory struct {
+		AllocBytes     uint64 `json:"allocBytes"`
+		HeapInuseBytes uint64 `json:"heapInuseBytes"`
+		SysBytes       uint64 `json:"sysBytes"`
+		NumGC          uint32 `json:"numGC"`
+	}
+	type detailed struct {
+		health
+		Memory     memory         `json:"memory"`
+		Goroutines int            `json:"goroutines"`
+		Tickets    map[string]int `json:"tickets,omitempty"`  // today, by status
+		Messages   map[string]int `json:"messages,omitempty"` // outbox, by status
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := detailed{health: s.health(r.Context()), Goroutines: runtime.NumGoroutine()}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		d.Memory = memory{ms.Alloc, ms.HeapInuse, ms.Sys, ms.NumGC}
+		if d.Database.Status == "ok" {
+			if st, err := s.d.Queue.Stats(r.Context(), ""); err == nil {
+				d.Tickets = map[string]int{
+					string(queue.StatusWaiting): st.TotalWaiting, string(queue.StatusCalled): st.TotalCalled,
+					string(queue.StatusCompleted): st.TotalCompleted, string(queue.StatusNoShow): st.TotalNoShow,
+					string(queue.StatusCancelled): st.TotalCancelled,
+				}
+			}
+			if s.d.Messages != nil {
+				d.Messages = map[string]int{}
+				for _, st := range messageStatuses {
+					if n, err := s.d.Messages.CountMessages(r.Context(), st); err == nil {
+						d.Messages[string(st)] = n
+					}
+				}
+			}
+		}
+		writeJSON(w, healthCode(d.health), healthBody[detailed]{d.Database.Status == "ok", d})
+	})
+}
+
+var messageStatuses = []queue.MessageStatus{
+	queue.MessagePending, queue.MessageSent, queue.MessageDelivered,
+	queue.MessageUndelivered, queue.MessageFailed, queue.MessageCancelled,
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"smartwait/internal/queue"
+)
+
+// metrics are the server's Prometheus series. Requests are labelled by route
+// pattern, never by path (a path may hold a patient id and would explode the
+// series count).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	ops      *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smartwait_http_requests_total",
+			Help: "HTTP requests by method, route pattern and status code.",
+		}, []string{"method", "route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "smartwait_http_request_duration_seconds",
+			Help:    "HTTP request latency by method and route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method", "route"}),
+		ops: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "smartwait_queue_operation_duration_seconds",
+			Help:    "Latency of queue and auth operations by operation and result (ok or the error code).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"operation", "result"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ops, queueCollector{s}} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) request(method, route string, code int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// observe runs op and records its latency under name, with its outcome.
+func (s *Server) observe(name string, op func() error) error {
+	start := time.Now()
+	err := op()
+	result := "ok"
+	if err != nil {
+		result = "error"
+		var c coded
+		if errors.As(err, &c) {
+			result = c.ErrorCode()
+		}
+	}
+	s.metrics.ops.WithLabelValues(name, result).Observe(time.Since(start).Seconds())
+	return err
+}
+
+// handleMetrics serves GET /metrics in the Prometheus text format.
+func (s *Server) handleMetrics() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Registry: s.metrics.reg})
+}
+
+// queueCollector reads the queue sizes and the outbox at scrape time, so the
+// gauges are exact whichever instance made the change.
+type queueCollector struct{ s *Server }
+
+var (
+	ticketsDesc = prometheus.NewDesc("smartwait_queue_tickets",
+		"Active tickets in the default queue by status.", []string{"status"}, nil)
+	messagesDesc = prometheus.NewDesc("smartwait_sms_messages",
+		"SMS outbox messages by status.", []string{"status"}, nil)
+)
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- ticketsDesc
+	ch <- messagesDesc
+}
+
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
+	defer cancel()
+	if entries, _, err := c.s.d.Queue.Queue(ctx, ""); err == nil {
+		var waiting, called int
+		for _, e := range entries {
+			if e.Status == queue.StatusCalled {
+				called++
+			} else {
+				waiting++
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(ticketsDesc, prometheus.GaugeValue, float64(waiting), string(queue.StatusWaiting))
+		ch <- prometheus.MustNewConstMetric(ticketsDesc, prometheus.GaugeValue, float64(called), string(queue.StatusCalled))
+	}
+	if c.s.d.Messages == nil {
+		return
+	}
+	for _, st := range messageStatuses {
+		if n, err := c.s.d.Messages.CountMessages(ctx, st); err == nil {
+			ch <- prometheus.MustNewConstMetric(messagesDesc, prometheus.GaugeValue, float64(n), string(st))
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package web
+
+import (
+	"time"
+
+	"smartwait/internal/queue"
+)
+
+// The JSON shapes of CONTRACT §3. Field names are the contract's; extra fields are
+// additions clients may ignore.
+
+// checkInView is the 201 body of POST /api/checkin.
+type checkInView struct {
+	PatientID     string   `json:"patientId"`
+	Position      int      `json:"position"`
+	EstimatedWait int      `json:"estimatedWait"`
+	Status        string   `json:"status"`
+	TicketNumber  string   `json:"ticketNumber"`
+	CheckInTime   jsonTime `json:"checkInTime"`
+}
+
+func newCheckInView(e queue.Entry) checkInView {
+	return checkInView{
+		PatientID: e.ID, Position: e.Position, EstimatedWait: e.EstimatedWait,
+		Status: string(e.Status), TicketNumber: e.Number, CheckInTime: jsonTime(e.CheckInTime),
+	}
+}
+
+// positionView is what GET /api/position/{id} shows a patient.
+type positionView struct {
+	PatientID            string   `json:"patientId"`
+	Position             int      `json:"position"`
+	Status               string   `json:"status"`
+	EstimatedWait        int      `json:"estimatedWait"`
+	EstimatedWaitMinutes int      `json:"estimatedWaitMinutes"`
+	TicketNumber         string   `json:"ticketNumber"`
+	QueueLength          int      `json:"queueLength"`
+	CheckInTime          jsonTime `json:"checkInTime"`
+	CalledAt             jsonTime `json:"calledAt,omitzero"`
+	CompletedAt          jsonTime `json:"completedAt,omitzero"`
+	Room                 string   `json:"room,omitempty"`
+	Version              int64    `json:"version"`
+}
+
+func newPositionView(st queue.PatientStatus) positionView {
+	return positionView{
+		PatientID: st.ID, Position: st.Position, Status: string(st.Status),
+		EstimatedWait: st.EstimatedWait, EstimatedWaitMinutes: st.EstimatedWait,
+		TicketNumber: st.Number, QueueLength: st.QueueLength,
+		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
+		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Version: st.Version,
+	}
+}
+
+// QueueEntry is the staff's view of one active ticket (CONTRACT §3). It is
+// exported because the real-time transports send the same shape in queue_refresh.
+type QueueEntry struct {
+	ID                   string      `json:"id"`
+	PatientID            string      `json:"patientId"`
+	Patient              PatientView `json:"patient"`
+	TicketNumber         string      `json:"ticketNumber"`
+	Position             int         `json:"position"`
+	Status               string      `json:"status"`
+	CheckInTime          jsonTime    `json:"checkInTime"`
+	AppointmentTime      string      `json:"appointmentTime"`
+	EstimatedWaitMinutes int         `json:"estimatedWaitMinutes"`
+	CalledAt             jsonTime    `json:"calledAt"`
+	CompletedAt          jsonTime    `json:"completedAt"`
+	WaitingMinutes       int         `json:"waitingMinutes"`
+	Room                 string      `json:"room,omitempty"`
+}
+
+// PatientView is the patient inside a QueueEntry; ID is the patient id and Phone
+// is E.164.
+type PatientView struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Phone     string   `json:"phone"`
+	CreatedAt jsonTime `json:"createdAt"`
+}
+
+// NewQueueEntry presents e as the contract's QueueEntry at time now.
+// WaitingMinutes counts from check-in until now, or until the call once called.
+func NewQueueEntry(e queue.Entry, now time.Time) QueueEntry {
+	until := now
+	if !e.CalledAt.IsZero() {
+		until = e.CalledAt
+	}
+	return QueueEntry{
+		ID: e.ID, PatientID: e.ID,
+		Patient:      PatientView{ID: e.ID, Name: e.Name, Phone: e.Phone, CreatedAt: jsonTime(e.CheckInTime)},
+		TicketNumber: e.Number, Position: e.Position, Status: string(e.Status),
+		CheckInTime: jsonTime(e.CheckInTime), AppointmentTime: e.AppointmentTime,
+		EstimatedWaitMinutes: e.EstimatedWait,
+		CalledAt:             jsonTime(e.CalledAt), CompletedAt: jsonTime(e.CompletedAt),
+		WaitingMinutes: max(0, int(until.Sub(e.CheckInTime)/time.Minute)),
+		Room:           e.Room,
+	}
+}
+
+// calledView is the data of POST /api/staff/call-next.
+type calledView struct {
+	ID           string        `json:"id"`
+	PatientID    string        `json:"patientId"`
+	Name         string        `json:"name"`
+	Phone        string        `json:"phone"`
+	TicketNumber string        `json:"ticketNumber"`
+	Status       string        `json:"status"`
+	CalledAt     jsonTime      `json:"calledAt"`
+	Room         string        `json:"room"`
+	Patient      calledPatient `json:"patient"`
+}
+
+type calledPatient struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+func newCalledView(e queue.Entry) calledView {
+	return calledView{
+		ID: e.ID, PatientID: e.ID, Name: e.Name, Phone: e.Phone, TicketNumber: e.Number,
+		Status: string(e.Status), CalledAt: jsonTime(e.CalledAt), Room: e.Room,
+		Patient: calledPatient{ID: e.ID, Name: e.Name, Phone: e.Phone},
+	}
+}
+
+// ticketView is the data of the staff's single-ticket operations and of a cancel.
+type ticketView struct {
+	PatientID    string   `json:"patientId"`
+	TicketNumber string   `json:"ticketNumber"`
+	Status       string   `json:"status"`
+	CalledAt     jsonTime `json:"calledAt"`
+	CompletedAt  jsonTime `json:"completedAt"`
+}
+
+func newTicketView(e queue.Entry) ticketView {
+	return ticketView{
+		PatientID: e.ID, TicketNumber: e.Number, Status: string(e.Status),
+		CalledAt: jsonTime(e.CalledAt), CompletedAt: jsonTime(e.CompletedAt),
+	}
+}
+
+// messageView is one SMS of GET /api/staff/notifications.
+type messageView struct {
+	ID         int64    `json:"id"`
+	PatientID  string   `json:"patientId"`
+	Kind       string   `json:"kind"`
+	To         string   `json:"to"`
+	Body       string   `json:"body"`
+	Status     string   `json:"status"`
+	Attempts   int      `json:"attempts"`
+	LastError  string   `json:"lastError"`
+	ProviderID string   `json:"providerId"`
+	CreatedAt  jsonTime `json:"createdAt"`
+	SentAt     jsonTime `json:"sentAt"`
+}
+
+func newMessageView(m queue.Message) messageView {
+	return messageView{
+		ID: m.ID, PatientID: m.TicketID, Kind: string(m.Kind), To: m.To, Body: m.Body,
+		Status: string(m.Status), Attempts: m.Attempts, LastError: m.LastError,
+		ProviderID: m.ProviderID, CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt),
+	}
+}

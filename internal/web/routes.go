@@ -1,0 +1,56 @@
+package web
+
+import "net/http"
+
+// routes lists every route the server answers, and wraps them in the middleware
+// every request passes through. Later parts (Socket.IO, SSE, pages, webhooks) add
+// their lines here.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	staff := s.requireStaff
+	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
+	checkinLimit := s.rateLimit("checkin", s.d.Config.CheckinPerMinute)
+	loginLimit := s.rateLimit("login", s.d.Config.LoginPerMinute)
+
+	// Patients: the id in the path is the capability. {id...} also matches an
+	// empty or slash-containing id, so every malformed id is PATIENT_NOT_FOUND.
+	mux.Handle("POST /api/checkin", checkinLimit(s.handleCheckIn()))
+	mux.Handle("DELETE /api/checkin/{id...}", s.handleCancel())
+	mux.Handle("GET /api/position/{id...}", s.handlePosition())
+	mux.Handle("GET /api/status/{id...}", s.handlePosition())
+
+	// Staff sessions.
+	mux.Handle("POST /api/staff/login", loginLimit(s.handleLogin()))
+	mux.Handle("POST /api/staff/logout", staff(s.handleLogout()))
+	mux.Handle("GET /api/staff/me", staff(s.handleMe()))
+
+	// Staff queue operations.
+	mux.Handle("GET /api/staff/queue", staff(s.handleQueue()))
+	mux.Handle("GET /api/queue", staff(s.handleQueue()))
+	mux.Handle("POST /api/staff/call-next", staff(s.handleCallNext()))
+	mux.Handle("POST /api/staff/complete", staff(s.handleFinish(opComplete)))
+	mux.Handle("POST /api/staff/no-show", staff(s.handleFinish(opNoShow)))
+	mux.Handle("POST /api/staff/recall", staff(s.handleFinish(opRecall)))
+	mux.Handle("GET /api/staff/stats", staff(s.handleStats()))
+	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
+	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
+
+	// Staff accounts (admin only).
+	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
+	mux.Handle("POST /api/staff/users", admin(s.handleAddUser()))
+	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
+	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
+
+	// Operations.
+	mux.Handle("GET /health", s.handleHealth())
+	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
+	mux.Handle("GET /metrics", s.handleMetrics())
+
+	return chain(s.jsonFallback(mux),
+		s.requestID,
+		s.accessLog,
+		s.recoverPanic,
+		s.cors,
+		limitBody,
+	)
+}

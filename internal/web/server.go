@@ -1,0 +1,112 @@
+// Package web is everything SmartWait serves over HTTP: the JSON API of CONTRACT
+// §3, health and metrics, and (in later issues) the real-time transports and pages.
+// Every route is listed in routes.go; handlers are maker functions returning
+// http.Handler, middleware is func(http.Handler) http.Handler. The package never
+// touches storage directly: it works through queue.Service, auth.Service and the
+// small interfaces in Deps.
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/queue"
+)
+
+// Deps is what the HTTP layer needs. Queue, Auth and Store are required; the
+// status funcs are optional and let later parts (broker, real-time hub, SMS
+// dispatcher) report into /health.
+type Deps struct {
+	Queue *queue.Service
+	Auth  *auth.Service
+	Store interface {
+		Ping(ctx context.Context) error
+	}
+	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
+	Config   Config
+	Registry *prometheus.Registry // nil: a private registry
+	Log      *slog.Logger         // nil: slog.Default()
+	Now      func() time.Time     // nil: time.Now
+	Version  string
+
+	// Optional health reporters; nil ones report a neutral default.
+	BrokerStatus   func(ctx context.Context) BrokerHealth
+	RealtimeStatus func(ctx context.Context) RealtimeHealth
+	SMSStatus      func(ctx context.Context) SMSHealth
+}
+
+// MessageLog reads the SMS outbox for staff.
+type MessageLog interface {
+	// Messages returns the ticket's messages, oldest first.
+	Messages(ctx context.Context, ticketID string) ([]queue.Message, error)
+	// CountMessages counts the outbox messages with the given status.
+	CountMessages(ctx context.Context, status queue.MessageStatus) (int, error)
+}
+
+// Config is the part of the deployment's configuration the HTTP layer uses.
+type Config struct {
+	AllowedOrigins   []string // extra origins allowed for CORS and cookie-authenticated writes
+	PublicURL        string   // e.g. "https://clinic.example"; its origin is always allowed
+	TrustProxy       bool     // take the client IP from X-Forwarded-For
+	CheckinPerMinute int      // check-ins per minute per client IP; 0 = unlimited
+	LoginPerMinute   int      // login attempts per minute per client IP; 0 = unlimited
+	ClinicName       string
+}
+
+// Server is the HTTP layer. Build it with New; it is safe for concurrent use.
+type Server struct {
+	d       Deps
+	log     *slog.Logger
+	started time.Time
+	origins map[string]bool // allowed origins, "scheme://host[:port]"
+	secure  bool            // PublicURL is https: cookies get Secure
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds the server and registers its metrics on d.Registry. It fails when a
+// required dependency is missing or the metrics are already registered.
+func New(d Deps) (*Server, error) {
+	if d.Queue == nil || d.Auth == nil || d.Store == nil {
+		return nil, fmt.Errorf("web: Queue, Auth and Store are required")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{d: d, log: d.Log, started: d.Now(), origins: map[string]bool{}}
+	if u, err := url.Parse(d.Config.PublicURL); err == nil && u.Host != "" {
+		s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+		s.secure = u.Scheme == "https"
+	}
+	for _, o := range d.Config.AllowedOrigins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			s.origins[strings.ToLower(o)] = true
+		}
+	}
+	m, err := newMetrics(d.Registry, s)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler with every route and middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) now() time.Time { return s.d.Now().UTC() }

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"smartwait/internal/auth"
+)
+
+// SessionCookie is the name of the staff session cookie.
+const SessionCookie = "smartwait_session"
+
+// staffSession is the authenticated staff member of a request.
+type staffSession struct {
+	Session auth.Session
+	User    auth.User
+	Cookie  bool // authenticated by cookie rather than a Bearer header
+}
+
+func staffFrom(ctx context.Context) (staffSession, bool) {
+	st, ok := ctx.Value(staffKey).(staffSession)
+	return st, ok
+}
+
+// requireStaff lets through only requests with a valid staff session, from an
+// `Authorization: Bearer` header or the session cookie. A cookie is sent by the
+// browser on its own, so a state-changing request authenticated by one must also
+// come from one of our origins (CSRF defence beside SameSite=Strict).
+func (s *Server) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, cookie, err := credentials(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		sess, user, err := s.d.Auth.Authenticate(r.Context(), token)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if cookie && !safeMethod(r.Method) && !s.sameOrigin(r) {
+			s.fail(w, r, &apiError{code: codeCrossOrigin, message: "Cross-origin request refused"})
+			return
+		}
+		ctx := context.WithValue(r.Context(), staffKey, staffSession{Session: sess, User: user, Cookie: cookie})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireAdmin lets through only admins; it runs inside requireStaff.
+func requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, ok := staffFrom(r.Context()); !ok || st.User.Role != auth.RoleAdmin {
+			writeJSON(w, http.StatusForbidden, errorBody{Error: errorInfo{
+				Code: auth.CodeForbidden, Message: "Only admins may manage staff accounts"}})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// credentials returns the request's token and whether it came from the cookie. A
+// malformed Authorization header is refused rather than falling back to the cookie.
+func credentials(r *http.Request) (token string, cookie bool, err error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, found := strings.Cut(h, " ")
+		if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return "", false, &auth.Error{Code: auth.CodeUnauthorized, Message: "Malformed Authorization header"}
+		}
+		return strings.TrimSpace(tok), false, nil
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		return c.Value, true, nil
+	}
+	return "", false, &auth.Error{Code: auth.CodeUnauthorized, Message: "Authentication required"}
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// sameOrigin reports whether the request comes from one of our origins: its Origin
+// header (or, without one, its Referer) must be the public URL's origin, an
+// allowed origin, or the origin the request was addressed to. Browsers send Origin
+// on every POST and DELETE, so a request with neither header is refused.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		ref, err := url.Parse(r.Header.Get("Referer"))
+		if err != nil || ref.Host == "" {
+			return false
+		}
+		origin = ref.Scheme + "://" + ref.Host
+	}
+	origin = strings.ToLower(origin)
+	if s.origins[origin] {
+		return true
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return origin == strings.ToLower(scheme+"://"+r.Host)
+}
+
+// setSessionCookie hands the browser the session token: HttpOnly so scripts cannot
+// read it, SameSite=Strict so other sites cannot send it, Secure behind https.
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/",
+		Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
+	})
+}

@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# scripts/test.sh — every check SmartWait has, in one command (`make test`).
+#
+# Runs on a fresh Debian machine as root: it installs what is missing (PostgreSQL,
+# Redis, Chromium, npm packages) and starts throwaway servers on free ports, which
+# it stops on exit, even on failure or Ctrl-C. Every section runs even when an
+# earlier one failed; the summary at the end lists each, and the exit status is
+# non-zero if any failed.
+#
+# Sections that later parts of the project fill are already here, and skip
+# themselves (reported as "skipped") while their directories do not exist:
+#   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL/Redis
+#   e2e          e2e/package.json → Node suite against the built binary
+#
+# Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
+# PG_PORT (default 55432), REDIS_PORT (default 56379).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+
+FUZZTIME=${FUZZTIME:-10s}
+PG_PORT=${PG_PORT:-55432}
+REDIS_PORT=${REDIS_PORT:-56379}
+WORK=$(mktemp -d /tmp/smartwait-test.XXXXXX)
+chmod 755 "$WORK"
+
+declare -a SUMMARY=()
+PASSED=0 FAILED=0 SKIPPED=0
+PG_STARTED="" REDIS_STARTED=""
+SECTION_SKIPPED=""
+
+log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# skip marks the running section as skipped (a no-op until its directories exist).
+skip() {
+	echo "skipped: $*"
+	SECTION_SKIPPED="$*"
+}
+
+# section NAME FUNCTION: runs FUNCTION, times it and records the outcome.
+section() {
+	local name=$1 fn=$2 start rc
+	log "$name"
+	start=$(date +%s)
+	SECTION_SKIPPED=""
+	"$fn"
+	rc=$?
+	local took=$(($(date +%s) - start))
+	if [ $rc -ne 0 ]; then
+		SUMMARY+=("$(printf 'FAIL  %-12s %4ss' "$name" "$took")")
+		FAILED=$((FAILED + 1))
+	elif [ -n "$SECTION_SKIPPED" ]; then
+		SUMMARY+=("$(printf 'skip  %-12s %4ss  (%s)' "$name" "$took" "$SECTION_SKIPPED")")
+		SKIPPED=$((SKIPPED + 1))
+	else
+		SUMMARY+=("$(printf 'ok    %-12s %4ss' "$name" "$took")")
+		PASSED=$((PASSED + 1))
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- cleanup
+cleanup() {
+	local rc=$?
+	if [ -n "$REDIS_STARTED" ]; then
+		if [ -f "$WORK/redis.pid" ]; then
+			kill "$(cat "$WORK/redis.pid")" 2>/dev/null || true
+		fi
+	fi
+	if [ -n "$PG_STARTED" ]; then
+		su postgres -c "$PGBIN/pg_ctl -D $WORK/pg/data -m immediate -w stop" >/dev/null 2>&1 || true
+	fi
+	rm -rf "$WORK"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+APT_UPDATED=""
+# apt_install PKG...: installs Debian packages, running apt-get update first (once).
+apt_install() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "need root to install: $* (install them, or run as root)" >&2
+		return 1
+	fi
+	if [ -z "$APT_UPDATED" ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+		APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >"$WORK/apt.log" 2>&1 || {
+		tail -20 "$WORK/apt.log"
+		return 1
+	}
+}
+
+# port_busy PORT: true when something listens on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port PORT: PORT, or the next port up that nothing listens on (another
+# engineer's run may hold the default on a shared machine).
+free_port() {
+	local p=$1
+	while port_busy "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+
+# ---------------------------------------------------------------- sections
+check_gofmt() {
+	local files
+	files=$(find . -name '*.go' -not -path './e2e/node_modules/*' -not -path './.git/*' -print0 | xargs -0 gofmt -l)
+	if [ -n "$files" ]; then
+		echo "these files are not gofmt-ed (run: gofmt -w <file>):"
+		echo "$files"
+		return 1
+	fi
+	echo "all Go files are formatted"
+}
+
+go_vet() { go vet ./...; }
+
+go_test() { go test -race ./...; }
+
+# fuzz: every `func FuzzX(f *testing.F)` in a _test.go file, each for FUZZTIME.
+fuzz() {
+	if [ -n "${SKIP_FUZZ:-}" ]; then
+		skip "SKIP_FUZZ set"
+		return 0
+	fi
+	local targets file name dir rc=0 n=0
+	targets=$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . 2>/dev/null | grep -v node_modules | sort)
+	if [ -z "$targets" ]; then
+		skip "no fuzz targets"
+		return 0
+	fi
+	for file in $targets; do
+		dir=$(dirname "$file")
+		for name in $(sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\(.*/\1/p' "$file"); do
+			echo "--- fuzz $dir $name ($FUZZTIME)"
+			n=$((n + 1))
+			if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$dir" >"$WORK/fuzz.log" 2>&1; then
+				tail -2 "$WORK/fuzz.log"
+			else
+				cat "$WORK/fuzz.log" # the failing input is saved under $dir/testdata/fuzz
+				rc=1
+			fi
+		done
+	done
+	echo "fuzzed $n targets"
+	return $rc
+}
+
+# start_postgres: a throwaway cluster in $WORK, trust auth, fsync off.
+start_postgres() {
+	if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+		echo "installing PostgreSQL"
+		apt_install postgresql || return 1
+	fi
+	PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+	PG_PORT=$(free_port "$PG_PORT")
+	mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" || return 1
+	su postgres -c "$PGBIN/initdb -D $WORK/pg/data -U postgres -A trust --no-sync -E UTF8" >"$WORK/pg/initdb.log" 2>&1 || {
+		cat "$WORK/pg/initdb.log"
+		return 1
+	}
+	su postgres -c "$PGBIN/pg_ctl -D $WORK/pg/data -l $WORK/pg/log -o '-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c fsync=off' -w start" >/dev/null || {
+		cat "$WORK/pg/log"
+		return 1
+	}
+	PG_STARTED=1
+	export DATABASE_URL_TEST="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+	echo "PostgreSQL on port $PG_PORT"
+}
+
+start_redis() {
+	if ! command -v redis-server >/dev/null 2>&1; then
+		echo "installing Redis"
+		apt_install redis-server || return 1
+	fi
+	REDIS_PORT=$(free_port "$REDIS_PORT")
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+		--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" --dir "$WORK" || return 1
+	REDIS_STARTED=1
+	local i
+	for i in $(seq 50); do
+		port_busy "$REDIS_PORT" && break
+		sleep 0.1
+	done
+	port_busy "$REDIS_PORT" || {
+		cat "$WORK/redis.log"
+		return 1
+	}
+	export REDIS_URL_TEST="redis://127.0.0.1:$REDIS_PORT/0"
+	echo "Redis on port $REDIS_PORT"
+}
+
+# integration: the Go tests that need real PostgreSQL and Redis (those that read
+# SMARTWAIT_REQUIRE_INTEGRATION, DATABASE_URL_TEST or REDIS_URL_TEST), against
+# throwaway servers. With SMARTWAIT_REQUIRE_INTEGRATION=1 they fail instead of
+# skipping when a server is missing.
+integration() {
+	local need_pg="" need_redis=""
+	[ -d internal/postgres ] && need_pg=1
+	[ -d internal/realtime/redisbroker ] && need_redis=1
+	if [ -z "$need_pg$need_redis" ]; then
+		skip "no internal/postgres or internal/realtime/redisbroker yet"
+		return 0
+	fi
+	if [ -n "$need_pg" ]; then start_postgres || return 1; fi
+	if [ -n "$need_redis" ]; then start_redis || return 1; fi
+	local pkgs
+	pkgs=$(grep -rlE --include='*_test.go' 'SMARTWAIT_REQUIRE_INTEGRATION|DATABASE_URL_TEST|REDIS_URL_TEST' . 2>/dev/null |
+		grep -v node_modules | xargs -r -n1 dirname | sort -u)
+	if [ -z "$pkgs" ]; then
+		echo "servers started, but no Go test reads DATABASE_URL_TEST / REDIS_URL_TEST yet"
+		return 0
+	fi
+	echo "packages: $pkgs"
+	# shellcheck disable=SC2086 # one argument per package
+	SMARTWAIT_REQUIRE_INTEGRATION=1 go test -race -count=1 $pkgs
+}
+
+# e2e: the Node suite in e2e/ against the real binary (SMARTWAIT_BIN). Installs
+# npm packages when node_modules is missing, and Debian chromium when the suite
+# uses Playwright.
+e2e() {
+	if [ ! -f e2e/package.json ]; then
+		skip "no e2e/package.json yet"
+		return 0
+	fi
+	mkdir -p bin
+	go build -ldflags "-X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" \
+		-o bin/smartwait ./cmd/smartwait || return 1
+	export SMARTWAIT_BIN="$ROOT/bin/smartwait"
+	if grep -q playwright e2e/package.json; then
+		if ! command -v chromium >/dev/null 2>&1; then
+			echo "installing chromium"
+			apt_install chromium || return 1
+		fi
+		export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
+	fi
+	(
+		cd e2e || exit 1
+		if [ ! -d node_modules ]; then
+			npm ci --no-audit --no-fund || exit 1
+		fi
+		node --test
+	)
+}
+
+# ---------------------------------------------------------------- run
+START=$(date +%s)
+echo "SmartWait test run: $(go version), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
+section gofmt check_gofmt
+section vet go_vet
+section "go test" go_test
+section fuzz fuzz
+section integration integration
+section e2e e2e
+
+echo
+echo "================ summary ($(($(date +%s) - START))s) ================"
+printf '%s\n' "${SUMMARY[@]}"
+echo "sections: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]
