@@ -152,7 +152,8 @@ func (db *DB) Ping(ctx context.Context) error {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
 	var one int
-	if err := db.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+	err := db.retry(ctx, func() error { return db.pool.QueryRow(ctx, `SELECT 1`).Scan(&one) })
+	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", translate(ctx, err))
 	}
 	return nil
@@ -204,6 +205,19 @@ func (db *DB) begin(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
 		return nil, fmt.Errorf("postgres: begin: %w", translate(ctx, err))
 	}
 	return t, nil
+}
+
+// retry runs one statement outside a transaction (fn) and, like begin, runs it
+// once more on fresh connections when it failed on a dead one. It retries only
+// when the statement cannot have run: pgx says nothing was sent, or the server
+// had already ended the session (administrator or crash shutdown).
+func (db *DB) retry(ctx context.Context, fn func() error) error {
+	err := fn()
+	if err != nil && ctx.Err() == nil && notRun(err) {
+		db.pool.Reset()
+		err = fn()
+	}
+	return err
 }
 
 // bound gives ctx the DB's timeout unless it already ends sooner.

@@ -90,3 +90,14 @@ func unavailable(err error) bool {
 	return strings.Contains(msg, "closed pool") || strings.Contains(msg, "conn closed") ||
 		strings.Contains(msg, "connection refused") || strings.Contains(msg, "failed to connect")
 }
+
+// notRun reports whether err proves its statement did not run: nothing was sent,
+// the connection could not be made, or the server had ended the session before.
+func notRun(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || pgconn.SafeToRetry(err)
+}

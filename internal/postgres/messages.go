@@ -61,7 +61,7 @@ func (t *tx) CancelMessages(ctx context.Context, ticketID string, kind queue.Mes
 const messageColumns = `id, ticket_id, kind, to_phone, body, dedupe_key, status, attempts,
 	last_error, provider_id, created_at, due_at, sent_at`
 
-func scanMessage(row pgx.Row) (queue.Message, error) {
+func scanMessage(row pgx.CollectableRow) (queue.Message, error) {
 	var m queue.Message
 	var created, due time.Time
 	var sent *time.Time
@@ -84,20 +84,16 @@ func (db *DB) Messages(ctx context.Context, ticketID string) ([]queue.Message, e
 		query = `SELECT ` + messageColumns + ` FROM messages WHERE ticket_id = $1 ORDER BY id DESC LIMIT 500`
 		args = []any{ticketID}
 	}
-	rows, err := db.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: messages: %w", translate(ctx, err))
-	}
-	defer rows.Close()
 	var out []queue.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, query, args...)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: messages: %w", translate(ctx, err))
+			return err
 		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+		out, err = pgx.CollectRows(rows, scanMessage)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: messages: %w", translate(ctx, err))
 	}
 	return out, nil
@@ -109,7 +105,7 @@ func (db *DB) CountMessages(ctx context.Context, status queue.MessageStatus) (in
 	defer cancel()
 	const query = `SELECT COUNT(*) FROM messages WHERE status = $1`
 	var n int
-	if err := db.pool.QueryRow(ctx, query, string(status)).Scan(&n); err != nil {
+	if err := db.retry(ctx, func() error { return db.pool.QueryRow(ctx, query, string(status)).Scan(&n) }); err != nil {
 		return 0, fmt.Errorf("postgres: count messages: %w", translate(ctx, err))
 	}
 	return n, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"smartwait/internal/auth"
 )
@@ -30,7 +31,9 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
 	}
 	u.CreatedAt = u.CreatedAt.UTC().Truncate(time.Millisecond)
 	const insert = `INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
-	if err := db.pool.QueryRow(ctx, insert, u.Username, string(u.Role), u.PasswordHash, u.CreatedAt).Scan(&u.ID); err != nil {
+	if err := db.retry(ctx, func() error {
+		return db.pool.QueryRow(ctx, insert, u.Username, string(u.Role), u.PasswordHash, u.CreatedAt).Scan(&u.ID)
+	}); err != nil {
 		return authErr(ctx, "create user", err)
 	}
 	return nil
@@ -49,7 +52,11 @@ func scanUser(row pgx.Row) (auth.User, error) {
 func (db *DB) UserByUsername(ctx context.Context, username string) (auth.User, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1`, username))
+	var u auth.User
+	err := db.retry(ctx, func() (err error) {
+		u, err = scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1`, username))
+		return err
+	})
 	if err != nil {
 		return auth.User{}, authErr(ctx, "user by username", err)
 	}
@@ -60,7 +67,11 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (auth.User, e
 func (db *DB) UserByID(ctx context.Context, id int64) (auth.User, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	var u auth.User
+	err := db.retry(ctx, func() (err error) {
+		u, err = scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		return err
+	})
 	if err != nil {
 		return auth.User{}, authErr(ctx, "user by id", err)
 	}
@@ -71,20 +82,16 @@ func (db *DB) UserByID(ctx context.Context, id int64) (auth.User, error) {
 func (db *DB) ListUsers(ctx context.Context) ([]auth.User, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
-	if err != nil {
-		return nil, authErr(ctx, "list users", err)
-	}
-	defer rows.Close()
 	var out []auth.User
-	for rows.Next() {
-		u, err := scanUser(rows)
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
 		if err != nil {
-			return nil, authErr(ctx, "list users", err)
+			return err
 		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.User, error) { return scanUser(r) })
+		return err
+	})
+	if err != nil {
 		return nil, authErr(ctx, "list users", err)
 	}
 	return out, nil
@@ -95,7 +102,11 @@ func (db *DB) ListUsers(ctx context.Context) ([]auth.User, error) {
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	tag, err := db.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) {
+		tag, err = db.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+		return err
+	})
 	if err != nil {
 		return authErr(ctx, "set password", err)
 	}
@@ -110,7 +121,11 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string) error 
 func (db *DB) DeleteUser(ctx context.Context, userID int64) error {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	tag, err := db.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) {
+		tag, err = db.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, userID)
+		return err
+	})
 	if err != nil {
 		return authErr(ctx, "delete user", err)
 	}
@@ -125,7 +140,7 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
 	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+	if err := db.retry(ctx, func() error { return db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n) }); err != nil {
 		return 0, authErr(ctx, "count users", err)
 	}
 	return n, nil
@@ -139,8 +154,11 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 		s.CreatedAt = db.now()
 	}
 	const insert = `INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`
-	_, err := db.pool.Exec(ctx, insert, s.ID, s.TokenHash, s.UserID,
-		s.CreatedAt.UTC().Truncate(time.Millisecond), s.ExpiresAt.UTC().Truncate(time.Millisecond))
+	err := db.retry(ctx, func() error {
+		_, err := db.pool.Exec(ctx, insert, s.ID, s.TokenHash, s.UserID,
+			s.CreatedAt.UTC().Truncate(time.Millisecond), s.ExpiresAt.UTC().Truncate(time.Millisecond))
+		return err
+	})
 	if err != nil {
 		return authErr(ctx, "create session", err)
 	}
@@ -158,8 +176,10 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`
 	var s auth.Session
 	var u auth.User
-	err := db.pool.QueryRow(ctx, query, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &s.CreatedAt, &s.ExpiresAt,
-		&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt)
+	err := db.retry(ctx, func() error {
+		return db.pool.QueryRow(ctx, query, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &s.CreatedAt, &s.ExpiresAt,
+			&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt)
+	})
 	if err != nil {
 		return auth.Session{}, auth.User{}, authErr(ctx, "session", err)
 	}
@@ -171,7 +191,8 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session
 func (db *DB) DeleteSession(ctx context.Context, id string) error {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) { tag, err = db.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id); return err })
 	if err != nil {
 		return authErr(ctx, "delete session", err)
 	}
@@ -185,11 +206,15 @@ func (db *DB) DeleteSession(ctx context.Context, id string) error {
 func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) ([]string, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	rows, err := db.pool.Query(ctx, `DELETE FROM sessions WHERE user_id = $1 RETURNING id`, userID)
-	if err != nil {
-		return nil, authErr(ctx, "delete user sessions", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var ids []string
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, `DELETE FROM sessions WHERE user_id = $1 RETURNING id`, userID)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if err != nil {
 		return nil, authErr(ctx, "delete user sessions", err)
 	}
@@ -201,7 +226,11 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) ([]string, e
 func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now.UTC())
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) {
+		tag, err = db.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now.UTC())
+		return err
+	})
 	if err != nil {
 		return 0, authErr(ctx, "delete expired sessions", err)
 	}
