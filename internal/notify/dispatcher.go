@@ -1,0 +1,237 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Dispatcher sends the outbox's due messages. Run polls every Poll for due rows
+// (scheduled follow-ups, retries, rows other instances wrote) and also wakes at once
+// when Wake is called after a commit, so texts go out promptly. Several dispatchers,
+// in one process or many, may share one outbox: the lease keeps them from sending
+// the same row.
+//
+// Set the fields before calling Run or Dispatch; zero values take the defaults
+// documented on each. A Dispatcher is safe for concurrent use.
+type Dispatcher struct {
+	Outbox  Outbox
+	Sender  Sender
+	Now     func() time.Time // nil: time.Now
+	Log     *slog.Logger     // nil: slog.Default()
+	Metrics *Metrics         // nil: not recorded
+	Backoff Backoff          // zero: DefaultBackoff()
+	Jitter  func() float64   // in [0,1); nil: math/rand
+
+	Lease        time.Duration // how long a claim holds; default 2m. Must exceed SendTimeout.
+	SendTimeout  time.Duration // bound on one Send; default 30s
+	Poll         time.Duration // default 1s
+	Batch        int           // messages per claim; default 100
+	Workers      int           // concurrent sends; default 8
+	DrainTimeout time.Duration // how long Run keeps sending due messages after its context ends; default 10s
+
+	once sync.Once
+	wake chan struct{}
+}
+
+func (d *Dispatcher) init() {
+	d.once.Do(func() { d.wake = make(chan struct{}, 1) })
+}
+
+// Wake makes a running dispatcher look for due messages now. It never blocks; call
+// it after every commit that may have written to the outbox.
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches until ctx ends, then drains: it keeps sending the messages that
+// are due for up to DrainTimeout, lets sends in flight finish, and gives back the
+// leases of claimed messages it did not get to. It returns nil after draining.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	d.init()
+	if n, err := d.Outbox.RecoverExpired(ctx, d.now()); err != nil {
+		d.log().Warn("sms outbox: recovering expired leases", "err", err)
+	} else if n > 0 {
+		d.log().Info("sms outbox: retrying messages left in flight by an earlier process", "count", n)
+	}
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return d.drain(ctx)
+		case <-d.wake:
+		case <-poll.C:
+		}
+		if _, err := d.Dispatch(ctx); err != nil && ctx.Err() == nil {
+			d.log().Warn("sms outbox: dispatch", "err", err)
+		}
+		poll.Reset(d.poll())
+	}
+}
+
+func (d *Dispatcher) drain(ctx context.Context) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.drainTimeout())
+	defer cancel()
+	n, err := d.Dispatch(dctx)
+	if err != nil && dctx.Err() == nil {
+		d.log().Warn("sms outbox: draining", "err", err)
+	}
+	d.log().Debug("sms outbox: drained", "processed", n)
+	return nil
+}
+
+// Dispatch claims and sends every message due now, batch after batch, until none
+// is left, and returns how many it processed (sent, retried or failed). When ctx
+// ends it starts no new send: sends in flight finish (each bounded by SendTimeout)
+// and the rest of the batch is released. It returns the first outbox error.
+func (d *Dispatcher) Dispatch(ctx context.Context) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		claims, err := d.Outbox.Claim(ctx, d.now(), d.lease(), d.batch())
+		if err != nil {
+			if ctx.Err() != nil {
+				return total, nil
+			}
+			return total, err
+		}
+		if len(claims) == 0 {
+			return total, nil
+		}
+		total += d.process(ctx, claims)
+	}
+	return total, nil
+}
+
+// process sends claims with up to Workers concurrent sends and returns how many it
+// processed.
+func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
+	work := make(chan Claim)
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		n  int
+	)
+	for range min(d.workers(), len(claims)) {
+		wg.Go(func() {
+			for c := range work {
+				if ctx.Err() != nil {
+					d.release(ctx, c)
+					continue
+				}
+				d.send(ctx, c)
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+		})
+	}
+	for _, c := range claims {
+		work <- c
+	}
+	close(work)
+	wg.Wait()
+	return n
+}
+
+// send sends one claimed message and records the outcome. The send and the record
+// outlive ctx: a send the provider may already have accepted must be recorded.
+func (d *Dispatcher) send(ctx context.Context, c Claim) {
+	bg := context.WithoutCancel(ctx)
+	sctx, cancel := context.WithTimeout(bg, d.sendTimeout())
+	start := time.Now()
+	providerID, err := d.Sender.Send(sctx, c.Message)
+	d.Metrics.latency(time.Since(start))
+	cancel()
+	now := d.now()
+	kind := string(c.Kind)
+	log := d.log().With("message", c.ID, "kind", kind, "attempt", c.Attempts)
+	switch {
+	case err == nil:
+		d.Metrics.sent(kind)
+		d.mark(log, "sent", d.Outbox.MarkSent(bg, c, providerID, now))
+	case IsPermanent(err):
+		d.Metrics.failed(kind, "permanent")
+		log.Warn("sms not sent: permanent failure", "err", err)
+		d.mark(log, "failed", d.Outbox.MarkFailed(bg, c, err.Error(), now))
+	case d.backoff().GiveUp(c.Attempts):
+		d.Metrics.failed(kind, "retries_exhausted")
+		log.Warn("sms not sent: giving up after temporary failures", "err", err)
+		d.mark(log, "failed", d.Outbox.MarkFailed(bg, c, err.Error(), now))
+	default:
+		wait := max(d.backoff().Delay(c.Attempts, d.jitter()), retryAfter(err))
+		d.Metrics.retried(kind)
+		log.Info("sms send failed, will retry", "err", err, "in", wait)
+		d.mark(log, "retry", d.Outbox.MarkRetry(bg, c, err.Error(), now.Add(wait)))
+	}
+}
+
+// mark logs a failure to record an outcome. The row keeps its lease until it
+// expires and is then claimed again: at least once, never lost.
+func (d *Dispatcher) mark(log *slog.Logger, outcome string, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrLeaseLost):
+		log.Warn("sms outbox: lease lost before recording the outcome", "outcome", outcome)
+	default:
+		log.Error("sms outbox: recording the outcome", "outcome", outcome, "err", err)
+	}
+}
+
+func (d *Dispatcher) release(ctx context.Context, c Claim) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := d.Outbox.Release(rctx, c); err != nil && !errors.Is(err, ErrLeaseLost) {
+		d.log().Warn("sms outbox: releasing a claim", "message", c.ID, "err", err)
+	}
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+func (d *Dispatcher) jitter() float64 {
+	if d.Jitter != nil {
+		return d.Jitter()
+	}
+	return jitter()
+}
+
+func (d *Dispatcher) backoff() Backoff { return d.Backoff.orDefault() }
+
+func orDur(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (d *Dispatcher) lease() time.Duration        { return orDur(d.Lease, 2*time.Minute) }
+func (d *Dispatcher) sendTimeout() time.Duration  { return orDur(d.SendTimeout, 30*time.Second) }
+func (d *Dispatcher) poll() time.Duration         { return orDur(d.Poll, time.Second) }
+func (d *Dispatcher) drainTimeout() time.Duration { return orDur(d.DrainTimeout, 10*time.Second) }
+func (d *Dispatcher) batch() int                  { return orInt(d.Batch, 100) }
+func (d *Dispatcher) workers() int                { return orInt(d.Workers, 8) }

@@ -1,0 +1,68 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"smartwait/internal/queue"
+)
+
+// Outbox is the dispatcher's view of the SMS outbox that queue.Tx.AddMessage
+// writes. internal/sqlite and internal/postgres implement it; both pass
+// outboxtest.RunOutboxTests. Times are passed in (never read from the database's
+// clock) so that every instance and every test agrees on "now".
+//
+// A claimed message stays in status pending, leased by one claim token until its
+// lease ends. Every Mark method takes that token and fails with ErrLeaseLost when
+// the message is no longer leased by it (its lease expired and another dispatcher
+// claimed it, or it was cancelled), so a slow dispatcher can never overwrite a
+// newer outcome.
+type Outbox interface {
+	// Claim leases up to limit messages that are pending, due at or before now and
+	// not leased (or whose lease ended at or before now) until now+lease, adds one
+	// to their Attempts, and returns them oldest due first. Concurrent Claims, from
+	// this or any other process, never return the same message while its lease
+	// holds.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Claim, error)
+	// MarkSent records that the provider accepted the message: status sent,
+	// providerID and SentAt = at, lease cleared. A sent message is never claimed
+	// again.
+	MarkSent(ctx context.Context, c Claim, providerID string, at time.Time) error
+	// MarkRetry records a temporary failure: the message stays pending with
+	// LastError = lastErr, becomes due again at next, and its lease is cleared.
+	MarkRetry(ctx context.Context, c Claim, lastErr string, next time.Time) error
+	// MarkFailed records a permanent failure (or the last retry): status failed,
+	// LastError = lastErr, lease cleared. It is never claimed again.
+	MarkFailed(ctx context.Context, c Claim, lastErr string, at time.Time) error
+	// Release gives a claimed message back unsent (the dispatcher is stopping before
+	// it tried): the lease is cleared and the attempt Claim counted is taken back.
+	Release(ctx context.Context, c Claim) error
+	// RecoverExpired clears the leases that ended at or before now on pending
+	// messages, so they are due again at once, and returns how many it cleared. Claim
+	// already takes such messages; a dispatcher calls this at start to report what
+	// a previous process left in flight.
+	RecoverExpired(ctx context.Context, now time.Time) (int, error)
+	// RecordDelivery records the provider's final report for the message it knows
+	// as providerID: status is queue.MessageDelivered, MessageUndelivered or
+	// MessageFailed, and detail (the provider's error code, "" when none) goes into
+	// LastError. It returns false when no sent message has that provider id.
+	RecordDelivery(ctx context.Context, providerID string, status queue.MessageStatus, detail string) (bool, error)
+	// Pending counts the messages still to be sent (status pending, due or not).
+	Pending(ctx context.Context) (int, error)
+	// Messages returns up to limit messages of the ticket (every ticket when
+	// ticketID is ""), newest first: the staff's SMS log.
+	Messages(ctx context.Context, ticketID string, limit int) ([]queue.Message, error)
+}
+
+// Claim is a message leased to one dispatcher until Until. Token identifies the
+// lease.
+type Claim struct {
+	queue.Message
+	Token string
+	Until time.Time
+}
+
+// ErrLeaseLost is returned by the Mark methods and Release when the message is no
+// longer leased by the claim's token.
+var ErrLeaseLost = errors.New("outbox lease lost")
