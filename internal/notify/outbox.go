@@ -48,11 +48,12 @@ type Outbox interface {
 	// MessageFailed, and detail (the provider's error code, "" when none) goes into
 	// LastError. It returns false when no sent message has that provider id.
 	RecordDelivery(ctx context.Context, providerID string, status queue.MessageStatus, detail string) (bool, error)
-	// Pending counts the messages still to be sent (status pending, due or not).
-	Pending(ctx context.Context) (int, error)
-	// Messages returns up to limit messages of the ticket (every ticket when
-	// ticketID is ""), newest first: the staff's SMS log.
-	Messages(ctx context.Context, ticketID string, limit int) ([]queue.Message, error)
+	// CountMessages counts the messages in the given status; pending counts those
+	// still to be sent, due or scheduled.
+	CountMessages(ctx context.Context, status queue.MessageStatus) (int, error)
+	// Messages returns the messages of the ticket (of every ticket when ticketID
+	// is ""), newest first, at most 500: the staff's SMS log.
+	Messages(ctx context.Context, ticketID string) ([]queue.Message, error)
 }
 
 // Claim is a message leased to one dispatcher until Until. Token identifies the

@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"time"
+
+	"smartwait/internal/notify"
+	"smartwait/internal/queue"
+)
+
+var _ notify.Outbox = (*DB)(nil)
+
+// Claim leases up to limit due pending messages to a new claim token (see
+// notify.Outbox). It is one UPDATE … RETURNING on the single write connection, so
+// two claims, even from two processes on the same file, never overlap.
+func (db *DB) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.Claim, error) {
+	token := rand.Text()
+	until := now.Add(lease)
+	const update = `UPDATE messages SET claimed_until = ?1, claim_token = ?2, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM messages
+			WHERE status = 'pending' AND due_at <= ?3 AND (claimed_until IS NULL OR claimed_until <= ?3)
+			ORDER BY due_at, id LIMIT ?4)
+		RETURNING ` + messageColumns
+	rows, err := db.w.QueryContext(ctx, update, until.UnixMilli(), token, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim messages: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []notify.Claim
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: claim messages: %w", translate(err))
+		}
+		out = append(out, notify.Claim{Message: m, Token: token, Until: time.UnixMilli(until.UnixMilli()).UTC()})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: claim messages: %w", translate(err))
+	}
+	// RETURNING does not promise the subquery's order.
+	slices.SortFunc(out, func(a, b notify.Claim) int {
+		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// MarkSent records that the provider accepted the claimed message.
+func (db *DB) MarkSent(ctx context.Context, c notify.Claim, providerID string, at time.Time) error {
+	const update = `UPDATE messages SET status = 'sent', provider_id = ?, sent_at = ?,
+			claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ? AND status = 'pending'`
+	return db.markClaim(ctx, "mark sent", update, providerID, at.UnixMilli(), c.ID, c.Token)
+}
+
+// MarkRetry records a temporary failure and makes the message due again at next.
+func (db *DB) MarkRetry(ctx context.Context, c notify.Claim, lastErr string, next time.Time) error {
+	const update = `UPDATE messages SET last_error = ?, due_at = ?, claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ? AND status = 'pending'`
+	return db.markClaim(ctx, "mark retry", update, lastErr, next.UnixMilli(), c.ID, c.Token)
+}
+
+// MarkFailed records that the claimed message will not be sent.
+func (db *DB) MarkFailed(ctx context.Context, c notify.Claim, lastErr string, at time.Time) error {
+	const update = `UPDATE messages SET status = 'failed', last_error = ?, claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ? AND status = 'pending'`
+	return db.markClaim(ctx, "mark failed", update, lastErr, c.ID, c.Token)
+}
+
+// Release gives the claimed message back unsent and takes back its attempt.
+func (db *DB) Release(ctx context.Context, c notify.Claim) error {
+	const update = `UPDATE messages SET attempts = max(attempts - 1, 0), claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ? AND status = 'pending'`
+	return db.markClaim(ctx, "release", update, c.ID, c.Token)
+}
+
+// markClaim runs an update that matches one message by id and claim token, and
+// returns notify.ErrLeaseLost when it matched none.
+func (db *DB) markClaim(ctx context.Context, what, update string, args ...any) error {
+	res, err := db.w.ExecContext(ctx, update, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, translate(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: %s: %w", what, notify.ErrLeaseLost)
+	}
+	return nil
+}
+
+// RecoverExpired clears the expired leases of pending messages.
+func (db *DB) RecoverExpired(ctx context.Context, now time.Time) (int, error) {
+	const update = `UPDATE messages SET claimed_until = NULL, claim_token = NULL
+		WHERE status = 'pending' AND claimed_until IS NOT NULL AND claimed_until <= ?`
+	res, err := db.w.ExecContext(ctx, update, now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover expired claims: %w", translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover expired claims: %w", translate(err))
+	}
+	return int(n), nil
+}
+
+// RecordDelivery records the provider's delivery report for a sent message.
+func (db *DB) RecordDelivery(ctx context.Context, providerID string, status queue.MessageStatus, detail string) (bool, error) {
+	const update = `UPDATE messages SET status = ?1, last_error = CASE WHEN ?2 = '' THEN last_error ELSE ?2 END
+		WHERE provider_id = ?3 AND ?3 <> '' AND status IN ('sent', 'delivered', 'undelivered', 'failed')`
+	res, err := db.w.ExecContext(ctx, update, status, detail, providerID)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: %w", translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: record delivery: %w", translate(err))
+	}
+	return n > 0, nil
+}
