@@ -28,7 +28,9 @@ type Tx interface {
 	// mutating transactions until this one ends. It creates the default queue on
 	// first use.
 	LockQueue(ctx context.Context, queueID string) (Queue, error)
-	// Queue returns the queue without locking it.
+	// Queue returns the queue without locking it. Stores seed the default queue
+	// (id DefaultQueueID, prefix "A") when they create their schema, so reads find
+	// it before the first mutation.
 	Queue(ctx context.Context, queueID string) (Queue, error)
 	// UpdateQueue stores q.Version and q.ServiceTime.
 	UpdateQueue(ctx context.Context, q Queue) error

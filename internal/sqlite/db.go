@@ -58,6 +58,8 @@ type DB struct {
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // reads
 
+	wstmts, rstmts []*sql.Stmt // the prepared stmts on w and r, by stmt.i
+
 	// Now is the clock used for default timestamps and claim expiry; nil: time.Now.
 	Now func() time.Time
 }
@@ -115,6 +117,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -140,7 +146,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 
 // Close closes the database. Calls after Close fail with queue.ErrUnavailable.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.closeStmts(), db.r.Close(), db.w.Close())
 }
 
 // Ping reports whether the database answers a query.
@@ -160,10 +166,13 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", translate(err))
 	}
 	defer t.Rollback() // a no-op after Commit
-	if err := fn(&tx{tx: t, db: db}); err != nil {
+	if err := fn(&tx{tx: t, db: db, stmts: db.wstmts}); err != nil {
 		return err
 	}
 	if err := t.Commit(); err != nil {
+		if ctx.Err() != nil { // database/sql rolled back when ctx ended: say why
+			return fmt.Errorf("sqlite: commit: %w", ctx.Err())
+		}
 		return fmt.Errorf("sqlite: commit: %w", translate(err))
 	}
 	return nil
@@ -177,7 +186,7 @@ func (db *DB) View(ctx context.Context, fn func(queue.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", translate(err))
 	}
 	defer t.Rollback()
-	if err := fn(&tx{tx: t, db: db}); err != nil {
+	if err := fn(&tx{tx: t, db: db, stmts: db.rstmts}); err != nil {
 		return err
 	}
 	if err := t.Commit(); err != nil {
@@ -188,8 +197,9 @@ func (db *DB) View(ctx context.Context, fn func(queue.Tx) error) error {
 
 // tx is one transaction, the queue.Tx handed to Update and View callbacks.
 type tx struct {
-	tx *sql.Tx
-	db *DB
+	tx    *sql.Tx
+	db    *DB
+	stmts []*sql.Stmt // the pool's prepared statements
 }
 
 func (db *DB) now() time.Time {
@@ -208,7 +218,8 @@ func translate(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") ||
+		strings.Contains(err.Error(), "sql: statement is closed") {
 		return fmt.Errorf("%w: %w", queue.ErrUnavailable, err)
 	}
 	var se *sqlite.Error

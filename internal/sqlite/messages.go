@@ -9,6 +9,12 @@ import (
 	"smartwait/internal/queue"
 )
 
+var insertMessage = prepared(`INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
+		attempts, last_error, provider_id, created_at, due_at, sent_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (dedupe_key) DO NOTHING
+	RETURNING id`)
+
 // AddMessage writes m to the outbox and sets m.ID, or leaves m.ID 0 when a message
 // with the same DedupeKey exists. A zero Status is stored as pending, a zero
 // CreatedAt as now and a zero DueAt as CreatedAt (due at once); m is updated to
@@ -23,12 +29,7 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 	if m.DueAt.IsZero() {
 		m.DueAt = m.CreatedAt
 	}
-	const insert = `INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
-			attempts, last_error, provider_id, created_at, due_at, sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`
-	err := t.tx.QueryRowContext(ctx, insert, m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
+	err := t.stmt(ctx, insertMessage).QueryRowContext(ctx, m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
 		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt),
 	).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) { // the dedupe key exists: one cause, one message
@@ -41,13 +42,14 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 	return nil
 }
 
+var cancelMessages = prepared(`UPDATE messages SET status = 'cancelled'
+	WHERE ticket_id = ? AND status = 'pending' AND (?2 = '' OR kind = ?2)
+		AND (claimed_until IS NULL OR claimed_until <= ?3)`)
+
 // CancelMessages cancels the ticket's pending messages of the kind ("" = all) that
 // no dispatcher holds an unexpired claim on, and returns how many it cancelled.
 func (t *tx) CancelMessages(ctx context.Context, ticketID string, kind queue.MessageKind) (int, error) {
-	const update = `UPDATE messages SET status = 'cancelled'
-		WHERE ticket_id = ? AND status = 'pending' AND (?2 = '' OR kind = ?2)
-			AND (claimed_until IS NULL OR claimed_until <= ?3)`
-	res, err := t.tx.ExecContext(ctx, update, ticketID, kind, t.db.now().UnixMilli())
+	res, err := t.stmt(ctx, cancelMessages).ExecContext(ctx, ticketID, kind, t.db.now().UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: cancel messages: %w", translate(err))
 	}

@@ -24,18 +24,19 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 	return nil
 }
 
+var sessionByTokenHash = prepared(`SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at,
+		u.id, u.username, u.role, u.password_hash, u.created_at
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.token_hash = ?`)
+
 // SessionByTokenHash returns the session with the token hash and its user, expired
 // or not (the caller tells an expired token from an unknown one), or an error
 // wrapping auth.ErrNotFound.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session, auth.User, error) {
-	const query = `SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at,
-			u.id, u.username, u.role, u.password_hash, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ?`
 	var s auth.Session
 	var u auth.User
 	var sCreated, sExpires, uCreated int64
-	err := db.r.QueryRowContext(ctx, query, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &sCreated, &sExpires,
+	err := db.rstmts[sessionByTokenHash.i].QueryRowContext(ctx, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &sCreated, &sExpires,
 		&u.ID, &u.Username, &u.Role, &u.PasswordHash, &uCreated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Session{}, auth.User{}, fmt.Errorf("sqlite: session: %w", auth.ErrNotFound)

@@ -32,8 +32,8 @@ func scanTicket(s scanner) (queue.Ticket, error) {
 }
 
 // queryTickets runs a query selecting ticketColumns and collects the rows.
-func (t *tx) queryTickets(ctx context.Context, what, query string, args ...any) ([]queue.Ticket, error) {
-	rows, err := t.tx.QueryContext(ctx, query, args...)
+func (t *tx) queryTickets(ctx context.Context, what string, s *stmt, args ...any) ([]queue.Ticket, error) {
+	rows, err := t.stmt(ctx, s).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", what, translate(err))
 	}
@@ -52,17 +52,18 @@ func (t *tx) queryTickets(ctx context.Context, what, query string, args ...any) 
 	return out, nil
 }
 
+var insertTicket = prepared(`INSERT INTO tickets (id, queue_id, seq, number, day, name, phone,
+		appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at)
+	SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+	FROM tickets WHERE queue_id = ?
+	RETURNING seq`)
+
 // InsertTicket stores a new ticket. Its seq is one more than the queue's highest,
 // computed in the same statement, so it is unique and increasing even without the
 // write lock; the partial unique index tickets_active_phone rejects a second active
 // ticket for the phone (queue.ErrDuplicate).
 func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
-	const insert = `INSERT INTO tickets (id, queue_id, seq, number, day, name, phone,
-			appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at)
-		SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		FROM tickets WHERE queue_id = ?
-		RETURNING seq`
-	err := t.tx.QueryRowContext(ctx, insert,
+	err := t.stmt(ctx, insertTicket).QueryRowContext(ctx,
 		tk.ID, tk.QueueID, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
 		tk.Status, tk.Room, tk.CheckInTime.UnixMilli(), ms(tk.CalledAt), ms(tk.CompletedAt),
 		tk.QuotedWait, ms(tk.ReadyAt), tk.QueueID,
@@ -73,22 +74,24 @@ func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 	return nil
 }
 
+var updateTicket = prepared(`UPDATE tickets SET status = ?, room = ?, called_at = ?, completed_at = ?, ready_at = ?
+	WHERE id = ?`)
+
 // UpdateTicket stores the mutable fields of tk.
 func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
-	const update = `UPDATE tickets SET status = ?, room = ?, called_at = ?, completed_at = ?, ready_at = ?
-		WHERE id = ?`
-	res, err := t.tx.ExecContext(ctx, update, tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.ID)
+	res, err := t.stmt(ctx, updateTicket).ExecContext(ctx, tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update ticket: %w", translate(err))
 	}
 	return mustAffect(res, "update ticket", queue.ErrNotFound)
 }
 
+var selectTicket = prepared(`SELECT ` + ticketColumns + ` FROM tickets WHERE id = ?`)
+
 // Ticket returns the ticket with the given id, or an error wrapping
 // queue.ErrNotFound.
 func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
-	const query = `SELECT ` + ticketColumns + ` FROM tickets WHERE id = ?`
-	tk, err := scanTicket(t.tx.QueryRowContext(ctx, query, id))
+	tk, err := scanTicket(t.stmt(ctx, selectTicket).QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return queue.Ticket{}, fmt.Errorf("sqlite: ticket: %w", queue.ErrNotFound)
 	}
@@ -98,66 +101,85 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 	return tk, nil
 }
 
+var activeTickets = prepared(`SELECT ` + ticketColumns + ` FROM tickets
+	WHERE queue_id = ? AND status IN ('waiting', 'called')
+	ORDER BY status <> 'called', CASE WHEN status = 'called' THEN called_at END, seq`)
+
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
 // ones by Seq.
 func (t *tx) ActiveTickets(ctx context.Context, queueID string) ([]queue.Ticket, error) {
-	const query = `SELECT ` + ticketColumns + ` FROM tickets
-		WHERE queue_id = ? AND status IN ('waiting', 'called')
-		ORDER BY status <> 'called', CASE WHEN status = 'called' THEN called_at END, seq`
-	return t.queryTickets(ctx, "active tickets", query, queueID)
+	return t.queryTickets(ctx, "active tickets", activeTickets, queueID)
 }
+
+var waitingTickets = prepared(`SELECT ` + ticketColumns + ` FROM tickets
+	WHERE queue_id = ? AND status = 'waiting' ORDER BY seq LIMIT ?`)
 
 // WaitingTickets returns up to limit waiting tickets in Seq order (limit <= 0: all).
 func (t *tx) WaitingTickets(ctx context.Context, queueID string, limit int) ([]queue.Ticket, error) {
-	const query = `SELECT ` + ticketColumns + ` FROM tickets
-		WHERE queue_id = ? AND status = 'waiting' ORDER BY seq LIMIT ?`
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	return t.queryTickets(ctx, "waiting tickets", query, queueID, limit)
+	return t.queryTickets(ctx, "waiting tickets", waitingTickets, queueID, limit)
 }
 
-// CountWaitingBefore counts the queue's waiting tickets with Seq < seq: a range
-// count on the (queue_id, status, seq) index.
+// waitingBucket is the number of consecutive seqs whose waiting tickets one row of
+// waiting_buckets counts (migration 00002, where the triggers repeat it).
+const waitingBucket = 256
+
+var countWaitingBefore = prepared(`SELECT
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = ?1 AND bucket < ?2),
+		(SELECT COUNT(*) FROM tickets WHERE queue_id = ?1 AND status = 'waiting' AND seq >= ?3 AND seq < ?4)`)
+
+// CountWaitingBefore counts the queue's waiting tickets with Seq < seq: the
+// waiting_buckets rows of the blocks wholly before seq, plus an index range count
+// inside seq's own block — O(waiting/256 + 256), not O(waiting).
 func (t *tx) CountWaitingBefore(ctx context.Context, queueID string, seq int64) (int, error) {
-	const query = `SELECT COUNT(*) FROM tickets WHERE queue_id = ? AND status = 'waiting' AND seq < ?`
-	var n int
-	if err := t.tx.QueryRowContext(ctx, query, queueID, seq).Scan(&n); err != nil {
+	bucket := seq / waitingBucket
+	if seq < 0 {
+		bucket = -1 // no block is wholly before a negative seq
+	}
+	var blocks, inBlock int
+	err := t.stmt(ctx, countWaitingBefore).QueryRowContext(ctx, queueID, bucket, bucket*waitingBucket, seq).Scan(&blocks, &inBlock)
+	if err != nil {
 		return 0, fmt.Errorf("sqlite: count waiting: %w", translate(err))
 	}
-	return n, nil
+	return blocks + inBlock, nil
 }
 
-// CountActive counts the queue's waiting and called tickets.
+var countActive = prepared(`SELECT
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = ?1),
+		(SELECT COUNT(*) FROM tickets WHERE queue_id = ?1 AND status = 'called')`)
+
+// CountActive counts the queue's waiting tickets (from waiting_buckets) and called
+// tickets (few: an index range).
 func (t *tx) CountActive(ctx context.Context, queueID string) (waiting, called int, err error) {
-	const query = `SELECT
-			(SELECT COUNT(*) FROM tickets WHERE queue_id = ?1 AND status = 'waiting'),
-			(SELECT COUNT(*) FROM tickets WHERE queue_id = ?1 AND status = 'called')`
-	if err := t.tx.QueryRowContext(ctx, query, queueID).Scan(&waiting, &called); err != nil {
+	if err := t.stmt(ctx, countActive).QueryRowContext(ctx, queueID).Scan(&waiting, &called); err != nil {
 		return 0, 0, fmt.Errorf("sqlite: count active: %w", translate(err))
 	}
 	return waiting, called, nil
 }
 
+var ticketsSince = prepared(`SELECT ` + ticketColumns + ` FROM tickets
+	WHERE queue_id = ? AND check_in_time >= ? ORDER BY seq`)
+
 // TicketsSince returns the queue's tickets that checked in at or after since, in
 // Seq order.
 func (t *tx) TicketsSince(ctx context.Context, queueID string, since time.Time) ([]queue.Ticket, error) {
-	const query = `SELECT ` + ticketColumns + ` FROM tickets
-		WHERE queue_id = ? AND check_in_time >= ? ORDER BY seq`
-	return t.queryTickets(ctx, "tickets since", query, queueID, since.UnixMilli())
+	return t.queryTickets(ctx, "tickets since", ticketsSince, queueID, since.UnixMilli())
 }
+
+// status = 'completed' is written as a literal so the partial index applies.
+var recentServiceTimes = prepared(`SELECT completed_at - called_at FROM tickets
+	WHERE queue_id = ? AND status = 'completed' AND called_at IS NOT NULL AND completed_at IS NOT NULL
+	ORDER BY completed_at DESC, seq DESC LIMIT ?`)
 
 // RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
 // completed tickets of the queue, newest first (limit <= 0: all).
 func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error) {
-	// status = 'completed' is written as a literal so the partial index applies.
-	const query = `SELECT completed_at - called_at FROM tickets
-		WHERE queue_id = ? AND status = 'completed' AND called_at IS NOT NULL AND completed_at IS NOT NULL
-		ORDER BY completed_at DESC, seq DESC LIMIT ?`
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := t.tx.QueryContext(ctx, query, queueID, limit)
+	rows, err := t.stmt(ctx, recentServiceTimes).QueryContext(ctx, queueID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: service times: %w", translate(err))
 	}

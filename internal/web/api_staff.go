@@ -115,18 +115,18 @@ func (s *Server) handleStats() http.Handler {
 	})
 }
 
-// handleNotifications serves GET /api/staff/notifications?patientId=: the SMS log
-// of one patient. The patient must exist (PATIENT_NOT_FOUND otherwise).
+// handleNotifications serves GET /api/staff/notifications?patientId=: the SMS log,
+// newest first — of one patient (who must exist: PATIENT_NOT_FOUND otherwise), or
+// of everyone when patientId is absent.
 func (s *Server) handleNotifications() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := strings.TrimSpace(r.URL.Query().Get("patientId"))
-		if id == "" {
-			s.fail(w, r, invalidField("patientId", "patientId is required"))
-			return
-		}
-		if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
-			s.fail(w, r, err)
-			return
+		q := r.URL.Query()
+		id := strings.TrimSpace(q.Get("patientId"))
+		if q.Has("patientId") {
+			if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		out := []messageView{}
 		if s.d.Messages != nil {

@@ -81,8 +81,9 @@ CREATE TABLE messages (
 CREATE INDEX messages_status_due ON messages (status, due_at);
 CREATE INDEX messages_ticket ON messages (ticket_id);
 
+-- AUTOINCREMENT: a deleted account's id is never reused by a new one.
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      TEXT NOT NULL UNIQUE,
     role          TEXT NOT NULL,
     password_hash TEXT NOT NULL,

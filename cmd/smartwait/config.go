@@ -1,0 +1,392 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/sqlite"
+)
+
+// Config is the whole configuration of one SmartWait process, read once at
+// start-up from flags and environment variables (CONTRACT §2). Nothing else in the
+// program reads either: every other part gets what it needs from here.
+type Config struct {
+	Addr string // listen address, host:port
+
+	Database DatabaseConfig
+	RedisURL string // empty: in-process event broker
+
+	AllowedOrigins []string // exact origins ("https://clinic.example"); empty: same origin only
+	Twilio         TwilioConfig
+
+	PublicURL     string // absolute base URL, no trailing slash
+	ClinicName    string
+	AdminPassword string // empty: random, printed once on first start
+	PhoneRegion   string // ISO 3166 region for numbers without "+country"
+
+	ServiceTime      time.Duration // prior per-visit time before there is history
+	Rooms            int
+	GetReadyPosition int
+	FollowUpAfter    time.Duration // 0: no follow-up SMS
+
+	CheckinPerMinute int // per client IP; 0 = off
+	LoginPerMinute   int // per client IP; 0 = off
+	TrustProxy       bool
+	BcryptCost       int // work factor of new password hashes
+
+	Location *time.Location // clinic time zone: ticket numbers and stats are per local day
+	LogLevel slog.Level
+}
+
+// DatabaseConfig says which store to open.
+type DatabaseConfig struct {
+	Driver string // "sqlite"
+	Path   string // the SQLite file
+}
+
+// TwilioConfig holds the Twilio credentials; all empty means the log-only sender.
+type TwilioConfig struct {
+	AccountSID  string
+	AuthToken   string
+	PhoneNumber string
+	APIURL      string
+}
+
+// Enabled reports whether real SMS go out through Twilio.
+func (t TwilioConfig) Enabled() bool { return t.AccountSID != "" }
+
+// setting is one configuration variable: its environment name, its flag (if it
+// has one: secrets have none, so they never show up in `ps`), its default, and how
+// its text is parsed into Config. Parse errors name no variable; loadConfig adds it.
+type setting struct {
+	env   string
+	flag  string
+	def   string
+	usage string
+	parse func(c *Config, v string) error
+}
+
+// settings lists every variable of CONTRACT §2 plus SMARTWAIT_TIMEZONE and
+// SMARTWAIT_LOG_LEVEL, in the order the README documents them.
+var settings = []setting{
+	{"PORT", "", "3001", "listen port (use --addr for host:port)", parsePort},
+	{"DATABASE_URL", "database-url", "", "sqlite:///path/file.db or a file path; empty: ./smartwait.db", parseDatabaseURL},
+	{"REDIS_URL", "redis-url", "", "redis://host:6379/0 for fan-out between instances; empty: in-process", parseRedisURL},
+	{"ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated CORS / WebSocket origins; empty: same origin only", parseOrigins},
+	{"TWILIO_ACCOUNT_SID", "", "", "Twilio account SID; empty: log-only SMS sender", func(c *Config, v string) error {
+		c.Twilio.AccountSID = v
+		return nil
+	}},
+	{"TWILIO_AUTH_TOKEN", "", "", "Twilio auth token", func(c *Config, v string) error {
+		c.Twilio.AuthToken = v
+		return nil
+	}},
+	{"TWILIO_PHONE_NUMBER", "", "", "Twilio sender number (E.164) or messaging service SID", parseTwilioFrom},
+	{"TWILIO_API_URL", "twilio-api-url", "https://api.twilio.com", "Twilio API base URL (tests point it at a fake)", func(c *Config, v string) error {
+		u, err := parseHTTPURL(v)
+		c.Twilio.APIURL = u
+		return err
+	}},
+	{"SMARTWAIT_PUBLIC_URL", "public-url", "http://localhost:3001", "absolute base URL for links in SMS, QR codes and webhook signatures", func(c *Config, v string) error {
+		u, err := parseHTTPURL(v)
+		c.PublicURL = u
+		return err
+	}},
+	{"SMARTWAIT_CLINIC_NAME", "clinic-name", "SmartWait", "clinic name used in SMS and pages", parseClinicName},
+	{"SMARTWAIT_ADMIN_PASSWORD", "", "", "password of the bootstrap admin account (first start only); empty: random, printed once", parseAdminPassword},
+	{"SMARTWAIT_PHONE_REGION", "phone-region", "US", "region for phone numbers typed without +country", parseRegion},
+	{"SMARTWAIT_SERVICE_MINUTES", "service-minutes", "15", "prior minutes per visit before there is history", parseServiceMinutes},
+	{"SMARTWAIT_ROOMS", "rooms", "1", "rooms/providers serving in parallel", func(c *Config, v string) (err error) {
+		c.Rooms, err = parseInt(v, 1, 1000)
+		return err
+	}},
+	{"SMARTWAIT_GET_READY_POSITION", "get-ready-position", "3", "position at which the get-ready notice goes out; 0 = never", func(c *Config, v string) (err error) {
+		c.GetReadyPosition, err = parseInt(v, 0, 1000)
+		return err
+	}},
+	{"SMARTWAIT_FOLLOW_UP_AFTER", "follow-up-after", "10m", "follow-up SMS delay for a called patient (Go duration); 0 = none", parseFollowUp},
+	{"SMARTWAIT_CHECKIN_RATE_LIMIT", "checkin-rate-limit", "120", "check-ins per minute per client IP; 0 = off", func(c *Config, v string) (err error) {
+		c.CheckinPerMinute, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_LOGIN_RATE_LIMIT", "login-rate-limit", "10", "login attempts per minute per client IP; 0 = off", func(c *Config, v string) (err error) {
+		c.LoginPerMinute, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_TRUST_PROXY", "trust-proxy", "false", "take the client IP from X-Forwarded-For (only behind your own proxy)", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.TrustProxy = b
+		return nil
+	}},
+	{"SMARTWAIT_BCRYPT_COST", "bcrypt-cost", "12", "bcrypt work factor for new passwords (4-16; 12 is ~300 ms; lower only on slow hardware or in tests)", func(c *Config, v string) (err error) {
+		c.BcryptCost, err = parseInt(v, 4, 16)
+		return err
+	}},
+	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
+	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return errors.New("must be debug, info, warn or error")
+		}
+		return nil
+	}},
+}
+
+// addConfigFlags registers a flag for every setting that has one, plus --addr, on
+// fs. The flags' values are only read back by loadConfig.
+func addConfigFlags(fs *flag.FlagSet) {
+	fs.String("addr", "", "listen address host:port (overrides PORT), e.g. 127.0.0.1:0 for any free port")
+	for _, s := range settings {
+		if s.flag != "" {
+			fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, s.def))
+		}
+	}
+}
+
+// loadConfig builds the Config from fs (already parsed, with addConfigFlags) and
+// the environment. A flag that was set wins over its environment variable, which
+// wins over the default. The first bad value is reported as one line naming the
+// variable, which is all an operator needs to fix it.
+func loadConfig(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+
+	c := Config{}
+	for _, s := range settings {
+		v, name := s.def, s.env
+		if e := getenv(s.env); e != "" {
+			v = e
+		}
+		if f, ok := set[s.flag]; ok && s.flag != "" {
+			v, name = f, "--"+s.flag
+		}
+		v = strings.TrimSpace(v)
+		if err := s.parse(&c, v); err != nil {
+			return Config{}, fmt.Errorf("invalid %s %q: %w", name, redact(s.env, v), err)
+		}
+	}
+	if a, ok := set["addr"]; ok {
+		addr, err := parseAddr(a)
+		if err != nil {
+			return Config{}, fmt.Errorf("invalid --addr %q: %w", a, err)
+		}
+		c.Addr = addr
+	}
+	if err := c.checkTwilio(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// redact hides secrets in error messages: a bad password must not end up in logs.
+func redact(env, v string) string {
+	switch env {
+	case "SMARTWAIT_ADMIN_PASSWORD", "TWILIO_AUTH_TOKEN":
+		return "(hidden)"
+	}
+	return v
+}
+
+// checkTwilio refuses a half-configured Twilio: silently falling back to the log
+// sender would mean patients get no texts while staff think they do.
+func (c *Config) checkTwilio() error {
+	t := c.Twilio
+	vars := []struct{ name, v string }{
+		{"TWILIO_ACCOUNT_SID", t.AccountSID}, {"TWILIO_AUTH_TOKEN", t.AuthToken}, {"TWILIO_PHONE_NUMBER", t.PhoneNumber},
+	}
+	n := 0
+	for _, v := range vars {
+		if v.v != "" {
+			n++
+		}
+	}
+	if n == 0 || n == len(vars) {
+		return nil
+	}
+	for _, v := range vars {
+		if v.v == "" {
+			return fmt.Errorf("invalid %s: required when any TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_PHONE_NUMBER is set", v.name)
+		}
+	}
+	return nil
+}
+
+func parsePort(c *Config, v string) error {
+	if _, err := parseInt(v, 0, 65535); err != nil {
+		return err
+	}
+	c.Addr = ":" + v
+	return nil
+}
+
+func parseAddr(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", errors.New("must be host:port, e.g. :3001 or 127.0.0.1:0")
+	}
+	if _, err := parseInt(port, 0, 65535); err != nil {
+		return "", fmt.Errorf("port %w", err)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// parseDatabaseURL accepts empty (./smartwait.db), whatever sqlite.ParseURL accepts
+// (sqlite:///abs/path, sqlite://rel/path, a plain file path), and refuses
+// postgres:// clearly until the PostgreSQL store exists.
+func parseDatabaseURL(c *Config, v string) error {
+	lower := strings.ToLower(v)
+	switch {
+	case v == "":
+		c.Database = DatabaseConfig{Driver: "sqlite", Path: "smartwait.db"}
+		return nil
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return errors.New("PostgreSQL support is not built yet; use a SQLite file (sqlite:///path/file.db) or leave DATABASE_URL empty")
+	}
+	path, err := sqlite.ParseURL(v)
+	if err != nil {
+		return errors.New("must be sqlite:///path/file.db or a file path (without '?' or '#')")
+	}
+	c.Database = DatabaseConfig{Driver: "sqlite", Path: path}
+	return nil
+}
+
+// parseRedisURL refuses any value for now: there is no Redis broker yet, and
+// ignoring the variable would let several instances run without sharing events.
+func parseRedisURL(c *Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errors.New("must be redis://host:port/db")
+	}
+	return errors.New("Redis fan-out is not built yet; leave REDIS_URL empty to use the in-process broker")
+}
+
+func parseOrigins(c *Config, v string) error {
+	c.AllowedOrigins = nil
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("%q is not an origin like https://clinic.example or http://localhost:3000", o)
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return nil
+}
+
+func parseTwilioFrom(c *Config, v string) error {
+	c.Twilio.PhoneNumber = v
+	if v == "" || strings.HasPrefix(v, "MG") {
+		return nil // a messaging service SID
+	}
+	n, err := phonenumbers.Parse(v, "")
+	if err != nil || !strings.HasPrefix(v, "+") {
+		return errors.New("must be an E.164 number like +15005550006 or a messaging service SID (MG…)")
+	}
+	c.Twilio.PhoneNumber = phonenumbers.Format(n, phonenumbers.E164)
+	return nil
+}
+
+// parseHTTPURL checks for an absolute http(s) URL and drops a trailing slash, so
+// callers can append paths.
+func parseHTTPURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("must be an absolute http:// or https:// URL without query")
+	}
+	return strings.TrimRight(v, "/"), nil
+}
+
+func parseClinicName(c *Config, v string) error {
+	if v == "" || len([]rune(v)) > 60 {
+		return errors.New("must be 1-60 characters")
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return errors.New("must not contain control characters")
+		}
+	}
+	c.ClinicName = v
+	return nil
+}
+
+// parseAdminPassword applies the same bounds as staff passwords: bcrypt reads at
+// most 72 bytes, so a longer one would silently be truncated.
+func parseAdminPassword(c *Config, v string) error {
+	if v != "" && (len(v) < auth.MinPasswordLen || len(v) > auth.MaxPasswordLen) {
+		return fmt.Errorf("must be %d-%d bytes", auth.MinPasswordLen, auth.MaxPasswordLen)
+	}
+	c.AdminPassword = v
+	return nil
+}
+
+func parseRegion(c *Config, v string) error {
+	r := strings.ToUpper(v)
+	if _, ok := phonenumbers.GetSupportedRegions()[r]; !ok {
+		return errors.New("must be a two-letter region code libphonenumber knows, e.g. US, GB, DE")
+	}
+	c.PhoneRegion = r
+	return nil
+}
+
+func parseServiceMinutes(c *Config, v string) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 24*60 {
+		return errors.New("must be a number of minutes above 0 and at most 1440")
+	}
+	c.ServiceTime = time.Duration(f * float64(time.Minute))
+	return nil
+}
+
+func parseFollowUp(c *Config, v string) error {
+	if v == "0" {
+		c.FollowUpAfter = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > 24*time.Hour {
+		return errors.New("must be a duration like 10m or 90s (0 = no follow-up), at most 24h")
+	}
+	c.FollowUpAfter = d
+	return nil
+}
+
+func parseTimezone(c *Config, v string) error {
+	if v == "" {
+		c.Location = time.Local
+		return nil
+	}
+	l, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		return errors.New("must be an IANA time zone name like Europe/Paris or UTC")
+	}
+	c.Location = l
+	return nil
+}
+
+func parseInt(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}

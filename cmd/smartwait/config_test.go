@@ -1,0 +1,206 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a getenv over a map.
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// load parses args and env the way every command does.
+func load(tb testing.TB, args []string, vars map[string]string) (Config, error) {
+	tb.Helper()
+	fs := newFlagSet("test", io.Discard)
+	if err := fs.Parse(args); err != nil {
+		tb.Fatalf("parse %q: %v", args, err)
+	}
+	return loadConfig(fs, env(vars))
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Addr:             ":3001",
+		Database:         DatabaseConfig{Driver: "sqlite", Path: "smartwait.db"},
+		Twilio:           TwilioConfig{APIURL: "https://api.twilio.com"},
+		PublicURL:        "http://localhost:3001",
+		ClinicName:       "SmartWait",
+		PhoneRegion:      "US",
+		ServiceTime:      15 * time.Minute,
+		Rooms:            1,
+		GetReadyPosition: 3,
+		FollowUpAfter:    10 * time.Minute,
+		CheckinPerMinute: 120,
+		LoginPerMinute:   10,
+		BcryptCost:       12,
+		Location:         time.Local,
+		LogLevel:         slog.LevelInfo,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	if c.Twilio.Enabled() {
+		t.Error("Twilio enabled without credentials")
+	}
+}
+
+// TestConfigParse sets one variable (or flag) at a time and checks the field it
+// lands in.
+func TestConfigParse(t *testing.T) {
+	for _, tt := range parseCases {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, tt.args, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.check(c); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestConfigErrors checks that each bad value stops start-up with one line that
+// names the variable (or flag) and does not leak secrets.
+func TestConfigErrors(t *testing.T) {
+	for _, tt := range errorCases {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.args, tt.env)
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, tt.want.(string)) {
+				t.Errorf("error %q does not start with %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q is more than one line", msg)
+			}
+			if pw := tt.env["SMARTWAIT_ADMIN_PASSWORD"]; pw != "" && strings.Contains(msg, pw) {
+				t.Errorf("error %q leaks the password", msg)
+			}
+		})
+	}
+}
+
+// TestEverySettingTested keeps the tables honest: a variable added to settings
+// without a parse case and an error case fails here.
+func TestEverySettingTested(t *testing.T) {
+	uses := func(cases []configCase, s setting) bool {
+		for _, c := range cases {
+			if _, ok := c.env[s.env]; ok {
+				return true
+			}
+			for _, a := range c.args {
+				if s.flag != "" && strings.HasPrefix(a, "--"+s.flag) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, s := range settings {
+		if !uses(parseCases, s) {
+			t.Errorf("%s has no case in parseCases", s.env)
+		}
+		// Any text is a valid auth token: its only error is being absent.
+		if s.env != "TWILIO_AUTH_TOKEN" && !uses(errorCases, s) {
+			t.Errorf("%s has no case in errorCases", s.env)
+		}
+	}
+}
+
+// configCase is one row of the configuration tables.
+type configCase struct {
+	name  string
+	args  []string
+	env   map[string]string
+	check func(c Config) any // the field under test (nil for error cases)
+	want  any                // the field's value, or the start of the error
+}
+
+func mustLocation(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+var parseCases = []configCase{
+	{"PORT", nil, map[string]string{"PORT": "8080"}, func(c Config) any { return c.Addr }, ":8080"},
+	{"--addr", []string{"--addr", "127.0.0.1:0"}, nil, func(c Config) any { return c.Addr }, "127.0.0.1:0"},
+	{"--addr wins over PORT", []string{"--addr", ":9000"}, map[string]string{"PORT": "8080"}, func(c Config) any { return c.Addr }, ":9000"},
+	{"DATABASE_URL sqlite absolute", nil, map[string]string{"DATABASE_URL": "sqlite:///var/lib/sw/x.db"}, func(c Config) any { return c.Database.Path }, "/var/lib/sw/x.db"},
+	{"DATABASE_URL plain path", nil, map[string]string{"DATABASE_URL": "data/x.db"}, func(c Config) any { return c.Database.Path }, "data/x.db"},
+	{"--database-url wins", []string{"--database-url", "sqlite:///tmp/f.db"}, map[string]string{"DATABASE_URL": "e.db"}, func(c Config) any { return c.Database.Path }, "/tmp/f.db"},
+	{"REDIS_URL empty: in-process broker", nil, map[string]string{"REDIS_URL": ""}, func(c Config) any { return c.RedisURL }, ""},
+	{"ALLOWED_ORIGINS", nil, map[string]string{"ALLOWED_ORIGINS": "https://Clinic.example, http://localhost:3000/"}, func(c Config) any { return c.AllowedOrigins }, []string{"https://clinic.example", "http://localhost:3000"}},
+	{"Twilio complete", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_PHONE_NUMBER": "+15005550006"}, func(c Config) any { return c.Twilio }, TwilioConfig{"AC1", "tok", "+15005550006", "https://api.twilio.com"}},
+	{"TWILIO_PHONE_NUMBER messaging service", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_PHONE_NUMBER": "MG123"}, func(c Config) any { return c.Twilio.PhoneNumber }, "MG123"},
+	{"TWILIO_API_URL", nil, map[string]string{"TWILIO_API_URL": "http://127.0.0.1:5555/"}, func(c Config) any { return c.Twilio.APIURL }, "http://127.0.0.1:5555"},
+	{"SMARTWAIT_PUBLIC_URL", nil, map[string]string{"SMARTWAIT_PUBLIC_URL": "https://wait.clinic.example/"}, func(c Config) any { return c.PublicURL }, "https://wait.clinic.example"},
+	{"SMARTWAIT_CLINIC_NAME", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": "  Clínica São José "}, func(c Config) any { return c.ClinicName }, "Clínica São José"},
+	{"SMARTWAIT_ADMIN_PASSWORD", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "correct horse"}, func(c Config) any { return c.AdminPassword }, "correct horse"},
+	{"SMARTWAIT_PHONE_REGION", nil, map[string]string{"SMARTWAIT_PHONE_REGION": "gb"}, func(c Config) any { return c.PhoneRegion }, "GB"},
+	{"SMARTWAIT_SERVICE_MINUTES", nil, map[string]string{"SMARTWAIT_SERVICE_MINUTES": "7.5"}, func(c Config) any { return c.ServiceTime }, 7*time.Minute + 30*time.Second},
+	{"SMARTWAIT_ROOMS", nil, map[string]string{"SMARTWAIT_ROOMS": "4"}, func(c Config) any { return c.Rooms }, 4},
+	{"--rooms", []string{"--rooms=2"}, map[string]string{"SMARTWAIT_ROOMS": "4"}, func(c Config) any { return c.Rooms }, 2},
+	{"SMARTWAIT_GET_READY_POSITION", nil, map[string]string{"SMARTWAIT_GET_READY_POSITION": "0"}, func(c Config) any { return c.GetReadyPosition }, 0},
+	{"SMARTWAIT_FOLLOW_UP_AFTER", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "90s"}, func(c Config) any { return c.FollowUpAfter }, 90 * time.Second},
+	{"SMARTWAIT_FOLLOW_UP_AFTER off", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "0"}, func(c Config) any { return c.FollowUpAfter }, time.Duration(0)},
+	{"SMARTWAIT_CHECKIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_CHECKIN_RATE_LIMIT": "0"}, func(c Config) any { return c.CheckinPerMinute }, 0},
+	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "3"}, func(c Config) any { return c.LoginPerMinute }, 3},
+	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
+	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
+	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
+	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+}
+
+var errorCases = []configCase{
+	{"PORT word", nil, map[string]string{"PORT": "http"}, nil, `invalid PORT "http"`},
+	{"PORT range", nil, map[string]string{"PORT": "70000"}, nil, `invalid PORT "70000"`},
+	{"--addr no port", []string{"--addr", "localhost"}, nil, nil, `invalid --addr "localhost"`},
+	{"--addr bad port", []string{"--addr", ":x"}, nil, nil, `invalid --addr ":x"`},
+	{"DATABASE_URL postgres", nil, map[string]string{"DATABASE_URL": "postgres://u@h/db"}, nil, `invalid DATABASE_URL "postgres://u@h/db": PostgreSQL support is not built yet`},
+	{"DATABASE_URL scheme", nil, map[string]string{"DATABASE_URL": "mysql://h/db"}, nil, `invalid DATABASE_URL "mysql://h/db"`},
+	{"DATABASE_URL query", nil, map[string]string{"DATABASE_URL": "sqlite:///x.db?mode=ro"}, nil, `invalid DATABASE_URL`},
+	{"--database-url", []string{"--database-url", "ftp://x"}, nil, nil, `invalid --database-url "ftp://x"`},
+	{"REDIS_URL scheme", nil, map[string]string{"REDIS_URL": "http://h"}, nil, `invalid REDIS_URL "http://h": must be redis://`},
+	{"REDIS_URL not built", nil, map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0"}, nil, `invalid REDIS_URL "redis://127.0.0.1:6379/0": Redis fan-out is not built yet`},
+	{"ALLOWED_ORIGINS path", nil, map[string]string{"ALLOWED_ORIGINS": "https://a.example/app"}, nil, `invalid ALLOWED_ORIGINS`},
+	{"ALLOWED_ORIGINS star", nil, map[string]string{"ALLOWED_ORIGINS": "*"}, nil, `invalid ALLOWED_ORIGINS "*"`},
+	{"TWILIO_ACCOUNT_SID alone", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, nil, `invalid TWILIO_AUTH_TOKEN: required`},
+	{"TWILIO_PHONE_NUMBER missing", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, nil, `invalid TWILIO_PHONE_NUMBER: required`},
+	{"TWILIO_PHONE_NUMBER not E.164", nil, map[string]string{"TWILIO_PHONE_NUMBER": "555-1234"}, nil, `invalid TWILIO_PHONE_NUMBER "555-1234"`},
+	{"TWILIO_API_URL", nil, map[string]string{"TWILIO_API_URL": "api.twilio.com"}, nil, `invalid TWILIO_API_URL "api.twilio.com"`},
+	{"SMARTWAIT_PUBLIC_URL", nil, map[string]string{"SMARTWAIT_PUBLIC_URL": "clinic.example"}, nil, `invalid SMARTWAIT_PUBLIC_URL "clinic.example"`},
+	{"SMARTWAIT_CLINIC_NAME long", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": strings.Repeat("x", 61)}, nil, `invalid SMARTWAIT_CLINIC_NAME`},
+	{"SMARTWAIT_CLINIC_NAME control", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": "a\x07b"}, nil, `invalid SMARTWAIT_CLINIC_NAME`},
+	{"SMARTWAIT_ADMIN_PASSWORD short", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "short"}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)": must be 8-72 bytes`},
+	{"SMARTWAIT_ADMIN_PASSWORD long", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": strings.Repeat("p", 73)}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)"`},
+	{"SMARTWAIT_PHONE_REGION", nil, map[string]string{"SMARTWAIT_PHONE_REGION": "XX"}, nil, `invalid SMARTWAIT_PHONE_REGION "XX"`},
+	{"SMARTWAIT_SERVICE_MINUTES zero", nil, map[string]string{"SMARTWAIT_SERVICE_MINUTES": "0"}, nil, `invalid SMARTWAIT_SERVICE_MINUTES "0"`},
+	{"SMARTWAIT_SERVICE_MINUTES word", nil, map[string]string{"SMARTWAIT_SERVICE_MINUTES": "fifteen"}, nil, `invalid SMARTWAIT_SERVICE_MINUTES "fifteen"`},
+	{"SMARTWAIT_ROOMS zero", nil, map[string]string{"SMARTWAIT_ROOMS": "0"}, nil, `invalid SMARTWAIT_ROOMS "0": must be a whole number from 1 to 1000`},
+	{"--rooms", []string{"--rooms", "-1"}, nil, nil, `invalid --rooms "-1"`},
+	{"SMARTWAIT_GET_READY_POSITION", nil, map[string]string{"SMARTWAIT_GET_READY_POSITION": "3.5"}, nil, `invalid SMARTWAIT_GET_READY_POSITION "3.5"`},
+	{"SMARTWAIT_FOLLOW_UP_AFTER unitless", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "10"}, nil, `invalid SMARTWAIT_FOLLOW_UP_AFTER "10"`},
+	{"SMARTWAIT_FOLLOW_UP_AFTER negative", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "-1m"}, nil, `invalid SMARTWAIT_FOLLOW_UP_AFTER "-1m"`},
+	{"SMARTWAIT_CHECKIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_CHECKIN_RATE_LIMIT": "-5"}, nil, `invalid SMARTWAIT_CHECKIN_RATE_LIMIT "-5"`},
+	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "many"}, nil, `invalid SMARTWAIT_LOGIN_RATE_LIMIT "many"`},
+	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
+	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
+	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
+	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
+}

@@ -1,0 +1,157 @@
+package queuetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"smartwait/internal/queue"
+)
+
+// Duplicates are caught among the active tickets of the same queue only: a patient
+// whose visit ended may check in again with the same phone.
+func testDuplicates(t *testing.T, s queue.Store) {
+	tests := []struct {
+		name      string
+		first     queue.Status
+		queue     string // of the second ticket
+		samePhone bool
+		wantDup   bool
+	}{
+		{"waiting, same phone", queue.StatusWaiting, queue.DefaultQueueID, true, true},
+		{"called, same phone", queue.StatusCalled, queue.DefaultQueueID, true, true},
+		{"completed, same phone", queue.StatusCompleted, queue.DefaultQueueID, true, false},
+		{"no-show, same phone", queue.StatusNoShow, queue.DefaultQueueID, true, false},
+		{"cancelled, same phone", queue.StatusCancelled, queue.DefaultQueueID, true, false},
+		{"waiting, other phone", queue.StatusWaiting, queue.DefaultQueueID, false, false},
+		{"waiting, other queue", queue.StatusWaiting, otherQueue, true, false},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			first := newTicket(queue.DefaultQueueID, 10*i+1)
+			first = insert(t, s, first)[0]
+			if tc.first != queue.StatusWaiting {
+				first.Status = tc.first
+				setTicket(t, s, first)
+			}
+			second := newTicket(tc.queue, 10*i+2)
+			if tc.samePhone {
+				second.Phone = first.Phone
+			}
+			err := s.Update(context.Background(), func(tx queue.Tx) error {
+				return tx.InsertTicket(context.Background(), &second)
+			})
+			if got := errors.Is(err, queue.ErrDuplicate); got != tc.wantDup || (!tc.wantDup && err != nil) {
+				t.Fatalf("second InsertTicket: error %v, want duplicate %v", err, tc.wantDup)
+			}
+			if tc.wantDup {
+				// The refused ticket was not stored.
+				view(t, s, func(ctx context.Context, tx queue.Tx) error {
+					if _, err := tx.Ticket(ctx, second.ID); !errors.Is(err, queue.ErrNotFound) {
+						t.Errorf("refused ticket: Ticket error = %v, want ErrNotFound", err)
+					}
+					return nil
+				})
+				// Once the first visit is over, the phone may check in again.
+				first.Status, first.CompletedAt = queue.StatusCompleted, t0.Add(time.Hour)
+				setTicket(t, s, first)
+				insert(t, s, second)
+			}
+		})
+	}
+}
+
+// TicketsSince returns every ticket checked in at or after since, by Seq, whatever
+// its status.
+func testTicketsSince(t *testing.T, s queue.Store) {
+	yesterday := newTicket(queue.DefaultQueueID, 1)
+	yesterday.CheckInTime = t0.Add(-time.Millisecond)
+	atStart := newTicket(queue.DefaultQueueID, 2)
+	atStart.CheckInTime = t0
+	later := newTicket(queue.DefaultQueueID, 3)
+	later.CheckInTime = t0.Add(3 * time.Hour)
+	done := newTicket(queue.DefaultQueueID, 4)
+	done.CheckInTime = t0.Add(time.Hour)
+	done.Status, done.CalledAt, done.CompletedAt = queue.StatusCompleted, t0.Add(2*time.Hour), t0.Add(150*time.Minute)
+	other := newTicket(otherQueue, 5)
+	ts := insert(t, s, yesterday, atStart, later, done, other)
+	want := ts[1:4]
+	view(t, s, func(ctx context.Context, tx queue.Tx) error {
+		got, err := tx.TicketsSince(ctx, queue.DefaultQueueID, t0)
+		if err != nil {
+			return err
+		}
+		if !equalStrings(ids(got), ids(want)) {
+			t.Fatalf("TicketsSince(t0) = %v, want %v", names(got), names(want))
+		}
+		for i := range got {
+			if diff := sameTicket(got[i], want[i]); diff != "" {
+				t.Errorf("TicketsSince[%d]: %s", i, diff)
+			}
+		}
+		none, err := tx.TicketsSince(ctx, queue.DefaultQueueID, t0.Add(24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if len(none) != 0 {
+			t.Errorf("TicketsSince(tomorrow) = %v, want none", names(none))
+		}
+		return nil
+	})
+}
+
+// RecentServiceTimes: CompletedAt − CalledAt of completed visits, newest completion
+// first; tickets completed without being called have no service time.
+func testRecentServiceTimes(t *testing.T, s queue.Store) {
+	visits := []struct {
+		status            queue.Status
+		queue             string
+		called, completed time.Duration // after t0; called 0 = never called
+	}{
+		{queue.StatusCompleted, queue.DefaultQueueID, 10 * time.Minute, 22 * time.Minute},                     // 12m, completed 3rd
+		{queue.StatusCompleted, queue.DefaultQueueID, 22 * time.Minute, 90 * time.Minute},                     // 68m, completed last
+		{queue.StatusCompleted, queue.DefaultQueueID, 30 * time.Minute, 35 * time.Minute},                     // 5m, completed 2nd
+		{queue.StatusNoShow, queue.DefaultQueueID, 40 * time.Minute, 100 * time.Minute},                       // not completed
+		{queue.StatusCompleted, otherQueue, 40 * time.Minute, 120 * time.Minute},                              // other queue
+		{queue.StatusCompleted, queue.DefaultQueueID, 0, 130 * time.Minute},                                   // never called
+		{queue.StatusCompleted, queue.DefaultQueueID, 5 * time.Minute, 20*time.Minute + 250*time.Millisecond}, // 15m0.25s, completed 1st
+	}
+	for i, v := range visits {
+		tk := newTicket(v.queue, i+1)
+		tk.Status, tk.CompletedAt = v.status, t0.Add(v.completed)
+		if v.called > 0 {
+			tk.CalledAt = t0.Add(v.called)
+		}
+		insert(t, s, tk)
+	}
+	all := []time.Duration{68 * time.Minute, 5 * time.Minute, 12 * time.Minute, 15*time.Minute + 250*time.Millisecond}
+	tests := []struct {
+		limit int
+		want  []time.Duration
+	}{
+		{10, all},
+		{4, all},
+		{2, all[:2]},
+		{1, all[:1]},
+	}
+	for _, tc := range tests {
+		view(t, s, func(ctx context.Context, tx queue.Tx) error {
+			got, err := tx.RecentServiceTimes(ctx, queue.DefaultQueueID, tc.limit)
+			if err != nil {
+				return err
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("RecentServiceTimes(limit %d) = %v, want %v", tc.limit, got, tc.want)
+				return nil
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("RecentServiceTimes(limit %d) = %v, want %v", tc.limit, got, tc.want)
+					break
+				}
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"smartwait/internal/queue"
+	"smartwait/internal/sqlite"
+)
+
+// fillWaiting inserts n waiting tickets into the default queue in one transaction
+// and returns the last one's seq.
+func fillWaiting(tb testing.TB, db *sqlite.DB, n int) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	var last int64
+	err := db.Update(ctx, func(tx queue.Tx) error {
+		for i := range n {
+			tk := queue.Ticket{ID: queue.NewID(), QueueID: queue.DefaultQueueID, Number: queue.TicketNumber("A", i+1),
+				Day: "2026-11-28", Name: "Patient", Phone: fmt.Sprintf("+1415%07d", i), AppointmentTime: "10:00",
+				Status: queue.StatusWaiting, CheckInTime: at.Add(time.Duration(i) * time.Second)}
+			if err := tx.InsertTicket(ctx, &tk); err != nil {
+				return err
+			}
+			last = tk.Seq
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return last
+}
+
+// BenchmarkCountWaitingBefore measures a position lookup's core, the count of
+// waiting tickets ahead of the last one, in its own read transaction.
+func BenchmarkCountWaitingBefore(b *testing.B) {
+	for _, n := range []int{10, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
+			db := MustOpenDB(b)
+			last := fillWaiting(b, db, n)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				err := db.View(ctx, func(tx queue.Tx) error {
+					ahead, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, last)
+					if err == nil && ahead != n-1 {
+						err = fmt.Errorf("ahead = %d, want %d", ahead, n-1)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkServiceCheckIn measures a whole check-in transaction through the queue
+// service on SQLite (lock, counts, number, insert, outbox row, version, commit),
+// from two goroutines as concurrent requests would.
+func BenchmarkServiceCheckIn(b *testing.B) {
+	db := MustOpenDB(b)
+	svc := &queue.Service{Store: db, Config: queue.DefaultConfig()}
+	ctx := context.Background()
+	var i atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := i.Add(1)
+			phone := fmt.Sprintf("+1415%03d%04d", 200+k/10000, k%10000) // valid US numbers
+			if _, err := svc.CheckIn(ctx, queue.CheckInRequest{Name: "Patient", Phone: phone, AppointmentTime: "10:00"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkServiceStatus measures a patient's position lookup through the queue
+// service (ticket, queue, counts, position: one read transaction) for the last of
+// 10 and of 10,000 waiting tickets.
+func BenchmarkServiceStatus(b *testing.B) {
+	for _, n := range []int{10, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
+			db := MustOpenDB(b)
+			fillWaiting(b, db, n-1)
+			svc := &queue.Service{Store: db, Config: queue.DefaultConfig()}
+			ctx := context.Background()
+			last, err := svc.CheckIn(ctx, queue.CheckInRequest{Name: "Last", Phone: "+14155552671", AppointmentTime: "10:00"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				st, err := svc.Status(ctx, last.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.Position != n {
+					b.Fatalf("position = %d, want %d", st.Position, n)
+				}
+			}
+		})
+	}
+}
