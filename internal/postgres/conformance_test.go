@@ -1,0 +1,21 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/auth/authtest"
+	"smartwait/internal/postgres/pgtest"
+	"smartwait/internal/queue"
+	"smartwait/internal/queue/queuetest"
+)
+
+// TestStore runs the queue.Store conformance suite that SQLite passes, unchanged.
+func TestStore(t *testing.T) {
+	queuetest.RunStoreTests(t, func(tb testing.TB) queue.Store { return pgtest.Open(tb) })
+}
+
+// TestAuthStore runs the auth.Store conformance suite that SQLite passes, unchanged.
+func TestAuthStore(t *testing.T) {
+	authtest.RunStoreTests(t, func(tb testing.TB) auth.Store { return pgtest.Open(tb) })
+}
