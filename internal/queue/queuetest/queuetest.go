@@ -17,6 +17,11 @@ import (
 // RunStoreTests runs the conformance suite. open must return an empty, migrated
 // store (a fresh database or schema) on every call, and arrange its cleanup on tb.
 // Each subtest opens its own store, so subtests do not see each other's data.
+//
+// What the suite assumes beyond the method docs: a fresh store holds the default
+// queue (version 0, prefix "A"); tickets and ticket numbers may be written for a
+// queue id that has no queue row (the interface cannot create one); every
+// message the suite writes belongs to a stored ticket.
 func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 	tests := []struct {
 		name string

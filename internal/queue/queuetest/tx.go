@@ -92,6 +92,11 @@ func assertNothingPersisted(tb testing.TB, s queue.Store, tk queue.Ticket, msg *
 		if n, err := tx.NextTicketNumber(ctx, queue.DefaultQueueID, "2026-11-28"); err != nil || n != 1 {
 			tb.Errorf("NextTicketNumber after rollback = %d, %v, want 1", n, err)
 		}
+		// The ticket's id and the message's DedupeKey are free again.
+		again := tk
+		if err := tx.InsertTicket(ctx, &again); err != nil {
+			return err
+		}
 		m := *msg
 		m.ID = 0
 		if err := tx.AddMessage(ctx, &m); err != nil {
