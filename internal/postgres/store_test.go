@@ -201,6 +201,19 @@ func TestInstancesSerialize(t *testing.T) {
 			t.Errorf("%s (position %d) was not called, but a later patient was", e.Number, e.Position)
 		}
 	}
+	// A patient's own position (counted from waiting_buckets) agrees with the
+	// queue's layout (from the rows), on either instance.
+	after, _, err := sB.Queue(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range after {
+		st, err := sA.Status(context.Background(), e.ID)
+		if err != nil || st.Position != e.Position || st.QueueLength != n-calls {
+			t.Fatalf("status of %s: position %d, length %d, %v; queue says position %d of %d",
+				e.Number, st.Position, st.QueueLength, err, e.Position, n-calls)
+		}
+	}
 }
 
 // TestDuplicateAcrossInstances checks in one phone on two instances at once: the

@@ -119,23 +119,34 @@ func (t *tx) WaitingTickets(ctx context.Context, queueID string, limit int) ([]q
 	return t.queryTickets(ctx, "waiting tickets", query, queueID, lim)
 }
 
-// CountWaitingBefore counts the queue's waiting tickets with Seq < seq: a range
-// count on the (queue_id, status, seq) index.
+// waitingBucket is the number of consecutive seqs whose waiting tickets one row of
+// waiting_buckets counts (migration 00002, where the trigger repeats it).
+const waitingBucket = 256
+
+// CountWaitingBefore counts the queue's waiting tickets with Seq < seq: the
+// waiting_buckets rows of the blocks wholly before seq, plus an index range count
+// inside seq's own block — O(waiting/256 + 256), not O(waiting).
 func (t *tx) CountWaitingBefore(ctx context.Context, queueID string, seq int64) (int, error) {
-	const query = `SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'waiting' AND seq < $2`
-	var n int
-	if err := t.tx.QueryRow(ctx, query, queueID, seq).Scan(&n); err != nil {
+	const query = `SELECT
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = $1 AND bucket < $2),
+		(SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'waiting' AND seq >= $3 AND seq < $4)`
+	bucket := seq / waitingBucket
+	if seq < 0 {
+		bucket = -1 // no block is wholly before a negative seq
+	}
+	var blocks, inBlock int
+	if err := t.tx.QueryRow(ctx, query, queueID, bucket, bucket*waitingBucket, seq).Scan(&blocks, &inBlock); err != nil {
 		return 0, fmt.Errorf("postgres: count waiting: %w", translate(ctx, err))
 	}
-	return n, nil
+	return blocks + inBlock, nil
 }
 
-// CountActive counts the queue's waiting and called tickets.
+// CountActive counts the queue's waiting tickets (from waiting_buckets) and called
+// tickets (few: an index range).
 func (t *tx) CountActive(ctx context.Context, queueID string) (waiting, called int, err error) {
 	const query = `SELECT
-			COUNT(*) FILTER (WHERE status = 'waiting'),
-			COUNT(*) FILTER (WHERE status = 'called')
-		FROM tickets WHERE queue_id = $1 AND status IN ('waiting', 'called')`
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = $1),
+		(SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'called')`
 	if err := t.tx.QueryRow(ctx, query, queueID).Scan(&waiting, &called); err != nil {
 		return 0, 0, fmt.Errorf("postgres: count active: %w", translate(ctx, err))
 	}
