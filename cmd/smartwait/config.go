@@ -49,6 +49,8 @@ type Config struct {
 
 	Location *time.Location // clinic time zone: ticket numbers and stats are per local day
 	LogLevel slog.Level
+
+	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
 }
 
 // DatabaseConfig says which store to open.
@@ -138,6 +140,14 @@ var settings = []setting{
 	{"SMARTWAIT_BCRYPT_COST", "bcrypt-cost", "12", "bcrypt work factor for new passwords (4-16; 12 is ~300 ms; lower only on slow hardware or in tests)", func(c *Config, v string) (err error) {
 		c.BcryptCost, err = parseInt(v, 4, 16)
 		return err
+	}},
+	{"SMARTWAIT_SSE_HEARTBEAT", "sse-heartbeat", "20s", "heartbeat comment interval on idle event streams (Go duration, 1s-25s)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 25*time.Second {
+			return errors.New("must be a duration from 1s to 25s, e.g. 20s")
+		}
+		c.SSEHeartbeat = d
+		return nil
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {

@@ -72,10 +72,11 @@ func (h *Hub) now() time.Time {
 
 // Subscribe adds a push-mode subscriber: a writer goroutine calls send for each
 // message, in order, while messages are pending. send may block on the network:
-// only that subscriber waits, and once its queue is full it is dropped. onClose
+// only that subscriber waits, and once its queue is full it is dropped. A send
+// that returns an error (ErrSlow: as too slow) or panics drops it too. onClose
 // (may be nil) is called once, on its own goroutine, when the hub drops the
 // subscriber (too slow, send panicked, hub closed) — not after Close.
-func (h *Hub) Subscribe(transport string, send func(Message), onClose func(reason string)) *Subscriber {
+func (h *Hub) Subscribe(transport string, send func(Message) error, onClose func(reason string)) *Subscriber {
 	s := h.newSubscriber(transport, send, onClose)
 	h.add(s)
 	return s
@@ -109,7 +110,7 @@ func (h *Hub) SubscribeFrom(transport string, rooms []string, last string) (s *S
 	return s, replay, ok
 }
 
-func (h *Hub) newSubscriber(transport string, send func(Message), onClose func(string)) *Subscriber {
+func (h *Hub) newSubscriber(transport string, send func(Message) error, onClose func(string)) *Subscriber {
 	return &Subscriber{
 		hub: h, transport: transport, send: send, onClose: onClose, limit: h.cfg.BufferSize,
 		ready: make(chan struct{}, 1), done: make(chan struct{}), rooms: map[string]struct{}{},
@@ -168,6 +169,13 @@ func (h *Hub) InRoom(s *Subscriber, room string) bool {
 	defer h.mu.RUnlock()
 	_, ok := s.rooms[room]
 	return ok
+}
+
+// RoomCount returns the number of rooms s has joined.
+func (h *Hub) RoomCount(s *Subscriber) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(s.rooms)
 }
 
 // remove drops s from the hub; onClose runs for every reason but ReasonClosed.

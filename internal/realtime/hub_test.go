@@ -24,12 +24,13 @@ type sink struct {
 
 func newSink() *sink { return &sink{changed: make(chan struct{})} }
 
-func (k *sink) send(m realtime.Message) {
+func (k *sink) send(m realtime.Message) error {
 	k.mu.Lock()
 	k.msgs = append(k.msgs, m)
 	close(k.changed)
 	k.changed = make(chan struct{})
 	k.mu.Unlock()
+	return nil
 }
 
 func (k *sink) wait(tb testing.TB, n int) []realtime.Message {
@@ -136,12 +137,13 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 	defer close(block)
 	entered := make(chan struct{}, 1)
 	closed := make(chan string, 1)
-	slow := h.Subscribe("socketio", func(realtime.Message) {
+	slow := h.Subscribe("socketio", func(realtime.Message) error {
 		select {
 		case entered <- struct{}{}:
 		default:
 		}
 		<-block // a client that never reads
+		return nil
 	}, func(reason string) { closed <- reason })
 	fast := newSink()
 	ok := h.Subscribe("socketio", fast.send, nil)
@@ -181,7 +183,7 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 func TestHubDropsPanickingSubscriber(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
 	closed := make(chan string, 1)
-	bad := h.Subscribe("socketio", func(realtime.Message) { panic("transport exploded") }, func(r string) { closed <- r })
+	bad := h.Subscribe("socketio", func(realtime.Message) error { panic("transport exploded") }, func(r string) { closed <- r })
 	good := newSink()
 	g := h.Subscribe("sse", good.send, nil)
 	h.Join(bad, realtime.RoomStaff)
@@ -213,7 +215,7 @@ func TestHubKeepsOrderUnderConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range 200 {
-				s := h.Subscribe("sse", func(realtime.Message) {}, nil)
+				s := h.Subscribe("sse", func(realtime.Message) error { return nil }, nil)
 				h.Join(s, realtime.RoomPatients)
 				h.Join(s, realtime.PatientRoom(fmt.Sprint(w*1000+i)))
 				if i%2 == 0 {
@@ -322,10 +324,21 @@ func TestHubResync(t *testing.T) {
 	}
 }
 
+func TestHubDropsSubscriberReportingSlow(t *testing.T) {
+	h := realtime.NewHub(realtime.Config{})
+	closed := make(chan string, 1)
+	s := h.Subscribe("socketio", func(realtime.Message) error { return realtime.ErrSlow }, func(r string) { closed <- r })
+	h.Join(s, realtime.RoomStaff)
+	h.Deliver(batchOf(1, realtime.RoomStaff))
+	if r := <-closed; r != realtime.ReasonSlow {
+		t.Errorf("reason = %q, want %q", r, realtime.ReasonSlow)
+	}
+}
+
 func TestHubClose(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
 	closed := make(chan string, 1)
-	h.Subscribe("socketio", func(realtime.Message) {}, func(r string) { closed <- r })
+	h.Subscribe("socketio", func(realtime.Message) error { return nil }, func(r string) { closed <- r })
 	h.Close()
 	if r := <-closed; r != realtime.ReasonHub {
 		t.Errorf("reason = %q, want %q", r, realtime.ReasonHub)
@@ -340,7 +353,7 @@ func TestHubClose(t *testing.T) {
 
 func TestHubMetrics(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
-	s := h.Subscribe("socketio", func(realtime.Message) {}, nil)
+	s := h.Subscribe("socketio", func(realtime.Message) error { return nil }, nil)
 	h.Join(s, realtime.RoomStaff)
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 1}
 	b.Add(realtime.RoomStaff, "new_patient", map[string]string{})

@@ -112,3 +112,27 @@ func (p Position) after(v int64, n int) bool {
 	}
 	return p.N != 0 && n > p.N
 }
+
+// SessionRoom is the internal room of one staff session: every connection
+// authenticated by it joins it, so that ending the session reaches them on every
+// instance. Clients cannot join it themselves.
+func SessionRoom(sessionID string) string { return "session_" + sessionID }
+
+// EventSessionEnded tells a session's connections to close (logout, password
+// change, account removal). Transports close the connection instead of
+// forwarding it.
+const EventSessionEnded = "session_ended"
+
+// EndSessions publishes EventSessionEnded to the rooms of the given sessions, so
+// their connections on every instance close. It suits auth.Service.OnLogout:
+// it does not block.
+func EndSessions(b Broker, sessionIDs ...string) error {
+	var batch Batch
+	for _, id := range sessionIDs {
+		batch.Add(SessionRoom(id), EventSessionEnded, struct{}{})
+	}
+	if len(batch.Messages) == 0 {
+		return nil
+	}
+	return b.Publish(batch)
+}

@@ -1,9 +1,14 @@
 package realtime
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
+
+// ErrSlow is what a push-mode send function returns when its connection cannot
+// take more (its own transport buffer is full): the subscriber is dropped as slow.
+var ErrSlow = errors.New("realtime: connection is not keeping up")
 
 // Why a subscriber was closed.
 const (
@@ -24,7 +29,7 @@ const (
 type Subscriber struct {
 	hub       *Hub
 	transport string
-	send      func(Message)       // push mode; nil for pull mode
+	send      func(Message) error // push mode; nil for pull mode
 	onClose   func(reason string) // called once, outside every lock
 	limit     int
 
@@ -113,8 +118,13 @@ func (s *Subscriber) write() {
 		s.mu.Unlock()
 		for _, m := range q {
 			if err := s.safeSend(m); err != nil {
-				s.hub.log().Warn("realtime: send failed, dropping subscriber", "transport", s.transport, "err", err)
-				s.hub.remove(s, ReasonFailed)
+				reason := ReasonFailed
+				if errors.Is(err, ErrSlow) {
+					reason = ReasonSlow
+				} else {
+					s.hub.log().Warn("realtime: send failed, dropping subscriber", "transport", s.transport, "err", err)
+				}
+				s.hub.remove(s, reason)
 				s.mu.Lock()
 				s.running = false
 				s.mu.Unlock()
@@ -130,8 +140,7 @@ func (s *Subscriber) safeSend(m Message) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	s.send(m)
-	return nil
+	return s.send(m)
 }
 
 // markClosed records the reason and closes done; it reports whether this call

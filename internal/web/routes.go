@@ -41,16 +41,33 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
 	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
 
+	// Real-time: Server-Sent Events (sse.go) and the admin's test message.
+	if s.d.Realtime.Hub != nil {
+		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
+		mux.Handle("GET /api/events/staff", staff(s.handleEventsStaff()))
+		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
+		mux.Handle("POST /api/staff/realtime/test", admin(s.handleRealtimeTest()))
+	}
+
 	// Operations.
 	mux.Handle("GET /health", s.handleHealth())
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
 	mux.Handle("GET /metrics", s.handleMetrics())
 
-	return chain(s.jsonFallback(mux),
+	api := chain(s.jsonFallback(mux),
 		s.requestID,
 		s.accessLog,
 		s.recoverPanic,
 		s.cors,
 		limitBody,
 	)
+	if s.d.Realtime.SocketIO == nil {
+		return api
+	}
+	// Socket.IO does its own CORS, origin checks and long-lived writes, and its
+	// websocket upgrade needs the bare connection: it bypasses the middleware.
+	root := http.NewServeMux()
+	root.Handle("/socket.io/", s.d.Realtime.SocketIO)
+	root.Handle("/", api)
+	return root
 }

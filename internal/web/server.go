@@ -36,6 +36,7 @@ type Deps struct {
 	Log      *slog.Logger         // nil: slog.Default()
 	Now      func() time.Time     // nil: time.Now
 	Version  string
+	Realtime Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
