@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,8 +33,9 @@ type Dispatcher struct {
 	Workers      int           // concurrent sends; default 8
 	DrainTimeout time.Duration // how long Run keeps sending due messages after its context ends; default 10s
 
-	once sync.Once
-	wake chan struct{}
+	once     sync.Once
+	wake     chan struct{}
+	failures atomic.Int64 // temporary send failures since the last success
 }
 
 func (d *Dispatcher) init() {
@@ -49,6 +51,11 @@ func (d *Dispatcher) Wake() {
 	default:
 	}
 }
+
+// Failing returns how many sends in a row have failed temporarily (the provider is
+// down or unreachable); 0 after a success. Permanent failures, which concern one
+// message, do not count. /health reports the SMS part degraded while it is not 0.
+func (d *Dispatcher) Failing() int { return int(d.failures.Load()) }
 
 // Run dispatches until ctx ends, then drains: it keeps sending the messages that
 // are due for up to DrainTimeout, lets sends in flight finish, and gives back the
@@ -110,30 +117,45 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (int, error) {
 }
 
 // process sends claims with up to Workers concurrent sends and returns how many it
-// processed.
+// processed. The messages of one ticket go out one after another in claim order
+// (oldest due first), so a patient's texts are not handed to the provider out of
+// order.
 func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
-	work := make(chan Claim)
+	var groups [][]Claim
+	index := map[string]int{}
+	for _, c := range claims {
+		i, ok := index[c.TicketID]
+		if !ok {
+			i = len(groups)
+			index[c.TicketID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], c)
+	}
+	work := make(chan []Claim)
 	var (
 		wg sync.WaitGroup
 		mu sync.Mutex
 		n  int
 	)
-	for range min(d.workers(), len(claims)) {
+	for range min(d.workers(), len(groups)) {
 		wg.Go(func() {
-			for c := range work {
-				if ctx.Err() != nil {
-					d.release(ctx, c)
-					continue
+			for g := range work {
+				for _, c := range g {
+					if ctx.Err() != nil {
+						d.release(ctx, c)
+						continue
+					}
+					d.send(ctx, c)
+					mu.Lock()
+					n++
+					mu.Unlock()
 				}
-				d.send(ctx, c)
-				mu.Lock()
-				n++
-				mu.Unlock()
 			}
 		})
 	}
-	for _, c := range claims {
-		work <- c
+	for _, g := range groups {
+		work <- g
 	}
 	close(work)
 	wg.Wait()
@@ -152,6 +174,11 @@ func (d *Dispatcher) send(ctx context.Context, c Claim) {
 	now := d.now()
 	kind := string(c.Kind)
 	log := d.log().With("message", c.ID, "kind", kind, "attempt", c.Attempts)
+	if err == nil {
+		d.failures.Store(0)
+	} else if !IsPermanent(err) {
+		d.failures.Add(1)
+	}
 	switch {
 	case err == nil:
 		d.Metrics.sent(kind)

@@ -83,6 +83,11 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
 			return err
 		}
+		// A "get ready" still unsent (the provider was down) would now arrive after
+		// "your turn" and contradict it.
+		if _, err := tx.CancelMessages(ctx, t.ID, MessageGetReady); err != nil {
+			return err
+		}
 		if err := s.addMessage(ctx, tx, *t, MessageCalled, strconv.FormatInt(q.Version+1, 10), s.calledText(*t), now); err != nil {
 			return err
 		}

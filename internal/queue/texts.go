@@ -6,46 +6,84 @@ import (
 	"unicode/utf8"
 )
 
-// The SMS texts (CONTRACT §5). Each fits one 160-character GSM-7 segment: the facts
-// (clinic, ticket, position, wait, room, link) are never cut; the patient's name is
-// shortened to fit, or left out when it cannot be written in GSM-7. No text says
-// anything medical.
+// The SMS texts (CONTRACT §5; wording in docs/sms.md). Each fits one 160-character
+// GSM-7 segment. The facts — ticket, position, wait, where to go — are never cut:
+// a text has a few wordings, longest first, and the first that fits with the whole
+// clinic name is used; the status link and friendly phrases are the first to go,
+// then the clinic name is shortened at a word boundary. The patient's first name
+// goes into what room is left, shortened, or is left out when it cannot be written
+// in GSM-7. No text says anything medical.
 
-const maxSMS = 160
+const (
+	maxSMS  = 160
+	maxRoom = 50 // the web layer refuses longer rooms; this keeps other callers in bounds
+)
 
 func (s *Service) confirmationText(e Entry, ready bool) string {
-	var facts string
+	facts := fmt.Sprintf("ticket %s, number %d in line, about %d min", e.Number, e.Position, e.EstimatedWait)
+	link := s.statusLink(e.ID)
+	var variants []string
 	if ready {
-		facts = fmt.Sprintf("%s: Hi{ name}, you're checked in (ticket %s, number %d in line). Please get ready, it's almost your turn.",
-			s.clinic(), e.Number, e.Position)
+		if link != "" {
+			variants = append(variants, "Hi{ name}, you're checked in: "+facts+". Please get ready. "+link)
+		}
+		variants = append(variants,
+			"Hi{ name}, you're checked in: "+facts+". Please get ready, it's almost your turn.",
+			"Checked in{, name}: "+facts+". Please get ready.")
 	} else {
-		facts = fmt.Sprintf("%s: Hi{ name}, you're checked in. Ticket %s, number %d in line, about %d min. We'll text you when to come back.",
-			s.clinic(), e.Number, e.Position, e.EstimatedWait)
+		if link != "" {
+			variants = append(variants, "Hi{ name}, you're checked in: "+facts+". "+link)
+		}
+		variants = append(variants,
+			"Hi{ name}, you're checked in: "+facts+". We'll text you when to come back.",
+			"Checked in{, name}: "+facts+".")
 	}
-	// The status link is a convenience: it goes when the facts need the room.
-	if withLink := facts + " " + s.statusLink(e.ID); septets(fill(withLink, "")) <= maxSMS {
-		facts = withLink
-	}
-	return fit(facts, e.Name)
+	return s.compose(e.Name, variants...)
 }
 
 func (s *Service) getReadyText(e Entry) string {
-	return fit(fmt.Sprintf("%s: Please get ready{, name}: you're number %d in line (ticket %s), about %d min. Please come back to the waiting room.",
-		s.clinic(), e.Position, e.Number, e.EstimatedWait), e.Name)
+	return s.compose(e.Name,
+		fmt.Sprintf("Please get ready{, name}: you're number %d in line (ticket %s), about %d min. Please come back to the waiting room.",
+			e.Position, e.Number, e.EstimatedWait),
+		fmt.Sprintf("Please get ready{, name}: number %d in line (ticket %s), about %d min.", e.Position, e.Number, e.EstimatedWait))
 }
 
 func (s *Service) calledText(t Ticket) string {
-	return fit(fmt.Sprintf("%s: It's your turn{, name}! Ticket %s, please come to %s now.",
-		s.clinic(), t.Number, where(t.Room)), t.Name)
+	return s.compose(t.Name,
+		fmt.Sprintf("It's your turn{, name}! Ticket %s, please come to %s now.", t.Number, where(t.Room)))
 }
 
 func (s *Service) followUpText(t Ticket) string {
-	return fit(fmt.Sprintf("%s: Reminder{, name}: it's your turn (ticket %s). Please come to %s or tell the front desk.",
-		s.clinic(), t.Number, where(t.Room)), t.Name)
+	return s.compose(t.Name,
+		fmt.Sprintf("Reminder{, name}: it's your turn (ticket %s). Please come to %s or tell the front desk.", t.Number, where(t.Room)),
+		fmt.Sprintf("Reminder{, name}: it's your turn (ticket %s). Please come to %s.", t.Number, where(t.Room)))
 }
 
+// compose prefixes the clinic name to the first variant that fits maxSMS with it
+// whole; when none does, to the last variant with the clinic name shortened. Then
+// it fits the patient's name in.
+func (s *Service) compose(name string, variants ...string) string {
+	clinic := s.clinic()
+	for _, v := range variants {
+		if text := clinic + ": " + v; septets(fill(text, "")) <= maxSMS {
+			return fit(text, name)
+		}
+	}
+	v := variants[len(variants)-1]
+	room := maxSMS - septets(fill(v, "")) - 2
+	if short := shorten(clinic, room); short != "" {
+		return fit(short+": "+v, name)
+	}
+	return fit(v, name)
+}
+
+// where is the place a called patient goes, in GSM-7: "room 3", "Desk B", or the
+// front desk when staff gave none. Characters GSM-7 lacks are dropped.
 func where(room string) string {
-	room = toGSM(strings.TrimSpace(room))
+	room = gsmOnly(room)
+	if r := []rune(room); len(r) > maxRoom {
+		room = strings.TrimSpace(string(r[:maxRoom]))
+	}
 	if room == "" {
 		return "the front desk"
 	}
@@ -55,19 +93,41 @@ func where(room string) string {
 	return "room " + room
 }
 
+// clinic is the clinic's name in GSM-7; a name that cannot be written in GSM-7
+// becomes "SmartWait" rather than turning every text into 70-character UCS-2.
 func (s *Service) clinic() string {
-	name := toGSM(strings.TrimSpace(s.Config.ClinicName))
+	name := toGSM(strings.Join(strings.Fields(s.Config.ClinicName), " "))
 	if name == "" {
 		name = "SmartWait"
-	}
-	if r := []rune(name); len(r) > 30 {
-		name = strings.TrimSpace(string(r[:30]))
 	}
 	return name
 }
 
+// statusLink is the patient's status page, or "" when the public URL cannot be
+// written in GSM-7's basic set.
 func (s *Service) statusLink(id string) string {
-	return strings.TrimRight(s.Config.PublicURL, "/") + "/status/" + id
+	link := strings.TrimRight(s.Config.PublicURL, "/") + "/status/" + id
+	if s.Config.PublicURL == "" || toGSM(link) != link {
+		return ""
+	}
+	return link
+}
+
+// shorten cuts s to at most n characters, at a word boundary when there is one in
+// the second half.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.-:;")
 }
 
 // fit puts the patient's first name into text's name slot — "{ name}" reads
@@ -104,19 +164,17 @@ func firstName(name string) string {
 	return f[0]
 }
 
-// gsmBasic is the GSM 03.38 basic character set that fits one 7-bit septet.
+// gsmBasic is the GSM 03.38 basic character set: each is one 7-bit septet.
 const gsmBasic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 
-// toGSM returns s if every rune is in the GSM-7 basic set, with a few common
-// accented letters folded to their GSM-7 neighbours; otherwise "" (a name in
-// another script is left out rather than turning the SMS into 70-char UCS-2).
+// toGSM returns s if every rune, after folding common accented Latin letters to
+// their GSM-7 neighbours, is in the basic set (line breaks excluded); otherwise "":
+// a name in another script is left out whole rather than mangled.
 func toGSM(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if f, ok := gsmFold[r]; ok {
-			r = f
-		}
-		if !strings.ContainsRune(gsmBasic, r) || r == '\n' || r == '\r' {
+		r, ok := gsmRune(r)
+		if !ok {
 			return ""
 		}
 		b.WriteRune(r)
@@ -124,8 +182,36 @@ func toGSM(s string) string {
 	return b.String()
 }
 
+// gsmOnly folds s like toGSM but drops the runes GSM-7 lacks, and collapses the
+// spaces left behind.
+func gsmOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r, ok := gsmRune(r); ok {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func gsmRune(r rune) (rune, bool) {
+	if f, ok := gsmFold[r]; ok {
+		r = f
+	}
+	return r, r != '\n' && r != '\r' && strings.ContainsRune(gsmBasic, r)
+}
+
 var gsmFold = map[rune]rune{
-	'á': 'a', 'â': 'a', 'ã': 'a', 'í': 'i', 'î': 'i', 'ï': 'i', 'ó': 'o', 'ô': 'o', 'õ': 'o',
-	'ú': 'u', 'û': 'u', 'ç': 'c', 'ê': 'e', 'ë': 'e', 'Á': 'A', 'Í': 'I', 'Ó': 'O', 'Ú': 'U',
-	'À': 'A', 'È': 'E', 'Ì': 'I', 'Ò': 'O', 'Ù': 'U', 'Â': 'A', 'Ê': 'E', 'Ô': 'O', '’': '\'',
+	'á': 'a', 'â': 'a', 'ã': 'a', 'ā': 'a', 'ă': 'a', 'ą': 'a', 'Á': 'A', 'À': 'A', 'Â': 'A', 'Ã': 'A', 'Ā': 'A', 'Ă': 'A', 'Ą': 'A',
+	'ç': 'c', 'ć': 'c', 'č': 'c', 'Ć': 'C', 'Č': 'C', 'ď': 'd', 'đ': 'd', 'Ď': 'D', 'Đ': 'D',
+	'ê': 'e', 'ë': 'e', 'ē': 'e', 'ę': 'e', 'ě': 'e', 'È': 'E', 'Ê': 'E', 'Ë': 'E', 'Ē': 'E', 'Ę': 'E', 'Ě': 'E',
+	'ğ': 'g', 'Ğ': 'G', 'í': 'i', 'î': 'i', 'ï': 'i', 'ī': 'i', 'ı': 'i', 'Í': 'I', 'Ì': 'I', 'Î': 'I', 'Ï': 'I', 'Ī': 'I', 'İ': 'I',
+	'ł': 'l', 'Ł': 'L', 'ń': 'n', 'ň': 'n', 'Ń': 'N', 'Ň': 'N',
+	'ó': 'o', 'ô': 'o', 'õ': 'o', 'ō': 'o', 'ő': 'o', 'Ó': 'O', 'Ò': 'O', 'Ô': 'O', 'Õ': 'O', 'Ō': 'O', 'Ő': 'O',
+	'ř': 'r', 'Ř': 'R', 'ś': 's', 'š': 's', 'ş': 's', 'ș': 's', 'Ś': 'S', 'Š': 'S', 'Ş': 'S', 'Ș': 'S',
+	'ť': 't', 'ț': 't', 'Ť': 'T', 'Ț': 'T', 'ú': 'u', 'û': 'u', 'ū': 'u', 'ů': 'u', 'ű': 'u', 'Ú': 'U', 'Ù': 'U', 'Û': 'U', 'Ū': 'U', 'Ů': 'U', 'Ű': 'U',
+	'ý': 'y', 'ÿ': 'y', 'Ý': 'Y', 'ź': 'z', 'ż': 'z', 'ž': 'z', 'Ź': 'Z', 'Ż': 'Z', 'Ž': 'Z',
+	'’': '\'', '‘': '\'', '“': '"', '”': '"', '–': '-', '—': '-',
 }

@@ -87,6 +87,7 @@ var statusOf = map[string]int{
 	"INVALID_TOKEN":           http.StatusUnauthorized,
 	"FORBIDDEN":               http.StatusForbidden,
 	codeCrossOrigin:           http.StatusForbidden,
+	codeInvalidSignature:      http.StatusForbidden,
 	codeNotFound:              http.StatusNotFound,
 	queue.CodePatientNotFound: http.StatusNotFound,
 	queue.CodeNoneWaiting:     http.StatusNotFound,

@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /api/staff/realtime/test", admin(s.handleRealtimeTest()))
 	}
 
+	// SMS provider callbacks: authenticated by signature, not by staff session.
+	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
+
 	// Operations.
 	mux.Handle("GET /health", s.handleHealth())
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))

@@ -31,12 +31,17 @@ type Deps struct {
 		Ping(ctx context.Context) error
 	}
 	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
-	Config   Config
-	Registry *prometheus.Registry // nil: a private registry
-	Log      *slog.Logger         // nil: slog.Default()
-	Now      func() time.Time     // nil: time.Now
-	Version  string
-	Realtime Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
+	// Deliveries records Twilio's delivery reports and VerifyTwilio checks their
+	// X-Twilio-Signature over the form parameters (the signed URL is the public
+	// URL's webhook path). If either is nil every report is refused.
+	Deliveries   DeliveryLog
+	VerifyTwilio func(signature string, params url.Values) bool
+	Config       Config
+	Registry     *prometheus.Registry // nil: a private registry
+	Log          *slog.Logger         // nil: slog.Default()
+	Now          func() time.Time     // nil: time.Now
+	Version      string
+	Realtime     Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
