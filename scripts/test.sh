@@ -13,7 +13,8 @@
 #   e2e          e2e/package.json → Node suite against the built binary
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
-# PG_PORT (default 55432), REDIS_PORT (default 56379).
+# PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
+# "gofmt vet test fuzz integration e2e"; e.g. SECTIONS="integration e2e").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +24,7 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 fi
 
 FUZZTIME=${FUZZTIME:-10s}
+SECTIONS=${SECTIONS:-gofmt vet test fuzz integration e2e}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 WORK=$(mktemp -d /tmp/smartwait-test.XXXXXX)
@@ -41,9 +43,14 @@ skip() {
 	SECTION_SKIPPED="$*"
 }
 
-# section NAME FUNCTION: runs FUNCTION, times it and records the outcome.
+# section NAME FUNCTION [KEY]: runs FUNCTION, times it and records the outcome;
+# KEY (default NAME) is the word that selects it in SECTIONS.
 section() {
-	local name=$1 fn=$2 start rc
+	local name=$1 fn=$2 key=${3:-$1} start rc
+	case " $SECTIONS " in
+	*" $key "*) ;;
+	*) return 0 ;;
+	esac
 	log "$name"
 	start=$(date +%s)
 	SECTION_SKIPPED=""
@@ -126,6 +133,16 @@ go_vet() { go vet ./...; }
 
 go_test() { go test -race ./...; }
 
+# deadline_flake LOG: true when a failed fuzz run is only Go 1.26's race at the
+# -fuzztime deadline (go.dev/issue/75804): "context deadline exceeded" as the
+# sole failure, with no failing input written, no panic and no test error. Under
+# CPU contention (2 shared cores) it happens often enough to matter. A real
+# finding always writes its input, so this cannot hide one.
+deadline_flake() {
+	grep -q 'context deadline exceeded' "$1" &&
+		! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:|fuzz: minimizing' "$1"
+}
+
 # fuzz: every `func FuzzX(f *testing.F)` in a _test.go file, each for FUZZTIME.
 fuzz() {
 	if [ -n "${SKIP_FUZZ:-}" ]; then
@@ -145,6 +162,9 @@ fuzz() {
 			n=$((n + 1))
 			if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$dir" >"$WORK/fuzz.log" 2>&1; then
 				tail -2 "$WORK/fuzz.log"
+			elif deadline_flake "$WORK/fuzz.log"; then
+				tail -4 "$WORK/fuzz.log"
+				echo "(not a failure: Go's fuzz coordinator reported its own -fuzztime deadline with no failing input — go.dev/issue/75804, fixed in Go 1.27)"
 			else
 				cat "$WORK/fuzz.log" # the failing input is saved under $dir/testdata/fuzz
 				rc=1
@@ -258,7 +278,7 @@ START=$(date +%s)
 echo "SmartWait test run: $(go version), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
 section gofmt check_gofmt
 section vet go_vet
-section "go test" go_test
+section "go test" go_test test
 section fuzz fuzz
 section integration integration
 section e2e e2e
@@ -267,4 +287,8 @@ echo
 echo "================ summary ($(($(date +%s) - START))s) ================"
 printf '%s\n' "${SUMMARY[@]}"
 echo "sections: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+if [ $((PASSED + FAILED + SKIPPED)) = 0 ]; then
+	echo "no section matched SECTIONS=\"$SECTIONS\""
+	exit 1
+fi
 [ "$FAILED" = 0 ]

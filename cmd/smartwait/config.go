@@ -186,7 +186,11 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 		if f, ok := set[s.flag]; ok && s.flag != "" {
 			v, name = f, "--"+s.flag
 		}
-		v = strings.TrimSpace(v)
+		if s.env != "SMARTWAIT_ADMIN_PASSWORD" {
+			// Stray spaces from .env files and YAML are never meant, except in a
+			// password, where trimming would change what the admin must type.
+			v = strings.TrimSpace(v)
+		}
 		if err := s.parse(&c, v); err != nil {
 			return Config{}, fmt.Errorf("invalid %s %q: %w", name, redact(s.env, v), err)
 		}

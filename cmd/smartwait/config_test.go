@@ -156,6 +156,7 @@ var parseCases = []configCase{
 	{"SMARTWAIT_PUBLIC_URL", nil, map[string]string{"SMARTWAIT_PUBLIC_URL": "https://wait.clinic.example/"}, func(c Config) any { return c.PublicURL }, "https://wait.clinic.example"},
 	{"SMARTWAIT_CLINIC_NAME", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": "  Clínica São José "}, func(c Config) any { return c.ClinicName }, "Clínica São José"},
 	{"SMARTWAIT_ADMIN_PASSWORD", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "correct horse"}, func(c Config) any { return c.AdminPassword }, "correct horse"},
+	{"SMARTWAIT_ADMIN_PASSWORD is not trimmed", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": " spaced out "}, func(c Config) any { return c.AdminPassword }, " spaced out "},
 	{"SMARTWAIT_PHONE_REGION", nil, map[string]string{"SMARTWAIT_PHONE_REGION": "gb"}, func(c Config) any { return c.PhoneRegion }, "GB"},
 	{"SMARTWAIT_SERVICE_MINUTES", nil, map[string]string{"SMARTWAIT_SERVICE_MINUTES": "7.5"}, func(c Config) any { return c.ServiceTime }, 7*time.Minute + 30*time.Second},
 	{"SMARTWAIT_ROOMS", nil, map[string]string{"SMARTWAIT_ROOMS": "4"}, func(c Config) any { return c.Rooms }, 4},

@@ -41,7 +41,7 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
+		// -h printed the usage: asking for help is not a failure.
 	default:
 		fmt.Fprintln(os.Stderr, "smartwait:", err)
 		os.Exit(1)

@@ -52,7 +52,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Shutdown gets its own deadline: ctx is already cancelled.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	return errors.Join(err, a.shutdown(sctx))
+	err = errors.Join(err, a.shutdown(sctx))
+	if err == nil {
+		a.log.Info("stopped")
+	}
+	return err
 }
 
 // start opens and starts every part in dependency order, registering how to stop
@@ -76,6 +80,9 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		return "", fmt.Errorf("create admin account: %w", err)
 	}
 
+	// The dispatcher starts before the HTTP server so that it stops after it: the
+	// last requests' texts are still sent during the drain.
+	texts := a.startSMS(db, reg)
 	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
 	rt, err := a.startRealtime(ctx, reg, users, queues)
 	if err != nil {
@@ -92,8 +99,12 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		}
 	})
 
+	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
+	queues.Publisher = texts.wakeAfter(queues.Publisher)
+
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
+		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,

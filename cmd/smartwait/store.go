@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/notify"
 	"smartwait/internal/postgres"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
@@ -15,9 +16,7 @@ import (
 type store interface {
 	queue.Store
 	auth.Store
-	// Messages and CountMessages read the SMS outbox for staff and /health.
-	Messages(ctx context.Context, ticketID string) ([]queue.Message, error)
-	CountMessages(ctx context.Context, status queue.MessageStatus) (int, error)
+	notify.Outbox // also the staff's SMS log and Twilio's delivery reports
 	Migrate(ctx context.Context) error
 	Close() error
 }

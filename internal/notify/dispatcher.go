@@ -162,11 +162,17 @@ func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
 	return n
 }
 
-// send sends one claimed message and records the outcome. The send and the record
-// outlive ctx: a send the provider may already have accepted must be recorded.
+// send sends one claimed message and records the outcome. Cancelling ctx does
+// not cut a send short (the provider may already have accepted it, and that must
+// be recorded), but ctx's deadline, the drain's, does bound it.
 func (d *Dispatcher) send(ctx context.Context, c Claim) {
 	bg := context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(bg, d.sendTimeout())
+	if dl, ok := ctx.Deadline(); ok {
+		var cancelDL context.CancelFunc
+		sctx, cancelDL = context.WithDeadline(sctx, dl)
+		defer cancelDL()
+	}
 	start := time.Now()
 	providerID, err := d.Sender.Send(sctx, c.Message)
 	d.Metrics.latency(time.Since(start))

@@ -211,3 +211,28 @@ func (f failingClaims) Claim(ctx context.Context, now time.Time, lease time.Dura
 		return f.Outbox.Claim(ctx, now, lease, limit)
 	}
 }
+
+// A provider that hangs cannot hold shutdown past the drain timeout: the send is
+// cut at the deadline and the message stays pending for the next start.
+func TestDrainBoundedByTimeout(t *testing.T) {
+	fake := twiliofake.New(t)
+	e := newEnv(t, openDB(t, ""), fake, nil)
+	e.disp.DrainTimeout = 100 * time.Millisecond
+	e.disp.Poll = time.Hour
+	e.queue.Publisher = nil
+	fake.Hold()
+	defer fake.Release()
+	p := e.checkIn(t, "Ana", phone(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Run starts already stopping: only the drain sends
+	if err := e.disp.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if fake.Requests() != 0 && len(fake.Messages()) != 0 {
+		t.Fatalf("the held send was answered")
+	}
+	m := e.messages(t, p.ID)[0]
+	if m.Status != queue.MessagePending || m.Attempts != 1 || m.LastError == "" {
+		t.Errorf("after the drain timed out: status %q attempts %d lastError %q; want pending for a retry", m.Status, m.Attempts, m.LastError)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"smartwait/internal/notify"
 	"smartwait/internal/queue"
@@ -17,18 +16,18 @@ import (
 // logged at DEBUG. Safe for concurrent use.
 type Log struct {
 	Logger *slog.Logger // nil: slog.Default()
-	seq    atomic.Int64
 }
 
 var _ notify.Sender = (*Log)(nil)
 
-// Send logs m and returns a made-up provider id "log-<n>".
+// Send logs m and returns a made-up provider id, "log-<message id>", unique
+// across restarts as the outbox's ids are.
 func (l *Log) Send(ctx context.Context, m queue.Message) (string, error) {
 	log := l.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	id := "log-" + strconv.FormatInt(l.seq.Add(1), 10)
+	id := "log-" + strconv.FormatInt(m.ID, 10)
 	log.InfoContext(ctx, "sms (log sender, not sent)", "message", m.ID, "kind", string(m.Kind),
 		"to", MaskPhone(m.To), "body", Redact(m.Body, m.TicketID))
 	log.DebugContext(ctx, "sms (log sender, full)", "message", m.ID, "patientId", m.TicketID, "to", m.To, "body", m.Body)

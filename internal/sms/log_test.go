@@ -20,7 +20,7 @@ func TestLogSenderRedactsAtInfo(t *testing.T) {
 			m := queue.Message{ID: 3, TicketID: id, Kind: queue.MessageConfirmation, To: "+14155552671",
 				Body: "SmartWait: Hi Ana, you're checked in. http://localhost:3001/status/" + id}
 			pid, err := l.Send(context.Background(), m)
-			if err != nil || pid == "" {
+			if err != nil || pid != "log-3" {
 				t.Fatalf("Send = %q, %v; want a provider id and no error", pid, err)
 			}
 			out := buf.String()

@@ -42,7 +42,17 @@ var _ notify.Sender = (*Twilio)(nil)
 
 // defaultClient is shared by Twilio values without their own Client. Its timeout
 // bounds a request whose context has none.
-var defaultClient = &http.Client{Timeout: 15 * time.Second}
+var defaultClient = NewHTTPClient(15 * time.Second)
+
+// NewHTTPClient returns a client for an SMS provider with the given overall
+// timeout and its own transport, which keeps up to 32 idle connections to the
+// provider: the default keeps 2, so a dispatcher with more workers than that
+// would open a new TLS connection for most messages.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: timeout, Transport: t}
+}
 
 // StatusCallbackURL returns the webhook URL for the public base URL.
 func StatusCallbackURL(publicURL string) string {

@@ -30,7 +30,7 @@ func TestLogin(t *testing.T) {
 	}
 
 	cookie := res.Header.Get("Set-Cookie")
-	for _, want := range []string{SessionCookie + "=" + token, "Path=/", "HttpOnly", "SameSite=Strict", "Secure"} {
+	for _, want := range []string{SessionCookie + "=" + token, "Path=/", "Max-Age=28800", "HttpOnly", "SameSite=Strict", "Secure"} {
 		if !strings.Contains(cookie, want) {
 			t.Fatalf("Set-Cookie %q lacks %q", cookie, want)
 		}

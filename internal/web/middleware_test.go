@@ -232,3 +232,37 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("foreign origin allowed: %v", res.Header)
 	}
 }
+
+// Later transports stream (SSE) and upgrade (WebSocket) through the middleware:
+// the access log's writer must pass Flusher and Hijacker on.
+func TestAccessLogWriterPassesFlushAndHijack(t *testing.T) {
+	h := newHarness(t)
+	srv := httptest.NewServer(h.server.requestID(h.server.accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/flush" {
+			w.(http.Flusher).Flush()
+			return
+		}
+		conn, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+		rw.Flush()
+	}))))
+	defer srv.Close()
+	for _, path := range []string{"/flush", "/hijack"} {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[string]int{"/flush": 200, "/hijack": 204}[path]; resp.StatusCode != want {
+			t.Fatalf("%s: status %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if !strings.Contains(h.logs.String(), `"status":101`) {
+		t.Fatalf("hijacked request not logged as 101:\n%s", h.logs.String())
+	}
+}

@@ -9,18 +9,16 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	staff := s.requireStaff
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
-	checkinLimit := s.rateLimit("checkin", s.d.Config.CheckinPerMinute)
-	loginLimit := s.rateLimit("login", s.d.Config.LoginPerMinute)
 
 	// Patients: the id in the path is the capability. {id...} also matches an
 	// empty or slash-containing id, so every malformed id is PATIENT_NOT_FOUND.
-	mux.Handle("POST /api/checkin", checkinLimit(s.handleCheckIn()))
+	mux.Handle("POST /api/checkin", s.checkinLimit(s.handleCheckIn()))
 	mux.Handle("DELETE /api/checkin/{id...}", s.handleCancel())
 	mux.Handle("GET /api/position/{id...}", s.handlePosition())
 	mux.Handle("GET /api/status/{id...}", s.handlePosition())
 
 	// Staff sessions.
-	mux.Handle("POST /api/staff/login", loginLimit(s.handleLogin()))
+	mux.Handle("POST /api/staff/login", s.loginLimit(s.handleLogin()))
 	mux.Handle("POST /api/staff/logout", staff(s.handleLogout()))
 	mux.Handle("GET /api/staff/me", staff(s.handleMe()))
 
@@ -35,6 +33,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
 
+	// SMS provider callbacks: authenticated by signature, not by staff session.
+	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
+
 	// Staff accounts (admin only).
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
 	mux.Handle("POST /api/staff/users", admin(s.handleAddUser()))
@@ -48,9 +49,6 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
 		mux.Handle("POST /api/staff/realtime/test", admin(s.handleRealtimeTest()))
 	}
-
-	// SMS provider callbacks: authenticated by signature, not by staff session.
-	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
 
 	// Operations.
 	mux.Handle("GET /health", s.handleHealth())

@@ -31,22 +31,24 @@ type Deps struct {
 		Ping(ctx context.Context) error
 	}
 	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
-	// Deliveries records Twilio's delivery reports and VerifyTwilio checks their
-	// X-Twilio-Signature over the form parameters (the signed URL is the public
-	// URL's webhook path). If either is nil every report is refused.
-	Deliveries   DeliveryLog
-	VerifyTwilio func(signature string, params url.Values) bool
-	Config       Config
-	Registry     *prometheus.Registry // nil: a private registry
-	Log          *slog.Logger         // nil: slog.Default()
-	Now          func() time.Time     // nil: time.Now
-	Version      string
-	Realtime     Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
+	Config   Config
+	Registry *prometheus.Registry // nil: a private registry
+	Log      *slog.Logger         // nil: slog.Default()
+	Now      func() time.Time     // nil: time.Now
+	Version  string
+	Realtime Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
 	RealtimeStatus func(ctx context.Context) RealtimeHealth
 	SMSStatus      func(ctx context.Context) SMSHealth
+
+	// Twilio's delivery reports (POST /api/webhooks/twilio/status): Deliveries
+	// records them, VerifyTwilio checks their X-Twilio-Signature over the form
+	// parameters (the signed URL is the public URL's webhook path). If either is
+	// nil every report is refused.
+	Deliveries   DeliveryLog
+	VerifyTwilio func(signature string, params url.Values) bool
 }
 
 // MessageLog reads the SMS outbox for staff.
@@ -76,6 +78,10 @@ type Server struct {
 	secure  bool            // PublicURL is https: cookies get Secure
 	metrics *metrics
 	handler http.Handler
+
+	// The per-IP limits, made once so that every route sharing a limit (the API
+	// login and, later, the login page's form) shares its counters.
+	checkinLimit, loginLimit func(http.Handler) http.Handler
 }
 
 // New builds the server and registers its metrics on d.Registry. It fails when a
@@ -108,6 +114,8 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute)
+	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute)
 	s.handler = s.routes()
 	return s, nil
 }

@@ -111,7 +111,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name: SessionCookie, Value: token, Path: "/",
-		Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+		Expires: expires, MaxAge: max(1, int(expires.Sub(s.now())/time.Second)),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
 	})
 }

@@ -45,6 +45,8 @@ type Server struct {
 	rejected map[string]bool
 	problems []string
 	delay    time.Duration
+	gate     chan struct{} // non-nil while held: requests wait for it to close
+	inFlight int           // requests waiting at the gate
 	changed  chan struct{} // closed and replaced on every request
 	sidSeq   int
 }
@@ -140,8 +142,21 @@ func (s *Server) WaitMessages(tb testing.TB, n int) []Message {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	delay := s.delay
+	delay, gate := s.delay, s.gate
+	if gate != nil {
+		s.inFlight++
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}
 	if delay > 0 {
 		select {
 		case <-time.After(delay):
@@ -150,8 +165,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer func() {
-		close(s.changed)
-		s.changed = make(chan struct{})
+		s.notifyLocked()
 		s.mu.Unlock()
 	}()
 	s.requests++
@@ -205,6 +219,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// notifyLocked wakes WaitFor callers; s.mu is held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Hold makes requests wait, unanswered, until Release: a provider that hangs.
+func (s *Server) Hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate == nil {
+		s.gate = make(chan struct{})
+	}
+}
+
+// Release lets held requests, and later ones, through.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil {
+		close(s.gate)
+		s.gate = nil
+	}
+}
+
+// InFlight counts the requests waiting at a Hold.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
 // problem records a rule violation; s.mu is held.
 func (s *Server) problem(format string, args ...any) {
 	s.problems = append(s.problems, fmt.Sprintf(format, args...))
@@ -224,7 +270,7 @@ func writeError(w http.ResponseWriter, status, code int, msg string) {
 // Sender returns a Twilio sender for the fake with the given status callback URL.
 func (s *Server) Sender(statusCallback string) *sms.Twilio {
 	return &sms.Twilio{AccountSID: AccountSID, AuthToken: AuthToken, From: From,
-		BaseURL: s.URL, StatusCallback: statusCallback, Client: &http.Client{Timeout: 5 * time.Second}}
+		BaseURL: s.URL, StatusCallback: statusCallback, Client: sms.NewHTTPClient(5 * time.Second)}
 }
 
 // ClearProblems forgets the rule violations seen so far, for tests that provoke one

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"smartwait/internal/notify"
+	"smartwait/internal/queue"
+	"smartwait/internal/sms"
+	"smartwait/internal/web"
+)
+
+// smsParts is the SMS side of a running server: the dispatcher draining the outbox
+// and what the web layer needs of it.
+type smsParts struct {
+	outbox   notify.Outbox
+	disp     *notify.Dispatcher
+	provider string                        // "twilio" or "log"
+	verify   func(string, url.Values) bool // Twilio webhook signature check; nil without Twilio
+}
+
+// startSMS starts the dispatcher on outbox with Twilio when it is configured and
+// the log sender otherwise. Its stop step lets sends in flight finish and sends
+// what is due for up to the dispatcher's drain timeout; it must run before the
+// database closes, so start it after the database and before the HTTP server.
+func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsParts {
+	cfg := a.cfg
+	p := &smsParts{outbox: outbox, provider: "log"}
+	var sender notify.Sender = &sms.Log{Logger: a.log}
+	if cfg.Twilio.Enabled() {
+		p.provider = "twilio"
+		callback := sms.StatusCallbackURL(cfg.PublicURL)
+		sender = &sms.Twilio{
+			AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken, From: cfg.Twilio.PhoneNumber,
+			BaseURL: cfg.Twilio.APIURL, StatusCallback: callback,
+		}
+		token := cfg.Twilio.AuthToken
+		p.verify = func(sig string, params url.Values) bool {
+			return sms.ValidSignature(token, callback, params, sig)
+		}
+	}
+	p.disp = &notify.Dispatcher{Outbox: outbox, Sender: sender, Log: a.log, Metrics: notify.NewMetrics(reg)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.disp.Run(ctx)
+	}()
+	a.onStop("sms dispatcher", func(sctx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-sctx.Done():
+			return sctx.Err()
+		}
+	})
+	a.log.Info("sms dispatcher started", "provider", p.provider)
+	return p
+}
+
+// wakeAfter returns a publisher that hands each committed change to p (if any)
+// and then wakes the dispatcher, since the commit may have written texts: they go
+// out at once rather than at the next poll.
+func (p *smsParts) wakeAfter(pub queue.Publisher) queue.Publisher {
+	wake := queue.PublisherFunc(func(queue.Change) { p.disp.Wake() })
+	if pub == nil {
+		return wake
+	}
+	return publishers{pub, wake}
+}
+
+// status is the SMS part of /health: degraded while sends keep failing
+// temporarily (the provider is down), error when the outbox cannot be read.
+func (p *smsParts) status(ctx context.Context) web.SMSHealth {
+	h := web.SMSHealth{Status: "ok", Provider: p.provider}
+	n, err := p.outbox.CountMessages(ctx, queue.MessagePending)
+	if err != nil {
+		h.Status = "error"
+	}
+	h.Pending = n
+	if p.disp.Failing() > 0 && h.Status == "ok" {
+		h.Status = "degraded"
+	}
+	return h
+}
+
+// publishers fans one committed change out to several publishers, in order.
+type publishers []queue.Publisher
+
+// Publish hands c to each publisher.
+func (ps publishers) Publish(c queue.Change) {
+	for _, p := range ps {
+		p.Publish(c)
+	}
+}
