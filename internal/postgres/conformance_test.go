@@ -1,3 +1,6 @@
+// The tests of this package run against the PostgreSQL server named by
+// DATABASE_URL_TEST (each in a fresh schema, see pgtest); without it they skip,
+// and with SMARTWAIT_REQUIRE_INTEGRATION=1 they fail instead.
 package postgres_test
 
 import (
