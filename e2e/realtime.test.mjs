@@ -153,22 +153,23 @@ for (const transport of ['websocket', 'polling']) {
         assert.deepEqual([su.event, su.data.type, su.data.patientId, su.data.version], ['queue_update', 'patient_called', ids[0], 4]);
         let [pu] = await step('pub', pub.rec, 1);
         assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 4 });
+        // Personal events come before the patients-room broadcast.
         let a = await pstep(0, 3);
-        assert.deepEqual(a.map((e) => e.event), ['queue_update', 'patient_called', 'position_update']);
-        assert.equal(a[1].data.type, 'patient_called');
-        assert.match(a[1].data.message, /your turn/i);
-        assert.equal(a[1].data.room, '3');
-        assert.deepEqual([a[2].data.patientId, a[2].data.position, a[2].data.status, a[2].data.version], [ids[0], 0, 'called', 4]);
-        await agrees(a[2]);
+        assert.deepEqual(a.map((e) => e.event), ['patient_called', 'position_update', 'queue_update']);
+        assert.equal(a[0].data.type, 'patient_called');
+        assert.match(a[0].data.message, /your turn/i);
+        assert.equal(a[0].data.room, '3');
+        assert.deepEqual([a[1].data.patientId, a[1].data.position, a[1].data.status, a[1].data.version], [ids[0], 0, 'called', 4]);
+        await agrees(a[1]);
         for (const i of [1, 2]) {
           const got = await pstep(i, 3);
-          assert.deepEqual(got.map((e) => e.event), ['queue_update', 'position_update', 'get_ready']);
-          assert.deepEqual([got[1].data.patientId, got[1].data.position, got[1].data.status], [ids[i], i, 'waiting']);
-          await agrees(got[1]);
-          assert.equal(got[2].data.type, 'get_ready');
-          assert.equal(got[2].data.position, i);
-          assert.equal(got[2].data.estimatedWait, got[1].data.estimatedWait);
-          assert.match(got[2].data.message, /ready/i);
+          assert.deepEqual(got.map((e) => e.event), ['position_update', 'get_ready', 'queue_update']);
+          assert.deepEqual([got[0].data.patientId, got[0].data.position, got[0].data.status], [ids[i], i, 'waiting']);
+          await agrees(got[0]);
+          assert.equal(got[1].data.type, 'get_ready');
+          assert.equal(got[1].data.position, i);
+          assert.equal(got[1].data.estimatedWait, got[0].data.estimatedWait);
+          assert.match(got[1].data.message, /ready/i);
         }
 
         // Complete A: staff get queue_update + queue_refresh; A learns it is done;
@@ -184,13 +185,13 @@ for (const transport of ['websocket', 'polling']) {
         [pu] = await step('pub', pub.rec, 1);
         assert.deepEqual(pu.data, { type: 'patient_completed', queueLength: 2, timestamp: pu.data.timestamp, version: 5 });
         a = await pstep(0, 2);
-        assert.deepEqual(a.map((e) => [e.event, e.data.status]), [['queue_update', undefined], ['position_update', 'completed']]);
-        await agrees(a[1]);
+        assert.deepEqual(a.map((e) => [e.event, e.data.status]), [['position_update', 'completed'], ['queue_update', undefined]]);
+        await agrees(a[0]);
         for (const i of [1, 2]) {
           const got = await pstep(i, 2);
-          assert.deepEqual(got.map((e) => e.event), ['queue_update', 'position_update']);
-          assert.equal(got[1].data.position, i);
-          await agrees(got[1]);
+          assert.deepEqual(got.map((e) => e.event), ['position_update', 'queue_update']);
+          assert.equal(got[0].data.position, i);
+          await agrees(got[0]);
         }
 
         // No-show B (still waiting): C moves to position 1.
@@ -201,10 +202,10 @@ for (const transport of ['websocket', 'polling']) {
         assert.deepEqual(pu.data, { type: 'patient_no_show', queueLength: 1, timestamp: pu.data.timestamp, version: 6 });
         assert.deepEqual((await pstep(0, 1)).map((e) => e.data.type), ['patient_no_show']);
         let b = await pstep(1, 2);
-        assert.deepEqual(b.map((e) => [e.event, e.data.status]), [['queue_update', undefined], ['position_update', 'no_show']]);
+        assert.deepEqual(b.map((e) => [e.event, e.data.status]), [['position_update', 'no_show'], ['queue_update', undefined]]);
         let c = await pstep(2, 2);
-        assert.deepEqual(c.map((e) => [e.event, e.data.position]), [['queue_update', undefined], ['position_update', 1]]);
-        await agrees(c[1]);
+        assert.deepEqual(c.map((e) => [e.event, e.data.position]), [['position_update', 1], ['queue_update', undefined]]);
+        await agrees(c[0]);
 
         // Cancel C (the patient leaves).
         await a2.ok('DELETE', `/api/checkin/${ids[2]}`);
@@ -214,8 +215,8 @@ for (const transport of ['websocket', 'polling']) {
         assert.deepEqual(pu.data, { type: 'patient_cancelled', queueLength: 0, timestamp: pu.data.timestamp, version: 7 });
         for (const i of [0, 1]) assert.deepEqual((await pstep(i, 1)).map((e) => e.data.type), ['patient_cancelled']);
         c = await pstep(2, 2);
-        assert.deepEqual(c.map((e) => [e.event, e.data.status]), [['queue_update', undefined], ['position_update', 'cancelled']]);
-        await agrees(c[1]);
+        assert.deepEqual(c.map((e) => [e.event, e.data.status]), [['position_update', 'cancelled'], ['queue_update', undefined]]);
+        await agrees(c[0]);
 
         // A marker check-in: nothing else was sent in between to anyone.
         await a2.checkIn('Marker', phone(9));

@@ -65,10 +65,10 @@ describe('Server-Sent Events', () => {
     // While the patient is away: A is called, B moves up and becomes ready.
     await api.ok('POST', '/api/staff/call-next', { token, body: { room: '1' } });
     const r = await open(`/api/events/patient/${b.patientId}`, { headers: { 'last-event-id': lastId } });
-    await r.rec.until((ev) => ev.some((e) => e.event === 'get_ready'), 'the replayed get_ready');
+    await r.rec.until((ev) => ev.some((e) => e.event === 'queue_update'), 'the replayed events');
     const replayed = realEvents(r.rec);
-    assert.deepEqual(replayed.map((e) => e.event), ['queue_update', 'position_update', 'get_ready'], 'missed events replayed, no snapshot');
-    const pos = replayed[1];
+    assert.deepEqual(replayed.map((e) => e.event), ['position_update', 'get_ready', 'queue_update'], 'missed events replayed, no snapshot');
+    const pos = replayed[0];
     assert.deepEqual([pos.data.patientId, pos.data.position, pos.data.status], [b.patientId, 1, 'waiting']);
     const now = (await api.ok('GET', `/api/position/${b.patientId}`)).data;
     assert.deepEqual([now.position, now.estimatedWait, now.version], [pos.data.position, pos.data.estimatedWait, pos.data.version]);

@@ -3,6 +3,7 @@ package realtime
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,7 +16,11 @@ type Config struct {
 	// ReplaySize is how many messages per stream the replay buffer keeps for
 	// resuming streams (Last-Event-ID). Default 4096.
 	ReplaySize int
-	Log        *slog.Logger     // nil: slog.Default()
+	// InboxSize is how many delivered batches may wait for the hub's
+	// dispatcher. Default 1024. When it is full the batch is dropped and every
+	// subscriber is told to resync: the publisher is never made to wait.
+	InboxSize int
+	Log       *slog.Logger     // nil: slog.Default()
 	Now        func() time.Time // nil: time.Now
 }
 
@@ -35,6 +40,23 @@ type Hub struct {
 	closed bool
 
 	stats stats
+
+	// Deliver and Resync hand work to one dispatcher goroutine through inbox, so
+	// the publisher (a queue operation, via the broker) only pays for a channel
+	// send, and the fan-out keeps delivery order.
+	inbox    chan inboxItem
+	overflow atomic.Bool // a batch was dropped because inbox was full
+	stop     chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
+}
+
+// inboxItem is one piece of work for the dispatcher: a batch, a resync, or a
+// marker whose channel is closed once everything before it is done (Sync).
+type inboxItem struct {
+	batch  Batch
+	resync string
+	synced chan struct{}
 }
 
 var _ Handler = (*Hub)(nil)
@@ -47,12 +69,71 @@ func NewHub(cfg Config) *Hub {
 	if cfg.ReplaySize <= 0 {
 		cfg.ReplaySize = 4096
 	}
-	return &Hub{
-		cfg:    cfg,
-		replay: map[string]*ring{},
-		rooms:  map[string]map[*Subscriber]struct{}{},
-		subs:   map[*Subscriber]struct{}{},
-		stats:  newStats(),
+	if cfg.InboxSize <= 0 {
+		cfg.InboxSize = 1024
+	}
+	h := &Hub{
+		cfg:     cfg,
+		replay:  map[string]*ring{},
+		rooms:   map[string]map[*Subscriber]struct{}{},
+		subs:    map[*Subscriber]struct{}{},
+		stats:   newStats(),
+		inbox:   make(chan inboxItem, cfg.InboxSize),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go h.dispatch()
+	return h
+}
+
+// dispatch is the hub's one dispatcher goroutine; it runs until Close.
+func (h *Hub) dispatch() {
+	defer close(h.stopped)
+	for {
+		select {
+		case it := <-h.inbox:
+			switch {
+			case it.synced != nil:
+				close(it.synced)
+			case it.resync != "":
+				h.resync(it.resync)
+			default:
+				h.deliver(it.batch)
+			}
+			if h.overflow.Swap(false) {
+				h.resync("the hub fell behind and dropped events")
+			}
+		case <-h.stop:
+			return
+		}
+	}
+}
+
+// Sync waits until every batch and resync handed to the hub before the call has
+// been queued for its subscribers (or the hub is closed).
+func (h *Hub) Sync() {
+	done := make(chan struct{})
+	select {
+	case h.inbox <- inboxItem{synced: done}:
+	case <-h.stopped:
+		return
+	}
+	select {
+	case <-done:
+	case <-h.stopped:
+	}
+}
+
+func (h *Hub) enqueue(it inboxItem) {
+	select {
+	case <-h.stop:
+		return
+	default:
+	}
+	select {
+	case h.inbox <- it:
+	default:
+		h.overflow.Store(true)
 	}
 }
 
@@ -89,6 +170,9 @@ func (h *Hub) Subscribe(transport string, send func(Message) error, onClose func
 // live queue.
 func (h *Hub) SubscribeFrom(transport string, rooms []string, last string) (s *Subscriber, replay []Message, ok bool) {
 	s = h.newSubscriber(transport, nil, nil)
+	if last != "" {
+		h.Sync() // a client resuming right after an event must find it here
+	}
 	h.deliverMu.Lock()
 	defer h.deliverMu.Unlock()
 	h.add(s)
@@ -200,11 +284,12 @@ func (h *Hub) remove(s *Subscriber, reason string) {
 	}
 }
 
-// Deliver implements Handler: it queues each message for the members of its room
-// and never blocks. Batches of a stream enter the replay buffer.
+// Deliver implements Handler: it hands the batch to the hub's dispatcher and
+// returns at once. The dispatcher queues each message for the members of its
+// room, in order; batches of a stream enter the replay buffer. If the
+// dispatcher is so far behind that its inbox is full, the batch is dropped and
+// every subscriber is told to resync.
 func (h *Hub) Deliver(b Batch) {
-	h.deliverMu.Lock()
-	defer h.deliverMu.Unlock()
 	// The batch may be shared with other in-process hubs: stamp a copy.
 	msgs := make([]Message, len(b.Messages))
 	for i, m := range b.Messages {
@@ -212,6 +297,12 @@ func (h *Hub) Deliver(b Batch) {
 		msgs[i] = m
 	}
 	b.Messages = msgs
+	h.enqueue(inboxItem{batch: b})
+}
+
+func (h *Hub) deliver(b Batch) {
+	h.deliverMu.Lock()
+	defer h.deliverMu.Unlock()
 	if b.Stream != "" {
 		rg := h.replay[b.Stream]
 		if rg == nil {
@@ -242,11 +333,19 @@ func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
 }
 
 // Resync implements Handler: events may have been lost, so the replay buffer is
-// forgotten and every subscriber gets an EventResync message.
+// forgotten and every subscriber gets an EventResync message, after the batches
+// delivered before it.
 func (h *Hub) Resync(reason string) {
+	if reason == "" {
+		reason = "broker outage"
+	}
+	h.enqueue(inboxItem{resync: reason})
+}
+
+func (h *Hub) resync(reason string) {
 	h.deliverMu.Lock()
 	defer h.deliverMu.Unlock()
-	h.log().Warn("realtime: resync after broker outage", "reason", reason)
+	h.log().Warn("realtime: telling every client to resync", "reason", reason)
 	h.replay = map[string]*ring{}
 	m := Message{Event: EventResync, Data: resyncPayload(h.now())}
 	h.mu.RLock()
@@ -266,8 +365,11 @@ func resyncPayload(now time.Time) []byte {
 	return []byte(`{"type":"resync","timestamp":"` + now.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"}`)
 }
 
-// Close drops every subscriber (their onClose runs) and refuses new ones.
+// Close stops the dispatcher, drops every subscriber (their onClose runs) and
+// refuses new ones. Batches still in the inbox are discarded.
 func (h *Hub) Close() {
+	h.stopOnce.Do(func() { close(h.stop) })
+	<-h.stopped
 	h.mu.Lock()
 	h.closed = true
 	all := make([]*Subscriber, 0, len(h.subs))

@@ -125,6 +125,7 @@ func TestHubRoutesByRoom(t *testing.T) {
 			t.Errorf("%s: got %v after the marker, want exactly the marker", tt.name, rooms(got))
 		}
 	}
+	h.Sync()
 	if st := h.Stats(); st.Connections["socketio"] != 2 || st.Connections["sse"] != 1 || st.Rooms != 4 || st.Published != 8 {
 		t.Errorf("Stats = %+v, want 2 socketio, 1 sse, 4 rooms, 8 published", st)
 	}
@@ -274,6 +275,7 @@ func TestHubReplay(t *testing.T) {
 			for _, v := range tt.versions {
 				h.Deliver(batchOf(v, realtime.RoomDisplay, realtime.RoomStaff, realtime.RoomDisplay))
 			}
+			h.Sync()
 			s, msgs, ok := h.SubscribeFrom("sse", rooms, tt.last)
 			defer s.Close()
 			var ids []string
@@ -297,6 +299,7 @@ func TestHubReplayIsBounded(t *testing.T) {
 	for v := int64(1); v <= 20; v++ {
 		h.Deliver(batchOf(v, realtime.RoomDisplay, realtime.RoomDisplay))
 	}
+	h.Sync()
 	if _, _, ok := h.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "5-2"); ok {
 		t.Error("replay from an evicted version succeeded")
 	}
@@ -309,10 +312,12 @@ func TestHubReplayIsBounded(t *testing.T) {
 func TestHubResync(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{Now: func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) }})
 	h.Deliver(batchOf(1, realtime.RoomDisplay))
+	h.Sync()
 	k := newSink()
 	h.Subscribe("socketio", k.send, nil) // in no room: still told to resync
 	s, _, _ := h.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "")
 	h.Resync("redis reconnected")
+	h.Sync()
 	for _, got := range [][]realtime.Message{k.wait(t, 1), pull(t, s, 1)} {
 		var p map[string]string
 		if err := json.Unmarshal(got[0].Data, &p); err != nil || got[0].Event != realtime.EventResync || p["type"] != "resync" || p["timestamp"] != "2026-11-28T09:00:00.000Z" {
@@ -359,6 +364,7 @@ func TestHubMetrics(t *testing.T) {
 	b.Add(realtime.RoomStaff, "new_patient", map[string]string{})
 	b.Add(realtime.RoomStaff, "queue_update", map[string]string{})
 	h.Deliver(b)
+	h.Sync()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(h)
 	families, err := reg.Gather()

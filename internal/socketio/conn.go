@@ -80,7 +80,12 @@ func (s *Server) connect(sock *socket.Socket) {
 	_ = sock.On(evJoinPatients, func(args ...any) { c.join(realtime.RoomPatients, ackOf(args)) })
 	_ = sock.On(evJoinStaff, func(args ...any) { c.joinStaff(ackOf(args)) })
 	_ = sock.On(evLeave, func(args ...any) { c.leave(args) })
-	_ = sock.On("disconnect", func(...any) { c.close() })
+	_ = sock.On("disconnect", func(args ...any) {
+		if len(args) > 0 {
+			s.cfg.Log.Debug("socketio: disconnected", "reason", args[0])
+		}
+		c.close()
+	})
 }
 
 // ackOf returns the acknowledgement callback the client passed, if any: it is

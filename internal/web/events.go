@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
@@ -26,14 +27,20 @@ var _ queue.Publisher = (*Events)(nil)
 
 // Publish implements queue.Publisher.
 func (ev *Events) Publish(c queue.Change) {
-	if err := ev.Broker.Publish(ChangeBatch(c)); err != nil {
-		log := ev.Log
-		if log == nil {
-			log = slog.Default()
-		}
+	log := ev.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	start := time.Now()
+	b := ChangeBatch(c)
+	built := time.Since(start)
+	if err := ev.Broker.Publish(b); err != nil {
 		// Clients notice the version gap and fetch state again.
 		log.Warn("realtime: publish failed", "queue", c.QueueID, "version", c.Version, "err", err)
+		return
 	}
+	log.Debug("realtime: published", "queue", c.QueueID, "version", c.Version, "messages", len(b.Messages),
+		"build", built, "publish", time.Since(start)-built)
 }
 
 // Event names (CONTRACT §4.1), and the test_message of the admin test endpoint.
@@ -145,8 +152,10 @@ type getReady struct {
 }
 
 // ChangeBatch builds the events of one committed change, in the order clients
-// receive them: staff first, then the patients room and the display, then each
-// patient's own room. Every payload's timestamp is the change's time and its
+// receive them: staff first, then each patient's own room, then the patients
+// room and the display. The personal events go before the broadcast so that,
+// with thousands of sockets in the patients room, a patient's position_update
+// is not queued behind everyone's queue_update. Every payload's timestamp is the change's time and its
 // version the queue's version after it, so every instance builds the same batch.
 func ChangeBatch(c queue.Change) realtime.Batch {
 	b := realtime.Batch{Stream: c.QueueID, Version: c.Version}
@@ -181,10 +190,6 @@ func ChangeBatch(c queue.Change) realtime.Batch {
 			Type: EventQueueRefresh, Data: entries, Timestamp: at, Version: c.Version})
 	}
 
-	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version}
-	b.Add(realtime.RoomPatients, EventQueueUpdate, pub)
-	b.Add(realtime.RoomDisplay, EventQueueUpdate, pub)
-
 	if c.Kind == queue.ChangeCalled || c.Kind == queue.ChangeRecalled {
 		b.Add(realtime.PatientRoom(t.ID), EventPatientCalled, patientCalled{
 			Type: EventPatientCalled, Message: calledMessage(t.Ticket), Room: t.Room,
@@ -211,6 +216,9 @@ func ChangeBatch(c queue.Change) realtime.Batch {
 			EstimatedWait: e.EstimatedWait, TicketNumber: e.Number, Timestamp: at, Version: c.Version,
 		})
 	}
+	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version}
+	b.Add(realtime.RoomPatients, EventQueueUpdate, pub)
+	b.Add(realtime.RoomDisplay, EventQueueUpdate, pub)
 	return b
 }
 

@@ -87,33 +87,36 @@ func TestEventSequencesPerOperation(t *testing.T) {
 		want []string
 	}{
 		{"call-next", func() response { return rh.asStaff("POST", "/api/staff/call-next", `{"room":"3"}`) }, []string{
-			"4-1 staff queue_update", "4-2 patients queue_update", "4-3 display queue_update",
-			"4-4 patient_A patient_called", "4-5 patient_A position_update",
-			"4-6 patient_B position_update", "4-7 patient_C position_update",
-			"4-8 patient_B get_ready", "4-9 patient_C get_ready",
+			"4-1 staff queue_update",
+			"4-2 patient_A patient_called", "4-3 patient_A position_update",
+			"4-4 patient_B position_update", "4-5 patient_C position_update",
+			"4-6 patient_B get_ready", "4-7 patient_C get_ready",
+			"4-8 patients queue_update", "4-9 display queue_update",
 		}},
 		{"recall", func() response { return rh.asStaff("POST", "/api/staff/recall", `{"patientId":"`+ids["A"]+`"}`) }, []string{
-			"5-1 staff queue_update", "5-2 patients queue_update", "5-3 display queue_update", "5-4 patient_A patient_called",
+			"5-1 staff queue_update", "5-2 patient_A patient_called", "5-3 patients queue_update", "5-4 display queue_update",
 		}},
 		{"complete", func() response { return rh.asStaff("POST", "/api/staff/complete", `{"patientId":"`+ids["A"]+`"}`) }, []string{
-			"6-1 staff queue_update", "6-2 staff queue_refresh", "6-3 patients queue_update", "6-4 display queue_update",
-			"6-5 patient_A position_update", "6-6 patient_B position_update", "6-7 patient_C position_update",
+			"6-1 staff queue_update", "6-2 staff queue_refresh",
+			"6-3 patient_A position_update", "6-4 patient_B position_update", "6-5 patient_C position_update",
+			"6-6 patients queue_update", "6-7 display queue_update",
 		}},
 		{"no-show", func() response { return rh.asStaff("POST", "/api/staff/no-show", `{"patientId":"`+ids["B"]+`"}`) }, []string{
-			"7-1 staff queue_update", "7-2 staff queue_refresh", "7-3 patients queue_update", "7-4 display queue_update",
-			"7-5 patient_B position_update", "7-6 patient_C position_update",
+			"7-1 staff queue_update", "7-2 staff queue_refresh",
+			"7-3 patient_B position_update", "7-4 patient_C position_update",
+			"7-5 patients queue_update", "7-6 display queue_update",
 		}},
 		{"cancel", func() response { return rh.do("DELETE", "/api/checkin/"+ids["C"], "") }, []string{
-			"8-1 staff queue_update", "8-2 staff queue_refresh", "8-3 patients queue_update", "8-4 display queue_update",
-			"8-5 patient_C position_update",
+			"8-1 staff queue_update", "8-2 staff queue_refresh", "8-3 patient_C position_update",
+			"8-4 patients queue_update", "8-5 display queue_update",
 		}},
 	}
 	// The check-ins: new_patient and the updates, and the patient's own position.
 	for i, b := range rh.rec.Batches() {
 		v := i + 1
 		id := fmt.Sprint(v)
-		want := []string{id + "-1 staff new_patient", id + "-2 staff queue_update", id + "-3 patients queue_update",
-			id + "-4 display queue_update", id + "-5 patient_" + string(rune('A'+i)) + " position_update"}
+		want := []string{id + "-1 staff new_patient", id + "-2 staff queue_update",
+			id + "-3 patient_" + string(rune('A'+i)) + " position_update", id + "-4 patients queue_update", id + "-5 display queue_update"}
 		if got := describe(b, names); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("check-in %d:\n got %v\nwant %v", v, got, want)
 		}
@@ -151,12 +154,12 @@ func TestEventPayloads(t *testing.T) {
 		t.Errorf("staff queue_update = %v", su)
 	}
 	wantPublic := `{"type":"position_change","queueLength":1,"timestamp":"2026-11-28T09:00:00.000Z","version":1}`
-	for _, i := range []int{2, 3} {
+	for _, i := range []int{3, 4} {
 		if got := string(checkin.Messages[i].Data); got != wantPublic {
 			t.Errorf("%s queue_update = %s, want %s", checkin.Messages[i].Room, got, wantPublic)
 		}
 	}
-	if pu := payload(t, checkin, 4); pu["type"] != "position_update" || pu["patientId"] != a || pu["position"] != 1.0 ||
+	if pu := payload(t, checkin, 2); pu["type"] != "position_update" || pu["patientId"] != a || pu["position"] != 1.0 ||
 		pu["estimatedWait"] != 0.0 || pu["status"] != "waiting" || pu["version"] != 1.0 {
 		t.Errorf("position_update = %v", pu)
 	}
@@ -164,16 +167,16 @@ func TestEventPayloads(t *testing.T) {
 	b := rh.checkIn("Ben", phone(1))
 	rh.asStaff("POST", "/api/staff/call-next", `{"room":"Room 2"}`).want(t, http.StatusOK)
 	call := rh.last()
-	if pub := string(call.Messages[1].Data); pub != `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3}` {
+	if pub := string(call.Messages[len(call.Messages)-2].Data); pub != `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3}` {
 		t.Errorf("patients queue_update = %s", pub)
 	}
-	pc := payload(t, call, 3)
+	pc := payload(t, call, 1)
 	if pc["type"] != "patient_called" || pc["room"] != "Room 2" || !strings.Contains(pc["message"].(string), "your turn") ||
 		!strings.Contains(pc["message"].(string), "Room 2") {
 		t.Errorf("patient_called = %v", pc)
 	}
-	gr := payload(t, call, len(call.Messages)-1)
-	if call.Messages[len(call.Messages)-1].Room != realtime.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
+	gr := payload(t, call, len(call.Messages)-3)
+	if call.Messages[len(call.Messages)-3].Room != realtime.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
 		gr["estimatedWait"] != 15.0 || !strings.Contains(gr["message"].(string), "get ready") {
 		t.Errorf("get_ready = %v", gr)
 	}
@@ -192,7 +195,7 @@ func TestEventPayloads(t *testing.T) {
 	if string(restEntry) != string(eventEntry) {
 		t.Errorf("queue_refresh entry\n%s\ndiffers from REST\n%s", eventEntry, restEntry)
 	}
-	if pu := payload(t, done, 4); pu["patientId"] != a || pu["status"] != "completed" || pu["position"] != 0.0 {
+	if pu := payload(t, done, 2); pu["patientId"] != a || pu["status"] != "completed" || pu["position"] != 0.0 {
 		t.Errorf("completed patient's position_update = %v", pu)
 	}
 }

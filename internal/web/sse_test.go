@@ -127,7 +127,7 @@ func TestSSEDisplaySnapshotThenEvents(t *testing.T) {
 	}
 	rh.checkIn("Ana", phone(1))
 	e := c.mustNext(t)
-	if e.ID != "1-4" || e.Event != "queue_update" || e.Data["type"] != "position_change" || e.Data["queueLength"] != 1.0 {
+	if e.ID != "1-5" || e.Event != "queue_update" || e.Data["type"] != "position_change" || e.Data["queueLength"] != 1.0 {
 		t.Errorf("event = %+v", e)
 	}
 }
@@ -162,7 +162,7 @@ func TestSSEPatientStream(t *testing.T) {
 			t.Errorf("patient B received A's event %+v", e)
 		}
 	}
-	if want := "[3-2 queue_update 3-6 position_update 3-7 get_ready]"; strings.Join(got, " ") != strings.Trim(want, "[]") {
+	if want := "[3-4 position_update 3-5 get_ready 3-6 queue_update]"; strings.Join(got, " ") != strings.Trim(want, "[]") {
 		t.Errorf("events = %v, want %s", got, want)
 	}
 }
@@ -181,8 +181,8 @@ func TestSSEResume(t *testing.T) {
 		name, last string
 		want       []string
 	}{
-		{"replays what was missed", seen.ID, []string{"2-4 position_change", "3-3 patient_called"}},
-		{"from the snapshot id", "1", []string{"2-4 position_change", "3-3 patient_called"}},
+		{"replays what was missed", seen.ID, []string{"2-5 position_change", "3-7 patient_called"}},
+		{"from the snapshot id", "1", []string{"2-5 position_change", "3-7 patient_called"}},
 		{"unknown id gets a snapshot", "99-1", []string{"3 snapshot"}},
 		{"garbage gets a snapshot", "zzz", []string{"3 snapshot"}},
 	}

@@ -1,0 +1,474 @@
+// Command realtimebench measures SmartWait's Socket.IO fan-out (issue 3): it
+// starts the real binary on a free port with a temporary database, connects N
+// Socket.IO clients over websocket (each in its own patient room and the
+// patients room) with W of those patients waiting, then times call-next: from
+// the request to each waiting patient's position_update, and to the last one.
+// It also reports the server's resident memory per connected client.
+//
+//	go run ./tools/realtimebench -bin bin/smartwait -clients 5000 -waiting 1000 -calls 20
+//
+// It is a benchmark, not a test: numbers go to docs/benchmarks.md.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zishang520/socket.io/clients/socket/v3"
+	server "github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
+)
+
+const adminPassword = "bench-admin-password"
+
+func main() {
+	bin := flag.String("bin", "bin/smartwait", "the smartwait binary")
+	clients := flag.Int("clients", 5000, "connected Socket.IO clients (one per patient)")
+	waiting := flag.Int("waiting", 1000, "patients waiting (the last ones checked in)")
+	calls := flag.Int("calls", 20, "call-next requests to time")
+	parallel := flag.Int("connect-parallel", 100, "clients connecting at once")
+	kind := flag.String("client", "raw", `"raw": a minimal Engine.IO v4 websocket client per connection; "library": the zishang520 Go client (heavier: at 5,000 in one process on 2 cores it misses pings)`)
+	flag.Parse()
+	switch *kind {
+	case "raw":
+		connectOne = connectRaw
+	case "library":
+		connectOne = connectLibrary
+	default:
+		fmt.Fprintln(os.Stderr, "realtimebench: -client must be raw or library")
+		os.Exit(2)
+	}
+	if err := run(*bin, *clients, *waiting, *calls, *parallel); err != nil {
+		fmt.Fprintln(os.Stderr, "realtimebench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, nClients, nWaiting, nCalls, parallel int) error {
+	if nWaiting > nClients {
+		return errors.New("-waiting must not exceed -clients")
+	}
+	dir, err := os.MkdirTemp("", "realtimebench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, base, err := startServer(bin, dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+	}()
+	api := &client{base: base}
+	token, err := api.login()
+	if err != nil {
+		return err
+	}
+
+	// Patients: the first nClients−nWaiting leave at once (completed), so the
+	// queue stays short while they are made; the last nWaiting wait.
+	start := time.Now()
+	ids := make([]string, nClients)
+	for i := range nClients {
+		if ids[i], err = api.checkIn(i); err != nil {
+			return err
+		}
+		if i < nClients-nWaiting {
+			if err := api.post("/api/staff/complete", token, map[string]string{"patientId": ids[i]}, nil); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Printf("setup: %d patients, %d waiting, in %s\n", nClients, nWaiting, time.Since(start).Round(time.Millisecond))
+
+	rssBefore, err := rss(srv.Process.Pid)
+	if err != nil {
+		return err
+	}
+	track := newTracker()
+	start = time.Now()
+	conns, err := connectAll(base, ids, parallel, track)
+	fmt.Printf("client: %s\n", clientKind(conns))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Disconnect()
+		}
+	}()
+	fmt.Printf("connected %d clients (each in 2 rooms) in %s\n", len(conns), time.Since(start).Round(time.Millisecond))
+	time.Sleep(3 * time.Second) // let the server's buffers and GC settle before reading RSS
+	rssAfter, err := rss(srv.Process.Pid)
+	if err != nil {
+		return err
+	}
+	var health struct {
+		Realtime struct {
+			ConnectedClients int `json:"connectedClients"`
+		} `json:"realtime"`
+	}
+	if err := api.get("/health", &health); err != nil {
+		return err
+	}
+	fmt.Printf("server RSS: %.1f MiB before, %.1f MiB with %d clients (health says %d): %.1f KiB per connection\n",
+		mib(rssBefore), mib(rssAfter), len(conns), health.Realtime.ConnectedClients,
+		float64(rssAfter-rssBefore)/1024/float64(len(conns)))
+
+	var st struct {
+		Version int64 `json:"version"`
+	}
+	if err := api.get("/api/position/"+ids[nClients-1], &st); err != nil {
+		return err
+	}
+	version := st.Version
+	var lasts, each, reqs []time.Duration
+	for k := range nCalls {
+		want := nWaiting - k // every waiting patient moves; the called one changes status
+		version++
+		track.expect(version, want)
+		t0 := time.Now()
+		if err := api.post("/api/staff/call-next", token, map[string]string{"room": "1"}, nil); err != nil {
+			return err
+		}
+		reqs = append(reqs, time.Since(t0))
+		arrivals, err := track.wait(version, 60*time.Second)
+		if err != nil {
+			return err
+		}
+		var last time.Duration
+		for _, a := range arrivals {
+			d := a.Sub(t0)
+			each = append(each, d)
+			last = max(last, d)
+		}
+		lasts = append(lasts, last)
+		time.Sleep(200 * time.Millisecond) // calls do not overlap
+	}
+	fmt.Printf("call-next ×%d, %d→%d waiting clients:\n", nCalls, nWaiting, nWaiting-nCalls+1)
+	fmt.Printf("  HTTP request:                 p50 %s  p99 %s  max %s\n", pct(reqs, 50), pct(reqs, 99), pct(reqs, 100))
+	fmt.Printf("  each position_update:         p50 %s  p99 %s  max %s  (%d deliveries)\n", pct(each, 50), pct(each, 99), pct(each, 100), len(each))
+	fmt.Printf("  last position_update of call: p50 %s  p99 %s  max %s\n", pct(lasts, 50), pct(lasts, 99), pct(lasts, 100))
+	if n := track.disconnects.Load(); n > 0 {
+		return fmt.Errorf("%d clients were disconnected during the run", n)
+	}
+	return nil
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// pct returns the p-th percentile (nearest rank) of ds.
+func pct(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s) + 99) / 100
+	i = min(max(i, 1), len(s))
+	return s[i-1].Round(100 * time.Microsecond)
+}
+
+// rss returns a process's resident set size in bytes.
+func rss(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0, errors.New("no VmRSS")
+	}
+	kb, err := strconv.ParseInt(string(m[1]), 10, 64)
+	return kb * 1024, err
+}
+
+func startServer(bin, dir string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"DATABASE_URL=sqlite://"+filepath.Join(dir, "bench.db"),
+		"SMARTWAIT_ADMIN_PASSWORD="+adminPassword,
+		"SMARTWAIT_BCRYPT_COST=4",
+		"SMARTWAIT_CHECKIN_RATE_LIMIT=0",
+		"SMARTWAIT_LOGIN_RATE_LIMIT=0",
+		"SMARTWAIT_FOLLOW_UP_AFTER=0",
+		"SMARTWAIT_LOG_LEVEL="+logLevel(),
+	)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	sc := bufio.NewScanner(out)
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return cmd, m[1], nil
+		}
+	}
+	return nil, "", errors.New("server exited before listening")
+}
+
+// tracker collects position_update arrival times by queue version.
+type tracker struct {
+	mu          sync.Mutex
+	want        map[int64]int
+	got         map[int64][]time.Time
+	done        map[int64]chan struct{}
+	disconnects atomic.Int64
+}
+
+func newTracker() *tracker {
+	return &tracker{want: map[int64]int{}, got: map[int64][]time.Time{}, done: map[int64]chan struct{}{}}
+}
+
+func (t *tracker) disconnected(err error) {
+	if t.disconnects.Add(1) <= 3 {
+		fmt.Fprintf(os.Stderr, "client disconnected: %v\n", err)
+	}
+}
+
+func (t *tracker) expect(version int64, n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.want[version] = n
+	t.done[version] = make(chan struct{})
+}
+
+func (t *tracker) arrived(version int64, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.got[version] = append(t.got[version], at)
+	if ch, ok := t.done[version]; ok && len(t.got[version]) == t.want[version] {
+		close(ch)
+	}
+}
+
+func (t *tracker) wait(version int64, timeout time.Duration) ([]time.Time, error) {
+	t.mu.Lock()
+	ch := t.done[version]
+	t.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(timeout):
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return nil, fmt.Errorf("version %d: %d of %d position_updates arrived", version, len(t.got[version]), t.want[version])
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.got[version]), nil
+}
+
+// connectAll connects one websocket client per patient id and joins its rooms.
+func connectAll(base string, ids []string, parallel int, track *tracker) ([]conn, error) {
+	conns := make([]conn, len(ids))
+	sem := make(chan struct{}, parallel)
+	errs := make(chan error, len(ids))
+	var wg sync.WaitGroup
+	var connected, retries atomic.Int64
+	start := time.Now()
+	defer func() { fmt.Printf("  connect retries: %d\n", retries.Load()) }()
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := connectOne(base, id, track)
+			for try := 1; err != nil && try < 3; try++ {
+				// Under load a handshake is now and then closed before the
+				// client connects; real clients reconnect on their own.
+				retries.Add(1)
+				c, err = connectOne(base, id, track)
+			}
+			if err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+				return
+			}
+			conns[i] = c
+			if n := connected.Add(1); n%500 == 0 {
+				fmt.Printf("  %d connected after %s\n", n, time.Since(start).Round(time.Millisecond))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	return conns, nil
+}
+
+// conn is one benchmark client.
+type conn interface{ Disconnect() }
+
+// connectOne connects one client for a patient and joins its two rooms.
+var connectOne func(base, id string, track *tracker) (conn, error)
+
+func clientKind(conns []conn) string {
+	if len(conns) > 0 {
+		if _, ok := conns[0].(*rawConn); ok {
+			return "raw Engine.IO v4 websocket"
+		}
+	}
+	return "zishang520/socket.io clients/socket v3.0.6"
+}
+
+type libraryConn struct{ *socket.Socket }
+
+func (c libraryConn) Disconnect() { c.Socket.Disconnect() }
+
+func connectLibrary(base, id string, track *tracker) (conn, error) {
+	opts := socket.DefaultOptions()
+	opts.SetTransports(types.NewSet(socket.WebSocket))
+	opts.SetForceNew(true)
+	opts.SetReconnection(false)
+	opts.SetTimeout(60 * time.Second)
+	joined := make(chan error, 4)
+	c, err := socket.Connect(base, opts)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.On("position_update", func(args ...any) {
+		at := time.Now()
+		if m, ok := args[0].(map[string]any); ok {
+			if v, ok := m["version"].(float64); ok {
+				track.arrived(int64(v), at)
+			}
+		}
+	})
+	connected := make(chan struct{})
+	var once sync.Once
+	_ = c.On("disconnect", func(args ...any) {
+		select {
+		case <-connected:
+			if track.disconnects.Add(1) <= 3 {
+				fmt.Fprintf(os.Stderr, "client disconnected: %v\n", args)
+			}
+		default:
+			joined <- fmt.Errorf("closed before connect: %v", args)
+		}
+	})
+	ack := func(args []any, err error) {
+		if err == nil && len(args) > 0 {
+			if m, ok := args[0].(map[string]any); ok && m["room"] != nil {
+				joined <- nil
+				return
+			}
+		}
+		joined <- fmt.Errorf("join failed: %v %v", args, err)
+	}
+	_ = c.On("connect", func(...any) { once.Do(func() { close(connected) }) })
+	_ = c.On("connect_error", func(args ...any) { joined <- fmt.Errorf("connect_error: %v", args) })
+	select {
+	case <-connected:
+	case err := <-joined:
+		return nil, err
+	case <-time.After(60 * time.Second):
+		return nil, errors.New("connect timed out")
+	}
+	_ = c.Emit("join-patient-room", id, server.Ack(ack))
+	_ = c.Emit("join-patients-room", server.Ack(ack))
+	for range 2 {
+		select {
+		case err := <-joined:
+			if err != nil {
+				return nil, err
+			}
+		case <-time.After(60 * time.Second):
+			return nil, errors.New("join timed out")
+		}
+	}
+	return libraryConn{c}, nil
+}
+
+// client is a minimal REST client.
+type client struct{ base string }
+
+func (c *client) do(method, path, token string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if out == nil {
+		return nil
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return err
+	}
+	return json.Unmarshal(env.Data, out)
+}
+
+func (c *client) post(path, token string, body, out any) error {
+	return c.do("POST", path, token, body, out)
+}
+
+func (c *client) get(path string, out any) error { return c.do("GET", path, "", nil, out) }
+
+func (c *client) login() (string, error) {
+	var r struct {
+		Token string `json:"token"`
+	}
+	err := c.post("/api/staff/login", "", map[string]string{"username": "admin", "password": adminPassword}, &r)
+	return r.Token, err
+}
+
+func (c *client) checkIn(i int) (string, error) {
+	var r struct {
+		PatientID string `json:"patientId"`
+	}
+	err := c.post("/api/checkin", "", map[string]string{
+		"name": fmt.Sprintf("Bench Patient %d", i), "phone": fmt.Sprintf("+1415%07d", 2000000+i), "appointmentTime": "10:00",
+	}, &r)
+	return r.PatientID, err
+}
+
+// logLevel is the server's log level: BENCH_LOG_LEVEL, default warn.
+func logLevel() string {
+	if l := os.Getenv("BENCH_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "warn"
+}
