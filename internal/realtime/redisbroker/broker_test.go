@@ -151,3 +151,32 @@ func testOutage(t *testing.T, url string) {
 		return len(bs) == 3 && bs[2].Version == 3
 	})
 }
+
+// TestStartWhileRedisDown starts an instance while Redis is away: Start returns
+// (the instance serves its own clients), the broker reports degraded, and once
+// Redis answers it subscribes by itself and tells its clients to resync.
+func TestStartWhileRedisDown(t *testing.T) {
+	mr := miniredis.RunT(t)
+	proxy := tcpproxy.New(t, mr.Addr())
+	proxy.Stop()
+	b, err := redisbroker.New("redis://"+proxy.Addr()+"/0", redisbroker.Options{Channel: "smartwait-test:start-down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := brokertest.NewRecorder()
+	if err := b.Start(context.Background(), rec); err != nil {
+		t.Fatalf("Start with Redis down: %v, want nil (serve local clients)", err)
+	}
+	t.Cleanup(func() { b.Close(context.Background()) })
+	if st := b.Status(); st.Status != realtime.StatusDegraded || st.Kind != "redis" {
+		t.Errorf("status with Redis down = %+v, want redis degraded", st)
+	}
+	local := realtime.Batch{Stream: "default", Version: 1}
+	local.Add(realtime.RoomStaff, "queue_update", map[string]any{"version": 1})
+	b.Publish(local) // its error says the batch stayed local
+	rec.WaitCount(t, 1)
+
+	proxy.Start(t)
+	waitStatus(t, b, realtime.StatusOK)
+	rec.WaitFor(t, "resync once subscribed", func(_ []realtime.Batch, rs []string) bool { return len(rs) == 1 })
+}
