@@ -4,14 +4,15 @@
 //
 //   - check-in throughput: -checkins POST /api/checkin from -concurrency clients,
 //     spread round-robin over the instances (as a load balancer would);
+//
 //   - call-next fan-out latency: with an SSE display stream open on every
 //     instance, -calls call-next requests (alternating instances, one at a time),
 //     each timed from the request to the queue_update arriving on each stream,
 //     reported separately for the instance that served the call and the others.
 //
-//	go run ./tools/multibench -bin bin/smartwait -instances 2 \
-//	    -pg postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable -redis redis://127.0.0.1:56379/0
-//	go run ./tools/multibench -bin bin/smartwait -instances 1     # SQLite
+//     go run ./tools/multibench -bin bin/smartwait -instances 2 \
+//     -pg postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable -redis redis://127.0.0.1:56379/0
+//     go run ./tools/multibench -bin bin/smartwait -instances 1     # SQLite
 //
 // It is a benchmark, not a test: numbers go to docs/benchmarks.md.
 package main
