@@ -287,3 +287,25 @@ func TestMigrateTwice(t *testing.T) {
 	}
 	var _ queue.Store = (*postgres.DB)(nil)
 }
+
+// TestDeleteSessionTwice: a second logout is not an error, as on SQLite.
+func TestDeleteSessionTwice(t *testing.T) {
+	db := pgtest.Open(t)
+	ctx := context.Background()
+	u := &auth.User{Username: "ana", Role: auth.RoleStaff, PasswordHash: "h"}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	s := auth.Session{ID: "s1", TokenHash: "abc", UserID: u.ID, ExpiresAt: time.Now().Add(time.Hour)}
+	if err := db.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := db.DeleteSession(ctx, "s1"); err != nil {
+			t.Errorf("DeleteSession #%d: %v", i+1, err)
+		}
+	}
+	if _, _, err := db.SessionByTokenHash(ctx, "abc"); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("session after delete: %v, want auth.ErrNotFound", err)
+	}
+}
