@@ -10,7 +10,7 @@
 # Sections that later parts of the project fill are already here, and skip
 # themselves (reported as "skipped") while their directories do not exist:
 #   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL/Redis
-#   e2e          e2e/package.json → Node suite against the built binary (its
+#   e2e          e2e/*.test.{js,mjs,cjs} → Node suite against the built binary (its
 #                several-instance part also needs PostgreSQL and redis-server)
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
@@ -246,19 +246,22 @@ integration() {
 	SMARTWAIT_REQUIRE_INTEGRATION=1 go test -race -count=1 $pkgs
 }
 
-# e2e: the Node suite in e2e/ against the real binary (SMARTWAIT_BIN). Installs
-# npm packages when node_modules is missing, and Debian chromium when the suite
-# uses Playwright.
+# e2e: the Node suite in e2e/ (node --test: *.test.js, *.test.mjs, …) against the
+# real binary (SMARTWAIT_BIN). Runs as soon as e2e/ holds a test file; installs
+# the npm packages (npm ci) when there is a package.json and no node_modules,
+# and Debian chromium when the suite uses Playwright.
 e2e() {
-	if [ ! -f e2e/package.json ]; then
-		skip "no e2e/package.json yet"
+	local tests
+	tests=$(find e2e -path e2e/node_modules -prune -o -type f \( -name '*.test.js' -o -name '*.test.mjs' -o -name '*.test.cjs' \) -print 2>/dev/null)
+	if [ -z "$tests" ]; then
+		skip "no e2e/*.test.{js,mjs,cjs} yet"
 		return 0
 	fi
 	mkdir -p bin
 	go build -ldflags "-X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" \
 		-o bin/smartwait ./cmd/smartwait || return 1
 	export SMARTWAIT_BIN="$ROOT/bin/smartwait"
-	if grep -q playwright e2e/package.json; then
+	if [ -f e2e/package.json ] && grep -q playwright e2e/package.json; then
 		if ! command -v chromium >/dev/null 2>&1; then
 			echo "installing chromium"
 			apt_install chromium || return 1
@@ -276,7 +279,7 @@ e2e() {
 	fi
 	(
 		cd e2e || exit 1
-		if [ ! -d node_modules ]; then
+		if [ -f package.json ] && [ ! -d node_modules ]; then
 			npm ci --no-audit --no-fund || exit 1
 		fi
 		node --test
