@@ -180,7 +180,13 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(queue.Tx) err
 	if err != nil {
 		return err
 	}
-	defer t.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+	defer func() {
+		// A no-op after Commit. It gets its own short deadline: ctx may be over
+		// (that may be why we roll back), and a dead server must not hold us here.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		t.Rollback(rctx)
+	}()
 	if err := fn(&tx{tx: t, db: db}); err != nil {
 		return translate(ctx, err)
 	}
