@@ -1,14 +1,14 @@
 // Package tcpproxy is a TCP proxy for tests that need a real server to go away and
 // come back — PostgreSQL or Redis "down" without stopping the shared test server:
 // Stop closes the listener and every proxied connection (clients see the server
-// vanish), Start listens again on the same address, and Blackhole accepts
-// connections but never answers (a network partition).
+// vanish), Start listens again on the same address, and Blackhole silences open
+// connections and accepts new ones without ever answering (a network partition).
 package tcpproxy
 
 import (
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -22,6 +22,7 @@ type Proxy struct {
 	ln        net.Listener
 	conns     map[net.Conn]struct{}
 	blackhole bool
+	frozen    atomic.Bool // open connections carry nothing (Blackhole)
 	wg        sync.WaitGroup
 }
 
@@ -46,15 +47,17 @@ func (p *Proxy) serve(ln net.Listener) {
 	p.mu.Lock()
 	p.ln = ln
 	p.mu.Unlock()
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.handle(c)
+	p.wg.Go(func() { p.accept(ln) })
+}
+
+func (p *Proxy) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
 		}
-	})
+		p.handle(c)
+	}
 }
 
 func (p *Proxy) handle(c net.Conn) {
@@ -83,12 +86,29 @@ func (p *Proxy) handle(c net.Conn) {
 		p.conns[up] = struct{}{}
 		p.mu.Unlock()
 		done := make(chan struct{}, 2)
-		go func() { io.Copy(up, c); done <- struct{}{} }()
-		go func() { io.Copy(c, up); done <- struct{}{} }()
+		go func() { p.pipe(up, c); done <- struct{}{} }()
+		go func() { p.pipe(c, up); done <- struct{}{} }()
 		<-done
 		p.drop(c)
 		p.drop(up)
 	})
+}
+
+// pipe copies src to dst until src fails, dropping what it reads while the proxy
+// is a black hole: the connection stays open and silent, as across a partition.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.frozen.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *Proxy) drop(c net.Conn) {
@@ -122,7 +142,8 @@ func (p *Proxy) Start(tb testing.TB) {
 	running := p.ln != nil
 	p.mu.Unlock()
 	if wasBlackhole {
-		p.Stop() // the held connections never worked: reset them
+		p.Stop() // the held connections carried nothing: reset them
+		p.frozen.Store(false)
 	} else if running {
 		return
 	}
@@ -133,19 +154,23 @@ func (p *Proxy) Start(tb testing.TB) {
 	p.serve(ln)
 }
 
-// Blackhole drops every open connection and makes new ones hang: accepted, never
-// answered. Start ends it.
+// Blackhole is a network partition: open connections stay open but carry nothing
+// more, and new ones are accepted and never answered. Start ends it (resetting
+// the connections it held).
 func (p *Proxy) Blackhole(tb testing.TB) {
 	tb.Helper()
-	p.Stop()
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen.Store(true)
 	p.blackhole = true
-	p.mu.Unlock()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		tb.Fatalf("tcpproxy: listen again on %s: %v", p.addr, err)
+	if p.ln == nil {
+		ln, err := net.Listen("tcp", p.addr)
+		if err != nil {
+			tb.Fatalf("tcpproxy: listen again on %s: %v", p.addr, err)
+		}
+		p.ln = ln
+		p.wg.Go(func() { p.accept(ln) })
 	}
-	p.serve(ln)
 }
 
 // Close stops the proxy for good and waits for its goroutines.

@@ -180,3 +180,27 @@ func TestStartWhileRedisDown(t *testing.T) {
 	waitStatus(t, b, realtime.StatusOK)
 	rec.WaitFor(t, "resync once subscribed", func(_ []realtime.Batch, rs []string) bool { return len(rs) == 1 })
 }
+
+// TestPartition makes Redis stop answering without closing the connection (a
+// network partition): the broker's ping finds out, it reports degraded, and it
+// recovers and resyncs when the network heals.
+func TestPartition(t *testing.T) {
+	mr := miniredis.RunT(t)
+	proxy := tcpproxy.New(t, mr.Addr())
+	b, err := redisbroker.New("redis://"+proxy.Addr()+"/0", redisbroker.Options{Channel: "smartwait-test:partition"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := brokertest.NewRecorder()
+	if err := b.Start(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close(context.Background()) })
+	waitStatus(t, b, realtime.StatusOK)
+
+	proxy.Blackhole(t)
+	waitStatus(t, b, realtime.StatusDegraded)
+	proxy.Start(t)
+	waitStatus(t, b, realtime.StatusOK)
+	rec.WaitFor(t, "resync after the partition", func(_ []realtime.Batch, rs []string) bool { return len(rs) == 1 })
+}
