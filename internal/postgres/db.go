@@ -47,7 +47,7 @@ const (
 	DefaultConnectTimeout = 3 * time.Second
 	// DefaultTimeout bounds one Update or View (acquire, statements, commit) when
 	// the caller's context has no earlier deadline.
-	DefaultTimeout = 10 * time.Second
+	DefaultTimeout = 5 * time.Second
 )
 
 // DB is a SmartWait database on a PostgreSQL server. It is safe for concurrent use
