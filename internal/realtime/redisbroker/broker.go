@@ -9,7 +9,9 @@
 // waits on the network; and when the subscription comes back after an outage the
 // broker tells its hub to resync its clients, because batches of other instances
 // may have been lost meanwhile. Pub/sub is at-most-once by design: the per-stream
-// version in every batch is what lets clients notice a gap and fetch state again.
+// version in every batch is what lets clients notice a gap and fetch state again,
+// and what the broker uses to hand each queue's batches to the hub in order (see
+// sequencer).
 package redisbroker
 
 import (
@@ -55,8 +57,9 @@ type Broker struct {
 	out  chan []byte   // encoded batches waiting for the publisher
 	done chan struct{} // closed when the publisher has drained out
 
-	deliverMu sync.Mutex // one Deliver/Resync at a time, in arrival order
+	deliverMu sync.Mutex // one Deliver/Resync at a time, in order
 	handler   realtime.Handler
+	seq       *sequencer // guarded by deliverMu
 
 	closeMu sync.RWMutex // Publish holds it shared, Close exclusively
 	closed  bool
@@ -105,6 +108,7 @@ func New(url string, opts Options) (*Broker, error) {
 		subDone:  make(chan struct{}),
 	}
 	b.lastErr.Store("")
+	b.seq = newSequencer(b.releaseStream)
 	return b, nil
 }
 
@@ -188,10 +192,33 @@ func (b *Broker) Publish(batch realtime.Batch) error {
 	}
 }
 
+// deliver hands batch to the handler in its stream's version order (see
+// sequencer). While Redis is away nothing can arrive out of order, and holding
+// this instance's own batches for versions that will never come would only
+// delay them: they pass at once.
 func (b *Broker) deliver(batch realtime.Batch) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
-	b.handler.Deliver(batch)
+	if !b.subscribed.Load() {
+		b.handOver(b.seq.releaseAll())
+		b.handOver([]realtime.Batch{batch})
+		return
+	}
+	b.handOver(b.seq.add(batch))
+}
+
+// releaseStream delivers what the sequencer held for stream after waiting
+// HoldGap for a missing version.
+func (b *Broker) releaseStream(stream string) {
+	b.deliverMu.Lock()
+	defer b.deliverMu.Unlock()
+	b.handOver(b.seq.release(stream))
+}
+
+func (b *Broker) handOver(batches []realtime.Batch) {
+	for _, bt := range batches {
+		b.handler.Deliver(bt)
+	}
 }
 
 // publisher sends queued batches one at a time, so Redis receives each
@@ -239,6 +266,9 @@ func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
 			return
 		}
 		b.subscribed.Store(false)
+		b.deliverMu.Lock()
+		b.handOver(b.seq.releaseAll()) // what they waited for will not come now
+		b.deliverMu.Unlock()
 		b.setErr(err)
 		b.log.Warn("redis subscription lost; serving local clients only until it is back", "err", err)
 	}
@@ -284,6 +314,7 @@ func (b *Broker) read(ctx context.Context, ps *redis.PubSub) error {
 func (b *Broker) resync(reason string) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
+	b.handOver(b.seq.reset())
 	b.handler.Resync(reason)
 }
 
@@ -342,6 +373,9 @@ func (b *Broker) Close(ctx context.Context) error {
 		}
 		b.psMu.Unlock()
 		<-b.subDone
+		b.deliverMu.Lock()
+		b.handOver(b.seq.releaseAll())
+		b.deliverMu.Unlock()
 	}
 	return errors.Join(err, b.client.Close())
 }
