@@ -21,7 +21,7 @@ type Config struct {
 	// subscriber is told to resync: the publisher is never made to wait.
 	InboxSize int
 	Log       *slog.Logger     // nil: slog.Default()
-	Now        func() time.Time // nil: time.Now
+	Now       func() time.Time // nil: time.Now
 }
 
 // Hub routes delivered batches to the subscribers of each message's room. It is

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
@@ -214,7 +215,31 @@ func (c *conn) send(m realtime.Message) error {
 	if c.pending.Load() > int64(c.srv.cfg.MaxPending) {
 		return realtime.ErrSlow
 	}
-	return c.sock.Emit(m.Event, m.Data)
+	if !c.sock.Connected() {
+		return nil
+	}
+	if !plainName(m.Event) {
+		return c.sock.Emit(m.Event, m.Data)
+	}
+	// The payload is JSON already: write the Socket.IO event packet
+	// 2["<event>",<data>] (default namespace; Engine.IO adds its message type
+	// 4) directly, instead of having Emit re-marshal it for every one of
+	// thousands of sockets.
+	buf := make([]byte, 0, len(m.Event)+len(m.Data)+8)
+	buf = append(append(append(append(buf, `2["`...), m.Event...), `",`...), m.Data...)
+	buf = append(buf, ']')
+	c.sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(buf)}, &socket.WriteOptions{})
+	return nil
+}
+
+// plainName reports whether an event name needs no JSON escaping.
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // dropped runs when the hub drops the socket (too slow, send failed, hub

@@ -127,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 			_, _ = w.Write([]byte(`{"success":false,"error":{"code":"CROSS_ORIGIN","message":"Origin not allowed"}}` + "\n"))
 			return
 		}
-		eio.ServeHTTP(w, r)
+		eio.ServeHTTP(newReleasingWriter(w), r)
 	})
 	return s, nil
 }

@@ -103,6 +103,10 @@ func run(bin string, nClients, nWaiting, nCalls, parallel int) error {
 	if err != nil {
 		return err
 	}
+	memBefore, err := api.memory(token)
+	if err != nil {
+		return err
+	}
 	track := newTracker()
 	start = time.Now()
 	conns, err := connectAll(base, ids, parallel, track)
@@ -121,6 +125,14 @@ func run(bin string, nClients, nWaiting, nCalls, parallel int) error {
 	if err != nil {
 		return err
 	}
+	memAfter, err := api.memory(token)
+	if err != nil {
+		return err
+	}
+	n := float64(len(conns))
+	fmt.Printf("server Go heap in use: %.1f KiB per connection; goroutines: %.2f per connection; Go runtime total (Sys): %.1f KiB per connection\n",
+		float64(memAfter.HeapInuse-memBefore.HeapInuse)/1024/n, float64(memAfter.Goroutines-memBefore.Goroutines)/n,
+		float64(memAfter.Sys-memBefore.Sys)/1024/n)
 	var health struct {
 		Realtime struct {
 			ConnectedClients int `json:"connectedClients"`
@@ -446,6 +458,24 @@ func (c *client) post(path, token string, body, out any) error {
 }
 
 func (c *client) get(path string, out any) error { return c.do("GET", path, "", nil, out) }
+
+// memStats is the part of /health/detailed the benchmark reads.
+type memStats struct {
+	HeapInuse, Sys int64
+	Goroutines     int
+}
+
+func (c *client) memory(token string) (memStats, error) {
+	var d struct {
+		Memory struct {
+			HeapInuseBytes int64 `json:"heapInuseBytes"`
+			SysBytes       int64 `json:"sysBytes"`
+		} `json:"memory"`
+		Goroutines int `json:"goroutines"`
+	}
+	err := c.do("GET", "/health/detailed", token, nil, &d)
+	return memStats{d.Memory.HeapInuseBytes, d.Memory.SysBytes, d.Goroutines}, err
+}
 
 func (c *client) login() (string, error) {
 	var r struct {
