@@ -11,6 +11,7 @@ import (
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
+	"smartwait/internal/realtime/redisbroker"
 	"smartwait/internal/socketio"
 	"smartwait/internal/web"
 )
@@ -32,7 +33,10 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 	if err := reg.Register(hub); err != nil {
 		return nil, fmt.Errorf("register real-time metrics: %w", err)
 	}
-	broker := realtime.NewMemoryBroker()
+	broker, err := a.newBroker()
+	if err != nil {
+		return nil, err
+	}
 	if err := broker.Start(ctx, hub); err != nil {
 		return nil, fmt.Errorf("start event broker: %w", err)
 	}
@@ -52,6 +56,19 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 		return nil, err
 	}
 	return &realtimeParts{hub: hub, broker: broker, sio: sio}, nil
+}
+
+// newBroker returns the Redis broker when REDIS_URL is set (several instances
+// share events), else the in-process one.
+func (a *app) newBroker() (realtime.Broker, error) {
+	if a.cfg.RedisURL == "" {
+		return realtime.NewMemoryBroker(), nil
+	}
+	b, err := redisbroker.New(a.cfg.RedisURL, redisbroker.Options{Log: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("event broker: %w", err)
+	}
+	return b, nil
 }
 
 // web returns the real-time dependencies of the HTTP layer.
