@@ -10,7 +10,8 @@
 # Sections that later parts of the project fill are already here, and skip
 # themselves (reported as "skipped") while their directories do not exist:
 #   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL/Redis
-#   e2e          e2e/*.test.{js,mjs,cjs} → Node suite against the built binary
+#   e2e          e2e/*.test.{js,mjs,cjs} → Node suite against the built binary (its
+#                several-instance part also needs PostgreSQL and redis-server)
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
 # PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
@@ -266,6 +267,15 @@ e2e() {
 			apt_install chromium || return 1
 		fi
 		export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
+	fi
+	# The several-instance suite (e2e/multi.test.mjs) runs two binaries on a fresh
+	# schema of the test PostgreSQL and a redis-server of its own, which it kills and
+	# restarts; with SMARTWAIT_REQUIRE_INTEGRATION=1 it fails rather than skips when
+	# PostgreSQL is missing.
+	if [ -d internal/postgres ]; then
+		if [ -z "${DATABASE_URL_TEST:-}" ]; then start_postgres || return 1; fi
+		if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server || return 1; fi
+		export SMARTWAIT_REQUIRE_INTEGRATION=1
 	fi
 	(
 		cd e2e || exit 1

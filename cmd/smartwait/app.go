@@ -8,8 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"time"
-
-	"smartwait/internal/sqlite"
 )
 
 // app is one running server: the parts serve started, and how to stop each. Parts
@@ -80,17 +78,4 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 // level. It is passed down, never stored globally.
 func newLogger(stderr io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-}
-
-// openStore opens (creating and migrating as needed) the configured database.
-func openStore(ctx context.Context, cfg Config) (*sqlite.DB, error) {
-	switch cfg.Database.Driver {
-	case "sqlite":
-		db, err := sqlite.Open(ctx, cfg.Database.Path)
-		if err != nil {
-			return nil, fmt.Errorf("open database: %w", err)
-		}
-		return db, nil
-	}
-	return nil, fmt.Errorf("open database: unknown driver %q", cfg.Database.Driver)
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nyaruka/phonenumbers"
+	"github.com/redis/go-redis/v9"
 
 	"smartwait/internal/auth"
 	"smartwait/internal/sqlite"
@@ -47,12 +49,15 @@ type Config struct {
 
 	Location *time.Location // clinic time zone: ticket numbers and stats are per local day
 	LogLevel slog.Level
+
+	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
 }
 
 // DatabaseConfig says which store to open.
 type DatabaseConfig struct {
-	Driver string // "sqlite"
-	Path   string // the SQLite file
+	Driver string // "sqlite" or "postgres"
+	Path   string // the SQLite file; for PostgreSQL the URL without its password, for display
+	URL    string // the PostgreSQL URL as given (secret: it may hold a password)
 }
 
 // TwilioConfig holds the Twilio credentials; all empty means the log-only sender.
@@ -136,6 +141,14 @@ var settings = []setting{
 		c.BcryptCost, err = parseInt(v, 4, 16)
 		return err
 	}},
+	{"SMARTWAIT_SSE_HEARTBEAT", "sse-heartbeat", "20s", "heartbeat comment interval on idle event streams (Go duration, 1s-25s)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 25*time.Second {
+			return errors.New("must be a duration from 1s to 25s, e.g. 20s")
+		}
+		c.SSEHeartbeat = d
+		return nil
+	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -200,6 +213,11 @@ func redact(env, v string) string {
 	switch env {
 	case "SMARTWAIT_ADMIN_PASSWORD", "TWILIO_AUTH_TOKEN":
 		return "(hidden)"
+	case "DATABASE_URL", "REDIS_URL": // URLs may carry a password
+		if u, err := url.Parse(v); err == nil {
+			return u.Redacted()
+		}
+		return "(hidden)"
 	}
 	return v
 }
@@ -248,8 +266,8 @@ func parseAddr(v string) (string, error) {
 }
 
 // parseDatabaseURL accepts empty (./smartwait.db), whatever sqlite.ParseURL accepts
-// (sqlite:///abs/path, sqlite://rel/path, a plain file path), and refuses
-// postgres:// clearly until the PostgreSQL store exists.
+// (sqlite:///abs/path, sqlite://rel/path, a plain file path), and postgres:// or
+// postgresql:// URLs for the PostgreSQL store.
 func parseDatabaseURL(c *Config, v string) error {
 	lower := strings.ToLower(v)
 	switch {
@@ -257,7 +275,19 @@ func parseDatabaseURL(c *Config, v string) error {
 		c.Database = DatabaseConfig{Driver: "sqlite", Path: "smartwait.db"}
 		return nil
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		return errors.New("PostgreSQL support is not built yet; use a SQLite file (sqlite:///path/file.db) or leave DATABASE_URL empty")
+		// Errors must not echo v: it may carry the password.
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" {
+			return errors.New("must be postgres://user:password@host:port/database")
+		}
+		if _, err := pgxpool.ParseConfig(v); err != nil {
+			return errors.New("must be postgres://user:password@host:port/database (with valid libpq parameters)")
+		}
+		if u.User != nil {
+			u.User = url.User(u.User.Username())
+		}
+		c.Database = DatabaseConfig{Driver: "postgres", Path: u.Redacted(), URL: v}
+		return nil
 	}
 	path, err := sqlite.ParseURL(v)
 	if err != nil {
@@ -267,9 +297,10 @@ func parseDatabaseURL(c *Config, v string) error {
 	return nil
 }
 
-// parseRedisURL refuses any value for now: there is no Redis broker yet, and
-// ignoring the variable would let several instances run without sharing events.
+// parseRedisURL accepts empty (the in-process broker) or a redis:// / rediss://
+// URL that go-redis can use.
 func parseRedisURL(c *Config, v string) error {
+	c.RedisURL = ""
 	if v == "" {
 		return nil
 	}
@@ -277,7 +308,11 @@ func parseRedisURL(c *Config, v string) error {
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		return errors.New("must be redis://host:port/db")
 	}
-	return errors.New("Redis fan-out is not built yet; leave REDIS_URL empty to use the in-process broker")
+	if _, err := redis.ParseURL(v); err != nil {
+		return errors.New("must be redis://host:port/db (database a number)")
+	}
+	c.RedisURL = v
+	return nil
 }
 
 func parseOrigins(c *Config, v string) error {

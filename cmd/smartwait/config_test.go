@@ -45,6 +45,7 @@ func TestConfigDefaults(t *testing.T) {
 		BcryptCost:       12,
 		Location:         time.Local,
 		LogLevel:         slog.LevelInfo,
+		SSEHeartbeat:     20 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -145,6 +146,10 @@ var parseCases = []configCase{
 	{"DATABASE_URL plain path", nil, map[string]string{"DATABASE_URL": "data/x.db"}, func(c Config) any { return c.Database.Path }, "data/x.db"},
 	{"--database-url wins", []string{"--database-url", "sqlite:///tmp/f.db"}, map[string]string{"DATABASE_URL": "e.db"}, func(c Config) any { return c.Database.Path }, "/tmp/f.db"},
 	{"REDIS_URL empty: in-process broker", nil, map[string]string{"REDIS_URL": ""}, func(c Config) any { return c.RedisURL }, ""},
+	{"REDIS_URL", nil, map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/2"}, func(c Config) any { return c.RedisURL }, "redis://127.0.0.1:6379/2"},
+	{"DATABASE_URL postgres", nil, map[string]string{"DATABASE_URL": "postgres://sw:s3cret@db.internal:5432/smartwait?sslmode=require"}, func(c Config) any { return c.Database },
+		DatabaseConfig{Driver: "postgres", Path: "postgres://sw@db.internal:5432/smartwait?sslmode=require", URL: "postgres://sw:s3cret@db.internal:5432/smartwait?sslmode=require"}},
+	{"DATABASE_URL postgresql", nil, map[string]string{"DATABASE_URL": "postgresql://h/db"}, func(c Config) any { return c.Database.Driver }, "postgres"},
 	{"ALLOWED_ORIGINS", nil, map[string]string{"ALLOWED_ORIGINS": "https://Clinic.example, http://localhost:3000/"}, func(c Config) any { return c.AllowedOrigins }, []string{"https://clinic.example", "http://localhost:3000"}},
 	{"Twilio complete", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_PHONE_NUMBER": "+15005550006"}, func(c Config) any { return c.Twilio }, TwilioConfig{"AC1", "tok", "+15005550006", "https://api.twilio.com"}},
 	{"TWILIO_PHONE_NUMBER messaging service", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_PHONE_NUMBER": "MG123"}, func(c Config) any { return c.Twilio.PhoneNumber }, "MG123"},
@@ -164,6 +169,7 @@ var parseCases = []configCase{
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "3"}, func(c Config) any { return c.LoginPerMinute }, 3},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
+	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
 }
@@ -173,12 +179,13 @@ var errorCases = []configCase{
 	{"PORT range", nil, map[string]string{"PORT": "70000"}, nil, `invalid PORT "70000"`},
 	{"--addr no port", []string{"--addr", "localhost"}, nil, nil, `invalid --addr "localhost"`},
 	{"--addr bad port", []string{"--addr", ":x"}, nil, nil, `invalid --addr ":x"`},
-	{"DATABASE_URL postgres", nil, map[string]string{"DATABASE_URL": "postgres://u@h/db"}, nil, `invalid DATABASE_URL "postgres://u@h/db": PostgreSQL support is not built yet`},
+	{"DATABASE_URL postgres bad port", nil, map[string]string{"DATABASE_URL": "postgres://u:s3cret@h:port/db"}, nil, `invalid DATABASE_URL "(hidden)": must be postgres://`},
+	{"DATABASE_URL postgres no host", nil, map[string]string{"DATABASE_URL": "postgres:///db"}, nil, `invalid DATABASE_URL "postgres:///db": must be postgres://`},
 	{"DATABASE_URL scheme", nil, map[string]string{"DATABASE_URL": "mysql://h/db"}, nil, `invalid DATABASE_URL "mysql://h/db"`},
 	{"DATABASE_URL query", nil, map[string]string{"DATABASE_URL": "sqlite:///x.db?mode=ro"}, nil, `invalid DATABASE_URL`},
 	{"--database-url", []string{"--database-url", "ftp://x"}, nil, nil, `invalid --database-url "ftp://x"`},
 	{"REDIS_URL scheme", nil, map[string]string{"REDIS_URL": "http://h"}, nil, `invalid REDIS_URL "http://h": must be redis://`},
-	{"REDIS_URL not built", nil, map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0"}, nil, `invalid REDIS_URL "redis://127.0.0.1:6379/0": Redis fan-out is not built yet`},
+	{"REDIS_URL database", nil, map[string]string{"REDIS_URL": "redis://:pw@127.0.0.1:6379/zero"}, nil, `invalid REDIS_URL "redis://:xxxxx@127.0.0.1:6379/zero": must be redis://`},
 	{"ALLOWED_ORIGINS path", nil, map[string]string{"ALLOWED_ORIGINS": "https://a.example/app"}, nil, `invalid ALLOWED_ORIGINS`},
 	{"ALLOWED_ORIGINS star", nil, map[string]string{"ALLOWED_ORIGINS": "*"}, nil, `invalid ALLOWED_ORIGINS "*"`},
 	{"TWILIO_ACCOUNT_SID alone", nil, map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, nil, `invalid TWILIO_AUTH_TOKEN: required`},
@@ -202,6 +209,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "many"}, nil, `invalid SMARTWAIT_LOGIN_RATE_LIMIT "many"`},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
+	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
 }

@@ -84,6 +84,10 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	// last requests' texts are still sent during the drain.
 	texts := a.startSMS(db, reg)
 	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
+	rt, err := a.startRealtime(ctx, reg, users, queues)
+	if err != nil {
+		return "", err
+	}
 
 	a.startLoop("session sweep", sessionSweepEvery, func(ctx context.Context) {
 		n, err := db.DeleteExpiredSessions(ctx, time.Now())
@@ -106,6 +110,8 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
 		},
 		Registry: reg, Log: a.log, Version: version,
+		Realtime:     rt.web(cfg),
+		BrokerStatus: web.BrokerStatus(rt.broker), RealtimeStatus: web.RealtimeStatus(rt.hub),
 	})
 	if err != nil {
 		return "", err
@@ -114,6 +120,9 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Registered after the HTTP server, so it runs before its drain: the open
+	// streams end now rather than holding the drain until its deadline.
+	a.onStop("real-time connections", rt.closeConnections)
 	printBanner(stdout, cfg, addr, created, password)
 	return addr, nil
 }

@@ -19,8 +19,10 @@ type BrokerHealth struct {
 
 // RealtimeHealth is the real-time hub's part of /health.
 type RealtimeHealth struct {
-	Status           string `json:"status"`
-	ConnectedClients int    `json:"connectedClients"`
+	Status           string         `json:"status"`
+	ConnectedClients int            `json:"connectedClients"`
+	Transports       map[string]int `json:"transports,omitempty"` // connected clients by transport
+	Rooms            int            `json:"rooms"`
 }
 
 // SMSHealth is the SMS dispatcher's part of /health.

@@ -42,16 +42,61 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
 	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
 
+	// Real-time: Server-Sent Events (sse.go) and the admin's test message.
+	if s.d.Realtime.Hub != nil {
+		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
+		mux.Handle("GET /api/events/staff", staff(s.handleEventsStaff()))
+		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
+		mux.Handle("POST /api/staff/realtime/test", admin(s.handleRealtimeTest()))
+	}
+
 	// Operations.
 	mux.Handle("GET /health", s.handleHealth())
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
 	mux.Handle("GET /metrics", s.handleMetrics())
 
-	return chain(s.jsonFallback(mux),
+	// Staff pages' data.
+	mux.Handle("GET /api/staff/waits", staff(s.handleWaits()))
+	// The waiting-room display's data: queue-level facts, no credentials.
+	mux.Handle("GET /api/display", s.handleDisplayAPI())
+
+	// Pages (page_*.go): security headers on each; staff pages are never cached.
+	// Page forms are checked for their origin like cookie-authenticated API calls.
+	pg := pageHeaders
+	staffPg := func(h http.Handler) http.Handler { return pageHeaders(noStore(s.staffPage(h))) }
+	mux.Handle("GET /{$}", pg(s.handleCheckinPage()))
+	mux.Handle("GET /checkin", pg(s.handleCheckinPage()))
+	mux.Handle("POST /checkin", pg(s.checkinLimit(s.handleCheckinForm())))
+	mux.Handle("GET /status/{id...}", pg(s.handleStatusPage()))
+	mux.Handle("GET /staff/login", pg(noStore(s.handleLoginPage())))
+	mux.Handle("POST /staff/login", pg(noStore(s.loginLimit(s.handleLoginForm()))))
+	mux.Handle("POST /staff/logout", staffPg(s.handleLogoutForm()))
+	mux.Handle("GET /staff", staffPg(s.handleDashboard()))
+	mux.Handle("GET /staff/admin", pageHeaders(noStore(s.adminPage(s.handleAdminPage()))))
+	mux.Handle("POST /staff/admin/users", pageHeaders(noStore(s.adminPage(s.handleAddUserForm()))))
+	mux.Handle("POST /staff/admin/users/remove", pageHeaders(noStore(s.adminPage(s.handleRemoveUserForm()))))
+	mux.Handle("GET /display", pg(s.handleDisplayPage()))
+	mux.Handle("GET /qr", pg(s.handleQRPage()))
+	mux.Handle("GET /qr.png", s.handleQRImage())
+	mux.Handle("GET /static/", pg(handleStatic()))
+	mux.Handle("GET /sw.js", pg(serveFile("sw.js", "text/javascript; charset=utf-8")))
+	mux.Handle("GET /manifest.webmanifest", pg(serveFile("manifest.webmanifest", "application/manifest+json")))
+	mux.Handle("GET /favicon.ico", serveFile("icons/icon-192.png", "image/png"))
+
+	api := chain(s.jsonFallback(mux),
 		s.requestID,
 		s.accessLog,
 		s.recoverPanic,
 		s.cors,
 		limitBody,
 	)
+	if s.d.Realtime.SocketIO == nil {
+		return api
+	}
+	// Socket.IO does its own CORS, origin checks and long-lived writes, and its
+	// websocket upgrade needs the bare connection: it bypasses the middleware.
+	root := http.NewServeMux()
+	root.Handle("/socket.io/", s.d.Realtime.SocketIO)
+	root.Handle("/", api)
+	return root
 }

@@ -36,6 +36,7 @@ type Deps struct {
 	Log      *slog.Logger         // nil: slog.Default()
 	Now      func() time.Time     // nil: time.Now
 	Version  string
+	Realtime Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
@@ -76,6 +77,7 @@ type Server struct {
 	origins map[string]bool // allowed origins, "scheme://host[:port]"
 	secure  bool            // PublicURL is https: cookies get Secure
 	metrics *metrics
+	pages   *pages // parsed templates (page.go)
 	handler http.Handler
 
 	// The per-IP limits, made once so that every route sharing a limit (the API
@@ -113,6 +115,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
 	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute)
 	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute)
 	s.handler = s.routes()

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/queue"
+	"smartwait/internal/realtime"
+	"smartwait/internal/realtime/redisbroker"
+	"smartwait/internal/socketio"
+	"smartwait/internal/web"
+)
+
+// realtimeParts are the real-time pieces serve wires together: the hub, the
+// broker that feeds it, and the Socket.IO server on it.
+type realtimeParts struct {
+	hub    *realtime.Hub
+	broker realtime.Broker
+	sio    *socketio.Server
+}
+
+// startRealtime builds the hub and broker, makes the queue service publish to
+// the broker and staff logouts end their connections, and builds the Socket.IO
+// server. The broker's stop step flushes what is still queued; it runs after
+// the HTTP drain, so changes committed by in-flight requests still go out.
+func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users *auth.Service, queues *queue.Service) (*realtimeParts, error) {
+	hub := realtime.NewHub(realtime.Config{Log: a.log})
+	if err := reg.Register(hub); err != nil {
+		return nil, fmt.Errorf("register real-time metrics: %w", err)
+	}
+	broker, err := a.newBroker()
+	if err != nil {
+		return nil, err
+	}
+	if err := broker.Start(ctx, hub); err != nil {
+		return nil, fmt.Errorf("start event broker: %w", err)
+	}
+	a.onStop("event broker", broker.Close)
+
+	queues.Publisher = &web.Events{Broker: broker, Log: a.log}
+	users.OnLogout = func(sessionIDs ...string) {
+		if err := realtime.EndSessions(broker, sessionIDs...); err != nil {
+			a.log.Warn("could not end the real-time connections of a session", "err", err)
+		}
+	}
+	sio, err := socketio.New(socketio.Config{
+		Hub: hub, Auth: users, Patients: queues, Log: a.log,
+		AllowedOrigins: append([]string{originOf(a.cfg.PublicURL)}, a.cfg.AllowedOrigins...),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &realtimeParts{hub: hub, broker: broker, sio: sio}, nil
+}
+
+// newBroker returns the Redis broker when REDIS_URL is set (several instances
+// share events), else the in-process one.
+func (a *app) newBroker() (realtime.Broker, error) {
+	if a.cfg.RedisURL == "" {
+		return realtime.NewMemoryBroker(), nil
+	}
+	b, err := redisbroker.New(a.cfg.RedisURL, redisbroker.Options{Log: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("event broker: %w", err)
+	}
+	return b, nil
+}
+
+// web returns the real-time dependencies of the HTTP layer.
+func (rt *realtimeParts) web(cfg Config) web.Realtime {
+	return web.Realtime{Hub: rt.hub, Broker: rt.broker, SocketIO: rt.sio.Handler(), Heartbeat: cfg.SSEHeartbeat}
+}
+
+// closeConnections disconnects every socket and ends every event stream.
+func (rt *realtimeParts) closeConnections(context.Context) error {
+	rt.sio.Close()
+	rt.hub.Close()
+	return nil
+}
+
+// originOf returns the scheme://host[:port] of an absolute URL.
+func originOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return ""
+	}
+	return p.Scheme + "://" + strings.ToLower(p.Host)
+}

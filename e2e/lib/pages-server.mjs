@@ -1,0 +1,122 @@
+// pages-server.mjs starts the real smartwait binary for the page suite: a fresh
+// SQLite file in a temporary directory, a free port, a known admin password. It
+// can stop and start the same server again (same port, same database) to test
+// that pages reconnect. SMARTWAIT_BIN names the binary (scripts/test.sh builds
+// it); without it the suite builds one from the repository.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ADMIN_PASSWORD = 'e2e-admin-password-1';
+
+let built = '';
+function binary() {
+  if (process.env.SMARTWAIT_BIN) return process.env.SMARTWAIT_BIN;
+  if (!built) {
+    built = join(mkdtempSync(join(tmpdir(), 'smartwait-bin-')), 'smartwait');
+    execFileSync('go', ['build', '-o', built, './cmd/smartwait'], { cwd: repo, stdio: 'inherit' });
+  }
+  return built;
+}
+
+// freePort asks the kernel for an unused port.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// until polls fn (async, truthy when done) until it succeeds or the deadline passes.
+export async function until(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}` + (last ? `: ${last.message}` : ''));
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+export class PagesServer {
+  constructor(env = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'smartwait-pages-'));
+    this.extraEnv = env;
+    this.proc = null;
+    this.log = '';
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+
+  async start() {
+    if (!this.port) this.port = await freePort();
+    const env = {
+      ...process.env,
+      PORT: String(this.port),
+      DATABASE_URL: `sqlite://${join(this.dir, 'smartwait.db')}`,
+      SMARTWAIT_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      SMARTWAIT_PUBLIC_URL: this.url,
+      SMARTWAIT_CLINIC_NAME: 'Riverside Clinic',
+      SMARTWAIT_CHECKIN_RATE_LIMIT: '0',
+      SMARTWAIT_LOGIN_RATE_LIMIT: '0',
+      SMARTWAIT_BCRYPT_COST: '4',
+      ...this.extraEnv,
+    };
+    delete env.REDIS_URL;
+    this.proc = spawn(binary(), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (b) => { this.log = (this.log + b.toString()).slice(-20000); };
+    this.proc.stdout.on('data', keep);
+    this.proc.stderr.on('data', keep);
+    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    this.exited = exited;
+    await until(async () => {
+      if (this.proc.exitCode !== null) throw new Error('server exited:\n' + this.log);
+      const res = await fetch(this.url + '/health');
+      return res.status === 200;
+    }, { timeout: 20000, what: 'server start' });
+  }
+
+  // stop ends the process gracefully (SIGTERM), then by force if it hangs.
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 25000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async close() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // api calls the JSON API; token, when given, is a staff Bearer token.
+  async api(method, path, body, token) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await res.json();
+    return { status: res.status, json };
+  }
+
+  async staffToken(username = 'admin', password = ADMIN_PASSWORD) {
+    const { status, json } = await this.api('POST', '/api/staff/login', { username, password });
+    if (status !== 200) throw new Error('login failed: ' + JSON.stringify(json));
+    return json.data.token;
+  }
+}

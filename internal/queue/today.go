@@ -1,0 +1,44 @@
+package queue
+
+import "context"
+
+// Today returns the tickets of the queue ("" = default) that checked in today
+// (clinic time zone), whatever their status, in check-in order, with positions and
+// estimates for the waiting ones. It feeds the staff's wait chart and the
+// waiting-room display's recent calls; callers choose which fields they show.
+func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
+	if queueID == "" {
+		queueID = DefaultQueueID
+	}
+	now := s.now()
+	var tickets []Ticket
+	var active []Entry
+	err := s.Store.View(ctx, func(tx Tx) error {
+		q, err := tx.Queue(ctx, queueID)
+		if err != nil {
+			return err
+		}
+		at, err := tx.ActiveTickets(ctx, queueID)
+		if err != nil {
+			return err
+		}
+		active = s.layout(at, q)
+		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
+		return err
+	})
+	if err != nil {
+		return nil, storeError(err)
+	}
+	byID := make(map[string]Entry, len(active))
+	for _, e := range active {
+		byID[e.ID] = e
+	}
+	out := make([]Entry, len(tickets))
+	for i, t := range tickets {
+		out[i] = Entry{Ticket: t}
+		if e, ok := byID[t.ID]; ok {
+			out[i] = e
+		}
+	}
+	return out, nil
+}

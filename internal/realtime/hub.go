@@ -1,0 +1,342 @@
+package realtime
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config tunes a Hub. Zero values take the defaults.
+type Config struct {
+	// BufferSize is how many messages may wait for one subscriber before it is
+	// dropped as too slow. Default 256: a call-next sends a patient at most a
+	// few messages, so only a stalled connection fills it.
+	BufferSize int
+	// ReplaySize is how many messages per stream the replay buffer keeps for
+	// resuming streams (Last-Event-ID). Default 4096.
+	ReplaySize int
+	// InboxSize is how many delivered batches may wait for the hub's
+	// dispatcher. Default 1024. When it is full the batch is dropped and every
+	// subscriber is told to resync: the publisher is never made to wait.
+	InboxSize int
+	Log       *slog.Logger     // nil: slog.Default()
+	Now       func() time.Time // nil: time.Now
+}
+
+// Hub routes delivered batches to the subscribers of each message's room. It is
+// the Handler of the deployment's Broker. All methods are safe for concurrent use.
+type Hub struct {
+	cfg Config
+
+	// deliverMu serialises Deliver, Resync and the join-with-replay of
+	// SubscribeFrom, so a resuming subscriber neither misses nor repeats a batch.
+	deliverMu sync.Mutex
+	replay    map[string]*ring // by stream; guarded by deliverMu
+
+	mu     sync.RWMutex // guards rooms and subs, never held while sending
+	rooms  map[string]map[*Subscriber]struct{}
+	subs   map[*Subscriber]struct{}
+	closed bool
+
+	stats stats
+
+	// Deliver and Resync hand work to one dispatcher goroutine through inbox, so
+	// the publisher (a queue operation, via the broker) only pays for a channel
+	// send, and the fan-out keeps delivery order.
+	inbox    chan inboxItem
+	overflow atomic.Bool // a batch was dropped because inbox was full
+	stop     chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
+}
+
+var _ Handler = (*Hub)(nil)
+
+// NewHub returns an empty hub.
+func NewHub(cfg Config) *Hub {
+	if cfg.BufferSize <= 0 {
+		cfg.BufferSize = 256
+	}
+	if cfg.ReplaySize <= 0 {
+		cfg.ReplaySize = 4096
+	}
+	if cfg.InboxSize <= 0 {
+		cfg.InboxSize = 1024
+	}
+	h := &Hub{
+		cfg:     cfg,
+		replay:  map[string]*ring{},
+		rooms:   map[string]map[*Subscriber]struct{}{},
+		subs:    map[*Subscriber]struct{}{},
+		stats:   newStats(),
+		inbox:   make(chan inboxItem, cfg.InboxSize),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go h.dispatch()
+	return h
+}
+
+func (h *Hub) log() *slog.Logger {
+	if h.cfg.Log != nil {
+		return h.cfg.Log
+	}
+	return slog.Default()
+}
+
+func (h *Hub) now() time.Time {
+	if h.cfg.Now != nil {
+		return h.cfg.Now()
+	}
+	return time.Now()
+}
+
+// Subscribe adds a push-mode subscriber: a writer goroutine calls send for each
+// message, in order, while messages are pending. send may block on the network:
+// only that subscriber waits, and once its queue is full it is dropped. A send
+// that returns an error (ErrSlow: as too slow) or panics drops it too. onClose
+// (may be nil) is called once, on its own goroutine, when the hub drops the
+// subscriber (too slow, send panicked, hub closed) — not after Close.
+func (h *Hub) Subscribe(transport string, send func(Message) error, onClose func(reason string)) *Subscriber {
+	s := h.newSubscriber(transport, send, onClose)
+	h.add(s)
+	return s
+}
+
+// SubscribeFrom adds a pull-mode subscriber to rooms and, when last is the id of
+// an event this hub can still replay, returns the messages for those rooms that
+// came after it (ok true). Otherwise ok is false and the caller sends a snapshot
+// first. Either way no message is missed or repeated between the replay and the
+// live queue.
+func (h *Hub) SubscribeFrom(transport string, rooms []string, last string) (s *Subscriber, replay []Message, ok bool) {
+	s = h.newSubscriber(transport, nil, nil)
+	if last != "" {
+		h.Sync() // a client resuming right after an event must find it here
+	}
+	h.deliverMu.Lock()
+	defer h.deliverMu.Unlock()
+	h.add(s)
+	for _, r := range rooms {
+		h.Join(s, r)
+	}
+	if last == "" {
+		return s, nil, false
+	}
+	p, valid := ParseID(last)
+	if !valid {
+		return s, nil, false
+	}
+	rg := h.replay[p.Stream]
+	if rg == nil {
+		return s, nil, false
+	}
+	replay, ok = rg.since(p, rooms)
+	return s, replay, ok
+}
+
+func (h *Hub) newSubscriber(transport string, send func(Message) error, onClose func(string)) *Subscriber {
+	return &Subscriber{
+		hub: h, transport: transport, send: send, onClose: onClose, limit: h.cfg.BufferSize,
+		ready: make(chan struct{}, 1), done: make(chan struct{}), rooms: map[string]struct{}{},
+	}
+}
+
+func (h *Hub) add(s *Subscriber) {
+	h.mu.Lock()
+	closed := h.closed
+	if !closed {
+		h.subs[s] = struct{}{}
+		h.stats.connect(s.transport, 1)
+	}
+	h.mu.Unlock()
+	if closed {
+		s.markClosed(ReasonHub)
+	}
+}
+
+// Join adds s to room. Joining twice is harmless; a closed subscriber joins nothing.
+func (h *Hub) Join(s *Subscriber, room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[s]; !ok {
+		return
+	}
+	members := h.rooms[room]
+	if members == nil {
+		members = map[*Subscriber]struct{}{}
+		h.rooms[room] = members
+	}
+	members[s] = struct{}{}
+	s.rooms[room] = struct{}{}
+}
+
+// Leave removes s from room.
+func (h *Hub) Leave(s *Subscriber, room string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.leave(s, room)
+}
+
+func (h *Hub) leave(s *Subscriber, room string) {
+	if members := h.rooms[room]; members != nil {
+		delete(members, s)
+		if len(members) == 0 {
+			delete(h.rooms, room)
+		}
+	}
+	delete(s.rooms, room)
+}
+
+// InRoom reports whether s has joined room.
+func (h *Hub) InRoom(s *Subscriber, room string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	_, ok := s.rooms[room]
+	return ok
+}
+
+// RoomCount returns the number of rooms s has joined.
+func (h *Hub) RoomCount(s *Subscriber) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(s.rooms)
+}
+
+// remove drops s from the hub; onClose runs for every reason but ReasonClosed.
+func (h *Hub) remove(s *Subscriber, reason string) {
+	h.mu.Lock()
+	if _, ok := h.subs[s]; ok {
+		for room := range s.rooms {
+			h.leave(s, room)
+		}
+		delete(h.subs, s)
+		h.stats.connect(s.transport, -1)
+	}
+	h.mu.Unlock()
+	if !s.markClosed(reason) {
+		return
+	}
+	if reason != ReasonClosed {
+		h.stats.drop(reason)
+		if s.onClose != nil {
+			go s.onClose(reason)
+		}
+	}
+}
+
+// Deliver implements Handler: it hands the batch to the hub's dispatcher and
+// returns at once. The dispatcher queues each message for the members of its
+// room, in order; batches of a stream enter the replay buffer. If the
+// dispatcher is so far behind that its inbox is full, the batch is dropped and
+// every subscriber is told to resync.
+func (h *Hub) Deliver(b Batch) {
+	// The batch may be shared with other in-process hubs: stamp a copy.
+	msgs := make([]Message, len(b.Messages))
+	for i, m := range b.Messages {
+		m.Stream, m.Version = b.Stream, b.Version
+		msgs[i] = m
+	}
+	b.Messages = msgs
+	h.enqueue(inboxItem{batch: b})
+}
+
+func (h *Hub) deliver(b Batch) {
+	h.deliverMu.Lock()
+	defer h.deliverMu.Unlock()
+	if b.Stream != "" {
+		rg := h.replay[b.Stream]
+		if rg == nil {
+			rg = &ring{limit: h.cfg.ReplaySize}
+			h.replay[b.Stream] = rg
+		}
+		rg.add(b)
+	}
+	var members []*Subscriber
+	for _, m := range b.Messages {
+		h.stats.publish(m.Event)
+		members = h.members(m.Room, members[:0])
+		for _, s := range members {
+			if !s.enqueue(m) {
+				h.remove(s, ReasonSlow)
+			}
+		}
+	}
+}
+
+func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.rooms[room] {
+		buf = append(buf, s)
+	}
+	return buf
+}
+
+// Resync implements Handler: events may have been lost, so the replay buffer is
+// forgotten and every subscriber gets an EventResync message, after the batches
+// delivered before it.
+func (h *Hub) Resync(reason string) {
+	if reason == "" {
+		reason = "broker outage"
+	}
+	h.enqueue(inboxItem{resync: reason})
+}
+
+func (h *Hub) resync(reason string) {
+	h.deliverMu.Lock()
+	defer h.deliverMu.Unlock()
+	h.log().Warn("realtime: telling every client to resync", "reason", reason)
+	h.replay = map[string]*ring{}
+	m := Message{Event: EventResync, Data: resyncPayload(h.now())}
+	h.mu.RLock()
+	all := make([]*Subscriber, 0, len(h.subs))
+	for s := range h.subs {
+		all = append(all, s)
+	}
+	h.mu.RUnlock()
+	for _, s := range all {
+		if !s.enqueue(m) {
+			h.remove(s, ReasonSlow)
+		}
+	}
+}
+
+func resyncPayload(now time.Time) []byte {
+	return []byte(`{"type":"resync","timestamp":"` + now.UTC().Format("2006-01-02T15:04:05.000Z07:00") + `"}`)
+}
+
+// Close stops the dispatcher, drops every subscriber (their onClose runs) and
+// refuses new ones. Batches still in the inbox are discarded.
+func (h *Hub) Close() {
+	h.stopOnce.Do(func() { close(h.stop) })
+	<-h.stopped
+	h.mu.Lock()
+	h.closed = true
+	all := make([]*Subscriber, 0, len(h.subs))
+	for s := range h.subs {
+		all = append(all, s)
+	}
+	h.mu.Unlock()
+	for _, s := range all {
+		h.remove(s, ReasonHub)
+	}
+}
+
+// Stats is a point-in-time view of the hub for /health and /metrics.
+type Stats struct {
+	Connections map[string]int   `json:"connections"` // open subscribers by transport
+	Rooms       int              `json:"rooms"`       // rooms with at least one member
+	Published   int64            `json:"published"`   // messages delivered to the hub
+	Dropped     map[string]int64 `json:"dropped"`     // subscribers dropped by reason
+}
+
+// Stats returns the hub's current figures.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	rooms := len(h.rooms)
+	h.mu.RUnlock()
+	st := h.stats.snapshot()
+	st.Rooms = rooms
+	return st
+}

@@ -1,0 +1,138 @@
+package realtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The rooms every deployment has. A patient's own room is PatientRoom(id).
+const (
+	RoomPatients = "patients" // queue-level facts for every patient: never a patient id
+	RoomStaff    = "staff"    // everything, for authenticated staff
+	RoomDisplay  = "display"  // the waiting-room display: same facts as RoomPatients
+)
+
+// PatientRoom returns the room of one patient: "patient_<id>".
+func PatientRoom(patientID string) string { return "patient_" + patientID }
+
+// EventResync is the event the hub sends to every subscriber after the broker
+// reports an outage: events may have been lost, so clients should fetch state again.
+const EventResync = "resync"
+
+// Message is one event for one room. Data is the JSON payload, shared (never
+// modified) by every subscriber that receives it.
+type Message struct {
+	Room  string          `json:"room"`
+	Event string          `json:"event"`
+	ID    string          `json:"id"` // event id; the same on every instance
+	Data  json.RawMessage `json:"data"`
+
+	// Stream and Version are copied from the Batch by the hub on delivery.
+	Stream  string `json:"-"`
+	Version int64  `json:"-"`
+}
+
+// Batch is everything one committed change publishes, in order. Stream names an
+// ordered source (a queue id) whose Version grows by exactly one per batch; a batch
+// with an empty Stream (a test message) is delivered but never replayed.
+type Batch struct {
+	Stream   string    `json:"stream,omitempty"`
+	Version  int64     `json:"version,omitempty"`
+	Messages []Message `json:"messages"`
+}
+
+// DefaultStream is the stream whose event ids carry no stream prefix (the default
+// queue), so ids read "<version>-<n>".
+const DefaultStream = "default"
+
+// Add appends a message with data marshalled to JSON and an id derived from the
+// batch's stream and version, so every instance gives it the same id. It panics
+// if data cannot be marshalled (a programming error: payloads are plain structs).
+func (b *Batch) Add(room, event string, data any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(fmt.Sprintf("realtime: marshal %s payload: %v", event, err))
+	}
+	b.Messages = append(b.Messages, Message{
+		Room: room, Event: event, Data: raw,
+		ID: FormatID(b.Stream, b.Version, len(b.Messages)+1),
+	})
+}
+
+// FormatID returns the event id of the n-th message (from 1) of a stream's batch:
+// "<version>-<n>", prefixed by "<stream>:" for any stream but DefaultStream. n = 0
+// names a snapshot taken at that version (everything up to it is included), and is
+// written without the "-<n>".
+func FormatID(stream string, version int64, n int) string {
+	id := strconv.FormatInt(version, 10)
+	if n > 0 {
+		id += "-" + strconv.Itoa(n)
+	}
+	if stream != DefaultStream && stream != "" {
+		id = stream + ":" + id
+	}
+	return id
+}
+
+// Position is where a client stands in a stream, parsed from an event id.
+type Position struct {
+	Stream  string
+	Version int64
+	N       int // 0: everything of Version was seen (a snapshot id)
+}
+
+// ParseID parses an id written by FormatID. ok is false for anything else.
+func ParseID(id string) (p Position, ok bool) {
+	p.Stream = DefaultStream
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		p.Stream, id = id[:i], id[i+1:]
+		if p.Stream == "" || p.Stream == DefaultStream {
+			return Position{}, false
+		}
+	}
+	v, n, dash := strings.Cut(id, "-")
+	var err error
+	if p.Version, err = strconv.ParseInt(v, 10, 64); err != nil || p.Version < 0 {
+		return Position{}, false
+	}
+	if dash {
+		if p.N, err = strconv.Atoi(n); err != nil || p.N < 1 {
+			return Position{}, false
+		}
+	}
+	return p, true
+}
+
+// after reports whether message n of batch version v comes after p.
+func (p Position) after(v int64, n int) bool {
+	if v != p.Version {
+		return v > p.Version
+	}
+	return p.N != 0 && n > p.N
+}
+
+// SessionRoom is the internal room of one staff session: every connection
+// authenticated by it joins it, so that ending the session reaches them on every
+// instance. Clients cannot join it themselves.
+func SessionRoom(sessionID string) string { return "session_" + sessionID }
+
+// EventSessionEnded tells a session's connections to close (logout, password
+// change, account removal). Transports close the connection instead of
+// forwarding it.
+const EventSessionEnded = "session_ended"
+
+// EndSessions publishes EventSessionEnded to the rooms of the given sessions, so
+// their connections on every instance close. It suits auth.Service.OnLogout:
+// it does not block.
+func EndSessions(b Broker, sessionIDs ...string) error {
+	var batch Batch
+	for _, id := range sessionIDs {
+		batch.Add(SessionRoom(id), EventSessionEnded, struct{}{})
+	}
+	if len(batch.Messages) == 0 {
+		return nil
+	}
+	return b.Publish(batch)
+}

@@ -1,0 +1,381 @@
+// Package redisbroker is the realtime.Broker of a deployment with several
+// instances: every instance publishes the batches of its own committed changes to
+// one Redis pub/sub channel and delivers what arrives there to its own hub, which
+// fans out to that instance's sockets and SSE streams.
+//
+// Redis is a side channel, never a dependency of a queue operation. An instance
+// delivers its own batches to its own hub first, without a round trip through
+// Redis, so its clients keep receiving events while Redis is down; Publish never
+// waits on the network; and when the subscription comes back after an outage the
+// broker tells its hub to resync its clients, because batches of other instances
+// may have been lost meanwhile. Pub/sub is at-most-once by design: the per-stream
+// version in every batch is what lets clients notice a gap and fetch state again,
+// and what the broker uses to hand each queue's batches to the hub in order (see
+// sequencer).
+package redisbroker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"smartwait/internal/realtime"
+)
+
+var _ realtime.Broker = (*Broker)(nil)
+
+// Options tune a Broker. The zero value is usable.
+type Options struct {
+	// Channel is the pub/sub channel; "" means "smartwait:<db>:events" with the
+	// URL's database number. Redis pub/sub ignores database numbers, so putting it
+	// in the channel keeps deployments that share a server by database apart.
+	Channel string
+	// QueueSize bounds the batches waiting to be published (default 4096). When
+	// it is full Publish drops the batch for the other instances and says so.
+	QueueSize int
+	// Log receives outage and recovery reports; nil: slog.Default().
+	Log *slog.Logger
+}
+
+// Broker carries batches between instances over Redis pub/sub. Create it with New;
+// its methods are safe for concurrent use.
+type Broker struct {
+	client   *redis.Client
+	channel  string
+	instance string // tags this instance's messages so it skips its own echoes
+	log      *slog.Logger
+
+	out  chan []byte   // encoded batches waiting for the publisher
+	done chan struct{} // closed when the publisher has drained out
+
+	deliverMu sync.Mutex // one Deliver/Resync at a time, in order
+	handler   realtime.Handler
+	seq       *sequencer // guarded by deliverMu
+
+	closeMu sync.RWMutex // Publish holds it shared, Close exclusively
+	closed  bool
+
+	subscribed atomic.Bool   // the subscription is in place: publishing is worth trying
+	lastErr    atomic.Value  // string: the most recent Redis error, for Status
+	dropped    atomic.Uint64 // batches the other instances did not get
+	subDone    chan struct{} // closed when the subscriber goroutine returns
+	cancelSub  context.CancelFunc
+
+	psMu sync.Mutex
+	ps   *redis.PubSub // the live subscription; Close closes it to end a blocked read
+}
+
+// New returns a broker for the Redis server at url (redis://[user:pass@]host:port/db,
+// or rediss:// for TLS). It does not connect: Start does.
+func New(url string, opts Options) (*Broker, error) {
+	ro, err := redis.ParseURL(url)
+	if err != nil {
+		// The parse error may quote the URL, password included: do not wrap it.
+		return nil, errors.New("redisbroker: invalid REDIS_URL (expected redis://host:port/db)")
+	}
+	// Fail fast while Redis is away: the publisher drops rather than queues, and
+	// the subscriber retries on its own schedule.
+	ro.DialTimeout = 2 * time.Second
+	ro.ReadTimeout = 2 * time.Second
+	ro.WriteTimeout = 2 * time.Second
+	ro.MaxRetries = 1
+	ro.PoolSize = 4
+	if opts.Channel == "" {
+		opts.Channel = "smartwait:" + strconv.Itoa(ro.DB) + ":events"
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 4096
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	b := &Broker{
+		client:   redis.NewClient(ro),
+		channel:  opts.Channel,
+		instance: rand.Text(),
+		log:      opts.Log.With("component", "redisbroker"),
+		out:      make(chan []byte, opts.QueueSize),
+		done:     make(chan struct{}),
+		subDone:  make(chan struct{}),
+	}
+	b.lastErr.Store("")
+	b.seq = newSequencer(b.releaseStream)
+	return b, nil
+}
+
+// envelope is what goes over the channel: the batch and who published it.
+type envelope struct {
+	Instance string         `json:"i"`
+	Batch    realtime.Batch `json:"b"`
+}
+
+// Start subscribes to the channel and starts the publisher, then returns: when
+// Redis answers, every batch published after Start returns reaches h. When Redis
+// does not answer within a few seconds (or ctx ends first) Start still returns
+// nil — the instance serves its own clients, Status reports degraded, and the
+// broker keeps trying and calls h.Resync once it is subscribed.
+func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
+	b.closeMu.RLock()
+	closed := b.closed
+	b.closeMu.RUnlock()
+	if closed {
+		return realtime.ErrClosed
+	}
+	b.handler = h
+	subCtx, cancel := context.WithCancel(context.Background())
+	b.cancelSub = cancel
+	ps, err := b.subscribe(ctx)
+	if err != nil {
+		b.log.Warn("redis unavailable at start; serving local clients only until it answers", "err", err)
+	}
+	go b.subscriber(subCtx, ps)
+	go b.publisher()
+	return nil
+}
+
+// subscribe opens a subscription and waits for Redis to confirm it.
+func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ps := b.client.Subscribe(ctx, b.channel)
+	if _, err := ps.ReceiveTimeout(ctx, 5*time.Second); err != nil { // the subscription confirmation
+		ps.Close()
+		b.setErr(err)
+		return nil, err
+	}
+	b.psMu.Lock()
+	b.ps = ps
+	b.psMu.Unlock()
+	b.subscribed.Store(true)
+	b.lastErr.Store("")
+	return ps, nil
+}
+
+// Publish delivers b to this instance's handler at once, then queues it for the
+// other instances. It never waits on Redis. It returns an error (after the local
+// delivery) when the batch could not be queued for the others: Redis is away or
+// the queue is full.
+func (b *Broker) Publish(batch realtime.Batch) error {
+	b.closeMu.RLock()
+	defer b.closeMu.RUnlock()
+	if b.closed {
+		return realtime.ErrClosed
+	}
+	if b.handler != nil {
+		b.deliver(batch)
+	}
+	if !b.subscribed.Load() {
+		// Whatever we sent now would reach instances that will resync anyway
+		// once Redis is back, after batches they never saw: skip it.
+		b.dropped.Add(1)
+		return errors.New("redisbroker: redis unavailable; batch delivered locally only")
+	}
+	data, err := json.Marshal(envelope{Instance: b.instance, Batch: batch})
+	if err != nil {
+		return fmt.Errorf("redisbroker: encode batch: %w", err)
+	}
+	select {
+	case b.out <- data:
+		return nil
+	default:
+		b.dropped.Add(1)
+		return errors.New("redisbroker: outgoing queue full; batch delivered locally only")
+	}
+}
+
+// deliver hands batch to the handler in its stream's version order (see
+// sequencer). While Redis is away nothing can arrive out of order, and holding
+// this instance's own batches for versions that will never come would only
+// delay them: they pass at once.
+func (b *Broker) deliver(batch realtime.Batch) {
+	b.deliverMu.Lock()
+	defer b.deliverMu.Unlock()
+	if !b.subscribed.Load() {
+		b.handOver(b.seq.releaseAll())
+		b.handOver([]realtime.Batch{batch})
+		return
+	}
+	b.handOver(b.seq.add(batch))
+}
+
+// releaseStream delivers what the sequencer held for stream after waiting
+// HoldGap for a missing version.
+func (b *Broker) releaseStream(stream string) {
+	b.deliverMu.Lock()
+	defer b.deliverMu.Unlock()
+	b.handOver(b.seq.release(stream))
+}
+
+func (b *Broker) handOver(batches []realtime.Batch) {
+	for _, bt := range batches {
+		b.handler.Deliver(bt)
+	}
+}
+
+// publisher sends queued batches one at a time, so Redis receives each
+// instance's batches in the order they were published.
+func (b *Broker) publisher() {
+	defer close(b.done)
+	for data := range b.out {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := b.client.Publish(ctx, b.channel, data).Err()
+		cancel()
+		if err != nil {
+			b.dropped.Add(1)
+			b.setErr(err)
+			b.log.Warn("redis publish failed; other instances miss one batch", "err", err)
+		}
+	}
+}
+
+// subscriber reads the channel until Close. When the subscription breaks it
+// reconnects with backoff, and after every reconnection tells the handler to
+// resync. ps is the subscription Start made, or nil when Redis did not answer.
+func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
+	defer close(b.subDone)
+	backoff := 100 * time.Millisecond
+	for {
+		if ps == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
+			var err error
+			if ps, err = b.subscribe(ctx); err != nil {
+				continue
+			}
+			b.log.Info("redis subscription restored; telling clients to resync")
+			b.resync("redis reconnected")
+		}
+		backoff = 100 * time.Millisecond
+		err := b.read(ctx, ps)
+		ps.Close()
+		ps = nil
+		if ctx.Err() != nil {
+			return
+		}
+		b.subscribed.Store(false)
+		b.deliverMu.Lock()
+		b.handOver(b.seq.releaseAll()) // what they waited for will not come now
+		b.deliverMu.Unlock()
+		b.setErr(err)
+		b.log.Warn("redis subscription lost; serving local clients only until it is back", "err", err)
+	}
+}
+
+// read delivers messages from ps until it fails. Between messages it pings, so a
+// connection that silently stopped answering (a partition) is noticed too.
+func (b *Broker) read(ctx context.Context, ps *redis.PubSub) error {
+	pinged := false
+	for {
+		msg, err := ps.ReceiveTimeout(ctx, 3*time.Second)
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
+			if pinged {
+				return errors.New("redisbroker: no answer to ping")
+			}
+			if err := ps.Ping(ctx); err != nil {
+				return err
+			}
+			pinged = true
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		pinged = false
+		m, ok := msg.(*redis.Message)
+		if !ok {
+			continue // subscription confirmations and pongs
+		}
+		var env envelope
+		if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
+			b.log.Warn("ignoring a malformed message on the events channel", "err", err)
+			continue
+		}
+		if env.Instance == b.instance {
+			continue // delivered locally when it was published
+		}
+		b.deliver(env.Batch)
+	}
+}
+
+func (b *Broker) resync(reason string) {
+	b.deliverMu.Lock()
+	defer b.deliverMu.Unlock()
+	b.handOver(b.seq.reset())
+	b.handler.Resync(reason)
+}
+
+func (b *Broker) setErr(err error) {
+	if err != nil {
+		b.lastErr.Store(err.Error())
+	}
+}
+
+// Status reports "redis" and ok while subscribed, degraded while Redis is away
+// (local delivery goes on), down after Close.
+func (b *Broker) Status() realtime.BrokerStatus {
+	b.closeMu.RLock()
+	closed := b.closed
+	b.closeMu.RUnlock()
+	st := realtime.BrokerStatus{Kind: "redis", Status: realtime.StatusOK}
+	switch {
+	case closed:
+		st.Status, st.Error = realtime.StatusDown, "closed"
+	case !b.subscribed.Load():
+		st.Status, st.Error = realtime.StatusDegraded, "redis unavailable: "+b.lastErr.Load().(string)
+	}
+	return st
+}
+
+// Dropped counts the batches that did not go to the other instances (Redis away,
+// queue full, or a failed publish).
+func (b *Broker) Dropped() uint64 { return b.dropped.Load() }
+
+// Close stops accepting batches, sends those still queued (until ctx is done),
+// then stops the subscription and closes the connections. It is idempotent.
+func (b *Broker) Close(ctx context.Context) error {
+	b.closeMu.Lock()
+	if b.closed {
+		b.closeMu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.out)
+	b.closeMu.Unlock()
+
+	started := b.cancelSub != nil
+	var err error
+	if started {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			err = fmt.Errorf("redisbroker: close before every batch was sent: %w", ctx.Err())
+		}
+		b.cancelSub()
+		// A read blocked in Redis does not watch its context: closing the
+		// subscription ends it.
+		b.psMu.Lock()
+		if b.ps != nil {
+			b.ps.Close()
+		}
+		b.psMu.Unlock()
+		<-b.subDone
+		b.deliverMu.Lock()
+		b.handOver(b.seq.releaseAll())
+		b.deliverMu.Unlock()
+	}
+	return errors.Join(err, b.client.Close())
+}

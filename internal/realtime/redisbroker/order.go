@@ -1,0 +1,117 @@
+package redisbroker
+
+import (
+	"slices"
+	"time"
+
+	"smartwait/internal/realtime"
+)
+
+// HoldGap is how long the broker holds a batch that arrived ahead of its turn
+// (version v+2 before v+1) waiting for the missing one, before delivering anyway.
+const HoldGap = 250 * time.Millisecond
+
+// sequencer puts each stream's batches back into version order before they
+// reach the handler. Instances publish their own batches locally at once and
+// each other's through Redis, so when two instances commit changes of one queue
+// within a millisecond, an instance can receive version 11 (its own) before 10
+// (the other's, still in Redis): a patient would see position 4 and then a stale
+// 5. The sequencer holds 11 until 10 arrives, or for HoldGap when 10 was lost
+// (a dropped publish), then delivers what it has in order; the version gap then
+// tells clients to fetch state. Its methods are called with Broker.deliverMu held.
+type sequencer struct {
+	last  map[string]int64                    // per stream: the last version delivered
+	held  map[string]map[int64]realtime.Batch // per stream: batches ahead of their turn
+	timer map[string]*time.Timer
+	flush func(stream string) // called by a timer, without the lock held
+}
+
+func newSequencer(flush func(stream string)) *sequencer {
+	return &sequencer{
+		last:  map[string]int64{},
+		held:  map[string]map[int64]realtime.Batch{},
+		timer: map[string]*time.Timer{},
+		flush: flush,
+	}
+}
+
+// add returns the batches to deliver now, in order: b and any held ones it
+// unblocks, or nothing when b must wait for an earlier version. A batch without a
+// stream, the first batch of a stream and a late one (at or below the last
+// delivered version: it was given up on) pass at once.
+func (q *sequencer) add(b realtime.Batch) []realtime.Batch {
+	last, known := q.last[b.Stream]
+	if b.Stream == "" || !known || b.Version <= last+1 {
+		if b.Stream != "" && (!known || b.Version > last) {
+			q.last[b.Stream] = b.Version
+		}
+		return q.unblocked(b.Stream, []realtime.Batch{b})
+	}
+	if q.held[b.Stream] == nil {
+		q.held[b.Stream] = map[int64]realtime.Batch{}
+	}
+	q.held[b.Stream][b.Version] = b
+	if q.timer[b.Stream] == nil {
+		s := b.Stream
+		q.timer[s] = time.AfterFunc(HoldGap, func() { q.flush(s) })
+	}
+	return nil
+}
+
+// unblocked appends to out the held batches of stream that now follow in order.
+func (q *sequencer) unblocked(stream string, out []realtime.Batch) []realtime.Batch {
+	held := q.held[stream]
+	for len(held) > 0 {
+		next, ok := held[q.last[stream]+1]
+		if !ok {
+			return out
+		}
+		delete(held, next.Version)
+		q.last[stream] = next.Version
+		out = append(out, next)
+	}
+	q.stop(stream)
+	return out
+}
+
+// release gives up waiting on stream: it returns every held batch in version
+// order and moves the stream past them.
+func (q *sequencer) release(stream string) []realtime.Batch {
+	held := q.held[stream]
+	versions := make([]int64, 0, len(held))
+	for v := range held {
+		versions = append(versions, v)
+	}
+	slices.Sort(versions)
+	out := make([]realtime.Batch, 0, len(versions))
+	for _, v := range versions {
+		out = append(out, held[v])
+		q.last[stream] = max(q.last[stream], v)
+	}
+	q.stop(stream)
+	return out
+}
+
+// releaseAll releases every stream (Redis went away: nothing more will arrive).
+func (q *sequencer) releaseAll() []realtime.Batch {
+	var out []realtime.Batch
+	for s := range q.held {
+		out = append(out, q.release(s)...)
+	}
+	return out
+}
+
+// reset forgets every stream's position (after a resync, sequences start afresh).
+func (q *sequencer) reset() []realtime.Batch {
+	out := q.releaseAll()
+	clear(q.last)
+	return out
+}
+
+func (q *sequencer) stop(stream string) {
+	delete(q.held, stream)
+	if t := q.timer[stream]; t != nil {
+		t.Stop()
+		delete(q.timer, stream)
+	}
+}

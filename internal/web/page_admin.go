@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"smartwait/internal/auth"
+)
+
+// adminData is the staff accounts page.
+type adminData struct {
+	Username string // the admin looking at the page
+	Users    []auth.User
+	Notice   string
+	Error    string
+	// The add form's values after a refused post (never the password).
+	NewUsername, NewRole string
+}
+
+// adminPage refuses staff who are not admins with a 403 page.
+func (s *Server) adminPage(next http.Handler) http.Handler {
+	return s.staffPage(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, _ := staffFrom(r.Context()); st.User.Role != auth.RoleAdmin {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte("Only admins may manage staff accounts (FORBIDDEN).\n"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
+
+// handleAdminPage serves GET /staff/admin: the accounts and a form to add one.
+func (s *Server) handleAdminPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := adminData{NewRole: string(auth.RoleStaff)}
+		switch r.URL.Query().Get("done") {
+		case "added":
+			d.Notice = "Account added."
+		case "removed":
+			d.Notice = "Account removed."
+		}
+		s.renderAdmin(w, r, http.StatusOK, d)
+	})
+}
+
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, d adminData) {
+	st, _ := staffFrom(r.Context())
+	users, err := s.d.Auth.ListUsers(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Username, d.Users = st.User.Username, users
+	s.render(w, r, status, "admin", page{Title: "Staff accounts", Body: "staff", Scripts: []string{"js/admin.js"}, Data: d})
+}
+
+// handleAddUserForm serves POST /staff/admin/users {username, password, role}.
+func (s *Server) handleAddUserForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: "Could not read the form."})
+			return
+		}
+		username := strings.TrimSpace(r.PostForm.Get("username"))
+		role := r.PostForm.Get("role")
+		if _, err := s.d.Auth.AddUser(r.Context(), username, r.PostForm.Get("password"), auth.Role(role)); err != nil {
+			s.formError(w, r, err, adminData{NewUsername: username, NewRole: role})
+			return
+		}
+		http.Redirect(w, r, "/staff/admin?done=added", http.StatusSeeOther)
+	})
+}
+
+// handleRemoveUserForm serves POST /staff/admin/users/remove {username}. The last
+// admin cannot be removed; an admin may not remove their own account here (they
+// would lock themselves out mid-session).
+func (s *Server) handleRemoveUserForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: "Could not read the form."})
+			return
+		}
+		username := r.PostForm.Get("username")
+		if st, _ := staffFrom(r.Context()); st.User.Username == username {
+			s.renderAdmin(w, r, http.StatusConflict, adminData{Error: "You cannot remove your own account while signed in with it."})
+			return
+		}
+		if err := s.d.Auth.RemoveUser(r.Context(), username); err != nil {
+			s.formError(w, r, err, adminData{})
+			return
+		}
+		http.Redirect(w, r, "/staff/admin?done=removed", http.StatusSeeOther)
+	})
+}
+
+// formError shows a refused admin form's error on the page, with the error's
+// contract status.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, d adminData) {
+	status, info := classify(err)
+	if status >= 500 {
+		s.fail(w, r, err)
+		return
+	}
+	d.Error = info.Message
+	s.renderAdmin(w, r, status, d)
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"smartwait/internal/queue"
+)
+
+// checkinData is the check-in page: the form's values and, after a refused post,
+// the error per field (keyed by the API's field names) or for the whole form.
+type checkinData struct {
+	Name, Phone, AppointmentTime string
+	Errors                       map[string]string
+	FormError                    string
+}
+
+// handleCheckinPage serves GET / and GET /checkin: the check-in form.
+func (s *Server) handleCheckinPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "checkin", s.checkinPage(checkinData{}))
+	})
+}
+
+func (s *Server) checkinPage(d checkinData) page {
+	return page{Title: "Check in", Body: "patient", Scripts: []string{"js/pwa.js", "js/live.js", "js/checkin.js"}, Data: d}
+}
+
+// handleCheckinForm serves POST /checkin, the form without JavaScript: the same
+// validation and rules as POST /api/checkin, then a redirect to the status page
+// (post/redirect/get, so a reload does not check in twice), or the form again
+// with the API's error next to the field it names.
+func (s *Server) handleCheckinForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.sameOrigin(r) {
+			s.refuseCrossOrigin(w, r)
+			return
+		}
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "Could not read the form", http.StatusBadRequest)
+			return
+		}
+		vals, _ := url.ParseQuery(string(raw))
+		d := checkinData{Name: vals.Get("name"), Phone: vals.Get("phone"), AppointmentTime: vals.Get("appointmentTime")}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion)
+		var e queue.Entry
+		if err == nil {
+			err = s.observe("check_in", func() (err error) {
+				e, err = s.d.Queue.CheckIn(r.Context(), req)
+				return err
+			})
+		}
+		if err != nil {
+			status, info := classify(err)
+			if status >= 500 {
+				s.fail(w, r, err) // logs it with the request id
+				return
+			}
+			d.Errors = map[string]string{}
+			msg := patientMessage(info.Message)
+			switch field := fieldOf(info); {
+			case info.Code == queue.CodeDuplicate:
+				d.Errors["phone"] = msg
+			case field != "":
+				d.Errors[field] = msg
+			default:
+				d.FormError = msg
+			}
+			s.render(w, r, status, "checkin", s.checkinPage(d))
+			return
+		}
+		http.Redirect(w, r, "/status/"+e.ID, http.StatusSeeOther)
+	})
+}
+
+// patientMessage is the API's error message as a patient reads it next to the
+// field: without the "Validation error: " prefix meant for API clients.
+func patientMessage(m string) string {
+	m = strings.TrimPrefix(m, "Validation error: ")
+	if m == "" {
+		return m
+	}
+	r, n := utf8.DecodeRuneInString(m)
+	return string(unicode.ToUpper(r)) + m[n:]
+}
+
+// fieldOf returns the field a validation error names, if any.
+func fieldOf(info errorInfo) string {
+	if m, ok := info.Details.(map[string]string); ok {
+		return m["field"]
+	}
+	return ""
+}
+
+// statusData is the status page, rendered with the state at load time so the page
+// is right before any script runs; the script keeps it live.
+type statusData struct {
+	Found         bool
+	ID            string
+	Ticket        string
+	Status        string // the API's status
+	Stage         string // waiting, ready, called, done, gone
+	Position      int
+	EstimatedWait int
+	QueueLength   int
+	Room          string
+	Ready         bool // the get-ready notice went out (CONTRACT §5)
+}
+
+// handleStatusPage serves GET /status/{patientId}. The URL is the patient's
+// bookmark; an unknown id shows a "not found" page with status 404.
+func (s *Server) handleStatusPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := s.d.Queue.Status(r.Context(), r.PathValue("id"))
+		var d statusData
+		status := http.StatusOK
+		var qe *queue.Error
+		switch {
+		case errors.As(err, &qe) && qe.Code == queue.CodePatientNotFound:
+			status = http.StatusNotFound
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		default:
+			d = statusData{
+				Found: true, ID: st.ID, Ticket: st.Number, Status: string(st.Status),
+				Position: st.Position, EstimatedWait: st.EstimatedWait, QueueLength: st.QueueLength,
+				Room: st.Room, Ready: !st.ReadyAt.IsZero(),
+			}
+			d.Stage = stageOf(st.Status, d.Ready)
+		}
+		title := "Your place in the queue"
+		if d.Found {
+			title = "Ticket " + d.Ticket
+		}
+		s.render(w, r, status, "status", page{Title: title, Body: "patient",
+			Scripts: []string{"js/pwa.js", "js/live.js", "js/alerts.js", "js/status.js"}, Data: d})
+	})
+}
+
+// stageOf is what the status page headlines. A waiting ticket is in the get-ready
+// stage once the get-ready notice went out (CONTRACT §5: near the front while
+// someone is being served), so the page and the SMS never disagree.
+func stageOf(st queue.Status, ready bool) string {
+	switch st {
+	case queue.StatusWaiting:
+		if ready {
+			return "ready"
+		}
+		return "waiting"
+	case queue.StatusCalled:
+		return "called"
+	case queue.StatusCompleted:
+		return "done"
+	}
+	return "gone" // no-show or cancelled
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"smartwait/internal/auth"
+)
+
+// staffPage lets through only browsers with a valid session cookie; others are
+// sent to the login page. A state-changing request must also come from one of our
+// origins — checked first, before the session, so a forged cross-site form post
+// is refused whoever's cookie it carries (SameSite=Strict does not cover other
+// ports of the same host, which are the same site).
+func (s *Server) staffPage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !safeMethod(r.Method) && !s.sameOrigin(r) {
+			s.refuseCrossOrigin(w, r)
+			return
+		}
+		st, ok := s.pageSession(r)
+		if !ok {
+			http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), staffKey, st)))
+	})
+}
+
+// pageSession returns the staff session of the request's cookie, if valid.
+func (s *Server) pageSession(r *http.Request) (staffSession, bool) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return staffSession{}, false
+	}
+	sess, user, err := s.d.Auth.Authenticate(r.Context(), c.Value)
+	if err != nil {
+		return staffSession{}, false
+	}
+	return staffSession{Session: sess, User: user, Cookie: true}, true
+}
+
+// refuseCrossOrigin answers a page form posted from a foreign origin.
+func (s *Server) refuseCrossOrigin(w http.ResponseWriter, r *http.Request) {
+	s.log.Warn("cross-origin form refused", "request_id", requestIDFrom(r.Context()), "route", routeOf(r))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte("Cross-origin request refused (CROSS_ORIGIN).\n"))
+}
+
+// loginData is the login page.
+type loginData struct {
+	Username string
+	Error    string
+}
+
+// handleLoginPage serves GET /staff/login; a browser that is already logged in
+// goes straight to the dashboard.
+func (s *Server) handleLoginPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := s.pageSession(r); ok {
+			http.Redirect(w, r, "/staff", http.StatusSeeOther)
+			return
+		}
+		s.render(w, r, http.StatusOK, "staff_login", loginPage(loginData{}))
+	})
+}
+
+func loginPage(d loginData) page {
+	return page{Title: "Staff sign-in", Body: "staff", Data: d}
+}
+
+// handleLoginForm serves POST /staff/login: the session cookie, then the
+// dashboard; or the form again with the error. It is rate limited together with
+// POST /api/staff/login.
+func (s *Server) handleLoginForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.sameOrigin(r) { // login CSRF: a foreign site must not sign a browser in
+			s.refuseCrossOrigin(w, r)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.render(w, r, http.StatusBadRequest, "staff_login", loginPage(loginData{Error: "Could not read the form."}))
+			return
+		}
+		username := strings.TrimSpace(r.PostForm.Get("username"))
+		password := r.PostForm.Get("password")
+		d := loginData{Username: username}
+		if username == "" || password == "" {
+			d.Error = "Enter your username and password."
+			s.render(w, r, http.StatusBadRequest, "staff_login", loginPage(d))
+			return
+		}
+		token, sess, _, err := s.d.Auth.Login(r.Context(), username, password)
+		if err != nil {
+			status, info := classify(err)
+			if status >= 500 {
+				s.fail(w, r, err)
+				return
+			}
+			d.Error = info.Message
+			s.render(w, r, status, "staff_login", loginPage(d))
+			return
+		}
+		s.setSessionCookie(w, token, sess.ExpiresAt)
+		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+	})
+}
+
+// handleLogoutForm serves POST /staff/logout: the session ends at once.
+func (s *Server) handleLogoutForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, _ := staffFrom(r.Context())
+		if err := s.d.Auth.Logout(r.Context(), st.Session.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.clearSessionCookie(w)
+		http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
+	})
+}
+
+// dashboardData is the staff dashboard; the queue itself is loaded by script.
+type dashboardData struct {
+	Username string
+	Admin    bool
+}
+
+// handleDashboard serves GET /staff.
+func (s *Server) handleDashboard() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, _ := staffFrom(r.Context())
+		s.render(w, r, http.StatusOK, "staff", page{Title: "Queue", Body: "staff",
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff.js"},
+			Data:    dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin}})
+	})
+}

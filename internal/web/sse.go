@@ -1,0 +1,225 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"time"
+
+	"smartwait/internal/queue"
+	"smartwait/internal/realtime"
+)
+
+// Realtime is what the real-time routes need. With a nil Hub the SSE and
+// real-time test routes are not served; with a nil SocketIO, /socket.io/ is not.
+type Realtime struct {
+	Hub       *realtime.Hub
+	Broker    realtime.Broker // publishes the admin's test_message to every instance
+	SocketIO  http.Handler    // the Socket.IO server (internal/socketio), mounted at /socket.io/
+	Heartbeat time.Duration   // SSE heartbeat comment interval; 0: DefaultHeartbeat
+}
+
+// DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
+// connections (often at 30 s or more); CONTRACT §4.2 asks for at most 25 s.
+const DefaultHeartbeat = 20 * time.Second
+
+// sseRetry tells EventSource how soon to reconnect after a dropped stream.
+const sseRetry = "retry: 2000\n\n"
+
+// stream describes one audience's event stream.
+type stream struct {
+	rooms []string
+	queue string    // the queue (replay stream) whose versions the snapshot reflects
+	until time.Time // end the stream then (a staff session's expiry); zero: never
+	// snapshot reads the audience's current state as events, and the queue
+	// version it reflects, for a client that cannot resume.
+	snapshot func(ctx context.Context) ([]realtime.Message, int64, error)
+}
+
+// handleEventsPatient serves GET /api/events/patient/{id}: the patient's own
+// events and the patients room's queue-level updates. Unknown ids are 404.
+func (s *Server) handleEventsPatient() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		st, err := s.d.Queue.Status(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rooms := []string{realtime.PatientRoom(id), realtime.RoomPatients}
+		s.serveEvents(w, r, stream{rooms: rooms, queue: st.QueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+			st, err := s.d.Queue.Status(ctx, id)
+			if err != nil {
+				return nil, 0, err
+			}
+			return []realtime.Message{snapshotMessage(realtime.PatientRoom(id), EventPositionUpdate, st.QueueID, st.Version,
+				PositionUpdate{
+					Type: EventPositionUpdate, PatientID: st.ID, Position: st.Position,
+					EstimatedWait: st.EstimatedWait, Status: string(st.Status), TicketNumber: st.Number,
+					QueueLength: st.QueueLength, Timestamp: jsonTime(s.now()), Version: st.Version,
+				})}, st.Version, nil
+		}})
+	})
+}
+
+// handleEventsStaff serves GET /api/events/staff (staff only): every staff event.
+// Its snapshot is a queue_refresh with the whole active queue. The stream ends
+// when the session ends (logout, on any instance) or expires.
+func (s *Server) handleEventsStaff() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, _ := staffFrom(r.Context())
+		rooms := []string{realtime.RoomStaff, realtime.SessionRoom(st.Session.ID)}
+		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+			entries, version, err := s.d.Queue.Queue(ctx, "")
+			if err != nil {
+				return nil, 0, err
+			}
+			now := s.now()
+			data := make([]QueueEntry, len(entries))
+			for i, e := range entries {
+				data[i] = NewQueueEntry(e, now)
+			}
+			return []realtime.Message{snapshotMessage(realtime.RoomStaff, EventQueueRefresh, queue.DefaultQueueID, version,
+				queueRefresh{Type: EventQueueRefresh, Data: data, Timestamp: jsonTime(now), Version: version})}, version, nil
+		}})
+	})
+}
+
+// handleEventsDisplay serves GET /api/events/display: queue-level facts only.
+// Its snapshot is a queue_update of type "snapshot".
+func (s *Server) handleEventsDisplay() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveEvents(w, r, stream{rooms: []string{realtime.RoomDisplay}, queue: queue.DefaultQueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+			entries, version, err := s.d.Queue.Queue(ctx, "")
+			if err != nil {
+				return nil, 0, err
+			}
+			pub := PublicUpdate{Type: "snapshot", Timestamp: jsonTime(s.now()), Version: version}
+			var last time.Time
+			for _, e := range entries {
+				switch e.Status {
+				case queue.StatusWaiting:
+					pub.QueueLength++
+				case queue.StatusCalled:
+					if !e.CalledAt.Before(last) {
+						last, pub.NowServing = e.CalledAt, e.Number
+					}
+				}
+			}
+			return []realtime.Message{snapshotMessage(realtime.RoomDisplay, EventQueueUpdate, queue.DefaultQueueID, version, pub)}, version, nil
+		}})
+	})
+}
+
+// snapshotMessage is a message whose id ("<version>") means "everything up to
+// this version", so resuming from it replays only later batches.
+func snapshotMessage(room, event, stream string, version int64, data any) realtime.Message {
+	b := realtime.Batch{Stream: stream, Version: version}
+	b.Add(room, event, data)
+	m := b.Messages[0]
+	m.ID = realtime.FormatID(stream, version, 0)
+	m.Stream, m.Version = stream, version
+	return m
+}
+
+// serveEvents streams the rooms' events as text/event-stream. A client that sends
+// a Last-Event-ID the hub can still replay gets the missed events; any other gets
+// a snapshot first. The subscription starts before the snapshot is read, and live
+// events the snapshot already reflects are skipped, so nothing falls between. A
+// slow client is dropped by the hub and reconnects; a resync closes the stream so
+// the browser reconnects and gets a fresh snapshot.
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) {
+	hub := s.d.Realtime.Hub
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
+	}
+	sub, msgs, resumed := hub.SubscribeFrom("sse", st.rooms, last)
+	defer sub.Close()
+	skipUpTo := int64(-1)
+	var first []realtime.Message // the snapshot, or nothing
+	if !resumed {
+		snap, version, err := st.snapshot(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		first, skipUpTo = snap, version
+	}
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
+	bw := bufio.NewWriterSize(w, 8<<10)
+
+	heartbeat := s.d.Realtime.Heartbeat
+	if heartbeat <= 0 {
+		heartbeat = DefaultHeartbeat
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+
+	var expired <-chan time.Time
+	if !st.until.IsZero() {
+		t := time.NewTimer(st.until.Sub(s.now()))
+		defer t.Stop()
+		expired = t.C
+	}
+
+	send := func(msgs []realtime.Message) (more bool) {
+		for _, m := range msgs {
+			switch {
+			case m.Event == realtime.EventSessionEnded:
+				return false
+			case m.Event == realtime.EventResync:
+				writeEvent(bw, m)
+				return false
+			case m.Stream == st.queue && m.Version <= skipUpTo:
+				continue // the snapshot already covers it
+			}
+			writeEvent(bw, m)
+		}
+		return true
+	}
+	_, _ = bw.WriteString(sseRetry)
+	for _, m := range first {
+		writeEvent(bw, m)
+	}
+	more := send(msgs)
+	for {
+		// Deadline per write: a client that stopped reading cannot hold the
+		// goroutine forever.
+		_ = rc.SetWriteDeadline(time.Now().Add(heartbeat + 10*time.Second))
+		if bw.Flush() != nil || rc.Flush() != nil || !more {
+			return
+		}
+		select {
+		case <-sub.Ready():
+			more = send(sub.Take())
+		case <-tick.C:
+			_, _ = bw.WriteString(": heartbeat\n\n")
+		case <-sub.Done():
+			return
+		case <-expired:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// writeEvent writes one SSE event. The payload is compact JSON, which has no
+// newlines, so it fits one data line.
+func writeEvent(w *bufio.Writer, m realtime.Message) {
+	if m.ID != "" {
+		_, _ = w.WriteString("id: " + m.ID + "\n")
+	}
+	_, _ = w.WriteString("event: " + m.Event + "\ndata: ")
+	_, _ = w.Write(m.Data)
+	_, _ = w.WriteString("\n\n")
+}

@@ -1,0 +1,9 @@
+// admin.js asks before removing a staff account.
+(function () {
+  'use strict';
+  document.querySelectorAll('form.confirm').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (!window.confirm(f.getAttribute('data-confirm'))) e.preventDefault();
+    });
+  });
+})();

@@ -1,0 +1,51 @@
+// checkin.js: "My check-ins" (this device's check-ins, from browser storage) and a
+// guard against double submission. The form itself works without it.
+(function () {
+  'use strict';
+  var form = document.getElementById('checkin-form');
+  if (form) {
+    form.addEventListener('submit', function () {
+      var b = form.querySelector('button[type=submit]');
+      setTimeout(function () { b.disabled = true; }, 0); // after the browser took the click
+    });
+    var bad = form.querySelector('[aria-invalid=true]');
+    if (bad) bad.focus();
+  }
+
+  var box = document.getElementById('my-checkins');
+  var ul = document.getElementById('my-checkins-list');
+  var list;
+  try { list = JSON.parse(localStorage.getItem('smartwait.checkins') || '[]'); } catch (_) { list = []; }
+  if (!box || !list.length) return;
+
+  var LABEL = { waiting: 'waiting', called: "it's your turn", completed: 'done', no_show: 'missed', cancelled: 'left' };
+  var keep = [];
+  var pending = list.slice(0, 5).map(function (c) {
+    var li = document.createElement('li');
+    var a = document.createElement('a');
+    a.href = '/status/' + encodeURIComponent(c.id);
+    a.textContent = 'Ticket ' + c.ticket;
+    var state = document.createElement('span');
+    state.className = 'muted';
+    li.appendChild(a);
+    li.appendChild(document.createTextNode(' '));
+    li.appendChild(state);
+    ul.appendChild(li);
+    box.hidden = false;
+    return window.SmartWait.api('GET', '/api/position/' + encodeURIComponent(c.id)).then(function (s) {
+      state.textContent = s.status === 'waiting' ? '· position ' + s.position : '· ' + (LABEL[s.status] || s.status);
+      keep.push(c);
+    }, function (err) {
+      if (err.status === 404) { li.remove(); return; } // forgotten by the server
+      keep.push(c);
+    });
+  });
+  Promise.all(pending).then(function () {
+    if (!ul.children.length) box.hidden = true;
+    try {
+      localStorage.setItem('smartwait.checkins', JSON.stringify(list.filter(function (c) {
+        return keep.indexOf(c) >= 0 || list.indexOf(c) >= 5;
+      })));
+    } catch (_) { /* ignore */ }
+  });
+})();

@@ -1,0 +1,174 @@
+// status.js: the patient's live status page. The server renders the state at load;
+// this keeps it current over SSE (polling as fallback), counts the estimated wait
+// down between updates, alerts on "get ready" and "your turn", remembers the
+// check-in on this device and keeps the last known state for offline visits.
+(function () {
+  'use strict';
+  var SW = window.SmartWait;
+  var root = document.getElementById('status');
+  if (!root) return;
+  var $ = function (id) { return document.getElementById(id); };
+  var id = root.getAttribute('data-id');
+  var ready = root.getAttribute('data-ready') === 'true'; // the get-ready notice went out
+  var lastKey = 'smartwait.last.' + id;
+
+  var cur = {
+    patientId: id,
+    ticketNumber: root.getAttribute('data-ticket'),
+    status: root.getAttribute('data-status'),
+    position: parseInt(root.getAttribute('data-position'), 10) || 0,
+    estimatedWait: parseInt(root.getAttribute('data-wait'), 10) || 0,
+    queueLength: parseInt(root.getAttribute('data-queue-length'), 10) || 0,
+    room: root.getAttribute('data-room') || ''
+  };
+  var stage = stageOf(cur);
+  var waitAnchor = { minutes: cur.estimatedWait, at: Date.now() };
+
+  function stageOf(s) {
+    switch (s.status) {
+      case 'waiting': return ready ? 'ready' : 'waiting';
+      case 'called': return 'called';
+      case 'completed': return 'done';
+      default: return 'gone';
+    }
+  }
+
+  var TITLES = {
+    waiting: 'You are in the queue',
+    ready: 'Get ready — you are nearly next',
+    called: "It's your turn!",
+    done: 'Done — thank you'
+  };
+
+  function titleOf(s, st) {
+    if (st !== 'gone') return TITLES[st];
+    return s.status === 'no_show' ? 'You missed your turn' : 'You left the queue';
+  }
+
+  function detailOf(s, st) {
+    switch (st) {
+      case 'waiting': return 'We will alert you when you are nearly next.';
+      case 'ready': return 'Please make your way back to the waiting room.';
+      case 'called': return s.room ? 'Please go to ' + s.room + '.' : 'Please go to reception.';
+      case 'done': return 'Your visit is complete.';
+    }
+    return s.status === 'no_show' ? 'Please see reception.' : 'Your ticket is no longer active.';
+  }
+
+  function setText(el, v) { if (el && el.textContent !== String(v)) el.textContent = v; }
+
+  // remaining counts the estimate down by the minutes since it last changed.
+  function remaining() {
+    var gone = Math.floor((Date.now() - waitAnchor.at) / 60000);
+    return Math.max(0, waitAnchor.minutes - gone);
+  }
+
+  function renderWait() {
+    if (cur.status !== 'waiting') return;
+    setText($('wait'), remaining());
+    var ago = Math.floor((Date.now() - waitAnchor.at) / 60000);
+    var note = cur.queueLength + ' waiting in total. ';
+    note += ago < 1 ? 'Estimate updated just now; it counts down as time passes.'
+      : 'Counting down since the last update ' + ago + ' min ago.';
+    setText($('wait-note'), note);
+  }
+
+  function render(s, why) {
+    if (s.estimatedWait !== cur.estimatedWait || s.position !== cur.position || s.status !== cur.status) {
+      waitAnchor = { minutes: s.estimatedWait || 0, at: Date.now() };
+    }
+    cur = Object.assign({}, cur, s);
+    var st = stageOf(cur), before = stage;
+    stage = st;
+    root.className = 'status stage-' + st;
+    root.setAttribute('data-status', cur.status);
+    setText($('ticket'), cur.ticketNumber);
+    setText($('stage-title'), titleOf(cur, st));
+    setText($('stage-detail'), detailOf(cur, st));
+    $('facts').hidden = cur.status !== 'waiting';
+    if (cur.status === 'waiting') setText($('position'), cur.position);
+    else setText($('wait-note'), '');
+    $('leave').hidden = !(cur.status === 'waiting' || cur.status === 'called');
+    renderWait();
+    if (st !== before && why !== 'initial') alertFor(st);
+    remember();
+  }
+
+  function alertFor(st) {
+    if (st === 'ready') {
+      SW.alerts.chime([523, 659]);
+      SW.alerts.vibrate([200, 100, 200]);
+      SW.alerts.notify('Get ready', 'Ticket ' + cur.ticketNumber + ': you are nearly next.');
+    } else if (st === 'called') {
+      SW.alerts.chime([523, 659, 784]);
+      SW.alerts.vibrate([400, 150, 400, 150, 400]);
+      SW.alerts.notify("It's your turn", 'Ticket ' + cur.ticketNumber + ': ' + detailOf(cur, st));
+    }
+  }
+
+  // remember keeps this check-in in "My check-ins" and the last state for offline.
+  function remember() {
+    try {
+      var list = JSON.parse(localStorage.getItem('smartwait.checkins') || '[]');
+      list = list.filter(function (c) { return c.id !== id; });
+      list.unshift({ id: id, ticket: cur.ticketNumber, savedAt: Date.now() });
+      localStorage.setItem('smartwait.checkins', JSON.stringify(list.slice(0, 10)));
+      localStorage.setItem(lastKey, JSON.stringify({ at: Date.now(), status: cur, ready: ready }));
+    } catch (_) { /* private mode: nothing to remember */ }
+  }
+
+  function refresh() {
+    return SW.api('GET', '/api/position/' + encodeURIComponent(id)).then(function (s) {
+      render(s, 'refresh');
+    }, function (err) {
+      if (err.status === 404) { location.reload(); return; } // the server forgot it: show "not found"
+      throw err;
+    });
+  }
+
+  // Offline (a page served by the service worker): the last state this device saw
+  // is newer than the cached HTML.
+  try {
+    var last = JSON.parse(localStorage.getItem(lastKey) || 'null');
+    if (last && !navigator.onLine) {
+      cur = Object.assign(cur, last.status);
+      ready = ready || !!last.ready;
+    }
+  } catch (_) { /* ignore */ }
+  render(cur, 'initial');
+
+  SW.live({
+    url: '/api/events/patient/' + encodeURIComponent(id),
+    events: ['position_update', 'patient_called', 'get_ready', 'queue_update', 'snapshot'],
+    refresh: refresh,
+    onEvent: function (name, data) {
+      if (name === 'get_ready') ready = true;
+      if (name === 'patient_called' && data) {
+        if (data.room) cur.room = data.room;
+        if (stage === 'called') alertFor('called'); // a recall: say it again
+      }
+    }
+  });
+  setInterval(renderWait, 15000);
+
+  // Leave the queue, after a confirmation.
+  $('leave').addEventListener('click', function () {
+    if (!window.confirm('Leave the queue? You will lose your place.')) return;
+    var btn = $('leave');
+    btn.disabled = true;
+    SW.api('DELETE', '/api/checkin/' + encodeURIComponent(id)).then(function () {
+      render({ status: 'cancelled', position: 0, estimatedWait: 0 }, 'refresh');
+    }, function (err) {
+      window.alert(err.message);
+    }).finally(function () { btn.disabled = false; });
+  });
+
+  // Turn alerts: sound needs a tap, notifications a permission.
+  var on = $('alerts-on');
+  if (SW.alerts.canNotify() && Notification.permission === 'default') on.hidden = false;
+  on.addEventListener('click', function () {
+    SW.alerts.unlock();
+    Notification.requestPermission().finally(function () { on.hidden = true; });
+  });
+  document.addEventListener('pointerdown', SW.alerts.unlock, { once: true });
+})();

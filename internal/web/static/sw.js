@@ -1,0 +1,61 @@
+// sw.js: SmartWait's service worker. Patient pages are fetched from the network
+// first and kept in a cache, so a patient who opens their status page without a
+// connection sees the last copy (its script then shows the last known state from
+// browser storage). Versioned static files are cached on first use. Staff pages,
+// the API and event streams are never cached.
+'use strict';
+var CACHE = 'smartwait-v1';
+
+self.addEventListener('install', function () { self.skipWaiting(); });
+
+self.addEventListener('activate', function (e) {
+  e.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k !== CACHE; }).map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function patientPage(url) {
+  return url.pathname === '/' || url.pathname === '/checkin' || url.pathname.indexOf('/status/') === 0;
+}
+
+self.addEventListener('fetch', function (e) {
+  var req = e.request;
+  var url = new URL(req.url);
+  if (req.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf('/static/') === 0 || url.pathname === '/manifest.webmanifest') {
+    e.respondWith(caches.open(CACHE).then(function (c) {
+      return c.match(req).then(function (hit) {
+        return hit || fetch(req).then(function (res) {
+          if (res.ok) c.put(req, res.clone());
+          return res;
+        });
+      });
+    }));
+    return;
+  }
+  if (req.mode === 'navigate' && patientPage(url)) {
+    e.respondWith(fetch(req).then(function (res) {
+      if (res.ok) {
+        var copy = res.clone();
+        caches.open(CACHE).then(function (c) { c.put(req, copy); });
+      }
+      return res;
+    }).catch(function () {
+      return caches.match(req).then(function (hit) {
+        return hit || new Response('<!doctype html><meta charset="utf-8"><title>Offline</title><p>You are offline. Open this page again when you have a connection.</p>',
+          { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+      });
+    }));
+  }
+});
+
+self.addEventListener('notificationclick', function (e) {
+  e.notification.close();
+  var target = (e.notification.data && e.notification.data.url) || '/';
+  e.waitUntil(self.clients.matchAll({ type: 'window' }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].url === target && 'focus' in list[i]) return list[i].focus();
+    }
+    return self.clients.openWindow(target);
+  }));
+});
