@@ -22,7 +22,12 @@ func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
 		if err != nil {
 			return err
 		}
-		active = s.layout(at, q)
+		f, err := s.fit(ctx, tx, queueID)
+		if err != nil {
+			return err
+		}
+		s.bases.put(queueID, basisOf(at, f, q.Version))
+		active = s.layout(at, f, now)
 		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
 		return err
 	})

@@ -117,17 +117,20 @@ type queueRefresh struct {
 	Version   int64        `json:"version"`
 }
 
-// PositionUpdate is position_update, for one patient's room.
+// PositionUpdate is position_update, for one patient's room. EstimatedWaitLow and
+// EstimatedWaitHigh (additions) are the range the wait will likely fall in.
 type PositionUpdate struct {
-	Type          string   `json:"type"`
-	PatientID     string   `json:"patientId"`
-	Position      int      `json:"position"`
-	EstimatedWait int      `json:"estimatedWait"`
-	Status        string   `json:"status"`
-	TicketNumber  string   `json:"ticketNumber"`
-	QueueLength   int      `json:"queueLength"`
-	Timestamp     jsonTime `json:"timestamp"`
-	Version       int64    `json:"version"`
+	Type              string   `json:"type"`
+	PatientID         string   `json:"patientId"`
+	Position          int      `json:"position"`
+	EstimatedWait     int      `json:"estimatedWait"`
+	EstimatedWaitLow  int      `json:"estimatedWaitLow"`
+	EstimatedWaitHigh int      `json:"estimatedWaitHigh"`
+	Status            string   `json:"status"`
+	TicketNumber      string   `json:"ticketNumber"`
+	QueueLength       int      `json:"queueLength"`
+	Timestamp         jsonTime `json:"timestamp"`
+	Version           int64    `json:"version"`
 }
 
 // patientCalled is patient_called, for the called patient's room.
@@ -142,13 +145,15 @@ type patientCalled struct {
 
 // getReady is get_ready, for a patient's room.
 type getReady struct {
-	Type          string   `json:"type"`
-	Message       string   `json:"message"`
-	Position      int      `json:"position"`
-	EstimatedWait int      `json:"estimatedWait"`
-	TicketNumber  string   `json:"ticketNumber"`
-	Timestamp     jsonTime `json:"timestamp"`
-	Version       int64    `json:"version"`
+	Type              string   `json:"type"`
+	Message           string   `json:"message"`
+	Position          int      `json:"position"`
+	EstimatedWait     int      `json:"estimatedWait"`
+	EstimatedWaitLow  int      `json:"estimatedWaitLow"`
+	EstimatedWaitHigh int      `json:"estimatedWaitHigh"`
+	TicketNumber      string   `json:"ticketNumber"`
+	Timestamp         jsonTime `json:"timestamp"`
+	Version           int64    `json:"version"`
 }
 
 // ChangeBatch builds the events of one committed change, in the order clients
@@ -199,7 +204,8 @@ func ChangeBatch(c queue.Change) realtime.Batch {
 	position := func(e queue.Entry) {
 		b.Add(realtime.PatientRoom(e.ID), EventPositionUpdate, PositionUpdate{
 			Type: EventPositionUpdate, PatientID: e.ID, Position: e.Position,
-			EstimatedWait: e.EstimatedWait, Status: string(e.Status), TicketNumber: e.Number,
+			EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
+			Status: string(e.Status), TicketNumber: e.Number,
 			QueueLength: c.Waiting, Timestamp: at, Version: c.Version,
 		})
 	}
@@ -213,7 +219,8 @@ func ChangeBatch(c queue.Change) realtime.Batch {
 	for _, e := range c.Ready {
 		b.Add(realtime.PatientRoom(e.ID), EventGetReady, getReady{
 			Type: EventGetReady, Message: getReadyMessage(e), Position: e.Position,
-			EstimatedWait: e.EstimatedWait, TicketNumber: e.Number, Timestamp: at, Version: c.Version,
+			EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
+			TicketNumber: e.Number, Timestamp: at, Version: c.Version,
 		})
 	}
 	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version}
