@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,5 +41,26 @@ func TestEstimateRange(t *testing.T) {
 		if v, _ := st.get("data." + f); v != want {
 			t.Errorf("%s = %v, want %v: %s", f, v, want, st.Raw)
 		}
+	}
+}
+
+// TestStatusPageShowsTheRange checks that the patient's page renders the range
+// beside the estimate, and hides it when there is none.
+func TestStatusPageShowsTheRange(t *testing.T) {
+	h := newHarness(t)
+	first := h.checkIn("Ana", phone(1))
+	second := h.checkIn("Ben", phone(2))
+	pos := h.do("GET", "/api/position/"+second, "").want(t, 200)
+	low, high := pos.num(t, "data.estimatedWaitLow"), pos.num(t, "data.estimatedWaitHigh")
+	page := h.do("GET", "/status/"+second, "")
+	wantPage(t, page, 200)
+	want := fmt.Sprintf(`<span class="wait-range" id="wait-range">likely <span id="wait-low">%d</span>–<span id="wait-high">%d</span> min</span>`, low, high)
+	if low >= high || !strings.Contains(page.Raw, want) {
+		t.Errorf("status page lacks %s", want)
+	}
+	page = h.do("GET", "/status/"+first, "")
+	wantPage(t, page, 200)
+	if !strings.Contains(page.Raw, `id="wait-range" hidden`) {
+		t.Error("the first patient's page (0 minutes, no range) shows a range")
 	}
 }

@@ -115,9 +115,11 @@ type statusData struct {
 	Stage         string // waiting, ready, called, done, gone
 	Position      int
 	EstimatedWait int
-	QueueLength   int
-	Room          string
-	Ready         bool // the get-ready notice went out (CONTRACT §5)
+	// EstimatedWaitLow..High is the range the wait will likely fall in.
+	EstimatedWaitLow, EstimatedWaitHigh int
+	QueueLength                         int
+	Room                                string
+	Ready                               bool // the get-ready notice went out (CONTRACT §5)
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -138,6 +140,7 @@ func (s *Server) handleStatusPage() http.Handler {
 			d = statusData{
 				Found: true, ID: st.ID, Ticket: st.Number, Status: string(st.Status),
 				Position: st.Position, EstimatedWait: st.EstimatedWait, QueueLength: st.QueueLength,
+				EstimatedWaitLow: st.EstimatedWaitLow, EstimatedWaitHigh: st.EstimatedWaitHigh,
 				Room: st.Room, Ready: !st.ReadyAt.IsZero(),
 			}
 			d.Stage = stageOf(st.Status, d.Ready)

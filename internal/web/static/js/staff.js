@@ -151,10 +151,11 @@
     setStat('st-avgservice', s.averageServiceTime);
     if (s.estimateSamples) {
       setStat('st-error', '±' + s.estimateMeanAbsError);
-      $('st-error-note').textContent = Math.round(s.estimateUnderShare * 100) + '% waited longer than quoted · ' + s.estimateSamples + ' called';
+      $('st-error-note').textContent = Math.round(s.estimateUnderShare * 100) + '% waited longer than quoted, ' +
+        Math.round((s.estimateLateShare || 0) * 100) + '% by over 10 min · ' + s.estimateSamples + ' completed visits';
     } else {
       setStat('st-error', '–');
-      $('st-error-note').textContent = 'No one called yet today';
+      $('st-error-note').textContent = 'No completed visit yet today';
     }
   }
 

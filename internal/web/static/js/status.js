@@ -18,11 +18,13 @@
     status: root.getAttribute('data-status'),
     position: parseInt(root.getAttribute('data-position'), 10) || 0,
     estimatedWait: parseInt(root.getAttribute('data-wait'), 10) || 0,
+    estimatedWaitLow: parseInt(root.getAttribute('data-wait-low'), 10) || 0,
+    estimatedWaitHigh: parseInt(root.getAttribute('data-wait-high'), 10) || 0,
     queueLength: parseInt(root.getAttribute('data-queue-length'), 10) || 0,
     room: root.getAttribute('data-room') || ''
   };
   var stage = stageOf(cur);
-  var waitAnchor = { minutes: cur.estimatedWait, at: Date.now() };
+  var waitAnchor = { minutes: cur.estimatedWait, low: cur.estimatedWaitLow, high: cur.estimatedWaitHigh, at: Date.now() };
 
   function stageOf(s) {
     switch (s.status) {
@@ -57,15 +59,21 @@
 
   function setText(el, v) { if (el && el.textContent !== String(v)) el.textContent = v; }
 
-  // remaining counts the estimate down by the minutes since it last changed.
-  function remaining() {
+  // remaining counts an estimate (default: the point) down by the minutes since
+  // it last changed.
+  function remaining(minutes) {
     var gone = Math.floor((Date.now() - waitAnchor.at) / 60000);
-    return Math.max(0, waitAnchor.minutes - gone);
+    return Math.max(0, (minutes === undefined ? waitAnchor.minutes : minutes) - gone);
   }
 
   function renderWait() {
     if (cur.status !== 'waiting') return;
     setText($('wait'), remaining());
+    // The likely range, counted down alike; shown only when it is a range.
+    var low = remaining(waitAnchor.low || 0), high = remaining(waitAnchor.high || 0);
+    $('wait-range').hidden = !(high > low);
+    setText($('wait-low'), low);
+    setText($('wait-high'), high);
     var ago = Math.floor((Date.now() - waitAnchor.at) / 60000);
     var note = cur.queueLength + ' waiting in total. ';
     note += ago < 1 ? 'Estimate updated just now; it counts down as time passes.'
@@ -74,8 +82,9 @@
   }
 
   function render(s, why) {
-    if (s.estimatedWait !== cur.estimatedWait || s.position !== cur.position || s.status !== cur.status) {
-      waitAnchor = { minutes: s.estimatedWait || 0, at: Date.now() };
+    if (s.estimatedWait !== cur.estimatedWait || s.position !== cur.position || s.status !== cur.status ||
+        s.estimatedWaitLow !== cur.estimatedWaitLow || s.estimatedWaitHigh !== cur.estimatedWaitHigh) {
+      waitAnchor = { minutes: s.estimatedWait || 0, low: s.estimatedWaitLow || 0, high: s.estimatedWaitHigh || 0, at: Date.now() };
     }
     cur = Object.assign({}, cur, s);
     var st = stageOf(cur), before = stage;
@@ -157,7 +166,7 @@
     var btn = $('leave');
     btn.disabled = true;
     SW.api('DELETE', '/api/checkin/' + encodeURIComponent(id)).then(function () {
-      render({ status: 'cancelled', position: 0, estimatedWait: 0 }, 'refresh');
+      render({ status: 'cancelled', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'refresh');
     }, function (err) {
       window.alert(err.message);
     }).finally(function () { btn.disabled = false; });
