@@ -5,6 +5,8 @@
 //	smartwait [serve] [flags]              run the server (the default)
 //	smartwait staff add|list|passwd|remove manage staff accounts
 //	smartwait migrate                      apply database migrations and exit
+//	smartwait simulate [flags]             simulate a clinic day, report estimate accuracy
+//	smartwait load [flags]                 drive a running server over HTTP and Socket.IO
 //	smartwait version                      print the version
 //
 // Configuration comes from flags and environment variables, read in config.go
@@ -87,9 +89,14 @@ func usage(w io.Writer) {
   smartwait staff passwd [--password P] USERNAME
   smartwait staff remove USERNAME
   smartwait migrate                              apply database migrations
+  smartwait simulate [--scenario default|drift] [--seed N] [--json] [--svg FILE]
+                                                 simulate a clinic day: estimate accuracy
+  smartwait load [--url http://127.0.0.1:PORT] [--patients N] [--call-rate R]
+                                                 load-test a running server (loopback only)
   smartwait version
 
-Every command accepts the configuration flags (smartwait serve -h lists them);
+simulate and load take their own flags (-h lists them). The other commands
+accept the configuration flags (smartwait serve -h lists them);
 environment variables are read when a flag is not given. Passwords not given with
 --password are read from standard input, or prompted for on a terminal.
 `)
