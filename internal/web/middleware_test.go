@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"smartwait/internal/queue"
 )
@@ -237,7 +238,7 @@ func TestCORS(t *testing.T) {
 // the access log's writer must pass Flusher and Hijacker on.
 func TestAccessLogWriterPassesFlushAndHijack(t *testing.T) {
 	h := newHarness(t)
-	srv := httptest.NewServer(h.server.requestID(h.server.accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	stack := h.server.requestID(h.server.accessLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/flush" {
 			w.(http.Flusher).Flush()
 			return
@@ -250,7 +251,15 @@ func TestAccessLogWriterPassesFlushAndHijack(t *testing.T) {
 		defer conn.Close()
 		rw.WriteString("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 		rw.Flush()
-	}))))
+	})))
+	// The client has its response before the handler returns (a hijacked
+	// connection answers by itself), and the access log line is written only
+	// after: wait for the whole stack to return before reading the log.
+	served := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stack.ServeHTTP(w, r)
+		served <- struct{}{}
+	}))
 	defer srv.Close()
 	for _, path := range []string{"/flush", "/hijack"} {
 		resp, err := srv.Client().Get(srv.URL + path)
@@ -260,6 +269,11 @@ func TestAccessLogWriterPassesFlushAndHijack(t *testing.T) {
 		resp.Body.Close()
 		if want := map[string]int{"/flush": 200, "/hijack": 204}[path]; resp.StatusCode != want {
 			t.Fatalf("%s: status %d, want %d", path, resp.StatusCode, want)
+		}
+		select {
+		case <-served:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the handler stack did not return", path)
 		}
 	}
 	if !strings.Contains(h.logs.String(), `"status":101`) {
