@@ -16,6 +16,12 @@ type Config struct {
 	// ReplaySize is how many messages per stream the replay buffer keeps for
 	// resuming streams (Last-Event-ID). Default 4096.
 	ReplaySize int
+	// ReplayBytes bounds the same buffer by size (payloads, ids and room names,
+	// plus a fixed cost per message), per stream. Default 4 MiB: in a clinic
+	// (tens waiting) the 4,096 messages take well under that, so it only bites
+	// when payloads are large — a queue_refresh carries the whole active queue.
+	// The newest batch is kept even when it alone is larger.
+	ReplayBytes int
 	// InboxSize is how many delivered batches may wait for the hub's
 	// dispatcher. Default 1024. When it is full the batch is dropped and every
 	// subscriber is told to resync: the publisher is never made to wait.
@@ -33,6 +39,9 @@ type Hub struct {
 	// SubscribeFrom, so a resuming subscriber neither misses nor repeats a batch.
 	deliverMu sync.Mutex
 	replay    map[string]*ring // by stream; guarded by deliverMu
+
+	// What every ring holds, for Stats without waiting on deliverMu.
+	replayMessages, replayBytes atomic.Int64
 
 	mu     sync.RWMutex // guards rooms and subs, never held while sending
 	rooms  map[string]map[*Subscriber]struct{}
@@ -60,6 +69,9 @@ func NewHub(cfg Config) *Hub {
 	}
 	if cfg.ReplaySize <= 0 {
 		cfg.ReplaySize = 4096
+	}
+	if cfg.ReplayBytes <= 0 {
+		cfg.ReplayBytes = 4 << 20
 	}
 	if cfg.InboxSize <= 0 {
 		cfg.InboxSize = 1024
@@ -247,10 +259,13 @@ func (h *Hub) deliver(b Batch) {
 	if b.Stream != "" {
 		rg := h.replay[b.Stream]
 		if rg == nil {
-			rg = &ring{limit: h.cfg.ReplaySize}
+			rg = &ring{maxMessages: h.cfg.ReplaySize, maxBytes: h.cfg.ReplayBytes}
 			h.replay[b.Stream] = rg
 		}
+		count, bytes := rg.count, rg.bytes
 		rg.add(b)
+		h.replayMessages.Add(int64(rg.count - count))
+		h.replayBytes.Add(int64(rg.bytes - bytes))
 	}
 	var members []*Subscriber
 	for _, m := range b.Messages {
@@ -288,6 +303,8 @@ func (h *Hub) resync(reason string) {
 	defer h.deliverMu.Unlock()
 	h.log().Warn("realtime: telling every client to resync", "reason", reason)
 	h.replay = map[string]*ring{}
+	h.replayMessages.Store(0)
+	h.replayBytes.Store(0)
 	m := Message{Event: EventResync, Data: resyncPayload(h.now())}
 	h.mu.RLock()
 	all := make([]*Subscriber, 0, len(h.subs))
@@ -326,17 +343,23 @@ func (h *Hub) Close() {
 // Stats is a point-in-time view of the hub for /health and /metrics.
 type Stats struct {
 	Connections map[string]int   `json:"connections"` // open subscribers by transport
+	Subscribers int              `json:"subscribers"` // open subscribers, all transports
 	Rooms       int              `json:"rooms"`       // rooms with at least one member
 	Published   int64            `json:"published"`   // messages delivered to the hub
 	Dropped     map[string]int64 `json:"dropped"`     // subscribers dropped by reason
+	// ReplayMessages and ReplayBytes are what the replay buffers of all
+	// streams hold (bytes as the ReplayBytes bound counts them).
+	ReplayMessages int `json:"replayMessages"`
+	ReplayBytes    int `json:"replayBytes"`
 }
 
 // Stats returns the hub's current figures.
 func (h *Hub) Stats() Stats {
 	h.mu.RLock()
-	rooms := len(h.rooms)
+	rooms, subs := len(h.rooms), len(h.subs)
 	h.mu.RUnlock()
 	st := h.stats.snapshot()
-	st.Rooms = rooms
+	st.Rooms, st.Subscribers = rooms, subs
+	st.ReplayMessages, st.ReplayBytes = int(h.replayMessages.Load()), int(h.replayBytes.Load())
 	return st
 }

@@ -324,6 +324,10 @@ func TestHubMetrics(t *testing.T) {
 		"smartwait_realtime_events_published_total{new_patient}":  1,
 		"smartwait_realtime_events_published_total{queue_update}": 1,
 		"smartwait_realtime_rooms":                                1,
+		"smartwait_realtime_replay_bytes":                         float64(h.Stats().ReplayBytes),
+	}
+	if got["smartwait_realtime_replay_bytes"] <= 0 {
+		t.Errorf("smartwait_realtime_replay_bytes = %v, want the size of the kept batch", got["smartwait_realtime_replay_bytes"])
 	}
 	for k, v := range want {
 		if got[k] != v {

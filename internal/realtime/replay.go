@@ -1,27 +1,57 @@
 package realtime
 
+import "unsafe"
+
+// messageOverhead is what one kept Message costs besides its strings and
+// payload: the struct itself, in the batch's slice.
+const messageOverhead = int(unsafe.Sizeof(Message{}))
+
 // ring is the replay buffer of one stream: the most recent batches, with
-// contiguous versions, holding at most limit messages. A gap in versions (an
-// instance that missed batches) empties it, because a replay across a gap would
-// silently skip events.
+// contiguous versions, holding at most maxMessages messages and maxBytes bytes
+// (see messageSize) — except that the newest batch is always kept whatever its
+// size, so a client that saw part of it can still resume. A gap in versions
+// (an instance that missed batches) empties it, because a replay across a gap
+// would silently skip events.
+//
+// Both bounds matter: a message count alone let the ring hold hundreds of
+// megabytes, because one message may be a queue_refresh carrying the whole
+// active queue (about 270 KB for 2,000 waiting patients).
 type ring struct {
-	limit   int
-	batches []Batch
-	count   int // messages in batches
+	maxMessages int
+	maxBytes    int
+	batches     []Batch
+	count       int // messages in batches
+	bytes       int // messageSize of the messages in batches
+}
+
+// messageSize estimates the memory one kept message holds.
+func messageSize(m Message) int {
+	return messageOverhead + len(m.Room) + len(m.Event) + len(m.ID) + len(m.Data)
+}
+
+func batchSize(b Batch) int {
+	n := 0
+	for _, m := range b.Messages {
+		n += messageSize(m)
+	}
+	return n
 }
 
 func (r *ring) add(b Batch) {
 	if n := len(r.batches); n > 0 && b.Version != r.batches[n-1].Version+1 {
-		r.batches, r.count = nil, 0
+		r.batches, r.count, r.bytes = nil, 0, 0
 	}
 	r.batches = append(r.batches, b)
 	r.count += len(b.Messages)
+	r.bytes += batchSize(b)
 	drop := 0
-	for r.count > r.limit && drop < len(r.batches)-1 {
+	for (r.count > r.maxMessages || r.bytes > r.maxBytes) && drop < len(r.batches)-1 {
 		r.count -= len(r.batches[drop].Messages)
+		r.bytes -= batchSize(r.batches[drop])
 		drop++
 	}
 	if drop > 0 {
+		// A new array, so the evicted batches' payloads can be collected.
 		r.batches = append(r.batches[:0:0], r.batches[drop:]...)
 	}
 }

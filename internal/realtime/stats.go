@@ -56,6 +56,8 @@ var (
 		"Subscribers the hub disconnected, by reason (slow, failed, hub closed).", []string{"reason"}, nil)
 	roomsDesc = prometheus.NewDesc("smartwait_realtime_rooms",
 		"Rooms with at least one member.", nil, nil)
+	replayBytesDesc = prometheus.NewDesc("smartwait_realtime_replay_bytes",
+		"Size of the events kept for resuming streams (bounded by Config.ReplayBytes per stream).", nil, nil)
 )
 
 // Describe implements prometheus.Collector, so cmd/smartwait can register the hub
@@ -65,6 +67,7 @@ func (h *Hub) Describe(ch chan<- *prometheus.Desc) {
 	ch <- publishedDesc
 	ch <- droppedDesc
 	ch <- roomsDesc
+	ch <- replayBytesDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -73,6 +76,7 @@ func (h *Hub) Collect(ch chan<- prometheus.Metric) {
 	rooms := len(h.rooms)
 	h.mu.RUnlock()
 	ch <- prometheus.MustNewConstMetric(roomsDesc, prometheus.GaugeValue, float64(rooms))
+	ch <- prometheus.MustNewConstMetric(replayBytesDesc, prometheus.GaugeValue, float64(h.replayBytes.Load()))
 	h.stats.mu.Lock()
 	defer h.stats.mu.Unlock()
 	for t, n := range h.stats.connections {

@@ -28,6 +28,7 @@ type env struct {
 	broker *realtime.MemoryBroker
 	queue  *queue.Service
 	auth   *auth.Service
+	sio    *socketio.Server
 	srv    *httptest.Server
 	token  string // a staff session's token
 }
@@ -54,6 +55,7 @@ func newEnv(tb testing.TB, cfg socketio.Config) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e.sio = s
 	e.srv = httptest.NewServer(s.Handler())
 	tb.Cleanup(func() {
 		e.hub.Close()
