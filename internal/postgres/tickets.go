@@ -99,13 +99,58 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 	return tk, nil
 }
 
+// activeColumns are ticketColumns without queue_id and status, which
+// ActiveTickets knows from its arguments: two fewer strings decoded per row.
+const activeColumns = `id, seq, number, day, name, phone, appointment_time,
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at`
+
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
-// ones by Seq.
+// ones by Seq. They are read by two queries rather than one ordered by status:
+// the waiting ones, nearly all of a long queue, then come off the
+// tickets_queue_status_seq index in seq order with no sort of every active row.
+// The result is sized from CountActive, so it is collected without growing.
 func (t *tx) ActiveTickets(ctx context.Context, queueID string) ([]queue.Ticket, error) {
-	const query = `SELECT ` + ticketColumns + ` FROM tickets
-		WHERE queue_id = $1 AND status IN ('waiting', 'called')
-		ORDER BY status <> 'called', CASE WHEN status = 'called' THEN called_at END, seq`
-	return t.queryTickets(ctx, "active tickets", query, queueID)
+	const (
+		called = `SELECT ` + activeColumns + ` FROM tickets
+			WHERE queue_id = $1 AND status = 'called' ORDER BY called_at, seq`
+		waiting = `SELECT ` + activeColumns + ` FROM tickets
+			WHERE queue_id = $1 AND status = 'waiting' ORDER BY seq`
+	)
+	nw, nc, err := t.CountActive(ctx, queueID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]queue.Ticket, 0, nw+nc)
+	if out, err = t.appendActive(ctx, out, called, queueID, queue.StatusCalled); err != nil {
+		return nil, err
+	}
+	return t.appendActive(ctx, out, waiting, queueID, queue.StatusWaiting)
+}
+
+// appendActive appends the rows of query, which selects activeColumns of the
+// queue's tickets in the given status, to out.
+func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, query, queueID string, status queue.Status) ([]queue.Ticket, error) {
+	rows, err := t.tx.Query(ctx, query, queueID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
+	}
+	defer rows.Close()
+	var checkIn time.Time
+	var called, completed, ready *time.Time
+	for rows.Next() {
+		tk := queue.Ticket{QueueID: queueID, Status: status}
+		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready); err != nil {
+			return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
+		}
+		tk.CheckInTime = checkIn.UTC()
+		tk.CalledAt, tk.CompletedAt, tk.ReadyAt = fromTS(called), fromTS(completed), fromTS(ready)
+		out = append(out, tk)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
+	}
+	return out, nil
 }
 
 // WaitingTickets returns up to limit waiting tickets in Seq order (limit <= 0: all).

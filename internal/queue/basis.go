@@ -7,25 +7,61 @@ import (
 )
 
 // basis is what the estimates of a queue rest on at one version: the learned fit,
-// when each called ticket was called, and how many tickets wait.
+// when each called ticket was called, and how many tickets wait — and the active
+// tickets themselves, which call-next, complete, no-show and cancel lay out.
 type basis struct {
 	version  int64
 	fit      Fit
 	calledAt []time.Time
 	waiting  int
+	// active is the queue's active tickets at version, in ActiveTickets order and
+	// as the store holds them (see stored): exactly what Tx.ActiveTickets would
+	// return. It is shared between bases and never modified in place; CheckIn
+	// appends to it, which writes only past the end of every slice already shared.
+	active []Ticket
 }
 
 // basisOf is the basis of a queue whose active tickets are active.
 func basisOf(active []Ticket, f Fit, version int64) basis {
-	b := basis{version: version, fit: f}
-	for _, t := range active {
-		if t.Status == StatusCalled {
-			b.calledAt = append(b.calledAt, t.CalledAt)
+	b := basis{version: version, fit: f, active: active}
+	for i := range active {
+		if active[i].Status == StatusCalled {
+			b.calledAt = append(b.calledAt, active[i].CalledAt)
 		} else {
 			b.waiting++
 		}
 	}
 	return b
+}
+
+// storePrecision is how finely both stores keep a ticket's times.
+const storePrecision = time.Millisecond
+
+// stored is t as the store gives it back: its times to storePrecision.
+func stored(t Ticket) Ticket {
+	t.CheckInTime = t.CheckInTime.Truncate(storePrecision)
+	t.CalledAt = t.CalledAt.Truncate(storePrecision)
+	t.CompletedAt = t.CompletedAt.Truncate(storePrecision)
+	t.ReadyAt = t.ReadyAt.Truncate(storePrecision)
+	return t
+}
+
+// storedList is the active list of a laid-out queue as the store holds it: the
+// tickets of entries, in ActiveTickets order by their stored times. It writes
+// them over out (len(entries) long, its old tickets no longer needed), which
+// saves allocating another copy of the queue.
+func storedList(out []Ticket, entries []Entry) []Ticket {
+	out = out[:len(entries)]
+	called := 0
+	for i := range entries {
+		out[i] = stored(entries[i].Ticket)
+		if out[i].Status == StatusCalled {
+			called++
+		}
+	}
+	// Two calls within one millisecond tie on the stored CalledAt, where Seq decides.
+	sortActive(out[:called])
+	return out
 }
 
 // elapsed is how long each called ticket has been in service at now.
@@ -68,7 +104,10 @@ func (c *bases) put(queueID string, b basis) {
 
 // loadBasis returns the basis of queue q at its current version, from memory
 // when this Service knows it, else from the store (and remembers it: what a
-// transaction reads before it writes is the committed state at q.Version).
+// transaction reads before it writes is the committed state at q.Version). A
+// queue operation that committed the version before put its basis, so on one
+// instance the active tickets are read once, not in every call-next under the
+// write lock.
 func (s *Service) loadBasis(ctx context.Context, tx Tx, q Queue) (basis, error) {
 	if b, ok := s.bases.get(q.ID, q.Version); ok {
 		return b, nil

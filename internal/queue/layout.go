@@ -1,7 +1,9 @@
 package queue
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 )
 
@@ -10,27 +12,42 @@ import (
 // learned fit f. Positions are computed here and nowhere stored, so they are
 // always 1..N.
 func (s *Service) layout(active []Ticket, f Fit, now time.Time) []Entry {
-	elapsed := inService(active, now)
+	places := s.places(active, f, now)
 	entries := make([]Entry, len(active))
-	pos := 0
-	for i, t := range active {
-		e := Entry{Ticket: t}
-		if t.Status == StatusWaiting {
-			pos++
-			e.Position = pos
-			e.setQuote(s.Config.Estimator.Quote(pos, f, elapsed))
-		}
-		entries[i] = e
+	for i := range active {
+		entries[i] = Entry{Ticket: active[i], Position: places[i].pos}
+		entries[i].setQuote(places[i].q)
 	}
 	return entries
+}
+
+// place is a ticket's position and quote: what moved compares.
+type place struct {
+	pos int
+	q   Quote
+}
+
+// places is layout without the tickets: the position and quote of each of active
+// (zero when not waiting).
+func (s *Service) places(active []Ticket, f Fit, now time.Time) []place {
+	qt := s.Config.Estimator.quoter(f, inService(active, now))
+	out := make([]place, len(active))
+	pos := 0
+	for i := range active {
+		if active[i].Status == StatusWaiting {
+			pos++
+			out[i] = place{pos: pos, q: qt.quote(pos)}
+		}
+	}
+	return out
 }
 
 // inService returns how long each called ticket among active has been in service.
 func inService(active []Ticket, now time.Time) []time.Duration {
 	var elapsed []time.Duration
-	for _, t := range active {
-		if t.Status == StatusCalled {
-			elapsed = append(elapsed, now.Sub(t.CalledAt))
+	for i := range active {
+		if active[i].Status == StatusCalled {
+			elapsed = append(elapsed, now.Sub(active[i].CalledAt))
 		}
 	}
 	return elapsed
@@ -50,20 +67,60 @@ func (e *Entry) setQuote(q Quote) {
 }
 
 // moved returns the entries of after whose position, estimate (or its range) or
-// status differ from
-// before (matched by ticket id), plus those new in after.
-func moved(before, after []Entry) []Entry {
-	old := make(map[string]Entry, len(before))
-	for _, e := range before {
-		old[e.ID] = e
+// status differ from what they were before — before holds the tickets in
+// ActiveTickets order and at their places — plus those new in after.
+//
+// A ticket is matched by Seq, unique in a queue, and confirmed by id. The
+// waiting tickets are in Seq order in both lists, so they are matched by one
+// merge; any other (the called, few) by a scan of before's called ones, then a
+// binary search of its waiting ones (a ticket just called was waiting). No map of
+// thousands of ids is built.
+func moved(before []Ticket, at []place, after []Entry) []Entry {
+	nc := 0 // before's called tickets, all at the front
+	for nc < len(before) && before[nc].Status != StatusWaiting {
+		nc++
 	}
-	var out []Entry
-	for _, e := range after {
-		b, ok := old[e.ID]
-		if !ok || b.Position != e.Position || b.Status != e.Status || b.EstimatedWait != e.EstimatedWait ||
-			b.EstimatedWaitLow != e.EstimatedWaitLow || b.EstimatedWaitHigh != e.EstimatedWaitHigh {
-			out = append(out, e)
+	waiting := before[nc:]
+	find := func(e *Entry) (int, bool) {
+		for i := range before[:nc] {
+			if before[i].Seq == e.Seq {
+				return i, before[i].ID == e.ID
+			}
 		}
+		j, ok := slices.BinarySearchFunc(waiting, e.Seq, func(t Ticket, seq int64) int { return cmp.Compare(t.Seq, seq) })
+		return nc + j, ok && waiting[j].ID == e.ID
+	}
+	// Collect indexes first so that the entries, hundreds of bytes each, are
+	// copied once into a slice of the right size.
+	var idx []int
+	next := 0 // merge cursor in waiting
+	for k := range after {
+		e := &after[k]
+		var i int
+		var ok bool
+		if e.Status == StatusWaiting {
+			for next < len(waiting) && waiting[next].Seq < e.Seq {
+				next++
+			}
+			if next < len(waiting) && waiting[next].Seq == e.Seq {
+				i, ok = nc+next, waiting[next].ID == e.ID
+			} else {
+				i, ok = find(e)
+			}
+		} else {
+			i, ok = find(e)
+		}
+		if !ok || at[i].pos != e.Position || before[i].Status != e.Status || at[i].q.Wait != e.EstimatedWait ||
+			at[i].q.Low != e.EstimatedWaitLow || at[i].q.High != e.EstimatedWaitHigh {
+			idx = append(idx, k)
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	out := make([]Entry, len(idx))
+	for i, k := range idx {
+		out[i] = after[k]
 	}
 	return out
 }

@@ -61,6 +61,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		// A check-in joins the end: the same basis, one more waiting.
 		next = b
 		next.version, next.waiting = q.Version+1, waiting+1
+		next.active = append(b.active, stored(e.Ticket))
 		return nil
 	})
 	if err == nil {
@@ -78,20 +79,19 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 	}
 	var next basis
 	ch, err := s.mutate(ctx, queueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		active, err := tx.ActiveTickets(ctx, q.ID)
+		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, q.ID)
-		if err != nil {
-			return err
-		}
-		before := s.layout(active, f, now)
+		active, f := b.active, b.fit
+		before := s.places(active, f, now)
 		i := firstWaiting(active)
 		if i < 0 {
 			return Errorf(CodeNoneWaiting, "No patients waiting")
 		}
-		t := &active[i]
+		// A copy: active is shared with the remembered basis.
+		t := &Ticket{}
+		*t = active[i]
 		t.Status, t.CalledAt, t.Room = StatusCalled, now, room
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
 			return err
@@ -109,10 +109,17 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 				return err
 			}
 		}
-		// The called ticket moves to the front of the active list.
-		called := sortActive(append([]Ticket{*t}, append(append([]Ticket{}, active[:i]...), active[i+1:]...)...))
-		next = basisOf(called, f, q.Version+1)
-		return s.finish(ctx, tx, ChangeCalled, f, before, called, t.ID, now, ch)
+		// The called ticket joins the called ones (active[:i]) in CalledAt order;
+		// the waiting ones behind it keep theirs, so only the few called are sorted.
+		after := make([]Ticket, 0, len(active))
+		after = append(append(after, active[:i]...), *t)
+		sortActive(after)
+		after = append(after, active[i+1:]...)
+		if err := s.finish(ctx, tx, ChangeCalled, f, active, before, after, t.ID, now, ch); err != nil {
+			return err
+		}
+		next = basisOf(storedList(after, ch.Entries), f, q.Version+1)
+		return nil
 	})
 	if err == nil {
 		s.bases.put(ch.QueueID, next)
@@ -148,15 +155,12 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			}
 			return notFound()
 		}
-		active, err := tx.ActiveTickets(ctx, q.ID)
+		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, q.ID)
-		if err != nil {
-			return err
-		}
-		before := s.layout(active, f, now)
+		active, f := b.active, b.fit
+		before := s.places(active, f, now)
 		wasCalled := t.Status == StatusCalled
 		t.Status, t.CompletedAt = to, now
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
@@ -173,17 +177,17 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			}
 			q.ServiceTime = f.Mean
 		}
-		rest := active[:0:0]
-		for _, a := range active {
-			if a.ID != t.ID {
-				rest = append(rest, a)
+		rest := make([]Ticket, 0, len(active))
+		for i := range active {
+			if active[i].ID != t.ID {
+				rest = append(rest, active[i])
 			}
 		}
-		if err := s.finish(ctx, tx, kind, f, before, rest, t.ID, now, ch); err != nil {
+		if err := s.finish(ctx, tx, kind, f, active, before, rest, t.ID, now, ch); err != nil {
 			return err
 		}
 		ch.Ticket = Entry{Ticket: *t}
-		next = basisOf(rest, f, q.Version+1)
+		next = basisOf(storedList(rest, ch.Entries), f, q.Version+1)
 		return nil
 	})
 	if err == nil {
@@ -223,19 +227,20 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 }
 
 // finish lays out the queue after a change, applies the get-ready rule, and fills
-// in ch. after holds the active tickets after the change in ActiveTickets order.
-func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, f Fit, before []Entry, after []Ticket, subject string, now time.Time, ch *Change) error {
+// in ch. before holds the active tickets before the change and at their places,
+// after those after it, both in ActiveTickets order.
+func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, f Fit, before []Ticket, at []place, after []Ticket, subject string, now time.Time, ch *Change) error {
 	entries := s.layout(after, f, now)
 	ready, err := s.markReady(ctx, tx, entries, now)
 	if err != nil {
 		return err
 	}
 	ch.Kind, ch.Entries, ch.Ready = kind, entries, ready
-	ch.Moved = moved(before, entries)
+	ch.Moved = moved(before, at, entries)
 	ch.Waiting, ch.Called, ch.NowServing = counts(entries)
-	for _, e := range entries {
-		if e.ID == subject {
-			ch.Ticket = e
+	for i := range entries {
+		if entries[i].ID == subject {
+			ch.Ticket = entries[i]
 		}
 	}
 	return nil
@@ -251,7 +256,8 @@ func firstWaiting(active []Ticket) int {
 }
 
 // sortActive puts tickets into ActiveTickets order: called by CalledAt then Seq,
-// then waiting by Seq. The input is already nearly sorted; n is small enough.
+// then waiting by Seq. Callers pass only the called few: the waiting are in Seq
+// order already.
 func sortActive(ts []Ticket) []Ticket {
 	slices.SortStableFunc(ts, func(a, b Ticket) int {
 		ra, rb := rank(a), rank(b)

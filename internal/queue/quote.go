@@ -29,26 +29,58 @@ func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 	if position <= 0 {
 		return Quote{}
 	}
+	qt := e.quoter(f, elapsed)
+	return qt.quote(position)
+}
+
+// quoter holds what Quote works out from the fit and the visits in progress
+// alone, so that laying out a queue of thousands quotes each position with a few
+// multiplications and one logarithm instead of sorting the visits in progress and
+// integrating their remaining time once per waiting ticket. Quote itself goes
+// through it, so the two can never disagree.
+type quoter struct {
+	e        Estimator
+	rooms    int
+	called   int       // visits in progress, all of them
+	s        float64   // S in minutes
+	visitVar float64   // variance of one visit
+	rem      []float64 // what is likely left of each counted visit in progress
+	remVar   []float64 // its share of the variance
+}
+
+// quoter prepares quotes with fit f while the visits in progress have lasted
+// elapsed. Only as many visits as there are rooms count, the most recently
+// started ones.
+func (e Estimator) quoter(f Fit, elapsed []time.Duration) quoter {
 	if f.Mean <= 0 {
 		f.Mean = e.Prior
 	}
-	rooms := e.rooms()
-	s := f.Mean.Minutes()
-	visitVar := s * s * (math.Exp(f.Sigma*f.Sigma) - 1)
-	work := float64(position-1) * s
-	variance := float64(position-1) * visitVar
+	q := quoter{e: e, rooms: e.rooms(), called: len(elapsed), s: f.Mean.Minutes()}
+	q.visitVar = q.s * q.s * (math.Exp(f.Sigma*f.Sigma) - 1)
 	inService := slices.Clone(elapsed)
 	slices.Sort(inService)
-	for _, el := range inService[:min(len(inService), rooms)] {
+	for _, el := range inService[:min(len(inService), q.rooms)] {
 		rem := remaining(f, el)
+		q.rem = append(q.rem, rem)
+		q.remVar = append(q.remVar, q.visitVar*(rem/q.s)*(rem/q.s))
+	}
+	return q
+}
+
+// quote is Quote for the waiting ticket at position (≥ 1).
+func (qt *quoter) quote(position int) Quote {
+	rooms, s, visitVar := qt.rooms, qt.s, qt.visitVar
+	work := float64(position-1) * s
+	variance := float64(position-1) * visitVar
+	for i, rem := range qt.rem {
 		work += rem
-		variance += visitVar * (rem / s) * (rem / s)
+		variance += qt.remVar[i]
 	}
 	c := float64(rooms)
 	// S itself is learned from a window of visits: its error adds to every visit
 	// ahead alike, so it grows with the square of their number.
 	ahead := float64(position - 1)
-	variance += ahead * ahead * visitVar / float64(e.window())
+	variance += ahead * ahead * visitVar / float64(qt.e.window())
 	mean, variance := work/c, variance/(c*c)
 	q := Quote{Wait: int(math.Round(mean))}
 	q.Low, q.High = q.Wait, q.Wait
@@ -65,7 +97,7 @@ func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
 		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
 	}
-	if position <= rooms-len(inService) {
+	if position <= rooms-qt.called {
 		// A room is free for this patient: staff may call them any moment. The
 		// point keeps the contract's average over rooms; the range says so.
 		q.Low = 0

@@ -64,16 +64,11 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 		if err != nil {
 			return err
 		}
-		active, err := tx.ActiveTickets(ctx, queueID)
+		b, err := s.loadBasis(ctx, tx, q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, queueID)
-		if err != nil {
-			return err
-		}
-		s.bases.put(queueID, basisOf(active, f, q.Version))
-		entries, version = s.layout(active, f, now), q.Version
+		entries, version = s.layout(b.active, b.fit, now), q.Version
 		return nil
 	})
 	return entries, version, storeError(err)

@@ -18,16 +18,11 @@ func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
 		if err != nil {
 			return err
 		}
-		at, err := tx.ActiveTickets(ctx, queueID)
+		b, err := s.loadBasis(ctx, tx, q)
 		if err != nil {
 			return err
 		}
-		f, err := s.fit(ctx, tx, queueID)
-		if err != nil {
-			return err
-		}
-		s.bases.put(queueID, basisOf(at, f, q.Version))
-		active = s.layout(at, f, now)
+		active = s.layout(b.active, b.fit, now)
 		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
 		return err
 	})

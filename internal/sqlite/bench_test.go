@@ -108,3 +108,40 @@ func BenchmarkServiceStatus(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkActiveTickets measures reading a queue's whole active list, what
+// call-next, complete, no-show and cancel read under the write lock, at 10 and
+// 10,000 waiting (two of them called).
+func BenchmarkActiveTickets(b *testing.B) {
+	for _, n := range []int{10, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
+			db := MustOpenDB(b)
+			fillWaiting(b, db, n+2)
+			ctx := context.Background()
+			err := db.Update(ctx, func(tx queue.Tx) error {
+				ts, err := tx.WaitingTickets(ctx, queue.DefaultQueueID, 2)
+				for i := 0; err == nil && i < len(ts); i++ {
+					ts[i].Status, ts[i].CalledAt = queue.StatusCalled, time.Now()
+					err = tx.UpdateTicket(ctx, ts[i])
+				}
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				err := db.View(ctx, func(tx queue.Tx) error {
+					ts, err := tx.ActiveTickets(ctx, queue.DefaultQueueID)
+					if err == nil && len(ts) != n+2 {
+						err = fmt.Errorf("%d active, want %d", len(ts), n+2)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -101,14 +101,61 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 	return tk, nil
 }
 
-var activeTickets = prepared(`SELECT ` + ticketColumns + ` FROM tickets
-	WHERE queue_id = ? AND status IN ('waiting', 'called')
-	ORDER BY status <> 'called', CASE WHEN status = 'called' THEN called_at END, seq`)
+// activeColumns are ticketColumns without queue_id and status, which
+// ActiveTickets knows from its arguments: two fewer strings allocated per row.
+const activeColumns = `id, seq, number, day, name, phone, appointment_time,
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at`
+
+// The called and the waiting tickets are read by two queries rather than one
+// ordered by status: the waiting ones, nearly all of a long queue, then come
+// straight off the tickets_queue_status_seq index in seq order, with no sort of
+// every active row (which a single ORDER BY status <> 'called', … needed).
+var (
+	activeCalled = prepared(`SELECT ` + activeColumns + ` FROM tickets
+	WHERE queue_id = ? AND status = 'called' ORDER BY called_at, seq`)
+	activeWaiting = prepared(`SELECT ` + activeColumns + ` FROM tickets
+	WHERE queue_id = ? AND status = 'waiting' ORDER BY seq`)
+)
 
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
-// ones by Seq.
+// ones by Seq. It sizes the result from CountActive (the waiting_buckets sums), so
+// a queue of thousands is collected without growing and copying the slice.
 func (t *tx) ActiveTickets(ctx context.Context, queueID string) ([]queue.Ticket, error) {
-	return t.queryTickets(ctx, "active tickets", activeTickets, queueID)
+	waiting, called, err := t.CountActive(ctx, queueID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]queue.Ticket, 0, waiting+called)
+	if out, err = t.appendActive(ctx, out, activeCalled, queueID, queue.StatusCalled); err != nil {
+		return nil, err
+	}
+	return t.appendActive(ctx, out, activeWaiting, queueID, queue.StatusWaiting)
+}
+
+// appendActive appends the rows of s, which selects activeColumns of the queue's
+// tickets in the given status, to out.
+func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, s *stmt, queueID string, status queue.Status) ([]queue.Ticket, error) {
+	rows, err := t.stmt(ctx, s).QueryContext(ctx, queueID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
+	}
+	defer rows.Close()
+	var checkIn int64
+	var called, completed, ready sql.NullInt64
+	for rows.Next() {
+		tk := queue.Ticket{QueueID: queueID, Status: status}
+		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready); err != nil {
+			return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
+		}
+		tk.CheckInTime = time.UnixMilli(checkIn).UTC()
+		tk.CalledAt, tk.CompletedAt, tk.ReadyAt = fromMS(called), fromMS(completed), fromMS(ready)
+		out = append(out, tk)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
+	}
+	return out, nil
 }
 
 var waitingTickets = prepared(`SELECT ` + ticketColumns + ` FROM tickets
