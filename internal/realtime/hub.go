@@ -17,10 +17,10 @@ type Config struct {
 	// resuming streams (Last-Event-ID). Default 4096.
 	ReplaySize int
 	// ReplayBytes bounds the same buffer by size (payloads, ids and room names,
-	// plus a fixed cost per message), per stream. Default 4 MiB: in a clinic
-	// (tens waiting) the 4,096 messages take well under that, so it only bites
-	// when payloads are large — a queue_refresh carries the whole active queue.
-	// The newest batch is kept even when it alone is larger.
+	// plus a fixed cost per message), per stream. Default 4 MiB: with 50
+	// waiting that is the last ~90 queue changes, about what ReplaySize keeps;
+	// with hundreds waiting it keeps fewer, since a queue_refresh carries the
+	// whole active queue. The newest batch is kept even when it alone is larger.
 	ReplayBytes int
 	// InboxSize is how many delivered batches may wait for the hub's
 	// dispatcher. Default 1024. When it is full the batch is dropped and every

@@ -78,9 +78,10 @@ func TestHubReplayBoundedByBytes(t *testing.T) {
 
 // TestHubReplayStaysSmallOnABusyQueue is the regression test for the memory a
 // `smartwait load` run left behind: cancelling 2,000 patients one by one
-// publishes a queue_refresh of the whole queue (≈270 KB) each time, and a
-// replay buffer bounded only by its 4,096 messages kept ~800 of them (≈215 MB).
-// With the default bounds it holds at most ReplayBytes.
+// publishes a queue_refresh of the whole queue (≈440 bytes a ticket) in a
+// batch of about five messages each time, and a replay buffer bounded only by
+// its 4,096 messages kept ~800 such batches (here, with a 600-ticket queue,
+// 227 MB). With the default bounds it holds at most ReplayBytes.
 func TestHubReplayStaysSmallOnABusyQueue(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
 	defer h.Close()
