@@ -18,7 +18,16 @@ const HoldGap = 250 * time.Millisecond
 // (the other's, still in Redis): a patient would see position 4 and then a stale
 // 5. The sequencer holds 11 until 10 arrives, or for HoldGap when 10 was lost
 // (a dropped publish), then delivers what it has in order; the version gap then
-// tells clients to fetch state. Its methods are called with Broker.deliverMu held.
+// tells clients to fetch state.
+//
+// Until a stream's first batch has been delivered the sequencer does not know
+// which version comes next, so it cannot tell "ahead of its turn" from "first":
+// at start-up, and after every resync, two instances committing at once would
+// otherwise deliver an instance's own version 2 before the other's 1, still in
+// Redis. So the first batch of an unknown stream waits HoldGap too, gathering
+// what else arrives meanwhile, and everything gathered is then delivered in
+// version order. Only version 1, which nothing can precede, passes at once. Its
+// methods are called with Broker.deliverMu held.
 type sequencer struct {
 	last  map[string]int64                    // per stream: the last version delivered
 	held  map[string]map[int64]realtime.Batch // per stream: batches ahead of their turn
@@ -37,11 +46,12 @@ func newSequencer(flush func(stream string)) *sequencer {
 
 // add returns the batches to deliver now, in order: b and any held ones it
 // unblocks, or nothing when b must wait for an earlier version. A batch without a
-// stream, the first batch of a stream and a late one (at or below the last
-// delivered version: it was given up on) pass at once.
+// stream, a stream's version 1, the next version and a late one (at or below the
+// last delivered version: it was given up on) pass at once; any other batch of a
+// stream with nothing delivered yet waits, as its predecessors may be on the way.
 func (q *sequencer) add(b realtime.Batch) []realtime.Batch {
 	last, known := q.last[b.Stream]
-	if b.Stream == "" || !known || b.Version <= last+1 {
+	if b.Stream == "" || (known && b.Version <= last+1) || (!known && b.Version == 1) {
 		if b.Stream != "" && (!known || b.Version > last) {
 			q.last[b.Stream] = b.Version
 		}

@@ -44,7 +44,7 @@ func TestVersionOrder(t *testing.T) {
 	b, rec := startOne(t)
 	publish := []realtime.Batch{
 		{Stream: "default", Version: 1}, {Stream: "default", Version: 3},
-		{Stream: "other", Version: 9}, // another stream does not wait behind this gap
+		{Stream: "other", Version: 1}, // another stream does not wait behind this gap
 		{Stream: "default", Version: 2}, {Stream: "default", Version: 5},
 		{Stream: "default", Version: 4}, {Stream: "default", Version: 6},
 	}
@@ -58,7 +58,7 @@ func TestVersionOrder(t *testing.T) {
 	for _, bt := range got {
 		order = append(order, fmt.Sprintf("%s:%d", bt.Stream, bt.Version))
 	}
-	want := []string{"default:1", "other:9", "default:2", "default:3", "default:4", "default:5", "default:6"}
+	want := []string{"default:1", "other:1", "default:2", "default:3", "default:4", "default:5", "default:6"}
 	if !slices.Equal(order, want) {
 		t.Errorf("delivered %v, want %v", order, want)
 	}
@@ -82,5 +82,38 @@ func TestVersionGap(t *testing.T) {
 	}
 	if got := rec.WaitCount(t, 5); got[4].Version != 6 {
 		t.Errorf("after the gap got %v", versions(got, "default"))
+	}
+}
+
+// TestFirstBatchOfStreamWaits: the first batch of a stream the broker has not
+// seen yet (at start-up, or after a resync) may be ahead of its turn too — two
+// instances commit versions 1 and 2 at once, and 2 is this instance's own, so it
+// is here before 1 has come through Redis. It waits for 1; and a first batch
+// whose predecessors never come (they were delivered before this instance
+// started) is still delivered, in order with whatever arrived meanwhile.
+func TestFirstBatchOfStreamWaits(t *testing.T) {
+	b, rec := startOne(t)
+	for _, v := range []int64{2, 1, 3} {
+		if err := b.Publish(realtime.Batch{Stream: "default", Version: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := versions(rec.WaitCount(t, 3), "default"); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("delivered versions %v, want [1 2 3]", got)
+	}
+
+	for _, v := range []int64{42, 41} { // a stream that began before this instance
+		if err := b.Publish(realtime.Batch{Stream: "older", Version: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := versions(rec.WaitCount(t, 5), "older"); !slices.Equal(got, []int64{41, 42}) {
+		t.Fatalf("delivered versions %v, want [41 42]", got)
+	}
+	if err := b.Publish(realtime.Batch{Stream: "older", Version: 43}); err != nil {
+		t.Fatal(err)
+	}
+	if got := versions(rec.WaitCount(t, 6), "older"); !slices.Equal(got, []int64{41, 42, 43}) {
+		t.Errorf("after the first batches got %v", got)
 	}
 }
