@@ -208,11 +208,11 @@ func (b *Broker) deliver(batch realtime.Batch) {
 }
 
 // releaseStream delivers what the sequencer held for stream after waiting
-// HoldGap for a missing version.
-func (b *Broker) releaseStream(stream string) {
+// HoldGap for a missing version, unless that wait h already ended.
+func (b *Broker) releaseStream(stream string, h *hold) {
 	b.deliverMu.Lock()
 	defer b.deliverMu.Unlock()
-	b.handOver(b.seq.release(stream))
+	b.handOver(b.seq.expire(stream, h))
 }
 
 func (b *Broker) handOver(batches []realtime.Batch) {

@@ -31,15 +31,21 @@ const HoldGap = 250 * time.Millisecond
 type sequencer struct {
 	last  map[string]int64                    // per stream: the last version delivered
 	held  map[string]map[int64]realtime.Batch // per stream: batches ahead of their turn
-	timer map[string]*time.Timer
-	flush func(stream string) // called by a timer, without the lock held
+	timer map[string]*hold
+	flush func(stream string, h *hold) // called by h's timer, without the lock held
 }
 
-func newSequencer(flush func(stream string)) *sequencer {
+// hold is one wait of a stream for a missing version. Its timer's flush passes
+// it back, so that expire can tell a current wait from one that ended as the
+// timer fired (Stop came too late): such a stale flush, once it gets the lock,
+// must not cut short the stream's next wait.
+type hold struct{ t *time.Timer }
+
+func newSequencer(flush func(stream string, h *hold)) *sequencer {
 	return &sequencer{
 		last:  map[string]int64{},
 		held:  map[string]map[int64]realtime.Batch{},
-		timer: map[string]*time.Timer{},
+		timer: map[string]*hold{},
 		flush: flush,
 	}
 }
@@ -62,8 +68,9 @@ func (q *sequencer) add(b realtime.Batch) []realtime.Batch {
 	}
 	q.held[b.Stream][b.Version] = b
 	if q.timer[b.Stream] == nil {
-		s := b.Stream
-		q.timer[s] = time.AfterFunc(HoldGap, func() { q.flush(s) })
+		s, h := b.Stream, &hold{}
+		h.t = time.AfterFunc(HoldGap, func() { q.flush(s, h) })
+		q.timer[s] = h
 	}
 	return nil
 }
@@ -102,6 +109,15 @@ func (q *sequencer) release(stream string) []realtime.Batch {
 	return out
 }
 
+// expire is release for the timer of h: it does nothing unless h is still the
+// stream's current wait.
+func (q *sequencer) expire(stream string, h *hold) []realtime.Batch {
+	if q.timer[stream] != h {
+		return nil
+	}
+	return q.release(stream)
+}
+
 // releaseAll releases every stream (Redis went away: nothing more will arrive).
 func (q *sequencer) releaseAll() []realtime.Batch {
 	var out []realtime.Batch
@@ -120,8 +136,8 @@ func (q *sequencer) reset() []realtime.Batch {
 
 func (q *sequencer) stop(stream string) {
 	delete(q.held, stream)
-	if t := q.timer[stream]; t != nil {
-		t.Stop()
+	if h := q.timer[stream]; h != nil {
+		h.t.Stop()
 		delete(q.timer, stream)
 	}
 }
