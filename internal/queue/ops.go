@@ -111,7 +111,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		}
 		// The called ticket joins the called ones (active[:i]) in CalledAt order;
 		// the waiting ones behind it keep theirs, so only the few called are sorted.
-		after := make([]Ticket, 0, len(active))
+		after := make([]Ticket, 0, roomToGrow(len(active)))
 		after = append(append(after, active[:i]...), *t)
 		sortActive(after)
 		after = append(after, active[i+1:]...)
@@ -177,7 +177,7 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			}
 			q.ServiceTime = f.Mean
 		}
-		rest := make([]Ticket, 0, len(active))
+		rest := make([]Ticket, 0, roomToGrow(len(active)))
 		for i := range active {
 			if active[i].ID != t.ID {
 				rest = append(rest, active[i])
@@ -245,6 +245,11 @@ func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, f Fit, bef
 	}
 	return nil
 }
+
+// roomToGrow is the capacity to give a new active list of about n tickets: the
+// list becomes the remembered basis, and the check-ins that follow append to it,
+// which must not copy the whole queue on the first of them.
+func roomToGrow(n int) int { return n + n/4 + 16 }
 
 func firstWaiting(active []Ticket) int {
 	for i, t := range active {

@@ -44,14 +44,21 @@ func (h *harness) serveBench(b *testing.B, req *http.Request, want int) {
 	}
 }
 
+// BenchmarkCheckIn checks patients in behind 10 and 10,000 waiting (the queue
+// grows by one per iteration).
 func BenchmarkCheckIn(b *testing.B) {
-	h := newHarness(b)
-	i := 0
-	for b.Loop() {
-		req := httptest.NewRequest("POST", "/api/checkin", strings.NewReader(checkInBody(i)))
-		req.Header.Set("Content-Type", "application/json")
-		h.serveBench(b, req, http.StatusCreated)
-		i++
+	for _, waiting := range []int{10, 10_000} {
+		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
+			h := newHarness(b)
+			h.seed(waiting, 0)
+			i := waiting
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/api/checkin", strings.NewReader(checkInBody(i)))
+				req.Header.Set("Content-Type", "application/json")
+				h.serveBench(b, req, http.StatusCreated)
+				i++
+			}
+		})
 	}
 }
 
