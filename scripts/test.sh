@@ -118,6 +118,24 @@ free_port() {
 	echo "$p"
 }
 
+# lock_servers / unlock_servers: free_port only says a port was free when it
+# looked; two runs starting at once would both pick it, and one server would fail
+# to bind (or, for Redis, the run would go on against the other run's server and
+# lose it when that run ends). Every run picks ports and starts its servers under
+# one machine-wide lock, held until the server listens, so the next run sees the
+# port taken. A server that still fails to bind (something else took the port) is
+# retried on the next port. The servers start with the lock's descriptor closed:
+# a daemon inheriting it would hold the lock for as long as it runs.
+SERVER_LOCK=/tmp/smartwait-test-servers.lock
+lock_servers() {
+	exec 9>>"$SERVER_LOCK" || return 1
+	flock -w 300 9 || {
+		echo "could not take $SERVER_LOCK within 300s"
+		return 1
+	}
+}
+unlock_servers() { exec 9>&-; }
+
 # ---------------------------------------------------------------- sections
 check_gofmt() {
 	local files
@@ -183,17 +201,33 @@ start_postgres() {
 		apt_install postgresql || return 1
 	fi
 	PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-	PG_PORT=$(free_port "$PG_PORT")
 	mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" || return 1
 	su postgres -c "$PGBIN/initdb -D $WORK/pg/data -U postgres -A trust --no-sync -E UTF8" >"$WORK/pg/initdb.log" 2>&1 || {
 		cat "$WORK/pg/initdb.log"
 		return 1
 	}
-	su postgres -c "$PGBIN/pg_ctl -D $WORK/pg/data -l $WORK/pg/log -o '-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c fsync=off' -w start" >/dev/null || {
+	lock_servers || return 1
+	local attempt
+	for attempt in 1 2 3 4 5; do
+		PG_PORT=$(free_port "$PG_PORT")
+		rm -f "$WORK/pg/log"
+		if su postgres -c "$PGBIN/pg_ctl -D $WORK/pg/data -l $WORK/pg/log -o '-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c fsync=off' -w start" >/dev/null 9>&-; then
+			PG_STARTED=1
+			break
+		fi
+		if ! grep -q 'could not bind' "$WORK/pg/log" 2>/dev/null; then
+			cat "$WORK/pg/log"
+			unlock_servers
+			return 1
+		fi
+		echo "port $PG_PORT was taken before PostgreSQL could bind it; trying the next"
+		PG_PORT=$((PG_PORT + 1))
+	done
+	unlock_servers
+	if [ -z "$PG_STARTED" ]; then
 		cat "$WORK/pg/log"
 		return 1
-	}
-	PG_STARTED=1
+	fi
 	export DATABASE_URL_TEST="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 	echo "PostgreSQL on port $PG_PORT"
 }
@@ -203,19 +237,35 @@ start_redis() {
 		echo "installing Redis"
 		apt_install redis-server || return 1
 	fi
-	REDIS_PORT=$(free_port "$REDIS_PORT")
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-		--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" --dir "$WORK" || return 1
-	REDIS_STARTED=1
-	local i
-	for i in $(seq 50); do
-		port_busy "$REDIS_PORT" && break
-		sleep 0.1
+	lock_servers || return 1
+	local attempt i up=""
+	for attempt in 1 2 3 4 5; do
+		REDIS_PORT=$(free_port "$REDIS_PORT")
+		rm -f "$WORK/redis.pid" "$WORK/redis.log"
+		redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+			--daemonize yes --pidfile "$WORK/redis.pid" --logfile "$WORK/redis.log" --dir "$WORK" 9>&- || break
+		# Up means our own server listens: its pid file exists (written once it
+		# has bound) and the process lives. A busy port alone could be another's.
+		for i in $(seq 100); do
+			if [ -s "$WORK/redis.pid" ] && kill -0 "$(cat "$WORK/redis.pid")" 2>/dev/null && port_busy "$REDIS_PORT"; then
+				up=1
+				break
+			fi
+			grep -q 'Failed listening' "$WORK/redis.log" 2>/dev/null && break
+			sleep 0.1
+		done
+		[ -n "$up" ] && break
+		if [ -s "$WORK/redis.pid" ]; then kill "$(cat "$WORK/redis.pid")" 2>/dev/null; fi
+		grep -q 'Failed listening' "$WORK/redis.log" 2>/dev/null || break
+		echo "port $REDIS_PORT was taken before Redis could bind it; trying the next"
+		REDIS_PORT=$((REDIS_PORT + 1))
 	done
-	port_busy "$REDIS_PORT" || {
+	unlock_servers
+	if [ -z "$up" ]; then
 		cat "$WORK/redis.log"
 		return 1
-	}
+	fi
+	REDIS_STARTED=1
 	export REDIS_URL_TEST="redis://127.0.0.1:$REDIS_PORT/0"
 	echo "Redis on port $REDIS_PORT"
 }
