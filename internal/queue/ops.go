@@ -19,7 +19,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		return Entry{}, err
 	}
 	var next basis
-	ch, err := s.mutate(ctx, r.QueueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
 		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err
@@ -64,9 +64,6 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		next.active = append(b.active, stored(e.Ticket))
 		return nil
 	})
-	if err == nil {
-		s.bases.put(ch.QueueID, next)
-	}
 	return ch.Ticket, err
 }
 
@@ -78,7 +75,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		queueID = DefaultQueueID
 	}
 	var next basis
-	ch, err := s.mutate(ctx, queueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+	ch, err := s.mutate(ctx, queueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
 		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err
@@ -121,9 +118,6 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		next = basisOf(storedList(after, ch.Entries), f, q.Version+1)
 		return nil
 	})
-	if err == nil {
-		s.bases.put(ch.QueueID, next)
-	}
 	return ch.Ticket, err
 }
 
@@ -148,7 +142,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Entry, error) {
 
 func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind) (Entry, error) {
 	var next basis
-	ch, err := s.mutateTicket(ctx, id, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
+	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if !t.Status.Active() {
 			if kind == ChangeCancelled {
 				return Errorf(CodeNotActive, "This check-in is no longer active")
@@ -190,9 +184,6 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		next = basisOf(storedList(rest, ch.Entries), f, q.Version+1)
 		return nil
 	})
-	if err == nil {
-		s.bases.put(ch.QueueID, next)
-	}
 	return ch.Ticket, err
 }
 
@@ -200,8 +191,7 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 // CodePatientNotFound for an unknown ticket and CodeNotCalled for one not called.
 func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 	var next basis
-	carry := false
-	ch, err := s.mutateTicket(ctx, id, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
+	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if t.Status != StatusCalled {
 			return Errorf(CodeNotCalled, "This patient has not been called")
 		}
@@ -215,14 +205,11 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 		ch.Kind, ch.Ticket, ch.Waiting, ch.Called, ch.NowServing = ChangeRecalled, Entry{Ticket: *t}, waiting, called, t.Number
 		// A recall changes nothing estimates rest on: carry the basis forward.
 		if b, ok := s.bases.get(q.ID, q.Version); ok {
-			next, carry = b, true
+			next = b
 			next.version = q.Version + 1
 		}
 		return nil
 	})
-	if err == nil && carry {
-		s.bases.put(ch.QueueID, next)
-	}
 	return ch.Ticket, err
 }
 

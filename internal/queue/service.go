@@ -75,8 +75,11 @@ func (s *Service) location() *time.Location {
 type mutation func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error
 
 // mutate runs m in one transaction on the queue, bumps the queue's version, and
-// publishes the Change after the commit.
-func (s *Service) mutate(ctx context.Context, queueID string, m mutation) (Change, error) {
+// publishes the Change after the commit. When m fills in next (a non-zero
+// version), that basis is remembered before the lock is released: the next
+// operation, already waiting for s.mu, must find it, or it would read the whole
+// queue again and concurrent check-ins would cost O(N) each.
+func (s *Service) mutate(ctx context.Context, queueID string, next *basis, m mutation) (Change, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -97,13 +100,16 @@ func (s *Service) mutate(ctx context.Context, queueID string, m mutation) (Chang
 	if err != nil {
 		return Change{}, storeError(err)
 	}
+	if next != nil && next.version != 0 {
+		s.bases.put(ch.QueueID, *next)
+	}
 	s.publish(ch)
 	return ch, nil
 }
 
 // mutateTicket is mutate for an operation on one existing ticket: it finds the
 // ticket's queue, locks it, and reads the ticket again under the lock.
-func (s *Service) mutateTicket(ctx context.Context, id string, m func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error) (Change, error) {
+func (s *Service) mutateTicket(ctx context.Context, id string, next *basis, m func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error) (Change, error) {
 	if !ValidID(id) {
 		return Change{}, notFound()
 	}
@@ -116,7 +122,7 @@ func (s *Service) mutateTicket(ctx context.Context, id string, m func(ctx contex
 	if err != nil {
 		return Change{}, storeError(err)
 	}
-	return s.mutate(ctx, queueID, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+	return s.mutate(ctx, queueID, next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
 		t, err := tx.Ticket(ctx, id)
 		if err != nil {
 			return err
