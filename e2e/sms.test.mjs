@@ -1,31 +1,16 @@
 // SMS end to end: the real smartwait binary sends through a tiny Node fake of
-// Twilio's Messages API (CONTRACT §5). Self-contained (Node built-ins only) so it
-// runs before the shared e2e helpers land: `node --test e2e/sms.test.mjs`.
+// Twilio's Messages API (CONTRACT §5): `node --test e2e/sms.test.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'e2e-twilio-token';
 const FROM = '+15005550006';
 const PUBLIC_URL = 'https://clinic.example';
-const ADMIN_PASSWORD = 'e2e-admin-password';
 const WAIT_MS = 20000;
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function binary() {
-  if (process.env.SMARTWAIT_BIN) return process.env.SMARTWAIT_BIN;
-  const out = join(mkdtempSync(join(tmpdir(), 'smartwait-sms-bin-')), 'smartwait');
-  execFileSync('go', ['build', '-o', out, './cmd/smartwait'], { cwd: repoRoot, stdio: 'inherit' });
-  return out;
-}
-
 // startTwilio is the fake: it records every request, checks basic auth and the
 // form, fails the next `failNext` requests with 503, and notifies waiters.
 async function startTwilio() {
@@ -76,43 +61,16 @@ async function startTwilio() {
   return fake;
 }
 
+// startSmartWait starts the real binary (e2e/lib/server.mjs) with env, logging at
+// INFO so a failure shows the dispatcher's lines; stop asserts a graceful exit.
 async function startSmartWait(env) {
-  const dir = mkdtempSync(join(tmpdir(), 'smartwait-sms-e2e-'));
-  const child = spawn(binary(), ['serve', '--addr', '127.0.0.1:0'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH, HOME: dir,
-      DATABASE_URL: `sqlite://${join(dir, 'e2e.db')}`,
-      SMARTWAIT_ADMIN_PASSWORD: ADMIN_PASSWORD, SMARTWAIT_BCRYPT_COST: '4',
-      SMARTWAIT_CHECKIN_RATE_LIMIT: '0', SMARTWAIT_LOGIN_RATE_LIMIT: '0', SMARTWAIT_TIMEZONE: 'UTC',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((resolveURL, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${stderr}`)), 60000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolveURL(m[1]); }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${stderr}`)); });
-  });
-  child.stdout.resume();
+  const server = await startServer({ SMARTWAIT_LOG_LEVEL: 'info', ...env });
   return {
-    url,
-    logs: () => stderr,
+    url: server.url,
+    logs: server.logs,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const code = await exited;
-        assert.equal(code, 0, `graceful shutdown exit code; log:\n${stderr}`);
-      }
-      rmSync(dir, { recursive: true, force: true });
+      const code = await server.stop();
+      if (code !== null) assert.equal(code, 0, `graceful shutdown exit code; log:\n${server.logs()}`);
     },
   };
 }

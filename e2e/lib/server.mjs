@@ -67,13 +67,17 @@ export async function startServer(env = {}) {
   return {
     url,
     logs: () => stderr,
+    // stop sends SIGTERM and resolves to the exit code (null if the server had
+    // already exited), so a suite can assert a graceful shutdown.
     async stop() {
+      let code = null;
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await exited;
+        code = await exited;
       }
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+      return code;
     },
   };
 }
