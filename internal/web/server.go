@@ -53,7 +53,7 @@ type Deps struct {
 
 // MessageLog reads the SMS outbox for staff.
 type MessageLog interface {
-	// Messages returns the ticket's messages, oldest first.
+	// Messages returns the ticket's messages, newest first (all tickets' when ticketID is "").
 	Messages(ctx context.Context, ticketID string) ([]queue.Message, error)
 	// CountMessages counts the outbox messages with the given status.
 	CountMessages(ctx context.Context, status queue.MessageStatus) (int, error)

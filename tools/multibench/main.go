@@ -31,7 +31,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +38,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"smartwait/tools/internal/benchserver"
 )
 
 const adminPassword = "bench-admin-password"
@@ -219,35 +220,8 @@ func freshSchema(server string) (string, func(), error) {
 }
 
 func startServer(bin, dir, dbURL, redis string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"DATABASE_URL="+dbURL,
-		"REDIS_URL="+redis,
-		"SMARTWAIT_ADMIN_PASSWORD="+adminPassword,
-		"SMARTWAIT_BCRYPT_COST=4",
-		"SMARTWAIT_CHECKIN_RATE_LIMIT=0",
-		"SMARTWAIT_LOGIN_RATE_LIMIT=0",
-		"SMARTWAIT_FOLLOW_UP_AFTER=0",
-		"SMARTWAIT_LOG_LEVEL=warn",
-	)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	sc := bufio.NewScanner(out)
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			return cmd, m[1], nil
-		}
-	}
-	return nil, "", errors.New("server exited before listening")
+	return benchserver.Start(bin, dir, adminPassword,
+		"DATABASE_URL="+dbURL, "REDIS_URL="+redis, "SMARTWAIT_LOG_LEVEL=warn")
 }
 
 func login(client *http.Client, base string) (string, error) {

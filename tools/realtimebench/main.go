@@ -11,11 +11,9 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"smartwait/tools/internal/benchserver"
 )
 
 const adminPassword = "bench-admin-password"
@@ -207,34 +207,8 @@ func rss(pid int) (int64, error) {
 }
 
 func startServer(bin, dir string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"DATABASE_URL=sqlite://"+filepath.Join(dir, "bench.db"),
-		"SMARTWAIT_ADMIN_PASSWORD="+adminPassword,
-		"SMARTWAIT_BCRYPT_COST=4",
-		"SMARTWAIT_CHECKIN_RATE_LIMIT=0",
-		"SMARTWAIT_LOGIN_RATE_LIMIT=0",
-		"SMARTWAIT_FOLLOW_UP_AFTER=0",
-		"SMARTWAIT_LOG_LEVEL="+logLevel(),
-	)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	sc := bufio.NewScanner(out)
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			return cmd, m[1], nil
-		}
-	}
-	return nil, "", errors.New("server exited before listening")
+	return benchserver.Start(bin, dir, adminPassword,
+		"DATABASE_URL=sqlite://"+filepath.Join(dir, "bench.db"), "SMARTWAIT_LOG_LEVEL="+logLevel())
 }
 
 // connectAll connects one websocket client per patient id and joins its rooms.
