@@ -2,7 +2,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO      ?= go
 
-.PHONY: all build run test test-go fmt vet clean
+.PHONY: all build run test test-go fmt vet lint clean
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 run:
 	$(GO) run ./cmd/smartwait
 
-## test: everything — gofmt, vet, race tests, fuzzing, integration and e2e suites
+## test: everything — gofmt, vet, staticcheck, race tests, fuzzing, integration and e2e suites
 test:
 	scripts/test.sh
 
@@ -28,6 +28,10 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+
+## lint: staticcheck, at the version pinned in go.mod
+lint:
+	$(GO) tool staticcheck ./...
 
 clean:
 	rm -rf bin

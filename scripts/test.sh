@@ -15,7 +15,7 @@
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
 # PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
-# "gofmt vet test fuzz integration e2e"; e.g. SECTIONS="integration e2e").
+# "gofmt vet staticcheck test fuzz integration e2e"; e.g. SECTIONS="integration e2e").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,7 +25,7 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 fi
 
 FUZZTIME=${FUZZTIME:-10s}
-SECTIONS=${SECTIONS:-gofmt vet test fuzz integration e2e}
+SECTIONS=${SECTIONS:-gofmt vet staticcheck test fuzz integration e2e}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 WORK=$(mktemp -d /tmp/smartwait-test.XXXXXX)
@@ -149,6 +149,10 @@ check_gofmt() {
 }
 
 go_vet() { go vet ./...; }
+
+# staticcheck is pinned in go.mod (the `tool` directive), so every machine runs
+# the same version: `go tool staticcheck` builds it from the module cache.
+go_staticcheck() { go tool staticcheck ./...; }
 
 go_test() { go test -race ./...; }
 
@@ -341,6 +345,7 @@ START=$(date +%s)
 echo "SmartWait test run: $(go version), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
 section gofmt check_gofmt
 section vet go_vet
+section staticcheck go_staticcheck
 section "go test" go_test test
 section fuzz fuzz
 section integration integration

@@ -182,10 +182,7 @@ func TestFollowUp(t *testing.T) {
 		e.clock.Add(10 * time.Minute)
 		e.dispatch(t)
 	}
-	var followUps []twiliofake.Message
-	for _, m := range fake.Messages()[before:] {
-		followUps = append(followUps, m)
-	}
+	followUps := fake.Messages()[before:]
 	if len(followUps) != 1 || followUps[0].To != phone(1) || !strings.Contains(followUps[0].Body, "Reminder") {
 		t.Fatalf("after the delay the fake got %+v, want one reminder to Ana", followUps)
 	}

@@ -16,8 +16,8 @@ func (s *Server) rateLimit(name string, perMinute int) func(http.Handler) http.H
 	if perMinute <= 0 {
 		return func(h http.Handler) http.Handler { return h }
 	}
-	return httprate.Limit(perMinute, time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) { return name + ":" + s.clientIP(r), nil }),
+	return httprate.LimitBy(perMinute, time.Minute,
+		func(r *http.Request) (string, error) { return name + ":" + s.clientIP(r), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			if w.Header().Get("Retry-After") == "" {
 				w.Header().Set("Retry-After", strconv.Itoa(60))
