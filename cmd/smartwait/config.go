@@ -32,7 +32,7 @@ type Config struct {
 	AllowedOrigins []string // exact origins ("https://clinic.example"); empty: same origin only
 	Twilio         TwilioConfig
 
-	PublicURL     string // absolute base URL, no trailing slash
+	PublicURL     string // absolute base URL, no trailing slash; empty until the port is bound (--addr :0)
 	ClinicName    string
 	AdminPassword string // empty: random, printed once on first start
 	PhoneRegion   string // ISO 3166 region for numbers without "+country"
@@ -103,7 +103,11 @@ var settings = []setting{
 		c.Twilio.APIURL = u
 		return err
 	}},
-	{"SMARTWAIT_PUBLIC_URL", "public-url", "http://localhost:3001", "absolute base URL for links in SMS, QR codes and webhook signatures", func(c *Config, v string) error {
+	{"SMARTWAIT_PUBLIC_URL", "public-url", "", "absolute base URL for links in SMS, QR codes and webhook signatures; empty: http://localhost:<listen port>", func(c *Config, v string) error {
+		if v == "" {
+			c.PublicURL = "" // derived from the listen address below
+			return nil
+		}
 		u, err := parseHTTPURL(v)
 		c.PublicURL = u
 		return err
@@ -202,6 +206,9 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 		}
 		c.Addr = addr
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	}
 	if err := c.checkTwilio(); err != nil {
 		return Config{}, err
 	}
@@ -247,11 +254,23 @@ func (c *Config) checkTwilio() error {
 }
 
 func parsePort(c *Config, v string) error {
-	if _, err := parseInt(v, 0, 65535); err != nil {
+	n, err := parseInt(v, 0, 65535)
+	if err != nil {
 		return err
 	}
-	c.Addr = ":" + v
+	c.Addr = ":" + strconv.Itoa(n) // canonical, so "00" is port 0 everywhere
 	return nil
+}
+
+// defaultPublicURL is the public URL when SMARTWAIT_PUBLIC_URL is not set: the
+// listen address as a browser on this machine opens it (the wildcard host is
+// localhost), so links and QR codes follow PORT and --addr. It is empty while the
+// port is 0: serve fills it in from the port the listener really bound.
+func defaultPublicURL(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
+		return ""
+	}
+	return "http://" + displayAddr(addr)
 }
 
 func parseAddr(v string) (string, error) {
@@ -259,10 +278,11 @@ func parseAddr(v string) (string, error) {
 	if err != nil {
 		return "", errors.New("must be host:port, e.g. :3001 or 127.0.0.1:0")
 	}
-	if _, err := parseInt(port, 0, 65535); err != nil {
+	n, err := parseInt(port, 0, 65535)
+	if err != nil {
 		return "", fmt.Errorf("port %w", err)
 	}
-	return net.JoinHostPort(host, port), nil
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // parseDatabaseURL accepts empty (./smartwait.db), whatever sqlite.ParseURL accepts

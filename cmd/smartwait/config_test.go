@@ -142,6 +142,13 @@ var parseCases = []configCase{
 	{"PORT", nil, map[string]string{"PORT": "8080"}, func(c Config) any { return c.Addr }, ":8080"},
 	{"--addr", []string{"--addr", "127.0.0.1:0"}, nil, func(c Config) any { return c.Addr }, "127.0.0.1:0"},
 	{"--addr wins over PORT", []string{"--addr", ":9000"}, map[string]string{"PORT": "8080"}, func(c Config) any { return c.Addr }, ":9000"},
+	// Without SMARTWAIT_PUBLIC_URL, links and QR codes follow the listen port.
+	{"public URL follows PORT", nil, map[string]string{"PORT": "8090"}, func(c Config) any { return c.PublicURL }, "http://localhost:8090"},
+	{"public URL follows --addr", []string{"--addr", "127.0.0.1:8090"}, nil, func(c Config) any { return c.PublicURL }, "http://127.0.0.1:8090"},
+	{"public URL of a wildcard --addr", []string{"--addr", "0.0.0.0:8090"}, nil, func(c Config) any { return c.PublicURL }, "http://localhost:8090"},
+	{"public URL waits for port 0", []string{"--addr", "127.0.0.1:0"}, nil, func(c Config) any { return c.PublicURL }, ""},
+	{"PORT 00 is port 0", nil, map[string]string{"PORT": "00"}, func(c Config) any { return c.Addr + " " + c.PublicURL }, ":0 "},
+	{"SMARTWAIT_PUBLIC_URL wins over PORT", nil, map[string]string{"PORT": "8090", "SMARTWAIT_PUBLIC_URL": "https://clinic.example/"}, func(c Config) any { return c.PublicURL }, "https://clinic.example"},
 	{"DATABASE_URL sqlite absolute", nil, map[string]string{"DATABASE_URL": "sqlite:///var/lib/sw/x.db"}, func(c Config) any { return c.Database.Path }, "/var/lib/sw/x.db"},
 	{"DATABASE_URL plain path", nil, map[string]string{"DATABASE_URL": "data/x.db"}, func(c Config) any { return c.Database.Path }, "data/x.db"},
 	{"--database-url wins", []string{"--database-url", "sqlite:///tmp/f.db"}, map[string]string{"DATABASE_URL": "e.db"}, func(c Config) any { return c.Database.Path }, "/tmp/f.db"},

@@ -63,6 +63,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // each, and prints where to find the pages. It returns the bound address. On error
 // the parts already started are left for shutdown to stop.
 func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
+	// Listen first: with --addr :0 the port is only known now, and the public URL
+	// (SMS links, QR codes, the Socket.IO origin, the banner) must name it. A
+	// taken port also fails before the database is touched.
+	ln, err := a.listen(a.cfg.Addr)
+	if err != nil {
+		return "", err
+	}
+	if a.cfg.PublicURL == "" {
+		a.cfg.PublicURL = defaultPublicURL(ln.Addr().String())
+	}
 	cfg := a.cfg
 
 	db, err := openStore(ctx, cfg)
@@ -116,10 +126,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr, err := a.startHTTP(cfg.Addr, srv.Handler())
-	if err != nil {
-		return "", err
-	}
+	addr := a.startHTTP(ln, srv.Handler())
 	// Registered after the HTTP server, so it runs before its drain: the open
 	// streams end now rather than holding the drain until its deadline.
 	a.onStop("real-time connections", rt.closeConnections)
@@ -140,15 +147,27 @@ func queueConfig(cfg Config) queue.Config {
 	}
 }
 
-// startHTTP listens on addr and serves h in the background. Its stop step is
-// http.Server.Shutdown: close the listener, then wait for in-flight requests.
-// Long-lived streams (SSE, WebSocket) must be ended by their owners, which
-// register with srv.RegisterOnShutdown or stop before this step runs.
-func (a *app) startHTTP(addr string, h http.Handler) (string, error) {
+// listen opens the server's TCP listener. Its stop step closes it, for when start
+// fails before the HTTP server takes it over (the server's own stop closes it too).
+func (a *app) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	a.onStop("listener", func(context.Context) error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	return ln, nil
+}
+
+// startHTTP serves h on ln in the background and returns the bound address. Its
+// stop step is http.Server.Shutdown: close the listener, then wait for in-flight
+// requests. Long-lived streams (SSE, WebSocket) must be ended by their owners,
+// which register with srv.RegisterOnShutdown or stop before this step runs.
+func (a *app) startHTTP(ln net.Listener, h http.Handler) string {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -164,7 +183,7 @@ func (a *app) startHTTP(addr string, h http.Handler) (string, error) {
 		}
 		return err
 	})
-	return ln.Addr().String(), nil
+	return ln.Addr().String()
 }
 
 // startLoop runs fn now and then every interval in the background until the app
