@@ -51,6 +51,8 @@ type Config struct {
 	LogLevel slog.Level
 
 	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
+
+	ShutdownTimeout time.Duration // bound on the graceful shutdown after SIGTERM
 }
 
 // DatabaseConfig says which store to open.
@@ -151,6 +153,14 @@ var settings = []setting{
 			return errors.New("must be a duration from 1s to 25s, e.g. 20s")
 		}
 		c.SSEHeartbeat = d
+		return nil
+	}},
+	{"SMARTWAIT_SHUTDOWN_TIMEOUT", "shutdown-timeout", "20s", "bound on the graceful shutdown: in-flight requests, then the SMS drain (Go duration, 1s-10m)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 1s to 10m, e.g. 20s")
+		}
+		c.ShutdownTimeout = d
 		return nil
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},

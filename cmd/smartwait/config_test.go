@@ -46,6 +46,7 @@ func TestConfigDefaults(t *testing.T) {
 		Location:         time.Local,
 		LogLevel:         slog.LevelInfo,
 		SSEHeartbeat:     20 * time.Second,
+		ShutdownTimeout:  20 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -177,6 +178,8 @@ var parseCases = []configCase{
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
+	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "5s"}, func(c Config) any { return c.ShutdownTimeout }, 5 * time.Second},
+	{"--shutdown-timeout", []string{"--shutdown-timeout", "1m"}, nil, func(c Config) any { return c.ShutdownTimeout }, time.Minute},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
 }
@@ -217,6 +220,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
+	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "500ms"}, nil, `invalid SMARTWAIT_SHUTDOWN_TIMEOUT "500ms": must be a duration from 1s to 10m, e.g. 20s`},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
 }

@@ -23,7 +23,6 @@ import (
 const (
 	readHeaderTimeout = 10 * time.Second  // slow-loris guard; bodies are small
 	idleTimeout       = 120 * time.Second // keep-alive connections
-	shutdownTimeout   = 20 * time.Second  // drain in-flight requests, then close anyway
 	sessionSweepEvery = 15 * time.Minute  // expired sessions are deleted this often
 )
 
@@ -50,7 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		a.log.Info("shutting down", "cause", context.Cause(ctx))
 	}
 	// Shutdown gets its own deadline: ctx is already cancelled.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	err = errors.Join(err, a.shutdown(sctx))
 	if err == nil {
@@ -168,8 +167,10 @@ func (a *app) listen(addr string) (net.Listener, error) {
 // requests. Long-lived streams (SSE, WebSocket) must be ended by their owners,
 // which register with srv.RegisterOnShutdown or stop before this step runs.
 func (a *app) startHTTP(ln net.Listener, h http.Handler) string {
+	reads := &bodyReads{}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           reads.wrap(h),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -177,7 +178,18 @@ func (a *app) startHTTP(ln net.Listener, h http.Handler) string {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	a.onStop("http server", func(ctx context.Context) error {
+		// Shutdown closes idle keep-alive connections at once and waits for the
+		// requests in flight; those waiting on a client's body are cut first, as
+		// that client may never finish.
+		if n := reads.cutAll(); n > 0 {
+			a.log.Info("shutdown: cut requests whose body was still arriving", "count", n)
+		}
 		err := srv.Shutdown(ctx)
+		if err != nil {
+			// The deadline passed with handlers still running: close their
+			// connections rather than leave them to the closing database.
+			err = errors.Join(err, srv.Close())
+		}
 		if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
