@@ -183,4 +183,3 @@ func TestMainExitsZeroOnSIGTERM(t *testing.T) {
 		t.Errorf("no clean stop in the log:\n%s", stderr.String())
 	}
 }
-
