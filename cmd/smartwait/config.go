@@ -53,6 +53,8 @@ type Config struct {
 	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
 
 	ShutdownTimeout time.Duration // bound on the graceful shutdown after SIGTERM
+
+	HealthWriteTimeout time.Duration // how long /health waits for its write probe
 }
 
 // DatabaseConfig says which store to open.
@@ -161,6 +163,14 @@ var settings = []setting{
 			return errors.New("must be a duration from 1s to 10m, e.g. 20s")
 		}
 		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", "health-write-timeout", "1s", "how long /health waits for a write to commit before answering 503 down (Go duration, 100ms-2s)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 2*time.Second {
+			return errors.New("must be a duration from 100ms to 2s, e.g. 1s")
+		}
+		c.HealthWriteTimeout = d
 		return nil
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},

@@ -30,23 +30,24 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Addr:             ":3001",
-		Database:         DatabaseConfig{Driver: "sqlite", Path: "smartwait.db"},
-		Twilio:           TwilioConfig{APIURL: "https://api.twilio.com"},
-		PublicURL:        "http://localhost:3001",
-		ClinicName:       "SmartWait",
-		PhoneRegion:      "US",
-		ServiceTime:      15 * time.Minute,
-		Rooms:            1,
-		GetReadyPosition: 3,
-		FollowUpAfter:    10 * time.Minute,
-		CheckinPerMinute: 120,
-		LoginPerMinute:   10,
-		BcryptCost:       12,
-		Location:         time.Local,
-		LogLevel:         slog.LevelInfo,
-		SSEHeartbeat:     20 * time.Second,
-		ShutdownTimeout:  20 * time.Second,
+		Addr:               ":3001",
+		Database:           DatabaseConfig{Driver: "sqlite", Path: "smartwait.db"},
+		Twilio:             TwilioConfig{APIURL: "https://api.twilio.com"},
+		PublicURL:          "http://localhost:3001",
+		ClinicName:         "SmartWait",
+		PhoneRegion:        "US",
+		ServiceTime:        15 * time.Minute,
+		Rooms:              1,
+		GetReadyPosition:   3,
+		FollowUpAfter:      10 * time.Minute,
+		CheckinPerMinute:   120,
+		LoginPerMinute:     10,
+		BcryptCost:         12,
+		Location:           time.Local,
+		LogLevel:           slog.LevelInfo,
+		SSEHeartbeat:       20 * time.Second,
+		ShutdownTimeout:    20 * time.Second,
+		HealthWriteTimeout: time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -180,6 +181,8 @@ var parseCases = []configCase{
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
 	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "5s"}, func(c Config) any { return c.ShutdownTimeout }, 5 * time.Second},
 	{"--shutdown-timeout", []string{"--shutdown-timeout", "1m"}, nil, func(c Config) any { return c.ShutdownTimeout }, time.Minute},
+	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "250ms"}, func(c Config) any { return c.HealthWriteTimeout }, 250 * time.Millisecond},
+	{"--health-write-timeout", []string{"--health-write-timeout", "2s"}, nil, func(c Config) any { return c.HealthWriteTimeout }, 2 * time.Second},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
 }
@@ -221,6 +224,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "500ms"}, nil, `invalid SMARTWAIT_SHUTDOWN_TIMEOUT "500ms": must be a duration from 1s to 10m, e.g. 20s`},
+	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "5s"}, nil, `invalid SMARTWAIT_HEALTH_WRITE_TIMEOUT "5s": must be a duration from 100ms to 2s, e.g. 1s`},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
 }
