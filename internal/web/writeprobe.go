@@ -86,7 +86,7 @@ func (p *writeProbe) start() {
 		p.mu.Lock()
 		// Log changes only: a health check every second must not flood the log.
 		switch {
-		case err != nil && (p.last == nil || p.lastAt.IsZero()):
+		case err != nil && p.last == nil:
 			p.log.Warn("health: database writes cannot commit", "err", err)
 		case err == nil && p.last != nil:
 			p.log.Info("health: database writes commit again")
