@@ -38,14 +38,15 @@ func TestAppShutdownDrainsInFlight(t *testing.T) {
 		}
 		return nil
 	})
-	addr, err := a.startHTTP("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ln, err := a.listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := a.startHTTP(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		<-release
 		io.WriteString(w, "finished")
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	a.onStop("after http", func(context.Context) error { record("after http"); return nil })
 
 	go func() {

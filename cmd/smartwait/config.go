@@ -32,7 +32,7 @@ type Config struct {
 	AllowedOrigins []string // exact origins ("https://clinic.example"); empty: same origin only
 	Twilio         TwilioConfig
 
-	PublicURL     string // absolute base URL, no trailing slash
+	PublicURL     string // absolute base URL, no trailing slash; empty until the port is bound (--addr :0)
 	ClinicName    string
 	AdminPassword string // empty: random, printed once on first start
 	PhoneRegion   string // ISO 3166 region for numbers without "+country"
@@ -51,6 +51,10 @@ type Config struct {
 	LogLevel slog.Level
 
 	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
+
+	ShutdownTimeout time.Duration // bound on the graceful shutdown after SIGTERM
+
+	HealthWriteTimeout time.Duration // how long /health waits for its write probe
 }
 
 // DatabaseConfig says which store to open.
@@ -103,7 +107,11 @@ var settings = []setting{
 		c.Twilio.APIURL = u
 		return err
 	}},
-	{"SMARTWAIT_PUBLIC_URL", "public-url", "http://localhost:3001", "absolute base URL for links in SMS, QR codes and webhook signatures", func(c *Config, v string) error {
+	{"SMARTWAIT_PUBLIC_URL", "public-url", "", "absolute base URL for links in SMS, QR codes and webhook signatures; empty: http://localhost:<listen port>", func(c *Config, v string) error {
+		if v == "" {
+			c.PublicURL = "" // derived from the listen address below
+			return nil
+		}
 		u, err := parseHTTPURL(v)
 		c.PublicURL = u
 		return err
@@ -147,6 +155,22 @@ var settings = []setting{
 			return errors.New("must be a duration from 1s to 25s, e.g. 20s")
 		}
 		c.SSEHeartbeat = d
+		return nil
+	}},
+	{"SMARTWAIT_SHUTDOWN_TIMEOUT", "shutdown-timeout", "20s", "bound on the graceful shutdown: in-flight requests, then the SMS drain (Go duration, 1s-10m)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 1s to 10m, e.g. 20s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", "health-write-timeout", "1s", "how long /health waits for a write to commit before answering 503 down (Go duration, 100ms-2s)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 2*time.Second {
+			return errors.New("must be a duration from 100ms to 2s, e.g. 1s")
+		}
+		c.HealthWriteTimeout = d
 		return nil
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
@@ -202,6 +226,9 @@ func loadConfig(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 		}
 		c.Addr = addr
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	}
 	if err := c.checkTwilio(); err != nil {
 		return Config{}, err
 	}
@@ -247,11 +274,23 @@ func (c *Config) checkTwilio() error {
 }
 
 func parsePort(c *Config, v string) error {
-	if _, err := parseInt(v, 0, 65535); err != nil {
+	n, err := parseInt(v, 0, 65535)
+	if err != nil {
 		return err
 	}
-	c.Addr = ":" + v
+	c.Addr = ":" + strconv.Itoa(n) // canonical, so "00" is port 0 everywhere
 	return nil
+}
+
+// defaultPublicURL is the public URL when SMARTWAIT_PUBLIC_URL is not set: the
+// listen address as a browser on this machine opens it (the wildcard host is
+// localhost), so links and QR codes follow PORT and --addr. It is empty while the
+// port is 0: serve fills it in from the port the listener really bound.
+func defaultPublicURL(addr string) string {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
+		return ""
+	}
+	return "http://" + displayAddr(addr)
 }
 
 func parseAddr(v string) (string, error) {
@@ -259,10 +298,11 @@ func parseAddr(v string) (string, error) {
 	if err != nil {
 		return "", errors.New("must be host:port, e.g. :3001 or 127.0.0.1:0")
 	}
-	if _, err := parseInt(port, 0, 65535); err != nil {
+	n, err := parseInt(port, 0, 65535)
+	if err != nil {
 		return "", fmt.Errorf("port %w", err)
 	}
-	return net.JoinHostPort(host, port), nil
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // parseDatabaseURL accepts empty (./smartwait.db), whatever sqlite.ParseURL accepts

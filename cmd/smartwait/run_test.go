@@ -53,13 +53,20 @@ var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 // the test if the graceful shutdown returned an error.
 func startServer(tb testing.TB, vars map[string]string) *server {
 	tb.Helper()
+	return startServerArgs(tb, []string{"serve", "--addr", "127.0.0.1:0"}, vars)
+}
+
+// startServerArgs is startServer with the command line given; it must make the
+// server listen on a free port.
+func startServerArgs(tb testing.TB, args []string, vars map[string]string) *server {
+	tb.Helper()
 	vars = withFastHashes(vars)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env(vars), strings.NewReader(""), pw, logs)
+		err := run(ctx, args, env(vars), strings.NewReader(""), pw, logs)
 		pw.Close()
 		done <- err
 	}()

@@ -23,7 +23,6 @@ import (
 const (
 	readHeaderTimeout = 10 * time.Second  // slow-loris guard; bodies are small
 	idleTimeout       = 120 * time.Second // keep-alive connections
-	shutdownTimeout   = 20 * time.Second  // drain in-flight requests, then close anyway
 	sessionSweepEvery = 15 * time.Minute  // expired sessions are deleted this often
 )
 
@@ -50,7 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		a.log.Info("shutting down", "cause", context.Cause(ctx))
 	}
 	// Shutdown gets its own deadline: ctx is already cancelled.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	err = errors.Join(err, a.shutdown(sctx))
 	if err == nil {
@@ -63,6 +62,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 // each, and prints where to find the pages. It returns the bound address. On error
 // the parts already started are left for shutdown to stop.
 func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
+	// Listen first: with --addr :0 the port is only known now, and the public URL
+	// (SMS links, QR codes, the Socket.IO origin, the banner) must name it. A
+	// taken port also fails before the database is touched.
+	ln, err := a.listen(a.cfg.Addr)
+	if err != nil {
+		return "", err
+	}
+	if a.cfg.PublicURL == "" {
+		a.cfg.PublicURL = defaultPublicURL(ln.Addr().String())
+	}
 	cfg := a.cfg
 
 	db, err := openStore(ctx, cfg)
@@ -108,6 +117,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
+			HealthWriteTimeout: cfg.HealthWriteTimeout,
 		},
 		Registry: reg, Log: a.log, Version: version,
 		Realtime:     rt.web(cfg),
@@ -116,10 +126,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	addr, err := a.startHTTP(cfg.Addr, srv.Handler())
-	if err != nil {
-		return "", err
-	}
+	addr := a.startHTTP(ln, srv.Handler())
 	// Registered after the HTTP server, so it runs before its drain: the open
 	// streams end now rather than holding the drain until its deadline.
 	a.onStop("real-time connections", rt.closeConnections)
@@ -140,17 +147,31 @@ func queueConfig(cfg Config) queue.Config {
 	}
 }
 
-// startHTTP listens on addr and serves h in the background. Its stop step is
-// http.Server.Shutdown: close the listener, then wait for in-flight requests.
-// Long-lived streams (SSE, WebSocket) must be ended by their owners, which
-// register with srv.RegisterOnShutdown or stop before this step runs.
-func (a *app) startHTTP(addr string, h http.Handler) (string, error) {
+// listen opens the server's TCP listener. Its stop step closes it, for when start
+// fails before the HTTP server takes it over (the server's own stop closes it too).
+func (a *app) listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	a.onStop("listener", func(context.Context) error {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+	return ln, nil
+}
+
+// startHTTP serves h on ln in the background and returns the bound address. Its
+// stop step is http.Server.Shutdown: close the listener, then wait for in-flight
+// requests. Long-lived streams (SSE, WebSocket) must be ended by their owners,
+// which register with srv.RegisterOnShutdown or stop before this step runs.
+func (a *app) startHTTP(ln net.Listener, h http.Handler) string {
+	reads := &bodyReads{}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           reads.wrap(h),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
@@ -158,13 +179,24 @@ func (a *app) startHTTP(addr string, h http.Handler) (string, error) {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	a.onStop("http server", func(ctx context.Context) error {
+		// Shutdown closes idle keep-alive connections at once and waits for the
+		// requests in flight; those waiting on a client's body are cut first, as
+		// that client may never finish.
+		if n := reads.cutAll(); n > 0 {
+			a.log.Info("shutdown: cut requests whose body was still arriving", "count", n)
+		}
 		err := srv.Shutdown(ctx)
+		if err != nil {
+			// The deadline passed with handlers still running: close their
+			// connections rather than leave them to the closing database.
+			err = errors.Join(err, srv.Close())
+		}
 		if serr := <-done; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
 		return err
 	})
-	return ln.Addr().String(), nil
+	return ln.Addr().String()
 }
 
 // startLoop runs fn now and then every interval in the background until the app

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -10,6 +12,14 @@ import (
 	"smartwait/internal/queue"
 	"smartwait/internal/sms"
 	"smartwait/internal/web"
+)
+
+// How long the dispatcher keeps sending due texts after SIGTERM, and how much
+// longer than that its stop step waits for it (recording the outcomes of the last
+// sends) when the shutdown deadline has already passed.
+const (
+	dispatcherDrain     = 10 * time.Second
+	dispatcherStopSlack = 5 * time.Second
 )
 
 // smsParts is the SMS side of a running server: the dispatcher draining the outbox
@@ -41,7 +51,8 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 			return sms.ValidSignature(token, callback, params, sig)
 		}
 	}
-	p.disp = &notify.Dispatcher{Outbox: outbox, Sender: sender, Log: a.log, Metrics: notify.NewMetrics(reg)}
+	p.disp = &notify.Dispatcher{Outbox: outbox, Sender: sender, Log: a.log, Metrics: notify.NewMetrics(reg),
+		DrainTimeout: dispatcherDrain}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -54,7 +65,18 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 		case <-done:
 			return nil
 		case <-sctx.Done():
+		}
+		// The database closes next, and a dispatcher still draining would record
+		// its last outcomes into a closed database. Its drain is bounded by its
+		// own DrainTimeout (sends included), so wait for that much longer.
+		a.log.Warn("shutdown: the sms dispatcher is still draining past the shutdown deadline; waiting for it")
+		t := time.NewTimer(p.disp.DrainTimeout + dispatcherStopSlack)
+		defer t.Stop()
+		select {
+		case <-done:
 			return sctx.Err()
+		case <-t.C:
+			return errors.New("the sms dispatcher did not stop")
 		}
 	})
 	a.log.Info("sms dispatcher started", "provider", p.provider)

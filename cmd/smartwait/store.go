@@ -18,6 +18,7 @@ type store interface {
 	auth.Store
 	notify.Outbox // also the staff's SMS log and Twilio's delivery reports
 	Migrate(ctx context.Context) error
+	CheckWrite(ctx context.Context) error // /health's write probe
 	Close() error
 }
 

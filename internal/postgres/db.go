@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -155,6 +156,27 @@ func (db *DB) Ping(ctx context.Context) error {
 	err := db.retry(ctx, func() error { return db.pool.QueryRow(ctx, `SELECT 1`).Scan(&one) })
 	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", translate(ctx, err))
+	}
+	return nil
+}
+
+// CheckWrite commits a one-row update (the health_check table), to prove that a
+// write can commit now: it fails when the server is read-only (a standby, or
+// default_transaction_read_only), cannot write its WAL (disk full) or the row is
+// locked past ctx's deadline.
+func (db *DB) CheckWrite(ctx context.Context) error {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	var tag pgconn.CommandTag
+	err := db.retry(ctx, func() (err error) {
+		tag, err = db.pool.Exec(ctx, `UPDATE health_check SET n = n + 1, checked_at = now() WHERE id = 1`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: write check: %w", translate(ctx, err))
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("postgres: write check: updated %d rows, want 1", tag.RowsAffected())
 	}
 	return nil
 }

@@ -158,6 +158,23 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// CheckWrite commits a one-row update (the health_check table) through the
+// writer connection, to prove that a write can commit now: it fails when the disk
+// is full, the file cannot be written or another process holds the write lock.
+// The update waits in the writer's queue and then up to the busy timeout (5 s)
+// for a lock held elsewhere, so callers that must answer sooner (/health) bound
+// their own wait rather than rely on ctx alone.
+func (db *DB) CheckWrite(ctx context.Context) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE health_check SET n = n + 1, checked_at = ? WHERE id = 1`, db.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("sqlite: write check: %w", translate(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("sqlite: write check: updated %d rows, want 1 (%v)", n, err)
+	}
+	return nil
+}
+
 // Update runs fn in one write transaction (BEGIN IMMEDIATE) and commits it when fn
 // returns nil; otherwise, or if fn panics, nothing fn did persists.
 func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {

@@ -150,11 +150,12 @@ func TestWaitingBucketsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Make it a database from before 00002.
+	// Make it a database from before 00002 (and so before every later migration).
 	for _, stmt := range []string{
+		`DROP TABLE health_check`, // 00003
 		`DROP TRIGGER tickets_waiting_insert`, `DROP TRIGGER tickets_waiting_enter`,
 		`DROP TRIGGER tickets_waiting_leave`, `DROP TRIGGER tickets_waiting_delete`,
-		`DROP TABLE waiting_buckets`, `DELETE FROM goose_db_version WHERE version_id = 2`,
+		`DROP TABLE waiting_buckets`, `DELETE FROM goose_db_version WHERE version_id >= 2`,
 	} {
 		if _, err := db.w.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)

@@ -33,11 +33,12 @@ type SMSHealth struct {
 }
 
 type dbHealth struct {
-	Status string `json:"status"`
+	Status   string `json:"status"`   // "ok"; "down": it answers, but a write cannot commit; "error": no answer
+	Writable bool   `json:"writable"` // a write committed within the probe's deadline, in the last second
 }
 
 type health struct {
-	Status   string         `json:"status"` // "ok", "degraded" (a side part is failing) or "error" (no database)
+	Status   string         `json:"status"` // "ok", "degraded" (a side part is failing), "down" (no writes) or "error" (no database)
 	Version  string         `json:"version"`
 	Uptime   int64          `json:"uptime"` // seconds
 	Database dbHealth       `json:"database"`
@@ -58,6 +59,10 @@ func (s *Server) health(ctx context.Context) health {
 	if err := s.d.Store.Ping(ctx); err != nil {
 		h.Database.Status = "error"
 		s.log.Warn("health: database ping failed", "error", err.Error())
+	} else if err := s.writes.check(ctx); err != nil {
+		h.Database.Status = "down" // the probe logs the cause when it changes
+	} else {
+		h.Database.Writable = true
 	}
 	h.Broker = BrokerHealth{Status: "disabled", Kind: "none"}
 	if s.d.BrokerStatus != nil {
@@ -81,7 +86,10 @@ func (s *Server) health(ctx context.Context) health {
 			h.Status = "degraded"
 		}
 	}
-	if h.Database.Status != "ok" {
+	switch h.Database.Status {
+	case "down":
+		h.Status = "down"
+	case "error":
 		h.Status = "error"
 	}
 	return h
@@ -115,7 +123,8 @@ func healthCode(h health) int {
 	return http.StatusOK
 }
 
-// handleHealth serves GET /health: 200 while the database answers, else 503.
+// handleHealth serves GET /health: 200 while the database answers and a write
+// commits, else 503.
 func (s *Server) handleHealth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := s.health(r.Context())
@@ -144,7 +153,7 @@ func (s *Server) handleHealthDetailed() http.Handler {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		d.Memory = memory{ms.Alloc, ms.HeapInuse, ms.Sys, ms.NumGC}
-		if d.Database.Status == "ok" {
+		if d.Database.Status != "error" { // reads still work when writes do not
 			if st, err := s.d.Queue.Stats(r.Context(), ""); err == nil {
 				d.Tickets = map[string]int{
 					string(queue.StatusWaiting): st.TotalWaiting, string(queue.StatusCalled): st.TotalCalled,

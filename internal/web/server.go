@@ -29,6 +29,8 @@ type Deps struct {
 	Auth  *auth.Service
 	Store interface {
 		Ping(ctx context.Context) error
+		// CheckWrite commits a tiny write; /health reports "down" when it fails.
+		CheckWrite(ctx context.Context) error
 	}
 	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
 	Config   Config
@@ -67,6 +69,8 @@ type Config struct {
 	CheckinPerMinute int      // check-ins per minute per client IP; 0 = unlimited
 	LoginPerMinute   int      // login attempts per minute per client IP; 0 = unlimited
 	ClinicName       string
+	// HealthWriteTimeout bounds /health's wait for its write probe; 0: 1 s.
+	HealthWriteTimeout time.Duration
 }
 
 // Server is the HTTP layer. Build it with New; it is safe for concurrent use.
@@ -77,7 +81,8 @@ type Server struct {
 	origins map[string]bool // allowed origins, "scheme://host[:port]"
 	secure  bool            // PublicURL is https: cookies get Secure
 	metrics *metrics
-	pages   *pages // parsed templates (page.go)
+	writes  *writeProbe // /health's "can a write commit now?"
+	pages   *pages      // parsed templates (page.go)
 	handler http.Handler
 
 	// The per-IP limits, made once so that every route sharing a limit (the API
@@ -109,6 +114,11 @@ func New(d Deps) (*Server, error) {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
 			s.origins[strings.ToLower(o)] = true
 		}
+	}
+	s.writes = &writeProbe{write: d.Store.CheckWrite, timeout: d.Config.HealthWriteTimeout,
+		maxAge: writeProbeMaxAge, now: d.Now, log: d.Log}
+	if s.writes.timeout <= 0 {
+		s.writes.timeout = DefaultHealthWriteTimeout
 	}
 	m, err := newMetrics(d.Registry, s)
 	if err != nil {
