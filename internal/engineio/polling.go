@@ -27,6 +27,8 @@ func (ss *session) poll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ss.polling = true
+	ss.srv.polls.Add(1)
+	defer ss.srv.polls.Add(-1)
 	var payload []byte
 	flushed := false
 	for {

@@ -52,6 +52,7 @@ type Config struct {
 type Stats struct {
 	Sessions int64 // open Engine.IO sessions (connected or not)
 	Sockets  int64 // connected Socket.IO sockets
+	Polls    int64 // long-polling GETs waiting for packets
 	// Overflows counts sockets disconnected because their outgoing queue was
 	// full (ReasonSlow), since the server started.
 	Overflows uint64
@@ -68,6 +69,7 @@ type Server struct {
 	closed   bool
 
 	sockets   atomic.Int64
+	polls     atomic.Int64
 	overflows atomic.Uint64
 }
 
@@ -117,7 +119,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	n := len(s.sessions)
 	s.mu.Unlock()
-	return Stats{Sessions: int64(n), Sockets: s.sockets.Load(), Overflows: s.overflows.Load()}
+	return Stats{Sessions: int64(n), Sockets: s.sockets.Load(), Polls: s.polls.Load(), Overflows: s.overflows.Load()}
 }
 
 // Connections returns the number of connected sockets.
