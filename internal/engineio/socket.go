@@ -52,6 +52,7 @@ type Socket struct {
 	acks     map[int64]func([]json.RawMessage)
 	nextAck  int64
 	closed   bool
+	reason   string // why it disconnected, once closed
 }
 
 // ID is the socket's id, which the client also knows (socket.id); it differs
@@ -80,8 +81,9 @@ func (s *Socket) OnDisconnect(f func(reason string)) {
 		s.mu.Unlock()
 		return
 	}
+	reason := s.reason
 	s.mu.Unlock()
-	f(ReasonTransportClose)
+	f(reason)
 }
 
 // Send queues a packet built by NewEvent without blocking. It returns ErrClosed
@@ -147,7 +149,7 @@ func (s *Socket) disconnected(reason string) {
 		s.mu.Unlock()
 		return
 	}
-	s.closed = true
+	s.closed, s.reason = true, reason
 	cbs := s.onClose
 	s.onClose, s.acks, s.handlers = nil, nil, nil
 	s.mu.Unlock()

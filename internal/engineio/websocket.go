@@ -14,6 +14,11 @@ import (
 func (ss *session) useWebsocket(ws *websocket.Conn, first []byte) {
 	ws.SetReadLimit(int64(ss.srv.cfg.MaxPayload))
 	ss.mu.Lock()
+	if ss.closed { // Server.Close ran since the handshake began
+		ss.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
 	ss.transport, ss.ws = tWebsocket, ws
 	ss.queue = append(ss.queue, first)
 	ss.kickLocked()
