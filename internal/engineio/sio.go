@@ -1,0 +1,209 @@
+package engineio
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// Socket.IO v5 packet types, as the first byte after the Engine.IO message type.
+const (
+	sioConnect      = '0'
+	sioDisconnect   = '1'
+	sioEvent        = '2'
+	sioAck          = '3'
+	sioConnectError = '4'
+	sioBinaryEvent  = '5'
+	sioBinaryAck    = '6'
+)
+
+// maxAckID bounds acknowledgement ids: JavaScript clients count them in a
+// double, so anything above 2^53 is not one of theirs.
+const maxAckID = 1<<53 - 1
+
+// Errors of decodeSIO. Every one ends the connection with ReasonParseError.
+var (
+	errSIOBinary  = errors.New("engineio: binary Socket.IO packets are not supported")
+	errSIOPacket  = errors.New("engineio: malformed Socket.IO packet")
+	errSIOPayload = errors.New("engineio: invalid Socket.IO payload for its type")
+)
+
+// sioPacket is one decoded client packet.
+type sioPacket struct {
+	typ   byte
+	nsp   string // "/" unless the packet names another namespace
+	ackID int64  // -1: none
+	event string // EVENT: the name
+	args  []json.RawMessage
+	data  json.RawMessage // CONNECT: the auth object, or nil
+}
+
+// decodeSIO parses the data of one Engine.IO message from a client:
+// <type>[<namespace>,][<ack id>][<JSON payload>]. It checks the payload against
+// the type: CONNECT takes an optional object, EVENT an array whose first
+// element is the event name, ACK an array and an id, DISCONNECT nothing.
+func decodeSIO(b []byte) (sioPacket, error) {
+	p := sioPacket{nsp: "/", ackID: -1}
+	if len(b) == 0 {
+		return p, errSIOPacket
+	}
+	p.typ = b[0]
+	switch p.typ {
+	case sioConnect, sioDisconnect, sioEvent, sioAck:
+	case sioBinaryEvent, sioBinaryAck:
+		return p, errSIOBinary
+	default:
+		return p, errSIOPacket // CONNECT_ERROR is never sent by a client
+	}
+	i := 1
+	if i < len(b) && b[i] == '/' {
+		j := i
+		for j < len(b) && b[j] != ',' {
+			j++
+		}
+		p.nsp = string(b[i:j])
+		i = j
+		if i < len(b) {
+			i++ // the comma
+		}
+	}
+	j := i
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	if j > i {
+		id, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+		if err != nil || id > maxAckID {
+			return p, errSIOPacket
+		}
+		p.ackID = id
+		i = j
+	}
+	payload := b[i:]
+	switch p.typ {
+	case sioConnect:
+		if len(payload) == 0 {
+			return p, nil
+		}
+		var obj map[string]json.RawMessage
+		if payload[0] != '{' || json.Unmarshal(payload, &obj) != nil {
+			return p, errSIOPayload
+		}
+		p.data = json.RawMessage(payload)
+	case sioDisconnect:
+		if len(payload) != 0 {
+			return p, errSIOPayload
+		}
+	case sioEvent, sioAck:
+		if payload = trimJSONSpace(payload); len(payload) == 0 || payload[0] != '[' {
+			return p, errSIOPayload
+		}
+		if err := json.Unmarshal(payload, &p.args); err != nil {
+			return p, errSIOPayload
+		}
+		if p.typ == sioAck {
+			if p.ackID < 0 {
+				return p, errSIOPayload
+			}
+			return p, nil
+		}
+		if len(p.args) == 0 || json.Unmarshal(p.args[0], &p.event) != nil {
+			return p, errSIOPayload
+		}
+		p.args = p.args[1:]
+	}
+	return p, nil
+}
+
+// trimJSONSpace drops leading JSON whitespace, which JSON.parse accepts.
+func trimJSONSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
+}
+
+// Packet is an encoded Socket.IO EVENT, ready for any number of sockets: build
+// it once with NewEvent and Send it to each, so a fan-out to thousands of
+// sockets marshals nothing per socket. A Packet is immutable and safe for
+// concurrent use.
+type Packet struct {
+	b []byte // the Engine.IO message: 42["event",args...]
+}
+
+// NewEvent encodes an event with JSON arguments that are already marshalled.
+// It fails when an argument is not valid JSON, since that would break the
+// client's parser for every later packet too.
+func NewEvent(event string, args ...json.RawMessage) (*Packet, error) {
+	for _, a := range args {
+		if !json.Valid(a) {
+			return nil, errors.New("engineio: event argument is not valid JSON")
+		}
+	}
+	return &Packet{b: appendEvent(nil, sioEvent, -1, event, args)}, nil
+}
+
+// Bytes returns the packet as it goes on the wire (an Engine.IO message); the
+// caller must not modify it.
+func (p *Packet) Bytes() []byte { return p.b }
+
+// appendEvent appends the Engine.IO message of an EVENT (typ sioEvent, with
+// event) or ACK (typ sioAck, event ""), with an ack id when id >= 0.
+func appendEvent(dst []byte, typ byte, id int64, event string, args []json.RawMessage) []byte {
+	dst = append(dst, pktMessage, typ)
+	if id >= 0 {
+		dst = strconv.AppendInt(dst, id, 10)
+	}
+	dst = append(dst, '[')
+	if typ == sioEvent {
+		name, _ := json.Marshal(event) // a string always marshals
+		dst = append(dst, name...)
+	}
+	for i, a := range args {
+		if i > 0 || typ == sioEvent {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, a...)
+	}
+	return append(dst, ']')
+}
+
+// marshalArgs marshals Emit's and Ack's arguments.
+func marshalArgs(args []any) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(args))
+	for i, a := range args {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// connectPacket is the server's answer to a CONNECT: 40{"sid":"<id>"}.
+func connectPacket(sid string) []byte {
+	return append(append([]byte(`40{"sid":"`), sid...), `"}`...)
+}
+
+// connectErrorPacket refuses a CONNECT: 44[<nsp>,]{"message":...,"data":...}.
+func connectErrorPacket(nsp, message string, data any) []byte {
+	body := struct {
+		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
+	}{message, data}
+	b, err := json.Marshal(body)
+	if err != nil { // data that cannot be marshalled: send the message alone
+		b, _ = json.Marshal(struct {
+			Message string `json:"message"`
+		}{message})
+	}
+	out := []byte{pktMessage, sioConnectError}
+	if nsp != "/" {
+		out = append(append(out, nsp...), ',')
+	}
+	return append(out, b...)
+}
+
+// rawDisconnect is the server's DISCONNECT for the default namespace.
+var rawDisconnect = []byte{pktMessage, sioDisconnect}

@@ -1,0 +1,155 @@
+package engineio
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// useWebsocket makes ws the session's transport, with first as the first
+// packet written (the handshake of a websocket-only client).
+func (ss *session) useWebsocket(ws *websocket.Conn, first []byte) {
+	ws.SetReadLimit(int64(ss.srv.cfg.MaxPayload))
+	ss.mu.Lock()
+	if ss.closed { // Server.Close ran since the handshake began
+		ss.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	ss.transport, ss.ws = tWebsocket, ws
+	ss.queue = append(ss.queue, first)
+	ss.kickLocked()
+	ss.mu.Unlock()
+}
+
+// readWebsocket is the connection's only long-lived goroutine: it reads the
+// client's packets until the connection ends. Between packets it is parked in
+// the runtime's netpoller, holding a 512-byte read buffer and a small stack.
+func (ss *session) readWebsocket(ws *websocket.Conn) {
+	for {
+		typ, r, err := ws.NextReader()
+		if err != nil {
+			reason := ReasonTransportClose
+			if errors.Is(err, websocket.ErrReadLimit) {
+				reason = ReasonTransportError
+			}
+			ss.finish(reason)
+			return
+		}
+		if typ != websocket.TextMessage {
+			ss.finish(ReasonParseError) // binary packets are refused
+			return
+		}
+		p, err := io.ReadAll(r)
+		if err != nil {
+			ss.finish(ReasonTransportError)
+			return
+		}
+		ss.onPacket(p)
+	}
+}
+
+// writeWebsocket drains the queue onto ws, then exits: the goroutine exists
+// only while packets are waiting, so a fan-out never waits on a slow client
+// and an idle client has no writer. When the session is closing it closes the
+// connection once the queue is empty.
+func (ss *session) writeWebsocket(ws *websocket.Conn) {
+	for {
+		ss.mu.Lock()
+		q := ss.queue
+		ss.queue = nil
+		if len(q) == 0 || ss.closed {
+			ss.writing = false
+			closing, reason := ss.closing && !ss.closed, ss.closeReason
+			ss.mu.Unlock()
+			if closing {
+				deadline := time.Now().Add(ss.srv.cfg.WriteTimeout)
+				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
+				ss.finish(reason)
+			}
+			return
+		}
+		ss.mu.Unlock()
+		_ = ws.SetWriteDeadline(time.Now().Add(ss.srv.cfg.WriteTimeout))
+		for _, p := range q {
+			if err := ws.WriteMessage(websocket.TextMessage, p); err != nil {
+				ss.finish(ReasonTransportError)
+				return
+			}
+		}
+	}
+}
+
+// upgrade accepts a websocket for a polling session and hands it to probe.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, ss *session) {
+	ss.mu.Lock()
+	ok := ss.transport == tPolling && !ss.upgrading && !ss.closed && !ss.closing
+	ss.mu.Unlock()
+	if !ok || !websocket.IsWebSocketUpgrade(r) {
+		writeError(w, http.StatusBadRequest, errBadRequest)
+		return
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade has answered
+	}
+	go ss.probe(ws)
+}
+
+// probe runs the upgrade: the client sends "2probe" over the new websocket and
+// gets "3probe"; the server ends the client's pending poll with a noop; the
+// client sends "5" and from then on the session's packets go over the
+// websocket. A failed or timed-out upgrade leaves the session on polling.
+func (ss *session) probe(ws *websocket.Conn) {
+	cfg := ss.srv.cfg
+	ws.SetReadLimit(int64(cfg.MaxPayload))
+	deadline := time.Now().Add(cfg.UpgradeTimeout)
+	_ = ws.SetReadDeadline(deadline)
+	typ, b, err := ws.ReadMessage()
+	if err != nil || typ != websocket.TextMessage || string(b) != "2probe" {
+		_ = ws.Close()
+		return
+	}
+	_ = ws.SetWriteDeadline(deadline)
+	if err := ws.WriteMessage(websocket.TextMessage, rawProbe); err != nil {
+		_ = ws.Close()
+		return
+	}
+	ss.mu.Lock()
+	if ss.closed || ss.closing || ss.upgrading || ss.transport != tPolling {
+		ss.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	ss.upgrading = true
+	ss.kickLocked() // the pending poll answers with a noop
+	ss.mu.Unlock()
+
+	typ, b, err = ws.ReadMessage()
+	if err != nil || typ != websocket.TextMessage || len(b) != 1 || b[0] != pktUpgrade {
+		ss.mu.Lock()
+		ss.upgrading = false
+		ss.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	_ = ws.SetReadDeadline(time.Time{})
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		_ = ws.Close()
+		return
+	}
+	ss.upgrading = false
+	select { // a poll still waiting answers with a noop
+	case ss.wake <- struct{}{}:
+	default:
+	}
+	ss.transport, ss.ws = tWebsocket, ws
+	ss.kickLocked()
+	ss.mu.Unlock()
+	ss.readWebsocket(ws)
+}
