@@ -18,7 +18,10 @@ func (s *Service) checkPhoneLimit(ctx context.Context, tx Tx, phone string, now 
 	if limit <= 0 {
 		return nil
 	}
-	recent, err := tx.RecentCheckIns(ctx, phone, now.Add(-CheckInsPerPhoneWindow), limit)
+	// The window is the hour before now, its first millisecond (the stores' unit)
+	// left out: a check-in exactly an hour old no longer counts.
+	since := now.Add(-CheckInsPerPhoneWindow + time.Millisecond)
+	recent, err := tx.RecentCheckIns(ctx, phone, since, limit)
 	if err != nil {
 		return err
 	}
