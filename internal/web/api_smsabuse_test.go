@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,3 +121,44 @@ func TestCheckInsPerPhoneHTTPConcurrent(t *testing.T) {
 		t.Errorf("%d tickets stored for the phone, want 3", stored)
 	}
 }
+
+// While the breaker holds confirmation texts, the dashboard says so — rendered
+// into the page and in the stats its script re-reads — and says nothing otherwise.
+func TestDashboardSMSAlert(t *testing.T) {
+	var alert atomicString
+	h := newHarness(t, func(d *Deps) { d.SMSAlert = alert.Load })
+	const msg = "Confirmation texts are on hold: over 60 check-ins a minute asked for one"
+
+	page := h.do("GET", "/staff", "", cookie(h.staff)...)
+	wantPage(t, page, http.StatusOK)
+	if !strings.Contains(page.Raw, `id="sms-alert" class="alert warn" role="status" aria-live="polite" hidden></p>`) {
+		t.Errorf("dashboard without an alert: the banner is not empty and hidden: %.3000s", page.Raw)
+	}
+	if _, has := h.asStaff("GET", "/api/staff/stats", "").want(t, http.StatusOK).get("data.smsAlert"); has {
+		t.Error("stats carry smsAlert while there is none")
+	}
+
+	alert.Store(msg)
+	page = h.do("GET", "/staff", "", cookie(h.staff)...)
+	wantPage(t, page, http.StatusOK)
+	if !strings.Contains(page.Raw, `id="sms-alert" class="alert warn" role="status" aria-live="polite">`+msg+`</p>`) {
+		t.Errorf("dashboard while texts are held: no visible banner with the reason: %.3000s", page.Raw)
+	}
+	stats := h.asStaff("GET", "/api/staff/stats", "").want(t, http.StatusOK)
+	if got := stats.str(t, "data.smsAlert"); got != msg {
+		t.Errorf("stats smsAlert %q, want %q", got, msg)
+	}
+	if stats.num(t, "data.totalWaiting") != 0 {
+		t.Errorf("stats lost their figures: %s", stats.Raw)
+	}
+}
+
+// atomicString is a string read and written from different goroutines.
+type atomicString struct{ v atomic.Value }
+
+func (a *atomicString) Load() string {
+	s, _ := a.v.Load().(string)
+	return s
+}
+
+func (a *atomicString) Store(s string) { a.v.Store(s) }
