@@ -16,9 +16,9 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 // Start runs `bin serve --addr 127.0.0.1:0` in dir with the benchmark settings —
 // the given admin password, cheap bcrypt, no rate limits, no follow-up texts, no
-// breaker on confirmation texts — plus
-// env (which may override them), and returns once the server prints its listening
-// line: the running process and its base URL. The caller stops the process.
+// breaker on confirmation texts — plus env (which may override them), and returns
+// once the server prints its listening line: the running process and its base URL.
+// The caller stops the process.
 func Start(bin, dir, adminPassword string, env ...string) (*exec.Cmd, string, error) {
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = dir
