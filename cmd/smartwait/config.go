@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 )
 
@@ -55,6 +56,11 @@ type Config struct {
 	ShutdownTimeout time.Duration // bound on the graceful shutdown after SIGTERM
 
 	HealthWriteTimeout time.Duration // how long /health waits for its write probe
+
+	// Against SMS pumping (toll fraud): docs/sms.md.
+	SMSCountries           queue.Countries // who may check in and be texted; zero: the country of PhoneRegion
+	CheckinsPerPhone       int             // check-ins per phone number per hour; 0 = off
+	ConfirmationsPerMinute int             // confirmation texts per minute per instance; 0 = off
 }
 
 // DatabaseConfig says which store to open.
@@ -135,6 +141,21 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", "login-rate-limit", "10", "login attempts per minute per client IP; 0 = off", func(c *Config, v string) (err error) {
 		c.LoginPerMinute, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_SMS_COUNTRIES", "sms-countries", "", "countries whose phones may check in and get texts: regions (US,CA) or calling codes (+1,+44), comma-separated; empty: the country of SMARTWAIT_PHONE_REGION", func(c *Config, v string) (err error) {
+		if v == "" {
+			return nil
+		}
+		c.SMSCountries, err = queue.ParseCountries(v)
+		return err
+	}},
+	{"SMARTWAIT_CHECKINS_PER_PHONE", "checkins-per-phone", "3", "check-ins per phone number per hour; 0 = off", func(c *Config, v string) (err error) {
+		c.CheckinsPerPhone, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", "sms-confirmations-per-minute", "60", "confirmation texts sent per minute by one instance; the rest wait in the outbox; 0 = off", func(c *Config, v string) (err error) {
+		c.ConfirmationsPerMinute, err = parseInt(v, 0, 1_000_000)
 		return err
 	}},
 	{"SMARTWAIT_TRUST_PROXY", "trust-proxy", "false", "take the client IP from X-Forwarded-For (only behind your own proxy)", func(c *Config, v string) error {

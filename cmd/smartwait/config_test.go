@@ -48,6 +48,9 @@ func TestConfigDefaults(t *testing.T) {
 		SSEHeartbeat:       20 * time.Second,
 		ShutdownTimeout:    20 * time.Second,
 		HealthWriteTimeout: time.Second,
+		CheckinsPerPhone:   3,
+
+		ConfirmationsPerMinute: 60,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -176,6 +179,14 @@ var parseCases = []configCase{
 	{"SMARTWAIT_FOLLOW_UP_AFTER off", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "0"}, func(c Config) any { return c.FollowUpAfter }, time.Duration(0)},
 	{"SMARTWAIT_CHECKIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_CHECKIN_RATE_LIMIT": "0"}, func(c Config) any { return c.CheckinPerMinute }, 0},
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "3"}, func(c Config) any { return c.LoginPerMinute }, 3},
+	{"SMARTWAIT_SMS_COUNTRIES regions", nil, map[string]string{"SMARTWAIT_SMS_COUNTRIES": "us, ca"}, func(c Config) any { return c.SMSCountries.String() }, "US (+1), CA (+1)"},
+	{"SMARTWAIT_SMS_COUNTRIES calling codes", nil, map[string]string{"SMARTWAIT_SMS_COUNTRIES": "1,+44"}, func(c Config) any { return c.SMSCountries.String() }, "+1, +44"},
+	{"--sms-countries", []string{"--sms-countries=GB"}, map[string]string{"SMARTWAIT_SMS_COUNTRIES": "US"}, func(c Config) any { return c.SMSCountries.String() }, "GB (+44)"},
+	{"SMARTWAIT_SMS_COUNTRIES unset", nil, nil, func(c Config) any { return c.SMSCountries.IsZero() }, true},
+	{"SMARTWAIT_CHECKINS_PER_PHONE", nil, map[string]string{"SMARTWAIT_CHECKINS_PER_PHONE": "0"}, func(c Config) any { return c.CheckinsPerPhone }, 0},
+	{"--checkins-per-phone", []string{"--checkins-per-phone=5"}, nil, func(c Config) any { return c.CheckinsPerPhone }, 5},
+	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", nil, map[string]string{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE": "0"}, func(c Config) any { return c.ConfirmationsPerMinute }, 0},
+	{"--sms-confirmations-per-minute", []string{"--sms-confirmations-per-minute=200"}, nil, func(c Config) any { return c.ConfirmationsPerMinute }, 200},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
@@ -220,6 +231,11 @@ var errorCases = []configCase{
 	{"SMARTWAIT_FOLLOW_UP_AFTER negative", nil, map[string]string{"SMARTWAIT_FOLLOW_UP_AFTER": "-1m"}, nil, `invalid SMARTWAIT_FOLLOW_UP_AFTER "-1m"`},
 	{"SMARTWAIT_CHECKIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_CHECKIN_RATE_LIMIT": "-5"}, nil, `invalid SMARTWAIT_CHECKIN_RATE_LIMIT "-5"`},
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "many"}, nil, `invalid SMARTWAIT_LOGIN_RATE_LIMIT "many"`},
+	{"SMARTWAIT_SMS_COUNTRIES region", nil, map[string]string{"SMARTWAIT_SMS_COUNTRIES": "US,UK"}, nil, `invalid SMARTWAIT_SMS_COUNTRIES "US,UK": "UK" is not a region code`},
+	{"SMARTWAIT_SMS_COUNTRIES code", nil, map[string]string{"SMARTWAIT_SMS_COUNTRIES": "+999"}, nil, `invalid SMARTWAIT_SMS_COUNTRIES "+999": "+999" is not a country calling code`},
+	{"SMARTWAIT_SMS_COUNTRIES empty list", nil, map[string]string{"SMARTWAIT_SMS_COUNTRIES": ","}, nil, `invalid SMARTWAIT_SMS_COUNTRIES ",": no country given`},
+	{"SMARTWAIT_CHECKINS_PER_PHONE", nil, map[string]string{"SMARTWAIT_CHECKINS_PER_PHONE": "-1"}, nil, `invalid SMARTWAIT_CHECKINS_PER_PHONE "-1": must be a whole number`},
+	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", nil, map[string]string{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE": "lots"}, nil, `invalid SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE "lots": must be a whole number`},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},

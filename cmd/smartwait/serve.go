@@ -113,7 +113,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
-		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status,
+		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
@@ -144,6 +144,8 @@ func queueConfig(cfg Config) queue.Config {
 		PublicURL:        cfg.PublicURL,
 		PhoneRegion:      cfg.PhoneRegion,
 		Location:         cfg.Location,
+		SMSCountries:     cfg.SMSCountries,
+		CheckInsPerPhone: cfg.CheckinsPerPhone,
 	}
 }
 

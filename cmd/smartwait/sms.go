@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -52,7 +53,7 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 		}
 	}
 	p.disp = &notify.Dispatcher{Outbox: outbox, Sender: sender, Log: a.log, Metrics: notify.NewMetrics(reg),
-		DrainTimeout: dispatcherDrain}
+		DrainTimeout: dispatcherDrain, ConfirmationsPerMinute: cfg.ConfirmationsPerMinute}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -104,9 +105,22 @@ func (p *smsParts) status(ctx context.Context) web.SMSHealth {
 	}
 	h.Pending = n
 	if p.disp.Failing() > 0 && h.Status == "ok" {
-		h.Status = "degraded"
+		h.Status, h.Reason = "degraded", "sends to the SMS provider keep failing; texts are retried"
+	}
+	if alert := p.alert(); alert != "" && h.Status == "ok" {
+		h.Status, h.Reason = "degraded", alert
 	}
 	return h
+}
+
+// alert is what the staff dashboard and /health say while the breaker on
+// confirmation texts holds them back; "" otherwise.
+func (p *smsParts) alert() string {
+	if !p.disp.Holding() {
+		return ""
+	}
+	return fmt.Sprintf("Confirmation texts are on hold: over %d check-ins a minute asked for one (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE), "+
+		"which may be SMS fraud. Check-ins still work; the held texts go out when the rate falls.", p.disp.ConfirmationsPerMinute)
 }
 
 // publishers fans one committed change out to several publishers, in order.

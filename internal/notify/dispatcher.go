@@ -3,10 +3,13 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"smartwait/internal/queue"
 )
 
 // Dispatcher sends the outbox's due messages. Run polls every Poll for due rows
@@ -33,13 +36,32 @@ type Dispatcher struct {
 	Workers      int           // concurrent sends; default 8
 	DrainTimeout time.Duration // how long Run keeps sending due messages after its context ends; default 10s
 
+	// ConfirmationsPerMinute is the circuit breaker on confirmation texts: at most
+	// this many go out per minute from this dispatcher; the rest are held in the
+	// outbox (still pending) until the minute has room. 0: no breaker. Other kinds
+	// are never held: they answer what staff did.
+	ConfirmationsPerMinute int
+
 	once     sync.Once
 	wake     chan struct{}
 	failures atomic.Int64 // temporary send failures since the last success
+	breaker  breaker
 }
 
 func (d *Dispatcher) init() {
-	d.once.Do(func() { d.wake = make(chan struct{}, 1) })
+	d.once.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		d.breaker.limit = d.ConfirmationsPerMinute
+	})
+}
+
+// Holding reports whether the breaker on confirmation texts is open: it held a
+// confirmation back within the last minute. /health reports the SMS part degraded
+// and the staff dashboard explains it while it is.
+func (d *Dispatcher) Holding() bool {
+	d.init()
+	open, _ := d.breaker.state(d.now())
+	return open
 }
 
 // Wake makes a running dispatcher look for due messages now. It never blocks; call
@@ -146,6 +168,9 @@ func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
 						d.release(ctx, c)
 						continue
 					}
+					if c.Kind == queue.MessageConfirmation && !d.admit(ctx, c) {
+						continue
+					}
 					d.send(ctx, c)
 					mu.Lock()
 					n++
@@ -215,6 +240,32 @@ func (d *Dispatcher) mark(log *slog.Logger, outcome string, err error) {
 	default:
 		log.Error("sms outbox: recording the outcome", "outcome", outcome, "err", err)
 	}
+}
+
+// admit asks the breaker whether the confirmation c may go out now. If not, it
+// gives c back to the outbox, due when the minute has room, and returns false.
+func (d *Dispatcher) admit(ctx context.Context, c Claim) bool {
+	a := d.breaker.admit(d.now())
+	switch {
+	case a.ok:
+		if a.closed {
+			d.log().Info("sms: confirmation texts flow again", "limit_per_minute", d.ConfirmationsPerMinute)
+		}
+		return true
+	case a.opened:
+		d.Metrics.tripped()
+		d.log().Warn("sms: holding confirmation texts: the limit per minute is reached; check-ins go on, texts wait in the outbox",
+			"limit_per_minute", d.ConfirmationsPerMinute, "until", a.next)
+	}
+	d.Metrics.held(string(c.Kind))
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	reason := fmt.Sprintf("held: over %d confirmation texts a minute (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE)", d.ConfirmationsPerMinute)
+	if err := d.Outbox.Postpone(pctx, c, reason, a.next); err != nil && !errors.Is(err, ErrLeaseLost) {
+		// The lease expires and the message is claimed again: held, never lost.
+		d.log().Warn("sms outbox: holding a confirmation", "message", c.ID, "err", err)
+	}
+	return false
 }
 
 func (d *Dispatcher) release(ctx context.Context, c Claim) {

@@ -12,6 +12,8 @@ type Metrics struct {
 	Failed  *prometheus.CounterVec // messages marked failed, by kind and reason
 	Retried *prometheus.CounterVec // temporary failures scheduled for another attempt, by kind
 	Latency prometheus.Histogram   // duration of one Sender.Send call, whatever its outcome
+	Trips   prometheus.Counter     // times the breaker on confirmation texts opened
+	Held    *prometheus.CounterVec // messages held back by the breaker, by kind (one message may be held more than once)
 }
 
 // NewMetrics creates the dispatcher's metrics and registers them on reg (a
@@ -32,9 +34,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Duration of one send request to the SMS provider.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
+		Trips: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "smartwait_sms_breaker_trips_total",
+			Help: "Times the circuit breaker on confirmation texts opened (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE reached).",
+		}),
+		Held: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smartwait_sms_held_total", Help: "SMS held back in the outbox by the circuit breaker (each time one is held).",
+		}, []string{"kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Sent, m.Failed, m.Retried, m.Latency)
+		reg.MustRegister(m.Sent, m.Failed, m.Retried, m.Latency, m.Trips, m.Held)
 	}
 	return m
 }
@@ -60,5 +69,17 @@ func (m *Metrics) retried(kind string) {
 func (m *Metrics) latency(d time.Duration) {
 	if m != nil {
 		m.Latency.Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) tripped() {
+	if m != nil {
+		m.Trips.Inc()
+	}
+}
+
+func (m *Metrics) held(kind string) {
+	if m != nil {
+		m.Held.WithLabelValues(kind).Inc()
 	}
 }

@@ -38,6 +38,10 @@ type Outbox interface {
 	// Release gives a claimed message back unsent (the dispatcher is stopping before
 	// it tried): the lease is cleared and the attempt Claim counted is taken back.
 	Release(ctx context.Context, c Claim) error
+	// Postpone gives a claimed message back unsent, to be sent at next (the
+	// dispatcher holds it back): the lease is cleared, the attempt Claim counted is
+	// taken back, it becomes due at next, and LastError = reason says why it waits.
+	Postpone(ctx context.Context, c Claim, reason string, next time.Time) error
 	// RecoverExpired clears the leases that ended at or before now on pending
 	// messages, so they are due again at once, and returns how many it cleared. Claim
 	// already takes such messages; a dispatcher calls this at start to report what

@@ -88,6 +88,15 @@ func (db *DB) Release(ctx context.Context, c notify.Claim) error {
 	return db.markClaim(ctx, "release", update, c.ID, c.Token)
 }
 
+// Postpone gives the claimed message back unsent, takes back its attempt, and makes
+// it due at next with the reason in last_error.
+func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next time.Time) error {
+	const update = `UPDATE messages SET attempts = GREATEST(attempts - 1, 0), last_error = $1, due_at = $2,
+		claimed_until = NULL, claim_token = NULL
+		WHERE id = $3 AND claim_token = $4 AND status = 'pending'`
+	return db.markClaim(ctx, "postpone", update, reason, next.UTC().Truncate(time.Millisecond), c.ID, c.Token)
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none. Retrying it is safe: the
 // token makes it idempotent.

@@ -235,3 +235,38 @@ func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) 
 	}
 	return out, nil
 }
+
+// RecentCheckIns returns the check-in times of up to limit tickets with the phone
+// since since, newest first (the tickets_phone_check_in index). It first takes a
+// transaction-scoped advisory lock on the phone: check-ins in different queues hold
+// different queue locks, and without it two instances could both count below the
+// limit and both insert. The lock is its own statement so that the count, under
+// read committed, sees what the previous holder committed.
+func (t *tx) RecentCheckIns(ctx context.Context, phone string, since time.Time, limit int) ([]time.Time, error) {
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('smartwait-phone:' || $1, 0))`, phone); err != nil {
+		return nil, fmt.Errorf("postgres: lock phone: %w", translate(ctx, err))
+	}
+	const query = `SELECT check_in_time FROM tickets
+		WHERE phone = $1 AND check_in_time >= $2 ORDER BY check_in_time DESC LIMIT $3`
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
+	rows, err := t.tx.Query(ctx, query, phone, since.UTC(), lim)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: recent check-ins: %w", translate(ctx, err))
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("postgres: recent check-ins: %w", translate(ctx, err))
+		}
+		out = append(out, at.UTC())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: recent check-ins: %w", translate(ctx, err))
+	}
+	return out, nil
+}

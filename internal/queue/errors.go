@@ -3,6 +3,7 @@ package queue
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes of the domain. The web layer maps each to an HTTP status in one place;
@@ -15,6 +16,7 @@ const (
 	CodeNotCalled       = "NOT_CALLED"
 	CodeNoneWaiting     = "NO_PATIENTS_WAITING"
 	CodeUnavailable     = "DATABASE_UNAVAILABLE"
+	CodeRateLimited     = "RATE_LIMITED"
 )
 
 // Error is a domain error: a contract code plus a message that is safe to show to
@@ -23,6 +25,9 @@ type Error struct {
 	Code    string
 	Message string
 	Details any // optional, e.g. the field that failed validation
+	// RetryAfter, when not zero, is how long the client should wait before trying
+	// again (CodeRateLimited); the web layer sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }

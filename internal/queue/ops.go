@@ -10,16 +10,23 @@ import (
 )
 
 // CheckIn adds a patient to the end of the queue. It validates and normalises the
-// request (the phone to E.164), refuses a second active ticket for the same phone
-// with CodeDuplicate, quotes the estimated wait, and writes the confirmation SMS to
-// the outbox in the same transaction.
+// request (the phone to E.164, and one the clinic may text: CheckTextable), refuses
+// a second active ticket for the same phone with CodeDuplicate and a phone over
+// Config.CheckInsPerPhone with CodeRateLimited, quotes the estimated wait, and
+// writes the confirmation SMS to the outbox in the same transaction.
 func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) {
 	r, err := r.normalize(s.Config.PhoneRegion)
 	if err != nil {
 		return Entry{}, err
 	}
+	if err := CheckTextable(r.Phone, s.Config.PhoneRegion, s.Config.SMSCountries); err != nil {
+		return Entry{}, err
+	}
 	var next basis
 	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+		if err := s.checkPhoneLimit(ctx, tx, r.Phone, now); err != nil {
+			return err
+		}
 		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {
 			return err

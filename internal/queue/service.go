@@ -18,7 +18,16 @@ type Config struct {
 	PublicURL        string         // base for the status link in SMS texts
 	PhoneRegion      string         // default region for phone numbers without "+"
 	Location         *time.Location // the clinic's time zone: ticket numbers and stats are per local day
+	// SMSCountries are the countries whose phones may check in (and so be texted);
+	// zero: the country of PhoneRegion.
+	SMSCountries Countries
+	// CheckInsPerPhone bounds the check-ins of one phone number, in any queue and
+	// whatever became of them, within CheckInsPerPhoneWindow; 0 = no bound.
+	CheckInsPerPhone int
 }
+
+// CheckInsPerPhoneWindow is the window Config.CheckInsPerPhone counts in.
+const CheckInsPerPhoneWindow = time.Hour
 
 // DefaultConfig returns the contract's defaults.
 func DefaultConfig() Config {
@@ -30,6 +39,7 @@ func DefaultConfig() Config {
 		PublicURL:        "http://localhost:3001",
 		PhoneRegion:      "US",
 		Location:         time.Local,
+		CheckInsPerPhone: 3,
 	}
 }
 

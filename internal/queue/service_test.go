@@ -18,8 +18,9 @@ import (
 // harness is a Service on a real SQLite file with a controlled clock and a
 // publisher that records every Change.
 type harness struct {
-	svc *queue.Service
-	db  *sqlite.DB
+	svc  *queue.Service
+	db   *sqlite.DB
+	path string // the database file
 
 	mu      sync.Mutex
 	now     time.Time
@@ -29,12 +30,13 @@ type harness struct {
 func newHarness(tb testing.TB, tune ...func(*queue.Config)) *harness {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "queue.db"))
+	path := filepath.Join(tb.TempDir(), "queue.db")
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	h := &harness{db: db, now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
+	h := &harness{db: db, path: path, now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	cfg := queue.DefaultConfig()
 	cfg.Location = time.UTC
 	for _, f := range tune {

@@ -61,6 +61,13 @@ type Tx interface {
 	// RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
 	// completed tickets of the queue, newest first.
 	RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error)
+	// RecentCheckIns returns the CheckInTime of up to limit tickets with the given
+	// phone that checked in at or after since, newest first, in every queue and
+	// whatever their status (the per-phone check-in limit). Inside Update it also
+	// serializes with the other Update transactions that call it for the same phone,
+	// until this one ends, so that a count followed by InsertTicket is exact under
+	// concurrency, across queues and instances.
+	RecentCheckIns(ctx context.Context, phone string, since time.Time, limit int) ([]time.Time, error)
 
 	// AddMessage writes m to the SMS outbox and sets m.ID. A message whose
 	// DedupeKey is already in the outbox is not added again (no error; m.ID = 0).

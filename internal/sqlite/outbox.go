@@ -78,6 +78,15 @@ func (db *DB) Release(ctx context.Context, c notify.Claim) error {
 	return db.markClaim(ctx, "release", update, c.ID, c.Token)
 }
 
+// Postpone gives the claimed message back unsent, takes back its attempt, and makes
+// it due at next with the reason in last_error.
+func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next time.Time) error {
+	const update = `UPDATE messages SET attempts = max(attempts - 1, 0), last_error = ?, due_at = ?,
+		claimed_until = NULL, claim_token = NULL
+		WHERE id = ? AND claim_token = ? AND status = 'pending'`
+	return db.markClaim(ctx, "postpone", update, reason, next.UnixMilli(), c.ID, c.Token)
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none.
 func (db *DB) markClaim(ctx context.Context, what, update string, args ...any) error {

@@ -244,3 +244,32 @@ func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) 
 	}
 	return out, nil
 }
+
+var recentCheckIns = prepared(`SELECT check_in_time FROM tickets
+	WHERE phone = ? AND check_in_time >= ? ORDER BY check_in_time DESC LIMIT ?`)
+
+// RecentCheckIns returns the check-in times of up to limit tickets with the phone
+// since since, newest first (the tickets_phone_check_in index). Update transactions
+// begin IMMEDIATE, so SQLite already runs them one at a time: no lock to take.
+func (t *tx) RecentCheckIns(ctx context.Context, phone string, since time.Time, limit int) ([]time.Time, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := t.stmt(ctx, recentCheckIns).QueryContext(ctx, phone, since.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: recent check-ins: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			return nil, fmt.Errorf("sqlite: recent check-ins: %w", translate(err))
+		}
+		out = append(out, time.UnixMilli(at).UTC())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: recent check-ins: %w", translate(err))
+	}
+	return out, nil
+}

@@ -99,7 +99,8 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 	})
 }
 
-// handleStats serves GET /api/staff/stats and its alias GET /api/queue/stats.
+// handleStats serves GET /api/staff/stats and its alias GET /api/queue/stats: the
+// day's figures and the dashboard's SMS alert.
 func (s *Server) handleStats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var st queue.Stats
@@ -111,8 +112,16 @@ func (s *Server) handleStats() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ok(w, st, "")
+		ok(w, statsView{Stats: st, SMSAlert: s.smsAlert()}, "")
 	})
+}
+
+// statsView is today's figures plus smsAlert, what the dashboard's banner shows
+// about the texts (e.g. confirmations held back by the breaker); absent when
+// there is nothing to say.
+type statsView struct {
+	queue.Stats
+	SMSAlert string `json:"smsAlert,omitempty"`
 }
 
 // handleNotifications serves GET /api/staff/notifications?patientId=: the SMS log,

@@ -30,6 +30,9 @@ type SMSHealth struct {
 	Status   string `json:"status"`
 	Provider string `json:"provider"` // "twilio", "log", …
 	Pending  int    `json:"pending"`  // outbox messages not yet sent
+	// Reason says why Status is not "ok", e.g. that the breaker on confirmation
+	// texts is holding them; empty when ok.
+	Reason string `json:"reason,omitempty"`
 }
 
 type dbHealth struct {

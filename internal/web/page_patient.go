@@ -69,6 +69,7 @@ func (s *Server) handleCheckinForm() http.Handler {
 				s.fail(w, r, err) // logs it with the request id
 				return
 			}
+			setRetryAfter(w, err)
 			d.Errors = map[string]string{}
 			msg := patientMessage(info.Message)
 			switch field := fieldOf(info); {

@@ -125,6 +125,7 @@ func (s *Server) handleLogoutForm() http.Handler {
 type dashboardData struct {
 	Username string
 	Admin    bool
+	SMSAlert string // e.g. confirmation texts held back; "" when nothing
 }
 
 // handleDashboard serves GET /staff.
@@ -133,6 +134,15 @@ func (s *Server) handleDashboard() http.Handler {
 		st, _ := staffFrom(r.Context())
 		s.render(w, r, http.StatusOK, "staff", page{Title: "Queue", Body: "staff",
 			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff.js"},
-			Data:    dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin}})
+			Data: dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin,
+				SMSAlert: s.smsAlert()}})
 	})
+}
+
+// smsAlert is what staff should know about the texts now, "" when nothing.
+func (s *Server) smsAlert() string {
+	if s.d.SMSAlert == nil {
+		return ""
+	}
+	return s.d.SMSAlert()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"smartwait/internal/queue"
@@ -142,6 +143,7 @@ func classify(err error) (int, errorInfo) {
 // with the request id (the client sees only that id, to quote to an operator).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, info := classify(err)
+	setRetryAfter(w, err)
 	if status >= 500 {
 		level := s.log.Error
 		if errors.Is(err, context.Canceled) {
@@ -153,6 +155,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeJSON(w, status, errorBody{Error: info})
+}
+
+// setRetryAfter sends a domain error's RetryAfter (the per-phone check-in limit)
+// as the Retry-After header, in whole seconds rounded up.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var qe *queue.Error
+	if errors.As(err, &qe) && qe.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((qe.RetryAfter+time.Second-1)/time.Second), 10))
+	}
 }
 
 // jsonTime marshals as RFC 3339 UTC with milliseconds, and a zero time as null.

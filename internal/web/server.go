@@ -44,6 +44,9 @@ type Deps struct {
 	BrokerStatus   func(ctx context.Context) BrokerHealth
 	RealtimeStatus func(ctx context.Context) RealtimeHealth
 	SMSStatus      func(ctx context.Context) SMSHealth
+	// SMSAlert is what staff should know about the texts now ("" when nothing),
+	// e.g. that confirmations are held back; shown on the dashboard. nil: nothing.
+	SMSAlert func() string
 
 	// Twilio's delivery reports (POST /api/webhooks/twilio/status): Deliveries
 	// records them, VerifyTwilio checks their X-Twilio-Signature over the form

@@ -175,6 +175,7 @@ func testStaleToken(t *testing.T, s queue.Store, o notify.Outbox) {
 		"MarkRetry":  o.MarkRetry(ctx, stale, "x", t0.Add(lease)),
 		"MarkFailed": o.MarkFailed(ctx, stale, "x", t0.Add(lease)),
 		"Release":    o.Release(ctx, stale),
+		"Postpone":   o.Postpone(ctx, stale, "x", t0.Add(lease)),
 	} {
 		if !errors.Is(err, notify.ErrLeaseLost) {
 			t.Errorf("%s with a stale token = %v, want ErrLeaseLost", name, err)
@@ -202,6 +203,26 @@ func testRelease(t *testing.T, s queue.Store, o notify.Outbox) {
 	}
 	if again[0].Attempts != 1 {
 		t.Errorf("attempts after release and claim = %d, want 1 (a released claim is not an attempt)", again[0].Attempts)
+	}
+}
+
+// A postponed message is not claimed before its new time, keeps its attempts and
+// says why it waits.
+func testPostpone(t *testing.T, s queue.Store, o notify.Outbox) {
+	m := addMessage(t, s, queue.MessageConfirmation, t0)
+	c := claim(t, o, t0, 1)[0]
+	next := t0.Add(40 * time.Second)
+	must(t, "Postpone", o.Postpone(context.Background(), c, "held: too many texts", next))
+	got := message(t, o, m)
+	if got.Status != queue.MessagePending || got.LastError != "held: too many texts" || got.Attempts != 0 || !got.DueAt.Equal(next) {
+		t.Errorf("after Postpone: status %q lastError %q attempts %d due %v", got.Status, got.LastError, got.Attempts, got.DueAt)
+	}
+	if cs := claim(t, o, next.Add(-time.Millisecond), 10); len(cs) != 0 {
+		t.Errorf("claimed before its new time: %v", ids(cs))
+	}
+	cs := claim(t, o, next, 10)
+	if !slices.Equal(ids(cs), []int64{m.ID}) || cs[0].Attempts != 1 {
+		t.Fatalf("at its new time claimed %v, want [%d] with attempt 1 (a postponed claim is not an attempt)", ids(cs), m.ID)
 	}
 }
 

@@ -39,6 +39,7 @@ func RunOutboxTests(t *testing.T, open Open) {
 		{"MarkFailed", testMarkFailed},
 		{"StaleTokenLosesLease", testStaleToken},
 		{"Release", testRelease},
+		{"Postpone", testPostpone},
 		{"RecoverExpired", testRecoverExpired},
 		{"RecordDelivery", testRecordDelivery},
 		{"PendingCounts", testPending},

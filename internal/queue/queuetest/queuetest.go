@@ -42,6 +42,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"Duplicates", testDuplicates},
 		{"TicketsSince", testTicketsSince},
 		{"RecentServiceTimes", testRecentServiceTimes},
+		{"RecentCheckIns", testRecentCheckIns},
 		{"AddMessageDedupe", testAddMessageDedupe},
 		{"CancelMessages", testCancelMessages},
 		{"UpdateRollback", testUpdateRollback},
@@ -50,6 +51,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"ConcurrentCounter", testConcurrentCounter},
 		{"ConcurrentInserts", testConcurrentInserts},
 		{"ConcurrentDuplicates", testConcurrentDuplicates},
+		{"ConcurrentPhoneLimit", testConcurrentPhoneLimit},
 		{"Ping", testPing},
 	}
 	for _, tc := range tests {

@@ -143,6 +143,11 @@
   function setStat(id, v) { $(id).textContent = v === undefined || v === null ? '–' : v; }
 
   function renderStats(s) {
+    // Why texts are not going out (the breaker on confirmation texts): the API
+    // says it in smsAlert, absent when all is well.
+    var alert = $('sms-alert');
+    alert.textContent = s.smsAlert || '';
+    alert.hidden = !s.smsAlert;
     setStat('st-waiting', s.totalWaiting);
     setStat('st-called', s.totalCalled);
     setStat('st-completed', s.totalCompleted);
@@ -186,6 +191,8 @@
     refresh: refresh
   });
   setInterval(tick, 1000);
+  // The SMS alert can end without any queue event: re-read the figures now and then.
+  setInterval(function () { SW.api('GET', '/api/staff/stats').then(renderStats, function () {}); }, 30000);
 
   // Call next, to the room typed (remembered on this desk).
   var room = $('room');
