@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxBody is the contract's request body limit.
@@ -62,6 +64,23 @@ func saneRequestID(id string) bool {
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
+}
+
+// maxLogField bounds a client-supplied string in a log line, in bytes.
+const maxLogField = 256
+
+// logField returns s cut to at most maxLogField bytes (on a character boundary)
+// and marked with its full length when cut, so that a client cannot grow the log
+// by sending long values.
+func logField(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	cut := maxLogField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // routeOf names a request by its route pattern ("GET /api/position/{id...}"), never
@@ -131,15 +150,15 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			d := time.Since(start)
-			route := routeOf(r)
-			s.metrics.request(r.Method, route, status, d)
+			route, method := routeOf(r), methodLabel(r.Method)
+			s.metrics.request(method, route, status, d)
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
 			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("request_id", requestIDFrom(r.Context())),
-				slog.String("method", r.Method),
+				slog.String("method", method),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
@@ -147,7 +166,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			)
 			// The path is useful when debugging routing, but may hold a patient id.
 			s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request path",
-				slog.String("request_id", requestIDFrom(r.Context())), slog.String("path", r.URL.Path))
+				slog.String("request_id", requestIDFrom(r.Context())), slog.String("path", logField(r.URL.Path)))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -166,7 +185,7 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 				panic(v) // the handler asked for the connection to be dropped
 			}
 			s.log.Error("panic serving request", "request_id", requestIDFrom(r.Context()),
-				"route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				"route", routeOf(r), "panic", logField(fmt.Sprint(v)), "stack", string(debug.Stack()))
 			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 				return // headers are out; nothing sensible can follow
 			}
@@ -209,7 +228,11 @@ func (s *Server) jsonFallback(mux *http.ServeMux) http.Handler {
 			if allow := cw.header.Get("Allow"); allow != "" {
 				w.Header().Set("Allow", allow)
 			}
-			s.fail(w, r, &apiError{code: codeMethodNotAllowed, message: "Method " + r.Method + " is not allowed here"})
+			msg := "Method " + r.Method + " is not allowed here"
+			if methodLabel(r.Method) == "other" { // not echoed: it may be any size
+				msg = "This method is not allowed here"
+			}
+			s.fail(w, r, &apiError{code: codeMethodNotAllowed, message: msg})
 		case http.StatusNotFound:
 			s.fail(w, r, &apiError{code: codeNotFound, message: "No such route"})
 		default: // a redirect (path cleaning): pass it on as it is
