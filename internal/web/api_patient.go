@@ -12,11 +12,12 @@ import (
 // checkInFields are the fields POST /api/checkin accepts.
 var checkInFields = []string{"name", "phone", "appointmentTime"}
 
-// decodeCheckIn reads and validates a check-in body (JSON or the check-in page's
-// form). The request it returns is normalised: name and appointment trimmed, the
-// phone in E.164. region is the default region for numbers without "+".
-func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error) {
-	b, err := decodeBody(r, true, checkInFields...)
+// decodeCheckIn reads and validates a check-in body: JSON, or also the check-in
+// page's form when form is true (decodeBody). The request it returns is
+// normalised: name and appointment trimmed, the phone in E.164. region is the
+// default region for numbers without "+".
+func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequest, error) {
+	b, err := decodeBody(r, form, checkInFields...)
 	if err != nil {
 		return queue.CheckInRequest{}, err
 	}
@@ -43,7 +44,7 @@ func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error)
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.
 func (s *Server) handleCheckIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion)
+		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion, false)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -30,11 +30,12 @@ type loginView struct {
 	Role      string   `json:"role"`
 }
 
-// handleLogin serves POST /api/staff/login {username, password} (JSON or the login
-// page's form). It returns the token and also sets it as the session cookie.
+// handleLogin serves POST /api/staff/login {username, password} (JSON; the login
+// page posts its form to /staff/login). It returns the token and also sets it as
+// the session cookie.
 func (s *Server) handleLogin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := decodeBody(r, true, "username", "password")
+		b, err := decodeBody(r, false, "username", "password")
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -39,7 +39,7 @@ func FuzzDecodeCheckIn(f *testing.F) {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		req.Body = http.MaxBytesReader(httptest.NewRecorder(), req.Body, maxBody)
-		r, err := decodeCheckIn(req, "US")
+		r, err := decodeCheckIn(req, "US", form)
 		if err != nil {
 			if status, info := classify(err); status >= 500 || status < 400 || info.Message == "" {
 				t.Fatalf("error %v maps to %d %+v", err, status, info)

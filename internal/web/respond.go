@@ -72,6 +72,7 @@ const (
 	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	codeInvalidJSON      = "INVALID_JSON"
 	codeTooLarge         = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
 	codeRateLimited      = "RATE_LIMITED"
 	codeCrossOrigin      = "CROSS_ORIGIN"
 	codeInternal         = "INTERNAL_ERROR"
@@ -99,6 +100,7 @@ var statusOf = map[string]int{
 	"USER_EXISTS":             http.StatusConflict,
 	"LAST_ADMIN":              http.StatusConflict,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
+	codeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 	codeRateLimited:           http.StatusTooManyRequests,
 	queue.CodeUnavailable:     http.StatusServiceUnavailable,
 }
