@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"smartwait/internal/queue"
@@ -34,9 +33,9 @@ func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequ
 		return queue.CheckInRequest{}, err
 	}
 	appt = strings.TrimSpace(appt)
-	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, isControl) {
+	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, queue.DisallowedRune) {
 		return queue.CheckInRequest{}, invalidField("appointmentTime",
-			"appointmentTime must be 1-%d characters without control characters", queue.MaxAppointmentLen)
+			"appointmentTime must be 1-%d characters without control or text-direction characters", queue.MaxAppointmentLen)
 	}
 	return queue.CheckInRequest{Name: name, Phone: phone, AppointmentTime: appt}, nil
 }
@@ -95,7 +94,3 @@ func (s *Server) handleCancel() http.Handler {
 		ok(w, newTicketView(e), "You have left the queue")
 	})
 }
-
-// isControl matches what the queue refuses in free text: control characters and
-// the Unicode line and paragraph separators.
-func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
