@@ -139,7 +139,8 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // accessLog writes one structured line per request and records the request
 // metrics, both keyed by route pattern. The ServeMux sets r.Pattern on the request
-// it is given, so nothing between here and the mux may replace r.
+// it is given, so a middleware between here and the mux that replaces r
+// (deadlines) must pass the pattern back.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -196,10 +197,13 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 }
 
 // limitBody enforces the 64 KiB request limit: at once from Content-Length, and
-// while reading for chunked bodies (the decoder reports it as 413).
+// while reading for chunked bodies (deadlines reports it as 413). The early
+// answer closes the connection: otherwise the server would first drain the
+// unread body, at whatever pace the client sends it.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
+			w.Header().Set("Connection", "close")
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: errorInfo{
 				Code: codeTooLarge, Message: "Request body must be at most 64 KiB"}})
 			return

@@ -94,6 +94,7 @@ var statusOf = map[string]int{
 	queue.CodeNoneWaiting:     http.StatusNotFound,
 	"USER_NOT_FOUND":          http.StatusNotFound,
 	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	codeRequestTimeout:        http.StatusRequestTimeout,
 	queue.CodeDuplicate:       http.StatusConflict,
 	queue.CodeNotActive:       http.StatusConflict,
 	queue.CodeNotCalled:       http.StatusConflict,
