@@ -61,6 +61,9 @@ type Config struct {
 	SMSCountries           queue.Countries // who may check in and be texted; zero: the country of PhoneRegion
 	CheckinsPerPhone       int             // check-ins per phone number per hour; 0 = off
 	ConfirmationsPerMinute int             // confirmation texts per minute per instance; 0 = off
+
+	BodyTimeout    time.Duration // time to receive a request body
+	RequestTimeout time.Duration // time for a handler's work after the body (not event streams)
 }
 
 // DatabaseConfig says which store to open.
@@ -193,6 +196,14 @@ var settings = []setting{
 		}
 		c.HealthWriteTimeout = d
 		return nil
+	}},
+	{"SMARTWAIT_BODY_TIMEOUT", "body-timeout", "30s", "time to receive a request body before 408 and closing the connection (Go duration, 1s-10m)", func(c *Config, v string) (err error) {
+		c.BodyTimeout, err = parseDurationIn(v, time.Second, 10*time.Minute)
+		return err
+	}},
+	{"SMARTWAIT_REQUEST_TIMEOUT", "request-timeout", "10s", "time for a request's work after its body before 503 (Go duration, 1s-10m; event streams exempt)", func(c *Config, v string) (err error) {
+		c.RequestTimeout, err = parseDurationIn(v, time.Second, 10*time.Minute)
+		return err
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
@@ -481,6 +492,15 @@ func parseTimezone(c *Config, v string) error {
 	}
 	c.Location = l
 	return nil
+}
+
+// parseDurationIn parses a Go duration from lo to hi.
+func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("must be a duration from %s to %s, e.g. 30s", lo, hi)
+	}
+	return d, nil
 }
 
 func parseInt(v string, lo, hi int) (int, error) {

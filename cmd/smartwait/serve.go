@@ -118,6 +118,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
 			HealthWriteTimeout: cfg.HealthWriteTimeout,
+			BodyTimeout:        cfg.BodyTimeout, RequestTimeout: cfg.RequestTimeout,
 		},
 		Registry: reg, Log: a.log, Version: version,
 		Realtime:     rt.web(cfg),

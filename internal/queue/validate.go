@@ -39,7 +39,7 @@ func (r CheckInRequest) normalize(region string) (CheckInRequest, error) {
 		return r, validationError("appointmentTime", "appointmentTime is required")
 	}
 	if utf8.RuneCountInString(appt) > MaxAppointmentLen || hasControl(appt) {
-		return r, validationError("appointmentTime", "appointmentTime must be 1-%d characters without control characters", MaxAppointmentLen)
+		return r, validationError("appointmentTime", "appointmentTime must be 1-%d characters without control or text-direction characters", MaxAppointmentLen)
 	}
 	r.Name, r.Phone, r.AppointmentTime = name, phone, appt
 	if r.QueueID == "" {
@@ -49,7 +49,7 @@ func (r CheckInRequest) normalize(region string) (CheckInRequest, error) {
 }
 
 // ValidateName trims a patient name and checks it: 1–100 characters of any script,
-// no control characters, valid UTF-8.
+// valid UTF-8, none that DisallowedRune refuses.
 func ValidateName(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", validationError("name", "name must be valid UTF-8 text")
@@ -62,7 +62,7 @@ func ValidateName(name string) (string, error) {
 		return "", validationError("name", "name must be at most %d characters", MaxNameLen)
 	}
 	if hasControl(name) {
-		return "", validationError("name", "name must not contain control characters")
+		return "", validationError("name", "name must not contain control or text-direction characters")
 	}
 	return name, nil
 }
@@ -96,11 +96,24 @@ func fictional(e164 string) bool {
 	return len(e164) == 12 && strings.HasPrefix(e164, "+1") && e164[5:8] == "555" && e164[8:10] == "01"
 }
 
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return true
-		}
+func hasControl(s string) bool { return strings.ContainsFunc(s, DisallowedRune) }
+
+// DisallowedRune reports whether r is refused in free text that one person types
+// and others read (names, appointment times, rooms, messages): control
+// characters, the Unicode line and paragraph separators, and the bidirectional
+// formatting characters — embeddings and overrides U+202A–U+202E, isolates
+// U+2066–U+2069 and the marks U+200E, U+200F and U+061C. With those a patient
+// could make staff and the waiting-room display read their name, and the text
+// around it, in another order than it was typed. Names in right-to-left scripts
+// need none of them; the zero-width joiners that Persian and Indic names do need
+// stay allowed.
+func DisallowedRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+		return true
+	case '\u202A' <= r && r <= '\u202E', '\u2066' <= r && r <= '\u2069',
+		r == '\u200E', r == '\u200F', r == '\u061C':
+		return true
 	}
 	return false
 }

@@ -24,6 +24,23 @@ func TestValidateName(t *testing.T) {
 		{"Bob\u2028Smith", "", false},
 		{"Bob\u2028", "Bob", true}, // trailing line separator is trimmed space
 		{"\xff\xfe", "", false},
+		// Text-direction controls would let a name reorder itself on screen.
+		{"Ana\u202Enip", "", false}, // right-to-left override
+		{"\u202AAna", "", false},
+		{"Ana\u202B", "", false},
+		{"An\u202Ca", "", false},
+		{"An\u202Da", "", false},
+		{"An\u2066a", "", false}, // isolates
+		{"An\u2067a", "", false},
+		{"An\u2068a", "", false},
+		{"An\u2069a", "", false},
+		{"An\u200Ea", "", false}, // marks
+		{"An\u200Fa", "", false},
+		{"An\u061Ca", "", false},
+		// Right-to-left scripts need none of them; Persian needs the zero-width non-joiner.
+		{"محمد علي", "محمد علي", true},
+		{"דוד לוי", "דוד לוי", true},
+		{"می\u200Cخواهم", "می\u200Cخواهم", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -86,7 +103,7 @@ func TestCheckInRequestNormalize(t *testing.T) {
 	if r != want {
 		t.Fatalf("normalize = %+v, want %+v", r, want)
 	}
-	for _, appt := range []string{"", "  ", strings.Repeat("x", 51), "10:30\t"} {
+	for _, appt := range []string{"", "  ", strings.Repeat("x", 51), "10:30\t", "10:30\u202E", "\u2067Dr. X"} {
 		_, err := CheckInRequest{Name: "Ana", Phone: "415-555-2671", AppointmentTime: appt}.normalize("US")
 		if appt == "10:30\t" {
 			// Trailing whitespace is trimmed, not a control character in the value.

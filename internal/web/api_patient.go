@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"smartwait/internal/queue"
@@ -12,11 +11,12 @@ import (
 // checkInFields are the fields POST /api/checkin accepts.
 var checkInFields = []string{"name", "phone", "appointmentTime"}
 
-// decodeCheckIn reads and validates a check-in body (JSON or the check-in page's
-// form). The request it returns is normalised: name and appointment trimmed, the
-// phone in E.164. region is the default region for numbers without "+".
-func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error) {
-	b, err := decodeBody(r, true, checkInFields...)
+// decodeCheckIn reads and validates a check-in body: JSON, or also the check-in
+// page's form when form is true (decodeBody). The request it returns is
+// normalised: name and appointment trimmed, the phone in E.164. region is the
+// default region for numbers without "+".
+func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequest, error) {
+	b, err := decodeBody(r, form, checkInFields...)
 	if err != nil {
 		return queue.CheckInRequest{}, err
 	}
@@ -33,9 +33,9 @@ func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error)
 		return queue.CheckInRequest{}, err
 	}
 	appt = strings.TrimSpace(appt)
-	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, isControl) {
+	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, queue.DisallowedRune) {
 		return queue.CheckInRequest{}, invalidField("appointmentTime",
-			"appointmentTime must be 1-%d characters without control characters", queue.MaxAppointmentLen)
+			"appointmentTime must be 1-%d characters without control or text-direction characters", queue.MaxAppointmentLen)
 	}
 	return queue.CheckInRequest{Name: name, Phone: phone, AppointmentTime: appt}, nil
 }
@@ -43,7 +43,7 @@ func decodeCheckIn(r *http.Request, region string) (queue.CheckInRequest, error)
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.
 func (s *Server) handleCheckIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion)
+		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion, false)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -94,7 +94,3 @@ func (s *Server) handleCancel() http.Handler {
 		ok(w, newTicketView(e), "You have left the queue")
 	})
 }
-
-// isControl matches what the queue refuses in free text: control characters and
-// the Unicode line and paragraph separators.
-func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }

@@ -45,8 +45,8 @@ func (s *Server) handleRealtimeTest() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if utf8.RuneCountInString(msg) > maxTestMessageLen || strings.ContainsFunc(msg, isControl) {
-			s.fail(w, r, invalidField("message", "message must be at most %d characters without control characters", maxTestMessageLen))
+		if utf8.RuneCountInString(msg) > maxTestMessageLen || strings.ContainsFunc(msg, queue.DisallowedRune) {
+			s.fail(w, r, invalidField("message", "message must be at most %d characters without control or text-direction characters", maxTestMessageLen))
 			return
 		}
 		now := s.now()

@@ -30,11 +30,20 @@ type loginView struct {
 	Role      string   `json:"role"`
 }
 
-// handleLogin serves POST /api/staff/login {username, password} (JSON or the login
-// page's form). It returns the token and also sets it as the session cookie.
+// handleLogin serves POST /api/staff/login {username, password} (JSON; the login
+// page posts its form to /staff/login). It returns the token and also sets it as
+// the session cookie. Because of that cookie, a login sent from a browser page
+// must come from one of our origins (sameOrigin), like the page form: otherwise
+// a foreign page could sign the visitor's browser in to the attacker's account
+// (login CSRF). Clients that send neither Origin nor Referer (curl, apps using the
+// Bearer token) are not browser pages and log in as before.
 func (s *Server) handleLogin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := decodeBody(r, true, "username", "password")
+		if fromBrowserPage(r) && !s.sameOrigin(r) {
+			s.fail(w, r, &apiError{code: codeCrossOrigin, message: "Cross-origin request refused"})
+			return
+		}
+		b, err := decodeBody(r, false, "username", "password")
 		if err != nil {
 			s.fail(w, r, err)
 			return

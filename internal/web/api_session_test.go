@@ -81,12 +81,15 @@ func TestLoginErrors(t *testing.T) {
 	}
 }
 
-func TestLoginForm(t *testing.T) {
+// The login page posts its form to POST /staff/login (origin-checked); the API
+// login takes JSON only, so a form cannot sign a browser in through it.
+func TestLoginAPIRefusesForms(t *testing.T) {
 	h := newHarness(t)
 	form := url.Values{"username": {"nurse"}, "password": {"correct horse"}}.Encode()
-	res := h.do("POST", "/api/staff/login", form, "Content-Type", "application/x-www-form-urlencoded").want(t, 200)
-	if res.str(t, "data.role") != "staff" || !strings.Contains(res.Header.Get("Set-Cookie"), SessionCookie) {
-		t.Fatalf("form login: %s", res.Raw)
+	res := h.do("POST", "/api/staff/login", form, "Content-Type", "application/x-www-form-urlencoded").
+		wantError(t, http.StatusUnsupportedMediaType, codeUnsupportedMedia)
+	if res.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("a refused login set a cookie: %s", res.Header.Get("Set-Cookie"))
 	}
 }
 
@@ -225,5 +228,49 @@ func TestOnLogoutToldOfEndedSessions(t *testing.T) {
 		}
 	default: // OnLogout runs before the response is written
 		t.Fatal("OnLogout not called")
+	}
+}
+
+// Login CSRF: a foreign page must not sign a visitor's browser in to the
+// attacker's account through the API login, which sets the session cookie. The
+// page form at /staff/login already refuses; the API applies the same rule.
+func TestLoginRefusesForeignOrigins(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.Config.AllowedOrigins = []string{"https://staff.example"} })
+	creds := `{"username":"nurse","password":"correct horse"}`
+	for _, tt := range []struct {
+		name    string
+		headers []string
+	}{
+		{"foreign origin", []string{"Origin", "https://evil.example"}},
+		{"lookalike origin", []string{"Origin", "https://clinic.example.evil.example"}},
+		{"null origin", []string{"Origin", "null"}},
+		{"foreign referer", []string{"Referer", "https://evil.example/login"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.do("POST", "/api/staff/login", creds, tt.headers...).wantError(t, http.StatusForbidden, codeCrossOrigin)
+			if c := res.Header.Get("Set-Cookie"); c != "" {
+				t.Fatalf("a refused login set a cookie: %s", c)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name    string
+		headers []string
+	}{
+		{"no origin (curl, apps)", nil},
+		{"public origin", []string{"Origin", testPublicURL}},
+		{"allowed origin", []string{"Origin", "https://staff.example"}},
+		{"own host", []string{"Origin", "http://example.com"}}, // httptest's Host
+		{"public referer", []string{"Referer", testPublicURL + "/staff/login"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.do("POST", "/api/staff/login", creds, tt.headers...).want(t, http.StatusOK)
+			if !strings.Contains(res.Header.Get("Set-Cookie"), SessionCookie) {
+				t.Fatalf("no session cookie: %v", res.Header)
+			}
+			// The token works as a Bearer credential, as before.
+			tok := res.str(t, "data.token")
+			h.do("GET", "/api/staff/me", "", "Authorization", "Bearer "+tok).want(t, http.StatusOK)
+		})
 	}
 }

@@ -43,8 +43,8 @@ func (s *Server) handleCallNext() http.Handler {
 			return
 		}
 		room := strings.TrimSpace(b["room"])
-		if utf8.RuneCountInString(room) > maxRoomLen || strings.ContainsFunc(room, isControl) {
-			s.fail(w, r, invalidField("room", "room must be at most %d characters without control characters", maxRoomLen))
+		if utf8.RuneCountInString(room) > maxRoomLen || strings.ContainsFunc(room, queue.DisallowedRune) {
+			s.fail(w, r, invalidField("room", "room must be at most %d characters without control or text-direction characters", maxRoomLen))
 			return
 		}
 		var e queue.Entry

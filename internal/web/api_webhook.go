@@ -71,7 +71,7 @@ func (s *Server) handleTwilioStatus() http.Handler {
 			}
 			view.Recorded = found
 			if !found {
-				s.log.Info("twilio webhook: report for an unknown message", "messageSid", sid, "status", twStatus)
+				s.log.Info("twilio webhook: report for an unknown message", "messageSid", logField(sid), "status", logField(twStatus))
 			}
 		}
 		ok(w, view, "")

@@ -1,9 +1,6 @@
 package web
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 // cors answers cross-origin requests from the allowed origins (ALLOWED_ORIGINS
 // and the public URL's origin), including preflights, with credentials allowed
@@ -19,7 +16,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		h := w.Header()
 		h.Add("Vary", "Origin")
-		allowed := s.origins[strings.ToLower(origin)]
+		allowed := s.allowedOrigin(origin)
 		if allowed {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")

@@ -20,10 +20,16 @@ type body map[string]string
 // decodeBody reads a request body into a flat object of strings, strictly: only
 // the allowed field names, only string values (VALIDATION_ERROR otherwise), one
 // JSON object and nothing after it (INVALID_JSON otherwise). An empty body is an
-// empty object, so optional-only routes work with a bare POST. When form is true,
-// an application/x-www-form-urlencoded body (what an HTML form posts) is accepted
-// too; unknown form fields are ignored, since browsers add submit buttons and the
-// like. The body must already be limited (limitBody); going over is 413.
+// empty object, so optional-only routes work with a bare POST, whatever its
+// Content-Type. A body with content must be labelled application/json (any
+// parameters, such as charset): anything else is 415 UNSUPPORTED_MEDIA_TYPE,
+// because text/plain and form bodies are what any web page may make a visitor's
+// browser post to us without a CORS preflight. Only the page form routes, which
+// check the origin first, pass form=true: then an
+// application/x-www-form-urlencoded body is accepted too, unknown form fields are
+// ignored (browsers add submit buttons and the like), and a "form" body that
+// starts with '{' is read as JSON. The body must already be limited (limitBody);
+// going over is 413.
 func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -33,15 +39,32 @@ func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
 		}
 		return nil, &apiError{code: codeInvalidJSON, message: "Could not read the request body"}
 	}
-	if form && isForm(r) && !looksLikeJSON(raw) {
+	if len(raw) == 0 {
+		return body{}, nil
+	}
+	switch mediaType(r) {
+	case "application/json":
+		return decodeJSON(raw, allowed)
+	case "application/x-www-form-urlencoded":
+		if !form {
+			break
+		}
+		if looksLikeJSON(raw) {
+			return decodeJSON(raw, allowed)
+		}
 		return decodeForm(raw, allowed)
 	}
-	return decodeJSON(raw, allowed)
+	return nil, &apiError{code: codeUnsupportedMedia, message: "Request body must be JSON, sent with Content-Type: application/json"}
 }
 
-func isForm(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/x-www-form-urlencoded"
+// mediaType is the request's Content-Type without parameters, lower case; "" when
+// missing or malformed.
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
 }
 
 // looksLikeJSON catches `curl -d '{…}'`, which labels a JSON body as a form.

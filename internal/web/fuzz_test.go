@@ -13,7 +13,7 @@ import (
 // FuzzDecodeCheckIn feeds arbitrary bodies, as JSON or as a form, to the check-in
 // decoder and validator. It must never panic and never produce an error that maps
 // to a 5xx; whatever it accepts must be normalised: trimmed fields within their
-// limits, no control characters, the phone in E.164 and stable under
+// limits, no control or text-direction characters (queue.DisallowedRune), the phone in E.164 and stable under
 // re-normalisation.
 func FuzzDecodeCheckIn(f *testing.F) {
 	seeds := []string{
@@ -26,6 +26,8 @@ func FuzzDecodeCheckIn(f *testing.F) {
 		`{"name":"a"} {}`, `[]`, `null`, `"str"`, ``, `{`, `{"name":"\u0000"}`,
 		"name=Ana&phone=4155552671&appointmentTime=10",
 		"name=%FF&phone=%2B14155552671&appointmentTime=1",
+		`{"name":"Ana\u202Eevil","phone":"+14155552671","appointmentTime":"x"}`,
+		"name=%E2%80%AEAna&phone=%2B14155552671&appointmentTime=1",
 	}
 	for _, s := range seeds {
 		f.Add(s, false)
@@ -39,7 +41,7 @@ func FuzzDecodeCheckIn(f *testing.F) {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		req.Body = http.MaxBytesReader(httptest.NewRecorder(), req.Body, maxBody)
-		r, err := decodeCheckIn(req, "US")
+		r, err := decodeCheckIn(req, "US", form)
 		if err != nil {
 			if status, info := classify(err); status >= 500 || status < 400 || info.Message == "" {
 				t.Fatalf("error %v maps to %d %+v", err, status, info)
@@ -47,7 +49,7 @@ func FuzzDecodeCheckIn(f *testing.F) {
 			return
 		}
 		if r.Name != strings.TrimSpace(r.Name) || r.Name == "" || utf8.RuneCountInString(r.Name) > queue.MaxNameLen ||
-			!utf8.ValidString(r.Name) || strings.ContainsFunc(r.Name, isControl) {
+			!utf8.ValidString(r.Name) || strings.ContainsFunc(r.Name, queue.DisallowedRune) {
 			t.Fatalf("accepted name %q", r.Name)
 		}
 		if again, err := queue.ValidateName(r.Name); err != nil || again != r.Name {
@@ -60,7 +62,7 @@ func FuzzDecodeCheckIn(f *testing.F) {
 			t.Fatalf("phone %q not stable under normalisation: %q, %v", r.Phone, again, err)
 		}
 		if r.AppointmentTime != strings.TrimSpace(r.AppointmentTime) || r.AppointmentTime == "" ||
-			utf8.RuneCountInString(r.AppointmentTime) > queue.MaxAppointmentLen || strings.ContainsFunc(r.AppointmentTime, isControl) {
+			utf8.RuneCountInString(r.AppointmentTime) > queue.MaxAppointmentLen || strings.ContainsFunc(r.AppointmentTime, queue.DisallowedRune) {
 			t.Fatalf("accepted appointmentTime %q", r.AppointmentTime)
 		}
 	})

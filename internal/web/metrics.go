@@ -49,9 +49,24 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 	return m, nil
 }
 
+// request records one request. method must already be a methodLabel and route a
+// routeOf: both come from fixed sets, so the series count is bounded whatever
+// clients send.
 func (m *metrics) request(method, route string, code int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// methodLabel maps a request method to a fixed set, for metric labels and log
+// fields: any token is a valid HTTP method, so a client could otherwise mint one
+// series (and one log field) per request, up to the header limit in size.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // observe runs op and records its latency under name, with its outcome.

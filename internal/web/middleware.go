@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxBody is the contract's request body limit.
@@ -62,6 +64,23 @@ func saneRequestID(id string) bool {
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
 	return id
+}
+
+// maxLogField bounds a client-supplied string in a log line, in bytes.
+const maxLogField = 256
+
+// logField returns s cut to at most maxLogField bytes (on a character boundary)
+// and marked with its full length when cut, so that a client cannot grow the log
+// by sending long values.
+func logField(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	cut := maxLogField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // routeOf names a request by its route pattern ("GET /api/position/{id...}"), never
@@ -120,7 +139,8 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // accessLog writes one structured line per request and records the request
 // metrics, both keyed by route pattern. The ServeMux sets r.Pattern on the request
-// it is given, so nothing between here and the mux may replace r.
+// it is given, so a middleware between here and the mux that replaces r
+// (deadlines) must pass the pattern back.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -131,15 +151,15 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			d := time.Since(start)
-			route := routeOf(r)
-			s.metrics.request(r.Method, route, status, d)
+			route, method := routeOf(r), methodLabel(r.Method)
+			s.metrics.request(method, route, status, d)
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
 			s.log.LogAttrs(r.Context(), level, "http request",
 				slog.String("request_id", requestIDFrom(r.Context())),
-				slog.String("method", r.Method),
+				slog.String("method", method),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
@@ -147,7 +167,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			)
 			// The path is useful when debugging routing, but may hold a patient id.
 			s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request path",
-				slog.String("request_id", requestIDFrom(r.Context())), slog.String("path", r.URL.Path))
+				slog.String("request_id", requestIDFrom(r.Context())), slog.String("path", logField(r.URL.Path)))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -166,7 +186,7 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 				panic(v) // the handler asked for the connection to be dropped
 			}
 			s.log.Error("panic serving request", "request_id", requestIDFrom(r.Context()),
-				"route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				"route", routeOf(r), "panic", logField(fmt.Sprint(v)), "stack", string(debug.Stack()))
 			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 				return // headers are out; nothing sensible can follow
 			}
@@ -177,10 +197,13 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 }
 
 // limitBody enforces the 64 KiB request limit: at once from Content-Length, and
-// while reading for chunked bodies (the decoder reports it as 413).
+// while reading for chunked bodies (deadlines reports it as 413). The early
+// answer closes the connection: otherwise the server would first drain the
+// unread body, at whatever pace the client sends it.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
+			w.Header().Set("Connection", "close")
 			writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: errorInfo{
 				Code: codeTooLarge, Message: "Request body must be at most 64 KiB"}})
 			return
@@ -209,7 +232,11 @@ func (s *Server) jsonFallback(mux *http.ServeMux) http.Handler {
 			if allow := cw.header.Get("Allow"); allow != "" {
 				w.Header().Set("Allow", allow)
 			}
-			s.fail(w, r, &apiError{code: codeMethodNotAllowed, message: "Method " + r.Method + " is not allowed here"})
+			msg := "Method " + r.Method + " is not allowed here"
+			if methodLabel(r.Method) == "other" { // not echoed: it may be any size
+				msg = "This method is not allowed here"
+			}
+			s.fail(w, r, &apiError{code: codeMethodNotAllowed, message: msg})
 		case http.StatusNotFound:
 			s.fail(w, r, &apiError{code: codeNotFound, message: "No such route"})
 		default: // a redirect (path cleaning): pass it on as it is

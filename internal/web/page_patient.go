@@ -55,7 +55,7 @@ func (s *Server) handleCheckinForm() http.Handler {
 		vals, _ := url.ParseQuery(string(raw))
 		d := checkinData{Name: vals.Get("name"), Phone: vals.Get("phone"), AppointmentTime: vals.Get("appointmentTime")}
 		r.Body = io.NopCloser(bytes.NewReader(raw))
-		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion)
+		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion, true)
 		var e queue.Entry
 		if err == nil {
 			err = s.observe("check_in", func() (err error) {

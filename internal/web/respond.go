@@ -73,6 +73,7 @@ const (
 	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 	codeInvalidJSON      = "INVALID_JSON"
 	codeTooLarge         = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
 	codeRateLimited      = "RATE_LIMITED"
 	codeCrossOrigin      = "CROSS_ORIGIN"
 	codeInternal         = "INTERNAL_ERROR"
@@ -94,12 +95,14 @@ var statusOf = map[string]int{
 	queue.CodeNoneWaiting:     http.StatusNotFound,
 	"USER_NOT_FOUND":          http.StatusNotFound,
 	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	codeRequestTimeout:        http.StatusRequestTimeout,
 	queue.CodeDuplicate:       http.StatusConflict,
 	queue.CodeNotActive:       http.StatusConflict,
 	queue.CodeNotCalled:       http.StatusConflict,
 	"USER_EXISTS":             http.StatusConflict,
 	"LAST_ADMIN":              http.StatusConflict,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
+	codeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 	codeRateLimited:           http.StatusTooManyRequests,
 	queue.CodeUnavailable:     http.StatusServiceUnavailable,
 }

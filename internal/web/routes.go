@@ -7,6 +7,7 @@ import "net/http"
 // their lines here.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	staff := s.requireStaff
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
 
@@ -87,8 +88,10 @@ func (s *Server) routes() http.Handler {
 		s.requestID,
 		s.accessLog,
 		s.recoverPanic,
+		s.bodyDeadline,
 		s.cors,
 		limitBody,
+		s.deadlines,
 	)
 	if s.d.Realtime.SocketIO == nil {
 		return api

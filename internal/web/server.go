@@ -74,6 +74,11 @@ type Config struct {
 	ClinicName       string
 	// HealthWriteTimeout bounds /health's wait for its write probe; 0: 1 s.
 	HealthWriteTimeout time.Duration
+
+	// BodyTimeout bounds the reading of a request body, RequestTimeout the
+	// handler's work after it; the event streams are exempt (deadline.go).
+	// 0: DefaultBodyTimeout, DefaultRequestTimeout.
+	BodyTimeout, RequestTimeout time.Duration
 }
 
 // Server is the HTTP layer. Build it with New; it is safe for concurrent use.
@@ -86,7 +91,10 @@ type Server struct {
 	metrics *metrics
 	writes  *writeProbe // /health's "can a write commit now?"
 	pages   *pages      // parsed templates (page.go)
+	mux     *http.ServeMux
 	handler http.Handler
+
+	bodyTimeout, requestTimeout time.Duration // Config's, defaults applied
 
 	// The per-IP limits, made once so that every route sharing a limit (the API
 	// login and, later, the login page's form) shares its counters.
@@ -108,7 +116,14 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{d: d, log: d.Log, started: d.Now(), origins: map[string]bool{}}
+	s := &Server{d: d, log: d.Log, started: d.Now(), origins: map[string]bool{},
+		bodyTimeout: d.Config.BodyTimeout, requestTimeout: d.Config.RequestTimeout}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = DefaultBodyTimeout
+	}
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = DefaultRequestTimeout
+	}
 	if u, err := url.Parse(d.Config.PublicURL); err == nil && u.Host != "" {
 		s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 		s.secure = u.Scheme == "https"

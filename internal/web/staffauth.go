@@ -82,6 +82,20 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// allowedOrigin reports whether origin ("scheme://host[:port]") is the public
+// URL's or an ALLOWED_ORIGINS entry. It is the one origin rule of this package:
+// CORS answers these origins, and sameOrigin adds the request's own.
+func (s *Server) allowedOrigin(origin string) bool {
+	return s.origins[strings.ToLower(origin)]
+}
+
+// fromBrowserPage reports whether the request names the page it was sent from:
+// browsers send Origin on every POST and DELETE (Referer at least on older
+// ones), while curl, native apps and servers send neither.
+func fromBrowserPage(r *http.Request) bool {
+	return r.Header.Get("Origin") != "" || r.Header.Get("Referer") != ""
+}
+
 // sameOrigin reports whether the request comes from one of our origins: its Origin
 // header (or, without one, its Referer) must be the public URL's origin, an
 // allowed origin, or the origin the request was addressed to. Browsers send Origin
@@ -96,7 +110,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		origin = ref.Scheme + "://" + ref.Host
 	}
 	origin = strings.ToLower(origin)
-	if s.origins[origin] {
+	if s.allowedOrigin(origin) {
 		return true
 	}
 	scheme := "http"
