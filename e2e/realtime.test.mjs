@@ -281,6 +281,34 @@ for (const transport of ['websocket', 'polling']) {
       assert.equal(d.data, 'io server disconnect');
     });
 
+    // A staff socket can learn its session id (GET /api/staff/me) and ask to
+    // leave "session_<id>"; that must not keep it connected once the session
+    // ends, however it ends. A staff socket that never joined anything is cut
+    // too. The server pushes the disconnect when the session ends: the wait
+    // below is only a failure deadline.
+    for (const [how, end] of [
+      ['logout', (api, t) => api.ok('POST', '/api/staff/logout', { token: t })],
+      ['password change', (api, _t, user) => api.ok('POST', `/api/staff/users/${user}/password`, { token, body: { password: 'another password 2' } })],
+      ['account removal', (api, _t, user) => api.ok('DELETE', `/api/staff/users/${user}`, { token })],
+    ]) {
+      it(`disconnects staff sockets on ${how}, even one that left its session room`, async () => {
+        const user = `esc${transport[0]}${how.replace(/\W/g, '').slice(0, 8)}`;
+        await api.ok('POST', '/api/staff/users', { token, body: { username: user, password: 'first password 1', role: 'staff' } });
+        const t = await api.login(user, 'first password 1');
+        const { sessionId } = (await api.ok('GET', '/api/staff/me', { token: t })).data;
+        const escaper = await connect({ auth: { token: t }, name: `escaper-${how}` });
+        await emitAck(escaper.socket, 'join-staff-room', 'me');
+        const left = await emitAck(escaper.socket, 'leave-room', `session_${sessionId}`);
+        assert.ok(left.room || left.code, JSON.stringify(left));
+        const idle = await connect({ auth: { token: t }, name: `idle-${how}` });
+        await end(api, t, user);
+        for (const s of [escaper, idle]) {
+          const d = await s.rec.next('disconnect');
+          assert.equal(d.data, 'io server disconnect', `${s.rec.name} disconnected by the server`);
+        }
+      });
+    }
+
     it('refuses handshakes from foreign origins and accepts allowed ones', async () => {
       await assert.rejects(connectSocket(srv.url, { transport, extraHeaders: { origin: 'https://evil.example' } }));
       const own = await connect({ extraHeaders: { origin: srv.url } });

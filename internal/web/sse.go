@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -31,6 +32,9 @@ type stream struct {
 	rooms []string
 	queue string    // the queue (replay stream) whose versions the snapshot reflects
 	until time.Time // end the stream then (a staff session's expiry); zero: never
+	// session, if set, is the staff session the stream ends with (logout,
+	// password change, account removal), on any instance.
+	session string
 	// snapshot reads the audience's current state as events, and the queue
 	// version it reflects, for a client that cannot resume.
 	snapshot func(ctx context.Context) ([]realtime.Message, int64, error)
@@ -68,8 +72,8 @@ func (s *Server) handleEventsPatient() http.Handler {
 func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
-		rooms := []string{realtime.RoomStaff, realtime.SessionRoom(st.Session.ID)}
-		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+		rooms := []string{realtime.RoomStaff}
+		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
@@ -136,6 +140,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	}
 	sub, msgs, resumed := hub.SubscribeFrom("sse", st.rooms, last)
 	defer sub.Close()
+	if st.session != "" && !hub.BindSession(sub, st.session) {
+		// The session ended between its check and here.
+		s.fail(w, r, &auth.Error{Code: auth.CodeUnauthorized, Message: "Authentication required"})
+		return
+	}
 	skipUpTo := int64(-1)
 	var first []realtime.Message // the snapshot, or nothing
 	if !resumed {
