@@ -51,6 +51,9 @@ type Config struct {
 	LogLevel slog.Level
 
 	SSEHeartbeat time.Duration // comment sent on idle Server-Sent Event streams
+
+	MaxConnectionsPerIP int // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
+	MaxConnections      int // the same, in total; 0 = derived from the open-files limit
 }
 
 // DatabaseConfig says which store to open.
@@ -148,6 +151,14 @@ var settings = []setting{
 		}
 		c.SSEHeartbeat = d
 		return nil
+	}},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", "20", "open event streams and Socket.IO connections per client IP; 0 = no cap", func(c *Config, v string) (err error) {
+		c.MaxConnectionsPerIP, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_MAX_CONNECTIONS", "max-connections", "0", "open event streams and Socket.IO connections in total; 0 = derived from the open-files limit (3/4 of it, keeping at least 256 for the API)", func(c *Config, v string) (err error) {
+		c.MaxConnections, err = parseInt(v, 0, 10_000_000)
+		return err
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {

@@ -32,6 +32,16 @@ type SMSHealth struct {
 	Pending  int    `json:"pending"`  // outbox messages not yet sent
 }
 
+// LimitsHealth is /health's "limits": the open-files limit and the caps on
+// long-lived connections (SSE streams + Socket.IO sessions), with how many
+// are open. Zero caps mean none.
+type LimitsHealth struct {
+	OpenFiles        uint64 `json:"openFiles"`        // RLIMIT_NOFILE in force; 0: unknown
+	MaxConnections   int    `json:"maxConnections"`   // SMARTWAIT_MAX_CONNECTIONS or derived
+	ConnectionsPerIP int    `json:"connectionsPerIP"` // SMARTWAIT_MAX_CONNECTIONS_PER_IP
+	Connections      int    `json:"connections"`      // open now, holding a slot
+}
+
 type dbHealth struct {
 	Status string `json:"status"`
 }
@@ -44,6 +54,7 @@ type health struct {
 	Broker   BrokerHealth   `json:"broker"`
 	Realtime RealtimeHealth `json:"realtime"`
 	SMS      SMSHealth      `json:"sms"`
+	Limits   *LimitsHealth  `json:"limits,omitempty"`
 }
 
 // healthTimeout bounds how long /health waits for any one part: a health check
@@ -74,6 +85,10 @@ func (s *Server) health(ctx context.Context) health {
 		if s.d.Messages != nil && h.Database.Status == "ok" {
 			h.SMS.Pending, _ = s.d.Messages.CountMessages(ctx, queue.MessagePending)
 		}
+	}
+	if l := s.d.Realtime.Limiter; l != nil {
+		c := l.Config()
+		h.Limits = &LimitsHealth{OpenFiles: s.d.Realtime.OpenFiles, MaxConnections: c.Max, ConnectionsPerIP: c.PerIP, Connections: l.Open()}
 	}
 	h.Status = "ok"
 	for _, part := range []string{h.Broker.Status, h.Realtime.Status, h.SMS.Status} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/connlimit"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -18,6 +19,11 @@ type Realtime struct {
 	Broker    realtime.Broker // publishes the admin's test_message to every instance
 	SocketIO  http.Handler    // the Socket.IO server (internal/socketio), mounted at /socket.io/
 	Heartbeat time.Duration   // SSE heartbeat comment interval; 0: DefaultHeartbeat
+	// Limiter caps open streams per client IP and in total; the Socket.IO
+	// server counts its sessions on the same one. nil: no cap.
+	Limiter *connlimit.Limiter
+	// OpenFiles is the process's open-files limit, for /health; 0: unknown.
+	OpenFiles uint64
 }
 
 // DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
@@ -134,6 +140,15 @@ func snapshotMessage(room, event, stream string, version int64, data any) realti
 // the browser reconnects and gets a fresh snapshot.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) {
 	hub := s.d.Realtime.Hub
+	if l := s.d.Realtime.Limiter; l != nil {
+		release, err := l.Acquire(r)
+		if err != nil {
+			s.log.Info("sse: connection refused", "status", err.(*connlimit.Error).Status, "ip", s.clientIP(r))
+			connlimit.Refuse(w, err.(*connlimit.Error))
+			return
+		}
+		defer release()
+	}
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
