@@ -46,6 +46,8 @@ func TestConfigDefaults(t *testing.T) {
 		Location:         time.Local,
 		LogLevel:         slog.LevelInfo,
 		SSEHeartbeat:     20 * time.Second,
+
+		MaxConnectionsPerIP: 20,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -170,6 +172,8 @@ var parseCases = []configCase{
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS_PER_IP": "0"}, func(c Config) any { return c.MaxConnectionsPerIP }, 0},
+	{"SMARTWAIT_MAX_CONNECTIONS", []string{"--max-connections", "500"}, nil, func(c Config) any { return c.MaxConnections }, 500},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
 }
@@ -209,6 +213,8 @@ var errorCases = []configCase{
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", nil, map[string]string{"SMARTWAIT_LOGIN_RATE_LIMIT": "many"}, nil, `invalid SMARTWAIT_LOGIN_RATE_LIMIT "many"`},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS_PER_IP": "-1"}, nil, `invalid SMARTWAIT_MAX_CONNECTIONS_PER_IP "-1": must be a whole number from 0 to 1000000`},
+	{"SMARTWAIT_MAX_CONNECTIONS", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS": "lots"}, nil, `invalid SMARTWAIT_MAX_CONNECTIONS "lots"`},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
