@@ -281,6 +281,34 @@ for (const transport of ['websocket', 'polling']) {
       assert.equal(d.data, 'io server disconnect');
     });
 
+    // A staff socket can learn its session id (GET /api/staff/me) and ask to
+    // leave "session_<id>"; that must not keep it connected once the session
+    // ends, however it ends. A staff socket that never joined anything is cut
+    // too. The server pushes the disconnect when the session ends: the wait
+    // below is only a failure deadline.
+    for (const [how, end] of [
+      ['logout', (api, t) => api.ok('POST', '/api/staff/logout', { token: t })],
+      ['password change', (api, _t, user) => api.ok('POST', `/api/staff/users/${user}/password`, { token, body: { password: 'another password 2' } })],
+      ['account removal', (api, _t, user) => api.ok('DELETE', `/api/staff/users/${user}`, { token })],
+    ]) {
+      it(`disconnects staff sockets on ${how}, even one that left its session room`, async () => {
+        const user = `esc${transport[0]}${how.replace(/\W/g, '').slice(0, 8)}`;
+        await api.ok('POST', '/api/staff/users', { token, body: { username: user, password: 'first password 1', role: 'staff' } });
+        const t = await api.login(user, 'first password 1');
+        const { sessionId } = (await api.ok('GET', '/api/staff/me', { token: t })).data;
+        const escaper = await connect({ auth: { token: t }, name: `escaper-${how}` });
+        await emitAck(escaper.socket, 'join-staff-room', 'me');
+        const left = await emitAck(escaper.socket, 'leave-room', `session_${sessionId}`);
+        assert.ok(left.room || left.code, JSON.stringify(left));
+        const idle = await connect({ auth: { token: t }, name: `idle-${how}` });
+        await end(api, t, user);
+        for (const s of [escaper, idle]) {
+          const d = await s.rec.next('disconnect');
+          assert.equal(d.data, 'io server disconnect', `${s.rec.name} disconnected by the server`);
+        }
+      });
+    }
+
     it('refuses handshakes from foreign origins and accepts allowed ones', async () => {
       await assert.rejects(connectSocket(srv.url, { transport, extraHeaders: { origin: 'https://evil.example' } }));
       const own = await connect({ extraHeaders: { origin: srv.url } });
@@ -310,3 +338,51 @@ for (const transport of ['websocket', 'polling']) {
     });
   });
 }
+
+// One client IP holds at most SMARTWAIT_MAX_CONNECTIONS_PER_IP (default 20)
+// Socket.IO connections; the next handshake is refused with a JSON 429 while
+// the REST API keeps answering, and a closed connection frees its slot.
+describe('connection cap per client IP', () => {
+  let srv, api;
+  before(async () => {
+    srv = await startServer();
+    api = new API(srv.url);
+  });
+  after(async () => { await srv?.stop(); });
+
+  for (const transport of ['websocket', 'polling']) {
+it(`refuses the 21st ${transport} connection from one IP with 429 and keeps answering the API`, async () => {
+    const held = [];
+    try {
+      // Twenty from this IP: the default cap, once the previous case's
+      // connections are closed on the server (a failure deadline, not a timing).
+      const deadline = Date.now() + 10000;
+      let h0;
+      while ((h0 = (await api.req('GET', '/health')).json).limits.connections > 0) {
+        assert.ok(Date.now() < deadline, `connections still open: ${JSON.stringify(h0.limits)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(h0.limits.connectionsPerIP, 20);
+      for (let i = 0; i < 20; i++) held.push(await connectSocket(srv.url, { transport, name: `cap-${i}` }));
+      const h = (await api.req('GET', '/health')).json;
+      assert.equal(h.limits.connections, h.limits.connectionsPerIP, JSON.stringify(h.limits));
+      await assert.rejects(connectSocket(srv.url, { transport, name: 'cap-over' }));
+      const res = await fetch(`${srv.url}/socket.io/?EIO=4&transport=polling`);
+      assert.equal(res.status, 429);
+      assert.equal((await res.json()).error.code, 'TOO_MANY_CONNECTIONS');
+      assert.equal((await api.req('GET', '/health')).status, 200);
+      await api.checkIn('Still Served', phone(transport === 'polling' ? 96 : 95));
+      held.pop().close();
+      // The slot is free once the server has seen the close.
+      while ((await api.req('GET', '/health')).json.limits.connections >= h.limits.connectionsPerIP) {
+        assert.ok(Date.now() < deadline, 'the closed connection never freed its slot');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const again = await connectSocket(srv.url, { transport, name: 'cap-again' });
+      held.push(again);
+    } finally {
+      for (const c of held) c.close();
+    }
+  });
+  }
+});

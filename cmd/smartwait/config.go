@@ -64,6 +64,9 @@ type Config struct {
 
 	BodyTimeout    time.Duration // time to receive a request body
 	RequestTimeout time.Duration // time for a handler's work after the body (not event streams)
+
+	MaxConnectionsPerIP int // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
+	MaxConnections      int // the same, in total; 0 = derived from the open-files limit
 }
 
 // DatabaseConfig says which store to open.
@@ -203,6 +206,14 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_REQUEST_TIMEOUT", "request-timeout", "10s", "time for a request's work after its body before 503 (Go duration, 1s-10m; event streams exempt)", func(c *Config, v string) (err error) {
 		c.RequestTimeout, err = parseDurationIn(v, time.Second, 10*time.Minute)
+		return err
+	}},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", "20", "open event streams and Socket.IO connections per client IP; 0 = no cap", func(c *Config, v string) (err error) {
+		c.MaxConnectionsPerIP, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_MAX_CONNECTIONS", "max-connections", "0", "open event streams and Socket.IO connections in total; 0 = derived from the open-files limit (3/4 of it, keeping at least 256 for the API)", func(c *Config, v string) (err error) {
+		c.MaxConnections, err = parseInt(v, 0, 10_000_000)
 		return err
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},

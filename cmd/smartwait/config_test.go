@@ -53,6 +53,7 @@ func TestConfigDefaults(t *testing.T) {
 		ConfirmationsPerMinute: 60,
 		BodyTimeout:            30 * time.Second,
 		RequestTimeout:         10 * time.Second,
+		MaxConnectionsPerIP:    20,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -200,6 +201,8 @@ var parseCases = []configCase{
 	{"--body-timeout", []string{"--body-timeout", "1m"}, nil, func(c Config) any { return c.BodyTimeout }, time.Minute},
 	{"SMARTWAIT_REQUEST_TIMEOUT", nil, map[string]string{"SMARTWAIT_REQUEST_TIMEOUT": "2500ms"}, func(c Config) any { return c.RequestTimeout }, 2500 * time.Millisecond},
 	{"--request-timeout", []string{"--request-timeout", "30s"}, nil, func(c Config) any { return c.RequestTimeout }, 30 * time.Second},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS_PER_IP": "0"}, func(c Config) any { return c.MaxConnectionsPerIP }, 0},
+	{"SMARTWAIT_MAX_CONNECTIONS", []string{"--max-connections", "500"}, nil, func(c Config) any { return c.MaxConnections }, 500},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
 }
@@ -244,6 +247,8 @@ var errorCases = []configCase{
 	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", nil, map[string]string{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE": "lots"}, nil, `invalid SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE "lots": must be a whole number`},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "yes"}, nil, `invalid SMARTWAIT_TRUST_PROXY "yes": must be true or false`},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "3"}, nil, `invalid SMARTWAIT_BCRYPT_COST "3": must be a whole number from 4 to 16`},
+	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS_PER_IP": "-1"}, nil, `invalid SMARTWAIT_MAX_CONNECTIONS_PER_IP "-1": must be a whole number from 0 to 1000000`},
+	{"SMARTWAIT_MAX_CONNECTIONS", nil, map[string]string{"SMARTWAIT_MAX_CONNECTIONS": "lots"}, nil, `invalid SMARTWAIT_MAX_CONNECTIONS "lots"`},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "500ms"}, nil, `invalid SMARTWAIT_SHUTDOWN_TIMEOUT "500ms": must be a duration from 1s to 10m, e.g. 20s`},
 	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "5s"}, nil, `invalid SMARTWAIT_HEALTH_WRITE_TIMEOUT "5s": must be a duration from 100ms to 2s, e.g. 1s`},

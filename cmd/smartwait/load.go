@@ -26,6 +26,7 @@ func loadTest(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "parallel HTTP requests and socket handshakes")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, fmt.Sprintf("bound on the whole run (at most %s)", loadgen.MaxDuration))
 	fs.DurationVar(&cfg.Drain, "drain", cfg.Drain, "wait this long after the last call for events in flight")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", loadgen.DefaultConnectTimeout, "bound on one socket's handshake and room join (never on a connected socket)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

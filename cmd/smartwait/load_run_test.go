@@ -15,6 +15,8 @@ func TestLoadRun(t *testing.T) {
 		"DATABASE_URL":                 filepath.Join(t.TempDir(), "load.db"),
 		"SMARTWAIT_ADMIN_PASSWORD":     pw,
 		"SMARTWAIT_CHECKIN_RATE_LIMIT": "0",
+		// Every socket of a load run comes from 127.0.0.1.
+		"SMARTWAIT_MAX_CONNECTIONS_PER_IP": "0",
 	})
 	out, err := runLoad(t, "--url", srv.URL, "--password", pw, "--patients", "30", "--calls", "10", "--call-rate", "50")
 	if err != nil {

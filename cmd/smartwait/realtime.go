@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/connlimit"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 	"smartwait/internal/realtime/redisbroker"
@@ -19,9 +20,11 @@ import (
 // realtimeParts are the real-time pieces serve wires together: the hub, the
 // broker that feeds it, and the Socket.IO server on it.
 type realtimeParts struct {
-	hub    *realtime.Hub
-	broker realtime.Broker
-	sio    *socketio.Server
+	hub       *realtime.Hub
+	broker    realtime.Broker
+	sio       *socketio.Server
+	limiter   *connlimit.Limiter
+	openFiles uint64 // the open-files limit in force; 0: unknown
 }
 
 // startRealtime builds the hub and broker, makes the queue service publish to
@@ -48,14 +51,21 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 			a.log.Warn("could not end the real-time connections of a session", "err", err)
 		}
 	}
+	openFiles := raiseOpenFiles()
+	total := a.cfg.MaxConnections
+	if total == 0 && openFiles > 0 {
+		total = connlimit.DefaultMax(openFiles)
+	}
+	limiter := connlimit.New(connlimit.Config{PerIP: a.cfg.MaxConnectionsPerIP, Max: total, TrustProxy: a.cfg.TrustProxy})
+	a.log.Info("connection limits", "openFiles", openFiles, "maxConnections", total, "perIP", a.cfg.MaxConnectionsPerIP)
 	sio, err := socketio.New(socketio.Config{
-		Hub: hub, Auth: users, Patients: queues, Log: a.log,
+		Hub: hub, Auth: users, Patients: queues, Log: a.log, Limiter: limiter,
 		AllowedOrigins: append([]string{originOf(a.cfg.PublicURL)}, a.cfg.AllowedOrigins...),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &realtimeParts{hub: hub, broker: broker, sio: sio}, nil
+	return &realtimeParts{hub: hub, broker: broker, sio: sio, limiter: limiter, openFiles: openFiles}, nil
 }
 
 // newBroker returns the Redis broker when REDIS_URL is set (several instances
@@ -73,7 +83,8 @@ func (a *app) newBroker() (realtime.Broker, error) {
 
 // web returns the real-time dependencies of the HTTP layer.
 func (rt *realtimeParts) web(cfg Config) web.Realtime {
-	return web.Realtime{Hub: rt.hub, Broker: rt.broker, SocketIO: rt.sio.Handler(), Heartbeat: cfg.SSEHeartbeat}
+	return web.Realtime{Hub: rt.hub, Broker: rt.broker, SocketIO: rt.sio.Handler(), Heartbeat: cfg.SSEHeartbeat,
+		Limiter: rt.limiter, OpenFiles: rt.openFiles}
 }
 
 // closeConnections disconnects every socket and ends every event stream.

@@ -39,9 +39,16 @@ type Config struct {
 	Duration    time.Duration // hard bound on the whole run
 	// Drain is how long to wait after the last call for events still in flight.
 	Drain time.Duration
+	// ConnectTimeout bounds one socket's handshake and room join; 0:
+	// DefaultConnectTimeout. It never applies to a socket once it has joined.
+	ConnectTimeout time.Duration
 	// Progress, if not nil, receives one line per phase as the run goes.
 	Progress io.Writer
 }
+
+// DefaultConnectTimeout is how long a socket may take to connect and join its
+// room before the run counts it as failed.
+const DefaultConnectTimeout = 15 * time.Second
 
 // DefaultConfig is a run of 1,000 patients and 10 calls a second.
 func DefaultConfig() Config {
@@ -75,6 +82,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("duration must be above 0 and at most %s", MaxDuration)
 	case c.Drain < 0 || c.Drain > time.Minute:
 		return errors.New("drain must be between 0 and 1m")
+	case c.ConnectTimeout < 0 || c.ConnectTimeout > time.Minute:
+		return errors.New("connect timeout must be between 0 (the default) and 1m")
 	case c.Username == "" || c.Password == "":
 		return errors.New("a staff username and password are needed to call patients")
 	}

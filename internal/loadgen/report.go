@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,10 @@ type Report struct {
 	Calls    Phase         `json:"calls"`
 	Cleanup  Phase         `json:"cleanup"`
 	Events   Events        `json:"events"`
+	// SocketsClosed counts the sockets that closed while the run still
+	// counted on them, by who closed them and why: "client gave up: <reason>",
+	// "server closed: <reason>" or "connection lost: <reason>".
+	SocketsClosed map[string]int `json:"socketsClosed,omitempty"`
 }
 
 // Phase counts one kind of request: how many were made, how many failed (with
@@ -38,10 +43,16 @@ type Phase struct {
 
 // Events counts the events the patients' sockets received for the calls.
 type Events struct {
-	Expected int         `json:"expected"`
-	Received int         `json:"received"`
-	Missing  int         `json:"missing"`
-	Latency  Percentiles `json:"latency"` // call-next sent → event received
+	Expected int `json:"expected"`
+	Received int `json:"received"`
+	Missing  int `json:"missing"`
+	// Missing, split: NotSent are events a socket that stayed open never
+	// received (the server did not send them); SocketClosed are events due to
+	// sockets that had closed during the run (see Report.SocketsClosed), which
+	// no server could deliver.
+	NotSent      int         `json:"notSent"`
+	SocketClosed int         `json:"socketClosed"`
+	Latency      Percentiles `json:"latency"` // call-next sent → event received
 }
 
 // Percentiles summarises latencies.
@@ -127,6 +138,13 @@ func (rep *Report) Write(w io.Writer) error {
 	tw.Flush()
 	e := rep.Events
 	fmt.Fprintf(w, "\nevents (position_update / patient_called): %d of %d expected received, %d missing\n", e.Received, e.Expected, e.Missing)
+	if e.Missing > 0 {
+		fmt.Fprintf(w, "  missing on sockets open to the end (server never sent): %d\n", e.NotSent)
+		fmt.Fprintf(w, "  missing on sockets that closed during the run: %d\n", e.SocketClosed)
+	}
+	for _, cause := range slices.Sorted(maps.Keys(rep.SocketsClosed)) {
+		fmt.Fprintf(w, "sockets closed during the run, %s: %d\n", cause, rep.SocketsClosed[cause])
+	}
 	fmt.Fprintf(w, "event latency, call-next sent → event at the patient: p50 %s  p90 %s  p99 %s  max %s\n",
 		ms(e.Latency.P50), ms(e.Latency.P90), ms(e.Latency.P99), ms(e.Latency.Max))
 	if rep.Calls.Elapsed > 0 {

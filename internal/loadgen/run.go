@@ -23,6 +23,7 @@ type runner struct {
 	v0       int64          // the queue's version before the first call
 	sent     []atomic.Int64 // UnixNano when call k (1-based) was sent; 0: not sent
 	calls    int            // calls that succeeded
+	closing  atomic.Bool    // the run is closing its sockets: closes are no longer news
 
 	mu     sync.Mutex
 	events []time.Duration // call sent → event received
@@ -34,8 +35,10 @@ type patient struct {
 	position int // at check-in
 	sock     *socket.Socket
 
-	mu       sync.Mutex
-	versions map[int64]bool // versions of the events received
+	mu        sync.Mutex
+	versions  map[int64]bool // versions of the events received
+	closedBy  string         // who closed the socket during the run ("" while open), see closeCause
+	abandoned bool           // the socket never joined; the run dropped it
 }
 
 func newRunner(cfg Config) *runner {
@@ -182,7 +185,13 @@ func (r *runner) drain(ctx context.Context) {
 }
 
 func (r *runner) missing() int {
-	n := 0
+	open, closed := r.missingBy()
+	return open + closed
+}
+
+// missingBy counts the events still missing, on sockets that are open (the
+// server has not sent them) and on sockets that closed during the run.
+func (r *runner) missingBy() (open, closed int) {
 	for _, p := range r.patients {
 		if p.sock == nil {
 			continue
@@ -194,10 +203,16 @@ func (r *runner) missing() int {
 				got++
 			}
 		}
+		gone := p.closedBy != ""
 		p.mu.Unlock()
-		n += max(0, r.expected(p)-got)
+		n := max(0, r.expected(p)-got)
+		if gone {
+			closed += n
+		} else {
+			open += n
+		}
 	}
-	return n
+	return open, closed
 }
 
 func (r *runner) tally(rep *Report) {
@@ -205,12 +220,22 @@ func (r *runner) tally(rep *Report) {
 	lat := slices.Clone(r.events)
 	r.mu.Unlock()
 	rep.Events.Received = len(lat)
-	rep.Events.Missing = r.missing()
+	rep.Events.NotSent, rep.Events.SocketClosed = r.missingBy()
+	rep.Events.Missing = rep.Events.NotSent + rep.Events.SocketClosed
 	rep.Events.Latency = summarize(lat)
 	for _, p := range r.patients {
-		if p.sock != nil {
-			rep.Events.Expected += r.expected(p)
+		if p.sock == nil {
+			continue
 		}
+		rep.Events.Expected += r.expected(p)
+		p.mu.Lock()
+		if p.closedBy != "" {
+			if rep.SocketsClosed == nil {
+				rep.SocketsClosed = map[string]int{}
+			}
+			rep.SocketsClosed[p.closedBy]++
+		}
+		p.mu.Unlock()
 	}
 }
 

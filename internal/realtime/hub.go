@@ -43,10 +43,12 @@ type Hub struct {
 	// What every ring holds, for Stats without waiting on deliverMu.
 	replayMessages, replayBytes atomic.Int64
 
-	mu     sync.RWMutex // guards rooms and subs, never held while sending
-	rooms  map[string]map[*Subscriber]struct{}
-	subs   map[*Subscriber]struct{}
-	closed bool
+	mu       sync.RWMutex // guards rooms, subs, sessions and ended, never held while sending
+	rooms    map[string]map[*Subscriber]struct{}
+	subs     map[*Subscriber]struct{}
+	sessions map[string]map[*Subscriber]struct{} // staff session id → bound subscribers
+	ended    map[string]time.Time                // recently ended sessions, see BindSession
+	closed   bool
 
 	stats stats
 
@@ -77,14 +79,16 @@ func NewHub(cfg Config) *Hub {
 		cfg.InboxSize = 1024
 	}
 	h := &Hub{
-		cfg:     cfg,
-		replay:  map[string]*ring{},
-		rooms:   map[string]map[*Subscriber]struct{}{},
-		subs:    map[*Subscriber]struct{}{},
-		stats:   newStats(),
-		inbox:   make(chan inboxItem, cfg.InboxSize),
-		stop:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		cfg:      cfg,
+		replay:   map[string]*ring{},
+		rooms:    map[string]map[*Subscriber]struct{}{},
+		subs:     map[*Subscriber]struct{}{},
+		sessions: map[string]map[*Subscriber]struct{}{},
+		ended:    map[string]time.Time{},
+		stats:    newStats(),
+		inbox:    make(chan inboxItem, cfg.InboxSize),
+		stop:     make(chan struct{}),
+		stopped:  make(chan struct{}),
 	}
 	go h.dispatch()
 	return h
@@ -222,6 +226,7 @@ func (h *Hub) remove(s *Subscriber, reason string) {
 		for room := range s.rooms {
 			h.leave(s, room)
 		}
+		h.unbind(s)
 		delete(h.subs, s)
 		h.stats.connect(s.transport, -1)
 	}
@@ -270,7 +275,11 @@ func (h *Hub) deliver(b Batch) {
 	var members []*Subscriber
 	for _, m := range b.Messages {
 		h.stats.publish(m.Event)
-		members = h.members(m.Room, members[:0])
+		if m.Session != "" {
+			members = h.endSession(m.Session, members[:0])
+		} else {
+			members = h.members(m.Room, members[:0])
+		}
 		for _, s := range members {
 			if !s.enqueue(m) {
 				h.remove(s, ReasonSlow)
@@ -345,6 +354,7 @@ type Stats struct {
 	Connections map[string]int   `json:"connections"` // open subscribers by transport
 	Subscribers int              `json:"subscribers"` // open subscribers, all transports
 	Rooms       int              `json:"rooms"`       // rooms with at least one member
+	Sessions    int              `json:"sessions"`    // staff sessions with a bound subscriber
 	Published   int64            `json:"published"`   // messages delivered to the hub
 	Dropped     map[string]int64 `json:"dropped"`     // subscribers dropped by reason
 	// ReplayMessages and ReplayBytes are what the replay buffers of all
@@ -356,10 +366,10 @@ type Stats struct {
 // Stats returns the hub's current figures.
 func (h *Hub) Stats() Stats {
 	h.mu.RLock()
-	rooms, subs := len(h.rooms), len(h.subs)
+	rooms, subs, sessions := len(h.rooms), len(h.subs), len(h.sessions)
 	h.mu.RUnlock()
 	st := h.stats.snapshot()
-	st.Rooms, st.Subscribers = rooms, subs
+	st.Rooms, st.Subscribers, st.Sessions = rooms, subs, sessions
 	st.ReplayMessages, st.ReplayBytes = int(h.replayMessages.Load()), int(h.replayBytes.Load())
 	return st
 }

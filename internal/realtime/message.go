@@ -28,6 +28,10 @@ type Message struct {
 	Event string          `json:"event"`
 	ID    string          `json:"id"` // event id; the same on every instance
 	Data  json.RawMessage `json:"data"`
+	// Session, when set, addresses the connections bound to that staff session
+	// (Hub.BindSession) instead of a room; Room is then empty. Only
+	// EndSessions sends such messages.
+	Session string `json:"session,omitempty"`
 
 	// Stream and Version are copied from the Batch by the hub on delivery.
 	Stream  string `json:"-"`
@@ -113,23 +117,23 @@ func (p Position) after(v int64, n int) bool {
 	return p.N != 0 && n > p.N
 }
 
-// SessionRoom is the internal room of one staff session: every connection
-// authenticated by it joins it, so that ending the session reaches them on every
-// instance. Clients cannot join it themselves.
-func SessionRoom(sessionID string) string { return "session_" + sessionID }
-
 // EventSessionEnded tells a session's connections to close (logout, password
 // change, account removal). Transports close the connection instead of
 // forwarding it.
 const EventSessionEnded = "session_ended"
 
-// EndSessions publishes EventSessionEnded to the rooms of the given sessions, so
-// their connections on every instance close. It suits auth.Service.OnLogout:
-// it does not block.
+// EndSessions publishes EventSessionEnded to the connections bound to the given
+// sessions (Hub.BindSession), so they close on every instance. It suits
+// auth.Service.OnLogout: it does not block.
+//
+// The message is addressed by Message.Session, not by a room: a session is not
+// something a client can join or leave, so no client event can undo the binding.
 func EndSessions(b Broker, sessionIDs ...string) error {
 	var batch Batch
 	for _, id := range sessionIDs {
-		batch.Add(SessionRoom(id), EventSessionEnded, struct{}{})
+		if id != "" {
+			batch.Messages = append(batch.Messages, Message{Session: id, Event: EventSessionEnded, Data: json.RawMessage("{}")})
+		}
 	}
 	if len(batch.Messages) == 0 {
 		return nil

@@ -41,7 +41,8 @@ type Subscriber struct {
 	ready   chan struct{} // pull mode: has a value when the queue is non-empty
 	done    chan struct{} // closed by close
 
-	rooms map[string]struct{} // guarded by hub.mu
+	rooms   map[string]struct{} // guarded by hub.mu
+	session string              // the bound staff session; guarded by hub.mu
 }
 
 // Transport is the transport name given to Subscribe ("socketio", "sse").

@@ -12,6 +12,7 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -88,6 +89,8 @@ func (s *Server) connect(sock *socket.Socket) {
 		}
 		c.close()
 	})
+	// After the disconnect handler is in place, since binding may disconnect.
+	c.bindStaff()
 }
 
 // ackOf returns the acknowledgement callback the client passed, if any: it is
@@ -167,8 +170,8 @@ func (c *conn) joinPatient(args []any) {
 }
 
 // joinStaff joins the staff room for a socket whose handshake token is a valid
-// staff session, and ties the socket to that session: it is disconnected when
-// the session ends (on any instance) or expires.
+// staff session (binding the socket to it, in case the handshake's lookup
+// failed).
 func (c *conn) joinStaff(ack socket.Ack) {
 	if c.token == "" {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
@@ -181,15 +184,48 @@ func (c *conn) joinStaff(ack socket.Ack) {
 		c.failErr(ack, err)
 		return
 	}
-	hub := c.srv.cfg.Hub
-	hub.Join(c.sub, realtime.SessionRoom(sess.ID))
+	if !c.bindSession(sess) {
+		c.fail(ack, codeUnauthorized, "Staff authentication required")
+		return
+	}
+	c.join(realtime.RoomStaff, ack)
+}
+
+// bindStaff ties a socket whose handshake carries a staff token to its session
+// as soon as it connects, before and whether or not it joins any room: a
+// staff socket is staff's however it is used, so it must end with its
+// session. An invalid token leaves the socket an anonymous one (join-staff-room
+// then answers the error); a lookup that fails is retried by join-staff-room.
+func (c *conn) bindStaff() {
+	if c.token == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	sess, _, err := c.srv.cfg.Auth.Authenticate(ctx, c.token)
+	if err != nil {
+		return
+	}
+	c.bindSession(sess)
+}
+
+// bindSession ties the socket to sess in the hub, so that ending the session
+// (on any instance) disconnects it, and arms the timer that disconnects it
+// when the session expires. The binding is not a room: leave-room cannot undo
+// it. It reports false, after disconnecting the socket, when the session has
+// already ended.
+func (c *conn) bindSession(sess auth.Session) bool {
+	if !c.srv.cfg.Hub.BindSession(c.sub, sess.ID) {
+		go c.sock.Disconnect(false)
+		return false
+	}
 	c.mu.Lock()
 	if c.expiry != nil {
 		c.expiry.Stop()
 	}
 	c.expiry = time.AfterFunc(sess.ExpiresAt.Sub(c.srv.cfg.Now()), func() { c.sock.Disconnect(false) })
 	c.mu.Unlock()
-	c.join(realtime.RoomStaff, ack)
+	return true
 }
 
 func (c *conn) leave(args []any) {

@@ -21,6 +21,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/connlimit"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -50,8 +51,11 @@ type Config struct {
 	// (a polling client between two polls) before it is dropped as slow.
 	// Default 512.
 	MaxPending int
-	Log        *slog.Logger     // nil: slog.Default()
-	Now        func() time.Time // nil: time.Now
+	// Limiter caps engine sessions (websocket or long-polling) per client IP
+	// and in total, shared with the SSE streams. nil: no cap.
+	Limiter *connlimit.Limiter
+	Log     *slog.Logger     // nil: slog.Default()
+	Now     func() time.Time // nil: time.Now
 }
 
 // lookupTimeout bounds the database work behind one join or handshake.
@@ -103,6 +107,7 @@ func (s *Server) gateEarlyPackets(args ...any) {
 		}
 	})
 	_ = eio.Once("close", func(...any) { s.openGate(id) })
+	holdSlot(eio)
 }
 
 // openGate lets an engine connection's packets through (see gateEarlyPackets).
@@ -174,6 +179,20 @@ func New(cfg Config) (*Server, error) {
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = w.Write([]byte(`{"success":false,"error":{"code":"CROSS_ORIGIN","message":"Origin not allowed"}}` + "\n"))
 			return
+		}
+		if s.cfg.Limiter != nil && r.URL.Query().Get("sid") == "" {
+			// A handshake: a new engine session takes a slot, held until
+			// the session closes (see holdSlot).
+			release, err := s.cfg.Limiter.Acquire(r)
+			if err != nil {
+				cerr := err.(*connlimit.Error)
+				s.cfg.Log.Info("socketio: connection refused", "status", cerr.Status, "ip", connlimit.ClientIP(r, s.cfg.Limiter.Config().TrustProxy))
+				connlimit.Refuse(w, cerr)
+				return
+			}
+			sl := &slot{release: release}
+			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, sl))
+			defer sl.unclaimed()
 		}
 		eio.ServeHTTP(newReleasingWriter(w), r)
 	})

@@ -35,6 +35,16 @@ type SMSHealth struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// LimitsHealth is /health's "limits": the open-files limit and the caps on
+// long-lived connections (SSE streams + Socket.IO sessions), with how many
+// are open. Zero caps mean none.
+type LimitsHealth struct {
+	OpenFiles        uint64 `json:"openFiles"`        // RLIMIT_NOFILE in force; 0: unknown
+	MaxConnections   int    `json:"maxConnections"`   // SMARTWAIT_MAX_CONNECTIONS or derived
+	ConnectionsPerIP int    `json:"connectionsPerIP"` // SMARTWAIT_MAX_CONNECTIONS_PER_IP
+	Connections      int    `json:"connections"`      // open now, holding a slot
+}
+
 type dbHealth struct {
 	Status   string `json:"status"`   // "ok"; "down": it answers, but a write cannot commit; "error": no answer
 	Writable bool   `json:"writable"` // a write committed within the probe's deadline, in the last second
@@ -48,6 +58,7 @@ type health struct {
 	Broker   BrokerHealth   `json:"broker"`
 	Realtime RealtimeHealth `json:"realtime"`
 	SMS      SMSHealth      `json:"sms"`
+	Limits   *LimitsHealth  `json:"limits,omitempty"`
 }
 
 // healthTimeout bounds how long /health waits for any one part: a health check
@@ -82,6 +93,10 @@ func (s *Server) health(ctx context.Context) health {
 		if s.d.Messages != nil && h.Database.Status == "ok" {
 			h.SMS.Pending, _ = s.d.Messages.CountMessages(ctx, queue.MessagePending)
 		}
+	}
+	if l := s.d.Realtime.Limiter; l != nil {
+		c := l.Config()
+		h.Limits = &LimitsHealth{OpenFiles: s.d.Realtime.OpenFiles, MaxConnections: c.Max, ConnectionsPerIP: c.PerIP, Connections: l.Open()}
 	}
 	h.Status = "ok"
 	for _, part := range []string{h.Broker.Status, h.Realtime.Status, h.SMS.Status} {

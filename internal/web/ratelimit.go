@@ -1,13 +1,13 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/httprate"
+
+	"smartwait/internal/connlimit"
 )
 
 // rateLimit allows perMinute requests per client IP per minute (a sliding
@@ -27,21 +27,8 @@ func (s *Server) rateLimit(name string, perMinute int) func(http.Handler) http.H
 	)
 }
 
-// clientIP is the address rate limits count by. Behind our own proxy
-// (TrustProxy) it is the last X-Forwarded-For entry — the one the proxy appended;
-// entries before it are whatever the client claimed. Otherwise it is the peer.
+// clientIP is the address rate limits count by: connlimit.ClientIP, the one
+// rule every per-client limit follows (SMARTWAIT_TRUST_PROXY).
 func (s *Server) clientIP(r *http.Request) string {
-	if s.d.Config.TrustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return connlimit.ClientIP(r, s.d.Config.TrustProxy)
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"smartwait/internal/auth"
+	"smartwait/internal/connlimit"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -17,6 +19,11 @@ type Realtime struct {
 	Broker    realtime.Broker // publishes the admin's test_message to every instance
 	SocketIO  http.Handler    // the Socket.IO server (internal/socketio), mounted at /socket.io/
 	Heartbeat time.Duration   // SSE heartbeat comment interval; 0: DefaultHeartbeat
+	// Limiter caps open streams per client IP and in total; the Socket.IO
+	// server counts its sessions on the same one. nil: no cap.
+	Limiter *connlimit.Limiter
+	// OpenFiles is the process's open-files limit, for /health; 0: unknown.
+	OpenFiles uint64
 }
 
 // DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
@@ -31,6 +38,9 @@ type stream struct {
 	rooms []string
 	queue string    // the queue (replay stream) whose versions the snapshot reflects
 	until time.Time // end the stream then (a staff session's expiry); zero: never
+	// session, if set, is the staff session the stream ends with (logout,
+	// password change, account removal), on any instance.
+	session string
 	// snapshot reads the audience's current state as events, and the queue
 	// version it reflects, for a client that cannot resume.
 	snapshot func(ctx context.Context) ([]realtime.Message, int64, error)
@@ -68,8 +78,8 @@ func (s *Server) handleEventsPatient() http.Handler {
 func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
-		rooms := []string{realtime.RoomStaff, realtime.SessionRoom(st.Session.ID)}
-		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+		rooms := []string{realtime.RoomStaff}
+		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
@@ -130,12 +140,26 @@ func snapshotMessage(room, event, stream string, version int64, data any) realti
 // the browser reconnects and gets a fresh snapshot.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) {
 	hub := s.d.Realtime.Hub
+	if l := s.d.Realtime.Limiter; l != nil {
+		release, err := l.Acquire(r)
+		if err != nil {
+			s.log.Info("sse: connection refused", "status", err.(*connlimit.Error).Status, "ip", s.clientIP(r))
+			connlimit.Refuse(w, err.(*connlimit.Error))
+			return
+		}
+		defer release()
+	}
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
 	}
 	sub, msgs, resumed := hub.SubscribeFrom("sse", st.rooms, last)
 	defer sub.Close()
+	if st.session != "" && !hub.BindSession(sub, st.session) {
+		// The session ended between its check and here.
+		s.fail(w, r, &auth.Error{Code: auth.CodeUnauthorized, Message: "Authentication required"})
+		return
+	}
 	skipUpTo := int64(-1)
 	var first []realtime.Message // the snapshot, or nothing
 	if !resumed {

@@ -26,6 +26,7 @@ func Start(bin, dir, adminPassword string, env ...string) (*exec.Cmd, string, er
 		"SMARTWAIT_ADMIN_PASSWORD="+adminPassword,
 		"SMARTWAIT_BCRYPT_COST=4",
 		"SMARTWAIT_CHECKIN_RATE_LIMIT=0",
+		"SMARTWAIT_MAX_CONNECTIONS_PER_IP=0", // every benchmark socket comes from loopback
 		"SMARTWAIT_LOGIN_RATE_LIMIT=0",
 		"SMARTWAIT_FOLLOW_UP_AFTER=0",
 		// A benchmark's thousands of check-ins a minute would trip the breaker on
