@@ -79,9 +79,6 @@ func (s *Server) deadlines(next http.Handler) http.Handler {
 // isStream reports whether r asks for a long-lived Server-Sent Event stream.
 func isStream(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/events/") }
 
-// errBodyTimeout is the error of a body that did not arrive within BodyTimeout.
-var errBodyTimeout = &apiError{code: codeRequestTimeout, message: "The request body did not arrive in time"}
-
 // readBody reads r's body into memory and puts it back for the handler, then
 // clears the read deadline. Bodies are at most 64 KiB and every handler reads
 // them whole, so this costs no memory the handler would not have spent.
