@@ -45,7 +45,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 		"undocumented code":  {get, 418, `{"success":false,"error":{"code":"NOT_FOUND","message":"x"}}`},
 		"unknown error code": {get, 404, `{"success":false,"error":{"code":"NOPE","message":"x"}}`},
 		"undocumented route": {httptest.NewRequest("GET", "/api/nope", nil), 200, `{"success":true,"data":null}`},
-		"unknown route body": {httptest.NewRequest("GET", "/api/nope", nil), 404, `{"success":false,"error":{"code":"PATIENT_NOT_FOUND","message":"x"}}`},
+		"unknown route body": {httptest.NewRequest("GET", "/api/nope", nil), 404, `{"success":false,"error":{"code":"USER_NOT_FOUND","message":"x"}}`},
 	}
 	for name, tt := range bad {
 		if err := c.Response(tt.req, tt.status, json(nil), []byte(tt.body)); err == nil {

@@ -79,6 +79,9 @@ type Server struct {
 	metrics *metrics
 	pages   *pages // parsed templates (page.go)
 	handler http.Handler
+	// patterns is every route pattern routes.go registered, in order: the test
+	// of api/openapi.yaml holds the document to exactly these.
+	patterns []string
 
 	// The per-IP limits, made once so that every route sharing a limit (the API
 	// login and, later, the login page's form) shares its counters.
