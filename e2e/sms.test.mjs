@@ -1,5 +1,5 @@
 // SMS end to end: the real smartwait binary sends through a tiny Node fake of
-// Twilio's Messages API (CONTRACT §5): `node --test e2e/sms.test.mjs`.
+// Twilio's Messages API (docs/sms.md): `node --test e2e/sms.test.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
