@@ -1,4 +1,4 @@
-// Socket.IO end-to-end tests (CONTRACT §4.1) against the real binary, over the
+// Socket.IO end-to-end tests (docs/events.md, Socket.IO) against the real binary, over the
 // websocket and the long-polling transports: join rules, the exact events of
 // check-in ×3, call-next, recall, complete, no-show and cancel, REST agreeing with each
 // event, staff logout, origin checks and the privacy of the patients room.

@@ -1,10 +1,11 @@
 // SMS end to end: the real smartwait binary sends through a tiny Node fake of
-// Twilio's Messages API (CONTRACT §5): `node --test e2e/sms.test.mjs`.
+// Twilio's Messages API (docs/sms.md): `node --test e2e/sms.test.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
+import { checkResponse } from './lib/apidoc.mjs';
 
 const SID = 'AC00000000000000000000000000000001';
 const TOKEN = 'e2e-twilio-token';
@@ -82,7 +83,9 @@ async function api(base, method, path, { body, token, form, headers = {} } = {})
   else if (body !== undefined) { h['content-type'] = 'application/json'; payload = JSON.stringify(body); }
   if (token) h.authorization = `Bearer ${token}`;
   const res = await fetch(base + path, { method, headers: h, body: payload });
-  return { status: res.status, json: await res.json() };
+  const text = await res.text();
+  checkResponse(method, base + path, res.status, res.headers.get('content-type'), text);
+  return { status: res.status, json: JSON.parse(text) };
 }
 
 // twilioSignature: base64(HMAC-SHA1(token, url + sorted key+value pairs)).

@@ -1,4 +1,4 @@
-// Server-Sent Events end-to-end tests (CONTRACT §4.2) against the real binary:
+// Server-Sent Events end-to-end tests (docs/events.md, Server-Sent Events) against the real binary:
 // headers, ids on every event, heartbeats, resume with Last-Event-ID, the
 // snapshot for a client that cannot resume, and the display's privacy.
 import { describe, it, before, after } from 'node:test';

@@ -333,7 +333,8 @@ e2e() {
 	fi
 	(
 		cd e2e || exit 1
-		if [ -f package.json ] && [ ! -d node_modules ]; then
+		# Install again when package-lock.json changed since the last install.
+		if [ -f package.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
 			npm ci --no-audit --no-fund || exit 1
 		fi
 		node --test

@@ -22,7 +22,7 @@ import (
 )
 
 // Config is the whole configuration of one SmartWait process, read once at
-// start-up from flags and environment variables (CONTRACT §2). Nothing else in the
+// start-up from flags and environment variables (README, Configuration). Nothing else in the
 // program reads either: every other part gets what it needs from here.
 type Config struct {
 	Addr string // listen address, host:port
@@ -98,7 +98,7 @@ type setting struct {
 	parse func(c *Config, v string) error
 }
 
-// settings lists every variable of CONTRACT §2 plus SMARTWAIT_TIMEZONE and
+// settings lists every variable of the README's configuration table, including SMARTWAIT_TIMEZONE and
 // SMARTWAIT_LOG_LEVEL, in the order the README documents them.
 var settings = []setting{
 	{"PORT", "", "3001", "listen port (use --addr for host:port)", parsePort},

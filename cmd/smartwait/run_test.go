@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"smartwait/api/apitest"
 )
 
 // startTimeout bounds how long a test waits for the server to print its address:
@@ -189,6 +191,14 @@ func (c *client) do(method, path string, body any, into any) (int, envelope) {
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		c.tb.Fatal(err)
+	}
+	// Every response of the running binary matches the API document too.
+	chk, err := apitest.Shared()
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	if err := chk.Response(req, resp.StatusCode, resp.Header, raw); err != nil {
+		c.tb.Errorf("API document mismatch: %v", err)
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {

@@ -1,5 +1,7 @@
-// A small JSON client for the REST API of CONTRACT §3.
+// A small JSON client for the REST API (docs/api.md); every response is checked
+// against the API document (apidoc.mjs).
 import assert from 'node:assert/strict';
+import { checkResponse } from './apidoc.mjs';
 import { ADMIN_PASSWORD } from './server.mjs';
 
 export class API {
@@ -15,6 +17,7 @@ export class API {
       method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
+    checkResponse(method, this.base + path, res.status, res.headers.get('content-type'), text);
     let json;
     try { json = JSON.parse(text); } catch { json = undefined; }
     return { status: res.status, json, text, headers: res.headers };

@@ -2,6 +2,7 @@
 // receives is kept in order, and tests wait for conditions on that record (with
 // a failure deadline, never a fixed sleep).
 import { io } from 'socket.io-client';
+import { checkEvent } from './apidoc.mjs';
 
 export const WAIT_MS = 10000;
 
@@ -59,7 +60,10 @@ export async function connectSocket(url, { transport, auth, name, extraHeaders }
     timeout: WAIT_MS,
   });
   const rec = new Recorder(name ?? transport);
-  socket.onAny((event, ...args) => rec.push({ event, data: args[0] }));
+  socket.onAny((event, ...args) => {
+    checkEvent(event, args[0], `socket ${rec.name}:`);
+    rec.push({ event, data: args[0] });
+  });
   socket.on('disconnect', (reason) => rec.push({ event: 'disconnect', data: reason }));
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
+import { checkResponse } from './apidoc.mjs';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -110,7 +111,9 @@ export class PagesServer {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = `Bearer ${token}`;
     const res = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = await res.json();
+    const text = await res.text();
+    checkResponse(method, this.url + path, res.status, res.headers.get('content-type'), text);
+    const json = JSON.parse(text);
     return { status: res.status, json };
   }
 

@@ -1,6 +1,7 @@
 // A minimal Server-Sent Events client over fetch, keeping ids, event names,
 // payloads and comments, so tests can check the wire format exactly.
 import { Recorder } from './events.mjs';
+import { checkEvent, checkResponse } from './apidoc.mjs';
 
 export async function openStream(url, { headers = {}, name = 'sse' } = {}) {
   const ctrl = new AbortController();
@@ -11,8 +12,10 @@ export async function openStream(url, { headers = {}, name = 'sse' } = {}) {
   const stream = { res, rec, close: () => ctrl.abort() };
   if (res.status !== 200) {
     stream.body = await res.text();
+    checkResponse('GET', url, res.status, res.headers.get('content-type'), stream.body);
     return stream;
   }
+  checkResponse('GET', url, res.status, res.headers.get('content-type'), '');
   (async () => {
     const decoder = new TextDecoder();
     let buf = '';
@@ -34,7 +37,10 @@ export async function openStream(url, { headers = {}, name = 'sse' } = {}) {
             else if (field === 'event') e.event = value;
             else if (field === 'retry') e.retry = value;
           }
-          if (e.event) rec.push(e);
+          if (e.event) {
+            checkEvent(e.event, e.data, `stream ${name}:`);
+            rec.push(e);
+          }
         }
       }
     } catch {

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Estimator turns a position into an estimated wait (CONTRACT §1, §6). Its point
+// Estimator turns a position into an estimated wait (docs/api.md, Words; docs/estimates.md). Its point
 // estimate is the contract's formula
 //
 //	(position − 1) × S / rooms + (remaining time of the visits in progress) / rooms

@@ -31,7 +31,7 @@ type Change struct {
 	// Moved lists every active ticket whose position, estimate or status changed,
 	// in queue order, Ticket included when it is still active.
 	Moved []Entry
-	// Ready lists the tickets that became ready (CONTRACT §5) with this change.
+	// Ready lists the tickets that became ready (docs/sms.md) with this change.
 	Ready []Entry
 	// Entries is the whole active queue after the change (called first, then
 	// waiting), for the staff's queue_refresh. Nil for ChangeCheckedIn and

@@ -143,7 +143,7 @@ func counts(entries []Entry) (waiting, called int, nowServing string) {
 	return waiting, called, nowServing
 }
 
-// markReady applies the get-ready rule (CONTRACT §5) to a laid-out queue: while at
+// markReady applies the get-ready rule (docs/sms.md) to a laid-out queue: while at
 // least one ticket is called, every waiting ticket at a position up to
 // GetReadyPosition that was never ready becomes ready now, and its get_ready SMS is
 // written to the outbox. It updates entries in place and returns the newly ready.

@@ -56,7 +56,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			return err
 		}
 		// One text, not two: a ticket ready at check-in gets a confirmation worded
-		// as the get-ready notice (CONTRACT §5).
+		// as the get-ready notice (docs/sms.md).
 		if err := s.addMessage(ctx, tx, e.Ticket, MessageConfirmation, "", s.confirmationText(e, ready), now); err != nil {
 			return err
 		}

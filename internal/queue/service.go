@@ -12,7 +12,7 @@ import (
 // Config holds the queue rules a deployment can tune.
 type Config struct {
 	Estimator        Estimator
-	GetReadyPosition int            // position at which a ticket becomes ready (CONTRACT §5)
+	GetReadyPosition int            // position at which a ticket becomes ready (docs/sms.md)
 	FollowUpAfter    time.Duration  // follow-up SMS delay for a called patient; 0 = none
 	ClinicName       string         // in SMS texts
 	PublicURL        string         // base for the status link in SMS texts

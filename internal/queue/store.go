@@ -81,7 +81,7 @@ type Tx interface {
 // MessageKind says why an SMS is sent.
 type MessageKind string
 
-// The kinds of SMS (CONTRACT §5).
+// The kinds of SMS (docs/sms.md).
 const (
 	MessageConfirmation MessageKind = "confirmation"
 	MessageGetReady     MessageKind = "get_ready"

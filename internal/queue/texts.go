@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// The SMS texts (CONTRACT §5; wording in docs/sms.md). Each fits one 160-character
+// The SMS texts (wording in docs/sms.md). Each fits one 160-character
 // GSM-7 segment. The facts — ticket, position, wait, where to go — are never cut:
 // a text has a few wordings, longest first, and the first that fits with the whole
 // clinic name is used; the status link and friendly phrases are the first to go,

@@ -36,7 +36,7 @@ type Queue struct {
 }
 
 // Ticket is one stay of one patient in a queue. The ticket's ID is the patient id:
-// a random UUIDv4 that works as the patient's key (see CONTRACT §1).
+// a random UUIDv4 that works as the patient's key (see docs/api.md, Words).
 type Ticket struct {
 	ID              string // patientId
 	QueueID         string

@@ -16,7 +16,7 @@ type CheckInRequest struct {
 	AppointmentTime string
 }
 
-// Limits on check-in fields (CONTRACT §3).
+// Limits on check-in fields (docs/api.md; CheckInRequest in api/openapi.yaml).
 const (
 	MaxNameLen        = 100
 	MaxAppointmentLen = 50

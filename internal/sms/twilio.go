@@ -19,7 +19,7 @@ import (
 // DefaultTwilioURL is Twilio's API base URL.
 const DefaultTwilioURL = "https://api.twilio.com"
 
-// StatusCallbackPath is where Twilio posts delivery reports (CONTRACT §5).
+// StatusCallbackPath is where Twilio posts delivery reports (docs/sms.md).
 const StatusCallbackPath = "/api/webhooks/twilio/status"
 
 // Twilio sends messages through Twilio's REST API:

@@ -17,7 +17,7 @@ import (
 	"smartwait/internal/realtime"
 )
 
-// Client → server events (CONTRACT §4.1) and the server's answers.
+// Client → server events (docs/events.md, Socket.IO) and the server's answers.
 const (
 	evJoinPatient  = "join-patient-room"
 	evJoinPatients = "join-patients-room"

@@ -1,4 +1,4 @@
-// Package socketio is SmartWait's Socket.IO v4 transport (CONTRACT §4.1) on the
+// Package socketio is SmartWait's Socket.IO v4 transport (docs/events.md, Socket.IO) on the
 // realtime hub: websocket and long-polling at /socket.io/, the seed's join-*
 // events and rooms, and delivery of hub messages to sockets. Each socket is one
 // hub subscriber; the hub's writer goroutine emits to it, so a slow socket is

@@ -2,6 +2,7 @@ package socketio_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/crypto/bcrypt"
 
+	"smartwait/api/apitest"
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
@@ -116,6 +118,7 @@ func (c *wsClient) read() string {
 			c.send("3")
 			continue
 		}
+		checkAnswer(c.tb, string(m))
 		return string(m)
 	}
 }
@@ -139,10 +142,45 @@ func (c *wsClient) call(id int, event, args string) (answer, ack string) {
 			c.tb.Fatalf("unexpected packet %q", p)
 		}
 	}
+	// The acknowledgement carries the answer's payload: check it as that event.
+	var answerArgs, ackArgs []json.RawMessage
+	if json.Unmarshal([]byte(answer), &answerArgs) == nil && len(answerArgs) > 0 &&
+		json.Unmarshal([]byte(ack), &ackArgs) == nil && len(ackArgs) > 0 {
+		checkAnswer(c.tb, "42["+string(answerArgs[0])+","+string(ackArgs[0])+"]")
+	}
 	return answer, ack
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// isAnswer reports whether event is one this package itself emits; the hub's
+// events are other packages' payloads (checked in internal/web and the e2e
+// suites against the real server).
+func isAnswer(event string) bool {
+	return event == "room-joined" || event == "room-left" || event == "error"
+}
+
+// checkAnswer validates a join or leave answer packet (`42["room-joined",{…}]`)
+// against its schema in api/events/ (docs/events.md).
+func checkAnswer(tb testing.TB, packet string) {
+	tb.Helper()
+	rest, ok := strings.CutPrefix(packet, "42")
+	if !ok {
+		return
+	}
+	var args []json.RawMessage
+	var name string
+	if json.Unmarshal([]byte(rest), &args) != nil || len(args) < 2 || json.Unmarshal(args[0], &name) != nil || !isAnswer(name) {
+		return
+	}
+	chk, err := apitest.Shared()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := chk.Event(name, args[1]); err != nil {
+		tb.Errorf("API document mismatch: %v", err)
+	}
+}
 
 func TestJoins(t *testing.T) {
 	e := newEnv(t, socketio.Config{})

@@ -10,7 +10,7 @@ import (
 	"smartwait/internal/realtime"
 )
 
-// The real-time events of CONTRACT §4.1, built from each committed queue.Change.
+// The real-time events of docs/events.md, built from each committed queue.Change.
 // Staff get everything; the patients room and the display get queue-level facts
 // only (never a patient id, name or phone); each patient's own room gets that
 // patient's position, call and get-ready notices.
@@ -43,7 +43,7 @@ func (ev *Events) Publish(c queue.Change) {
 		"build", built, "publish", time.Since(start)-built)
 }
 
-// Event names (CONTRACT §4.1), and the test_message of the admin test endpoint.
+// Event names (docs/events.md; schemas in api/events/), and the test_message of the admin test endpoint.
 const (
 	EventNewPatient     = "new_patient"
 	EventQueueUpdate    = "queue_update"

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"smartwait/api/apitest"
 	"smartwait/internal/realtime"
 	"smartwait/internal/realtime/brokertest"
 )
@@ -48,6 +49,20 @@ func newRealtimeHarnessHub(tb testing.TB, hubCfg realtime.Config, opts ...func(*
 	}}, opts...)
 	rh.harness = newHarness(tb, opts...)
 	tb.Cleanup(hub.Close)
+	// Every event any instance received, streamed or not, matches its schema.
+	tb.Cleanup(func() {
+		chk, _ := apitest.Shared() // newHarness failed already if it cannot be built
+		for _, b := range rec.Batches() {
+			for _, m := range b.Messages {
+				if m.Event == realtime.EventSessionEnded {
+					continue // internal: it closes connections, no client receives it
+				}
+				if err := chk.Event(m.Event, m.Data); err != nil {
+					tb.Errorf("API document mismatch: %v", err)
+				}
+			}
+		}
+	})
 	return rh
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"smartwait/api/apitest"
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
@@ -56,6 +57,29 @@ type harness struct {
 	logs    *syncBuffer
 	staff   string // a staff member's Bearer token
 	admin   string // an admin's Bearer token
+
+	mismatch *mismatches // responses and events that do not match the API document
+}
+
+// mismatches collects what the API checker finds on the server's goroutines, so
+// the test reports it on its own (a test may not log after it ended).
+type mismatches struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (m *mismatches) add(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.errs = append(m.errs, err)
+}
+
+func (m *mismatches) take() []error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	errs := m.errs
+	m.errs = nil
+	return errs
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
@@ -109,7 +133,19 @@ func newHarness(tb testing.TB, opts ...func(*Deps)) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h.handler = h.server.Handler()
+	// Every response any test receives, and every event it streams, is checked
+	// against api/openapi.yaml and api/events/ (docs/api.md, "Versioning").
+	chk, err := apitest.Shared()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h.mismatch = &mismatches{}
+	h.handler = chk.Handler(h.server.Handler(), h.mismatch.add)
+	tb.Cleanup(func() {
+		for _, err := range h.mismatch.take() {
+			tb.Errorf("API document mismatch: %v", err)
+		}
+	})
 	ctx := context.Background()
 	for _, u := range []struct {
 		name string
@@ -157,6 +193,9 @@ func (h *harness) serve(req *http.Request) response {
 	h.tb.Helper()
 	rec := httptest.NewRecorder()
 	h.handler.ServeHTTP(rec, req)
+	for _, err := range h.mismatch.take() {
+		h.tb.Errorf("API document mismatch: %v", err)
+	}
 	res := response{Code: rec.Code, Header: rec.Header(), Raw: rec.Body.String()}
 	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(rec.Body.Bytes(), &res.Body); err != nil {

@@ -120,7 +120,7 @@ type statusData struct {
 	EstimatedWaitLow, EstimatedWaitHigh int
 	QueueLength                         int
 	Room                                string
-	Ready                               bool // the get-ready notice went out (CONTRACT §5)
+	Ready                               bool // the get-ready notice went out (docs/sms.md)
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -156,7 +156,7 @@ func (s *Server) handleStatusPage() http.Handler {
 }
 
 // stageOf is what the status page headlines. A waiting ticket is in the get-ready
-// stage once the get-ready notice went out (CONTRACT §5: near the front while
+// stage once the get-ready notice went out (docs/sms.md: near the front while
 // someone is being served), so the page and the SMS never disagree.
 func stageOf(st queue.Status, ready bool) string {
 	switch st {

@@ -6,7 +6,7 @@ import (
 	"smartwait/internal/queue"
 )
 
-// The JSON shapes of CONTRACT §3. Field names are the contract's; extra fields are
+// The JSON shapes of the REST API (api/openapi.yaml, docs/api.md). Field names are the contract's; extra fields are
 // additions clients may ignore.
 
 // checkInView is the 201 body of POST /api/checkin. estimatedWaitLow/High (an
@@ -60,7 +60,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 	}
 }
 
-// QueueEntry is the staff's view of one active ticket (CONTRACT §3). It is
+// QueueEntry is the staff's view of one active ticket (docs/api.md; QueueEntry in api/openapi.yaml). It is
 // exported because the real-time transports send the same shape in queue_refresh.
 type QueueEntry struct {
 	ID                   string      `json:"id"`

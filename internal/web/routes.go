@@ -6,8 +6,8 @@ import "net/http"
 // every request passes through. Later parts (Socket.IO, SSE, pages, webhooks) add
 // their lines here.
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	s.mux = mux
+	mux := &patternMux{ServeMux: http.NewServeMux()}
+	s.mux = mux.ServeMux
 	staff := s.requireStaff
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
 
@@ -55,6 +55,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /health", s.handleHealth())
 	mux.Handle("GET /health/detailed", staff(s.handleHealthDetailed()))
 	mux.Handle("GET /metrics", s.handleMetrics())
+	mux.Handle("GET /api/openapi.json", s.handleOpenAPI())
 
 	// Staff pages' data.
 	mux.Handle("GET /api/staff/waits", staff(s.handleWaits()))
@@ -84,7 +85,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /manifest.webmanifest", pg(serveFile("manifest.webmanifest", "application/manifest+json")))
 	mux.Handle("GET /favicon.ico", serveFile("icons/icon-192.png", "image/png"))
 
-	api := chain(s.jsonFallback(mux),
+	s.patterns = mux.patterns
+	api := chain(s.jsonFallback(mux.ServeMux),
 		s.requestID,
 		s.accessLog,
 		s.recoverPanic,
@@ -100,6 +102,20 @@ func (s *Server) routes() http.Handler {
 	// websocket upgrade needs the bare connection: it bypasses the middleware.
 	root := http.NewServeMux()
 	root.Handle("/socket.io/", s.d.Realtime.SocketIO)
+	s.patterns = append(s.patterns, "/socket.io/")
 	root.Handle("/", api)
 	return root
+}
+
+// patternMux is a ServeMux that remembers the patterns registered on it, so the
+// route list can be held against the API document (api/openapi.yaml).
+type patternMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// Handle registers h for pattern, as http.ServeMux.Handle does.
+func (m *patternMux) Handle(pattern string, h http.Handler) {
+	m.ServeMux.Handle(pattern, h)
+	m.patterns = append(m.patterns, pattern)
 }

@@ -1,5 +1,5 @@
-// Package web is everything SmartWait serves over HTTP: the JSON API of CONTRACT
-// §3, health and metrics, and (in later issues) the real-time transports and pages.
+// Package web is everything SmartWait serves over HTTP: the JSON API of
+// docs/api.md (api/openapi.yaml), health and metrics, and (in later issues) the real-time transports and pages.
 // Every route is listed in routes.go; handlers are maker functions returning
 // http.Handler, middleware is func(http.Handler) http.Handler. The package never
 // touches storage directly: it works through queue.Service, auth.Service and the
@@ -93,6 +93,9 @@ type Server struct {
 	pages   *pages      // parsed templates (page.go)
 	mux     *http.ServeMux
 	handler http.Handler
+	// patterns is every route pattern routes.go registered, in order: the test
+	// of api/openapi.yaml holds the document to exactly these.
+	patterns []string
 
 	bodyTimeout, requestTimeout time.Duration // Config's, defaults applied
 

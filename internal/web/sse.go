@@ -27,7 +27,7 @@ type Realtime struct {
 }
 
 // DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
-// connections (often at 30 s or more); CONTRACT §4.2 asks for at most 25 s.
+// connections (often at 30 s or more); docs/events.md promises at most 25 s.
 const DefaultHeartbeat = 20 * time.Second
 
 // sseRetry tells EventSource how soon to reconnect after a dropped stream.

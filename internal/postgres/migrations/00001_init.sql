@@ -62,7 +62,7 @@ CREATE INDEX tickets_queue_check_in ON tickets (queue_id, check_in_time);
 CREATE INDEX tickets_queue_completed ON tickets (queue_id, completed_at)
     WHERE status = 'completed';
 
--- The SMS outbox (CONTRACT §5): written in the queue change's transaction, sent by
+-- The SMS outbox (docs/sms.md): written in the queue change's transaction, sent by
 -- the dispatchers of every instance. claimed_until/claim_token are a dispatcher's
 -- lease on a row, taken with FOR UPDATE SKIP LOCKED.
 CREATE TABLE messages (
