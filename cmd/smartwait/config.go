@@ -67,6 +67,7 @@ type Config struct {
 
 	MaxConnectionsPerIP int // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
 	MaxConnections      int // the same, in total; 0 = derived from the open-files limit
+	SocketQueue         int // packets that may wait for one Socket.IO client before it is dropped as slow
 }
 
 // DatabaseConfig says which store to open.
@@ -214,6 +215,10 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_MAX_CONNECTIONS", "max-connections", "0", "open event streams and Socket.IO connections in total; 0 = derived from the open-files limit (3/4 of it, keeping at least 256 for the API)", func(c *Config, v string) (err error) {
 		c.MaxConnections, err = parseInt(v, 0, 10_000_000)
+		return err
+	}},
+	{"SMARTWAIT_SOCKET_QUEUE", "socket-queue", "256", "packets that may wait to be written to one Socket.IO client (a poll away, or not reading) before it is disconnected as slow (16-65536)", func(c *Config, v string) (err error) {
+		c.SocketQueue, err = parseInt(v, 16, 65536)
 		return err
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},

@@ -54,6 +54,7 @@ func TestConfigDefaults(t *testing.T) {
 		BodyTimeout:            30 * time.Second,
 		RequestTimeout:         10 * time.Second,
 		MaxConnectionsPerIP:    20,
+		SocketQueue:            256,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -197,6 +198,8 @@ var parseCases = []configCase{
 	{"--shutdown-timeout", []string{"--shutdown-timeout", "1m"}, nil, func(c Config) any { return c.ShutdownTimeout }, time.Minute},
 	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "250ms"}, func(c Config) any { return c.HealthWriteTimeout }, 250 * time.Millisecond},
 	{"--health-write-timeout", []string{"--health-write-timeout", "2s"}, nil, func(c Config) any { return c.HealthWriteTimeout }, 2 * time.Second},
+	{"SMARTWAIT_SOCKET_QUEUE", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "64"}, func(c Config) any { return c.SocketQueue }, 64},
+	{"--socket-queue", []string{"--socket-queue", "1024"}, nil, func(c Config) any { return c.SocketQueue }, 1024},
 	{"SMARTWAIT_BODY_TIMEOUT", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "5s"}, func(c Config) any { return c.BodyTimeout }, 5 * time.Second},
 	{"--body-timeout", []string{"--body-timeout", "1m"}, nil, func(c Config) any { return c.BodyTimeout }, time.Minute},
 	{"SMARTWAIT_REQUEST_TIMEOUT", nil, map[string]string{"SMARTWAIT_REQUEST_TIMEOUT": "2500ms"}, func(c Config) any { return c.RequestTimeout }, 2500 * time.Millisecond},
@@ -252,6 +255,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "500ms"}, nil, `invalid SMARTWAIT_SHUTDOWN_TIMEOUT "500ms": must be a duration from 1s to 10m, e.g. 20s`},
 	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "5s"}, nil, `invalid SMARTWAIT_HEALTH_WRITE_TIMEOUT "5s": must be a duration from 100ms to 2s, e.g. 1s`},
+	{"SMARTWAIT_SOCKET_QUEUE too small", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "1"}, nil, `invalid SMARTWAIT_SOCKET_QUEUE "1"`},
 	{"SMARTWAIT_BODY_TIMEOUT unitless", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "30"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "30": must be a duration from 1s to 10m0s`},
 	{"SMARTWAIT_BODY_TIMEOUT zero", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "0s"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "0s"`},
 	{"SMARTWAIT_REQUEST_TIMEOUT short", nil, map[string]string{"SMARTWAIT_REQUEST_TIMEOUT": "100ms"}, nil, `invalid SMARTWAIT_REQUEST_TIMEOUT "100ms": must be a duration from 1s to 10m0s`},

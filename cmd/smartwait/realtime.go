@@ -61,9 +61,13 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 	sio, err := socketio.New(socketio.Config{
 		Hub: hub, Auth: users, Patients: queues, Log: a.log, Limiter: limiter,
 		AllowedOrigins: append([]string{originOf(a.cfg.PublicURL)}, a.cfg.AllowedOrigins...),
+		QueueSize:      a.cfg.SocketQueue, BodyTimeout: a.cfg.BodyTimeout,
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := reg.Register(sio); err != nil {
+		return nil, fmt.Errorf("register Socket.IO metrics: %w", err)
 	}
 	return &realtimeParts{hub: hub, broker: broker, sio: sio, limiter: limiter, openFiles: openFiles}, nil
 }

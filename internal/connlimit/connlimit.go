@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-// Code is the error code of a refused connection (CONTRACT's error envelope).
+// Code is the error code of a refused connection (docs/api.md, errors).
 const Code = "TOO_MANY_CONNECTIONS"
 
 // DefaultPerIP is the default cap per client IP: far more tabs, displays and

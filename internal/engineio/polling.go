@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 )
 
 // poll answers a long-polling GET: it waits until packets are queued and
@@ -73,7 +74,16 @@ func (ss *session) poll(w http.ResponseWriter, r *http.Request) {
 
 // post handles a long-polling POST: the packets of its payload, in order.
 func (ss *session) post(w http.ResponseWriter, r *http.Request) {
+	// A read deadline on the connection: the body must arrive within
+	// BodyTimeout. It is cleared once the body is in, or net/http's
+	// background read of an idle keep-alive connection would trip on it.
+	// Test recorders do not support deadlines; a real connection does.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(ss.srv.cfg.BodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(ss.srv.cfg.MaxPayload)))
+	if err == nil {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

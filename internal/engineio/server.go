@@ -44,8 +44,18 @@ type Config struct {
 	// WriteTimeout bounds one websocket write (default 10 s); a client that
 	// does not read for that long is closed with ReasonTransportError.
 	WriteTimeout time.Duration
-	Log          *slog.Logger     // nil: slog.Default()
-	Now          func() time.Time // nil: time.Now; the handshake time
+	// BodyTimeout bounds the reading of one long-polling POST body (default
+	// 30 s): a client trickling a body is answered 400 and its session
+	// closed, instead of holding the request and its goroutine.
+	BodyTimeout time.Duration
+	// Admit, when set, runs for each handshake request (a new session) before
+	// the session is made, for example to cap connections per client. When it
+	// returns ok false it has answered the request itself and no session is
+	// made. Otherwise release, if not nil, runs once when the session ends,
+	// however it ends (or at once if the handshake fails after Admit).
+	Admit func(w http.ResponseWriter, r *http.Request) (release func(), ok bool)
+	Log   *slog.Logger     // nil: slog.Default()
+	Now   func() time.Time // nil: time.Now; the handshake time
 }
 
 // Stats are a Server's counters, for /metrics.
@@ -88,6 +98,7 @@ func New(cfg Config) *Server {
 	def(&cfg.ConnectTimeout, 45*time.Second)
 	def(&cfg.UpgradeTimeout, 10*time.Second)
 	def(&cfg.WriteTimeout, 10*time.Second)
+	def(&cfg.BodyTimeout, 30*time.Second)
 	if cfg.MaxPayload <= 0 {
 		cfg.MaxPayload = 64 << 10
 	}
@@ -224,21 +235,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handshake opens a session on the requested transport.
 func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string) {
-	ss := newSession(s, r)
-	var ws *websocket.Conn
-	if transport == "websocket" {
-		if !websocket.IsWebSocketUpgrade(r) {
-			writeError(w, http.StatusBadRequest, errBadRequest)
+	if transport == "websocket" && !websocket.IsWebSocketUpgrade(r) {
+		writeError(w, http.StatusBadRequest, errBadRequest)
+		return
+	}
+	var release func()
+	if s.cfg.Admit != nil {
+		var ok bool
+		if release, ok = s.cfg.Admit(w, r); !ok {
 			return
 		}
+	}
+	ss := newSession(s, r)
+	ss.release = release
+	var ws *websocket.Conn
+	if transport == "websocket" {
 		var err error
 		if ws, err = s.upgrader.Upgrade(w, r, nil); err != nil {
+			ss.releaseOnce()
 			return // Upgrade has answered
 		}
 	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		ss.releaseOnce()
 		if ws != nil {
 			_ = ws.Close()
 		} else {

@@ -20,6 +20,7 @@ const (
 	ReasonServerDisconnect = "server namespace disconnect" // Socket.Disconnect
 	ReasonClientDisconnect = "client namespace disconnect" // the client's socket.disconnect()
 	ReasonServerShutdown   = "server shutting down"        // Server.Close
+	ReasonForcedClose      = "forced server close"         // Socket.Close
 	// ReasonSlow means the socket's outgoing queue overflowed (Config.QueueSize):
 	// the client was not reading. It is counted in Stats.Overflows.
 	ReasonSlow = "slow client"
@@ -77,6 +78,7 @@ type session struct {
 	closing      bool   // flushing the queue, then closing
 	closeReason  string // why, while closing
 	closed       bool
+	release      func() // Config.Admit's; run once when the session ends
 }
 
 func newSession(srv *Server, r *http.Request) *session {
@@ -228,11 +230,23 @@ func (ss *session) finish(reason string) {
 	}
 	ss.mu.Unlock()
 	ss.srv.remove(ss)
+	ss.releaseOnce()
 	if ws != nil {
 		_ = ws.Close()
 	}
 	if sock != nil {
 		sock.disconnected(reason)
+	}
+}
+
+// releaseOnce runs the release function Config.Admit gave, at most once.
+func (ss *session) releaseOnce() {
+	ss.mu.Lock()
+	f := ss.release
+	ss.release = nil
+	ss.mu.Unlock()
+	if f != nil {
+		f()
 	}
 }
 

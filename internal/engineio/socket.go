@@ -142,6 +142,13 @@ func (s *Socket) Disconnect() {
 	s.sess.closeAfterFlush(ReasonServerDisconnect)
 }
 
+// Close closes the client's connection without telling it it was
+// disconnected, as Socket.IO's disconnect(true): the client sees its transport
+// close and reconnects (then fetches state again). Use it when the server
+// cannot serve the socket any more but the client should come back.
+// OnDisconnect callbacks run with ReasonForcedClose.
+func (s *Socket) Close() { s.sess.finish(ReasonForcedClose) }
+
 // disconnected marks the socket closed and runs its callbacks, once.
 func (s *Socket) disconnected(reason string) {
 	s.mu.Lock()

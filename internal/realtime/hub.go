@@ -274,6 +274,9 @@ func (h *Hub) deliver(b Batch) {
 	}
 	var members []*Subscriber
 	for _, m := range b.Messages {
+		// m is a copy: the cache goes to the members' queues, not into the
+		// replay buffer, which keeps b.
+		m.enc = &encodings{}
 		h.stats.publish(m.Event)
 		if m.Session != "" {
 			members = h.endSession(m.Session, members[:0])
@@ -314,7 +317,7 @@ func (h *Hub) resync(reason string) {
 	h.replay = map[string]*ring{}
 	h.replayMessages.Store(0)
 	h.replayBytes.Store(0)
-	m := Message{Event: EventResync, Data: resyncPayload(h.now())}
+	m := Message{Event: EventResync, Data: resyncPayload(h.now()), enc: &encodings{}}
 	h.mu.RLock()
 	all := make([]*Subscriber, 0, len(h.subs))
 	for s := range h.subs {

@@ -36,6 +36,8 @@ type Message struct {
 	// Stream and Version are copied from the Batch by the hub on delivery.
 	Stream  string `json:"-"`
 	Version int64  `json:"-"`
+
+	enc *encodings // set by the hub on live delivery; see Encoded
 }
 
 // Batch is everything one committed change publishes, in order. Stream names an

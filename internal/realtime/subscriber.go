@@ -75,6 +75,13 @@ func (s *Subscriber) Take() []Message {
 // and from any goroutine.
 func (s *Subscriber) Close() { s.hub.remove(s, ReasonClosed) }
 
+// CloseSlow closes the subscriber as one that fell behind, as the hub does
+// when its queue is full: Stats.Dropped counts it under ReasonSlow and
+// onClose runs. For a transport whose own buffer overflowed outside the send
+// function (a heartbeat, an answer to the client), where returning ErrSlow is
+// not possible.
+func (s *Subscriber) CloseSlow() { s.hub.remove(s, ReasonSlow) }
+
 // enqueue adds m without blocking. It reports false when the queue is full: the
 // caller then drops the subscriber.
 func (s *Subscriber) enqueue(m Message) bool {

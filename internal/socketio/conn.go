@@ -2,17 +2,14 @@ package socketio
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
-	"github.com/zishang520/socket.io/servers/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
-
 	"smartwait/internal/auth"
+	"smartwait/internal/engineio"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -39,85 +36,53 @@ const (
 // conn is one connected socket: its hub subscriber and what its handshake said.
 type conn struct {
 	srv       *Server
-	sock      *socket.Socket
+	sock      *engineio.Socket
 	sub       *realtime.Subscriber
 	token     string // auth.token of the handshake: a staff socket
 	patientID string // auth.patientId of the handshake
-	pending   atomic.Int64
 
 	mu     sync.Mutex
 	expiry *time.Timer // ends a staff socket when its session expires
 }
 
-func (s *Server) connect(sock *socket.Socket) {
+// connect is the engine's OnConnect: it runs before the client is told it is
+// connected, on the connection's reader, so the handlers are in place before
+// the client's first event can arrive.
+func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	c := &conn{srv: s, sock: sock}
-	if a := sock.Handshake().Auth; a != nil {
-		c.token, _ = a["token"].(string)
-		c.patientID, _ = a["patientId"].(string)
+	var a map[string]json.RawMessage
+	if json.Unmarshal(hs.Auth, &a) == nil {
+		// Only strings count, as before: anything else is no token.
+		_ = json.Unmarshal(a["token"], &c.token)
+		_ = json.Unmarshal(a["patientId"], &c.patientID)
 	}
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		sock.Disconnect(true)
-		return
-	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	c.sub = s.cfg.Hub.Subscribe("socketio", c.send, c.dropped)
-	defer s.openGate(sock.Conn().Id()) // the handlers below are in place
-
-	// Count packets waiting in the engine's write buffer (a polling client
-	// between polls), so a client that stops reading is dropped, not buffered
-	// for without bound.
-	eio := sock.Conn()
-	_ = eio.On("packetCreate", func(...any) { c.pending.Add(1) })
-	_ = eio.On("flush", func(args ...any) {
-		if len(args) > 0 {
-			if wbuf, ok := args[0].([]*packet.Packet); ok {
-				c.pending.Add(-int64(len(wbuf)))
-			}
-		}
-	})
-
-	_ = sock.On(evJoinPatient, func(args ...any) { c.joinPatient(args) })
-	_ = sock.On(evJoinPatients, func(args ...any) { c.join(realtime.RoomPatients, ackOf(args)) })
-	_ = sock.On(evJoinStaff, func(args ...any) { c.joinStaff(ackOf(args)) })
-	_ = sock.On(evLeave, func(args ...any) { c.leave(args) })
-	_ = sock.On("disconnect", func(args ...any) {
-		if len(args) > 0 {
-			s.cfg.Log.Debug("socketio: disconnected", "reason", args[0])
-		}
-		c.close()
-	})
-	// After the disconnect handler is in place, since binding may disconnect.
+	sock.OnDisconnect(c.close)
+	sock.On(evJoinPatient, c.joinPatient)
+	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(realtime.RoomPatients, ack) })
+	sock.On(evJoinStaff, func(_ []json.RawMessage, ack engineio.Ack) { c.joinStaff(ack) })
+	sock.On(evLeave, c.leave)
 	c.bindStaff()
-}
-
-// ackOf returns the acknowledgement callback the client passed, if any: it is
-// always the last argument.
-func ackOf(args []any) socket.Ack {
-	if len(args) > 0 {
-		if ack, ok := args[len(args)-1].(socket.Ack); ok {
-			return ack
-		}
-	}
 	return nil
 }
 
 // reply emits the answer event and gives the same object to the ack callback.
-func (c *conn) reply(ack socket.Ack, event string, payload map[string]any) {
+func (c *conn) reply(ack engineio.Ack, event string, payload map[string]any) {
 	_ = c.sock.Emit(event, payload)
 	if ack != nil {
-		ack([]any{payload}, nil)
+		_ = ack(payload)
 	}
 }
 
-func (c *conn) fail(ack socket.Ack, code, message string) {
+func (c *conn) fail(ack engineio.Ack, code, message string) {
 	c.reply(ack, evError, map[string]any{"code": code, "message": message})
 }
 
 // failErr answers with the code an error carries (queue and auth errors do).
-func (c *conn) failErr(ack socket.Ack, err error) {
+func (c *conn) failErr(ack engineio.Ack, err error) {
 	var coded interface {
 		error
 		ErrorCode() string
@@ -130,7 +95,7 @@ func (c *conn) failErr(ack socket.Ack, err error) {
 	c.fail(ack, codeInternal, "Could not join the room, please try again")
 }
 
-func (c *conn) join(room string, ack socket.Ack) {
+func (c *conn) join(room string, ack engineio.Ack) {
 	hub := c.srv.cfg.Hub
 	if !hub.InRoom(c.sub, room) && hub.RoomCount(c.sub) >= maxRooms {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
@@ -142,11 +107,12 @@ func (c *conn) join(room string, ack socket.Ack) {
 
 // joinPatient joins patient_{id} for an id that exists. The id is the event's
 // argument (a string, or an object with patientId), else the handshake's.
-func (c *conn) joinPatient(args []any) {
-	ack := ackOf(args)
+func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 	id := c.patientID
 	if len(args) > 0 {
-		switch v := args[0].(type) {
+		var v any
+		_ = json.Unmarshal(args[0], &v)
+		switch v := v.(type) {
 		case string:
 			id = v
 		case map[string]any:
@@ -172,7 +138,7 @@ func (c *conn) joinPatient(args []any) {
 // joinStaff joins the staff room for a socket whose handshake token is a valid
 // staff session (binding the socket to it, in case the handshake's lookup
 // failed).
-func (c *conn) joinStaff(ack socket.Ack) {
+func (c *conn) joinStaff(ack engineio.Ack) {
 	if c.token == "" {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
@@ -213,26 +179,27 @@ func (c *conn) bindStaff() {
 // (on any instance) disconnects it, and arms the timer that disconnects it
 // when the session expires. The binding is not a room: leave-room cannot undo
 // it. It reports false, after disconnecting the socket, when the session has
-// already ended.
+// already ended. (From OnConnect, the DISCONNECT may reach the client before
+// or instead of the CONNECT answer; either way it ends disconnected and does
+// not reconnect with the dead token.)
 func (c *conn) bindSession(sess auth.Session) bool {
 	if !c.srv.cfg.Hub.BindSession(c.sub, sess.ID) {
-		go c.sock.Disconnect(false)
+		go c.sock.Disconnect()
 		return false
 	}
 	c.mu.Lock()
 	if c.expiry != nil {
 		c.expiry.Stop()
 	}
-	c.expiry = time.AfterFunc(sess.ExpiresAt.Sub(c.srv.cfg.Now()), func() { c.sock.Disconnect(false) })
+	c.expiry = time.AfterFunc(sess.ExpiresAt.Sub(c.srv.cfg.Now()), c.sock.Disconnect)
 	c.mu.Unlock()
 	return true
 }
 
-func (c *conn) leave(args []any) {
-	ack := ackOf(args)
+func (c *conn) leave(args []json.RawMessage, ack engineio.Ack) {
 	var room string
 	if len(args) > 0 {
-		room, _ = args[0].(string)
+		_ = json.Unmarshal(args[0], &room)
 	}
 	if room == "" {
 		c.fail(ack, codeValidation, "leave-room needs a room name")
@@ -242,61 +209,65 @@ func (c *conn) leave(args []any) {
 	c.reply(ack, evLeft, map[string]any{"room": room})
 }
 
-// send is the hub subscriber's send function, run on the hub's writer goroutine
-// for this socket.
-func (c *conn) send(m realtime.Message) error {
-	if m.Event == realtime.EventSessionEnded {
-		go c.sock.Disconnect(false) // the client must not reconnect with a dead token
-		return nil
+// packetKey names the Socket.IO encoding in realtime.Message.Encoded.
+type packetKey struct{}
+
+// encodePacket builds the Socket.IO event packet of a hub message, once per
+// message for every socket (realtime.Message.Encoded): the payload is JSON
+// already and goes out as published. nil when it cannot be encoded.
+func encodePacket(m realtime.Message) any {
+	p, err := engineio.NewEvent(m.Event, m.Data)
+	if err != nil {
+		return (*engineio.Packet)(nil)
 	}
-	if c.pending.Load() > int64(c.srv.cfg.MaxPending) {
-		return realtime.ErrSlow
-	}
-	if !c.sock.Connected() {
-		return nil
-	}
-	if !plainName(m.Event) {
-		return c.sock.Emit(m.Event, m.Data)
-	}
-	// The payload is JSON already: write the Socket.IO event packet
-	// 2["<event>",<data>] (default namespace; Engine.IO adds its message type
-	// 4) directly, instead of having Emit re-marshal it for every one of
-	// thousands of sockets.
-	buf := make([]byte, 0, len(m.Event)+len(m.Data)+8)
-	buf = append(append(append(append(buf, `2["`...), m.Event...), `",`...), m.Data...)
-	buf = append(buf, ']')
-	c.sock.Client().WriteToEngine([]types.BufferInterface{types.NewStringBuffer(buf)}, &socket.WriteOptions{})
-	return nil
+	return p
 }
 
-// plainName reports whether an event name needs no JSON escaping.
-func plainName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
+// send is the hub subscriber's send function, run on the hub's writer goroutine
+// for this socket. It never blocks: the engine queues the packet, and a socket
+// whose queue is full is disconnected (the hub counts it as slow).
+func (c *conn) send(m realtime.Message) error {
+	if m.Event == realtime.EventSessionEnded {
+		go c.sock.Disconnect() // the client must not reconnect with a dead token
+		return nil
 	}
-	return s != ""
+	p := m.Encoded(packetKey{}, encodePacket).(*engineio.Packet)
+	if p == nil {
+		c.srv.cfg.Log.Warn("socketio: event payload is not JSON; not sent", "event", m.Event)
+		return nil
+	}
+	if err := c.sock.Send(p); errors.Is(err, engineio.ErrOverflow) {
+		return realtime.ErrSlow
+	}
+	return nil // ErrClosed: close has removed the subscriber, or is about to
 }
 
 // dropped runs when the hub drops the socket (too slow, send failed, hub
-// closed): closing the connection makes the client reconnect and fetch state.
+// closed): closing the connection without a DISCONNECT makes the client
+// reconnect and fetch state.
 func (c *conn) dropped(reason string) {
 	if reason == realtime.ReasonHub {
 		c.srv.cfg.Log.Debug("socketio: dropping socket", "reason", reason) // one per socket at shutdown
 	} else {
 		c.srv.cfg.Log.Info("socketio: dropping socket", "reason", reason)
 	}
-	c.sock.Disconnect(true)
+	c.sock.Close()
 }
 
-func (c *conn) close() {
+// close is the socket's OnDisconnect callback. It may run on the hub's writer
+// goroutine (an overflow inside send), so it only releases, never waits.
+func (c *conn) close(reason string) {
+	c.srv.cfg.Log.Debug("socketio: disconnected", "reason", reason)
 	c.mu.Lock()
 	if c.expiry != nil {
 		c.expiry.Stop()
 	}
 	c.mu.Unlock()
-	c.sub.Close()
+	if reason == engineio.ReasonSlow {
+		c.sub.CloseSlow() // counted as slow, wherever the queue overflowed
+	} else {
+		c.sub.Close()
+	}
 	c.srv.mu.Lock()
 	delete(c.srv.conns, c)
 	c.srv.mu.Unlock()

@@ -1,19 +1,15 @@
 package socketio
 
-// Leftovers counts what the server and the Socket.IO library hold for
-// connections: our conns and connect gates, the library's namespace sockets
-// and adapter rooms, and the engine's clients. With no client connected every
-// count is zero.
+// Leftovers counts what the server holds for connections: our conns, and the
+// engine's sessions and sockets. With no client connected every count is zero.
 func Leftovers(s *Server) map[string]int {
 	n := map[string]int{}
 	s.mu.Lock()
 	n["conns"] = len(s.conns)
 	s.mu.Unlock()
-	s.gates.Range(func(any, any) bool { n["gates"]++; return true })
-	nsp := s.io.Sockets()
-	n["library sockets"] = nsp.Sockets().Len()
-	n["library rooms"] = nsp.Adapter().Rooms().Len()
-	n["library sids"] = nsp.Adapter().Sids().Len()
-	n["engine clients"] = int(s.io.Engine().ClientsCount())
+	st := s.eio.Stats()
+	n["engine sessions"] = int(st.Sessions)
+	n["engine sockets"] = int(st.Sockets)
+	n["engine polls"] = int(st.Polls)
 	return n
 }

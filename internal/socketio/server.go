@@ -1,8 +1,14 @@
-// Package socketio is SmartWait's Socket.IO v4 transport (docs/events.md, Socket.IO) on the
+// Package socketio is SmartWait's Socket.IO transport (docs/events.md) on the
 // realtime hub: websocket and long-polling at /socket.io/, the seed's join-*
-// events and rooms, and delivery of hub messages to sockets. Each socket is one
-// hub subscriber; the hub's writer goroutine emits to it, so a slow socket is
-// dropped and never holds up anyone else.
+// events and rooms, staff sockets bound to their session, and delivery of hub
+// messages to sockets. The protocol is internal/engineio's; this package is
+// what SmartWait does with it.
+//
+// Each socket is one hub subscriber. The hub's writer goroutine hands each
+// message to the socket's bounded engine queue without blocking; the packet is
+// encoded once per message (realtime.Message.Encoded), not once per socket. A
+// socket that falls behind — its hub queue or its engine queue full — is
+// dropped and reconnects, and never holds up anyone else.
 package socketio
 
 import (
@@ -13,15 +19,13 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/zishang520/socket.io/servers/engine/v3"
-	"github.com/zishang520/socket.io/servers/socket/v3"
-	"github.com/zishang520/socket.io/v3/pkg/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"smartwait/internal/auth"
 	"smartwait/internal/connlimit"
+	"smartwait/internal/engineio"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -37,6 +41,9 @@ type PatientLookup interface {
 	Status(ctx context.Context, id string) (queue.PatientStatus, error)
 }
 
+// DefaultQueueSize is the default of Config.QueueSize.
+const DefaultQueueSize = 256
+
 // Config is what the Socket.IO server needs. Hub, Auth and Patients are required.
 type Config struct {
 	Hub      *realtime.Hub
@@ -47,10 +54,13 @@ type Config struct {
 	AllowedOrigins []string
 	PingInterval   time.Duration // default 25 s, as Socket.IO
 	PingTimeout    time.Duration // default 20 s, as Socket.IO
-	// MaxPending is how many packets may wait in one socket's transport buffer
-	// (a polling client between two polls) before it is dropped as slow.
-	// Default 512.
-	MaxPending int
+	// QueueSize is how many packets may wait to be written to one socket (a
+	// polling client between two polls, a websocket client that does not
+	// read) before it is disconnected as slow. Default DefaultQueueSize.
+	QueueSize int
+	// BodyTimeout bounds the reading of one long-polling POST body (default
+	// 30 s, as the API's request bodies).
+	BodyTimeout time.Duration
 	// Limiter caps engine sessions (websocket or long-polling) per client IP
 	// and in total, shared with the SSE streams. nil: no cap.
 	Limiter *connlimit.Limiter
@@ -68,53 +78,12 @@ const maxRooms = 16
 // Server is the Socket.IO server. Build it with New; it is safe for concurrent use.
 type Server struct {
 	cfg     Config
-	io      *socket.Server
+	eio     *engineio.Server
 	handler http.Handler
 	origins map[string]bool
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	closed bool
-
-	gates sync.Map // engine connection id → chan struct{}, see gateEarlyPackets
-}
-
-// gateEarlyPackets works around a race in the Socket.IO library (v3.0.6): it
-// sends a client its namespace CONNECT answer before it records the socket on
-// the client, and a packet decoded in between is answered by closing the
-// connection. Every seed client emits its join-* events as soon as it is
-// connected, so on a fast network some would be cut off and have to reconnect.
-// Here, on each new engine connection and before Socket.IO sees any of its
-// data, packets after the first (the CONNECT) wait until our connection
-// handler has run — the library records the socket before that — or at most
-// lookupTimeout.
-func (s *Server) gateEarlyPackets(args ...any) {
-	eio, ok := args[0].(engine.Socket)
-	if !ok {
-		return
-	}
-	gate := make(chan struct{})
-	id := eio.Id()
-	s.gates.Store(id, gate)
-	var seen atomic.Int32
-	_ = eio.On("data", func(...any) {
-		if seen.Add(1) == 1 {
-			return // the namespace CONNECT itself
-		}
-		select {
-		case <-gate:
-		case <-time.After(lookupTimeout):
-		}
-	})
-	_ = eio.Once("close", func(...any) { s.openGate(id) })
-	holdSlot(eio)
-}
-
-// openGate lets an engine connection's packets through (see gateEarlyPackets).
-func (s *Server) openGate(engineID string) {
-	if g, ok := s.gates.LoadAndDelete(engineID); ok {
-		close(g.(chan struct{}))
-	}
+	mu    sync.Mutex
+	conns map[*conn]struct{}
 }
 
 // New builds the server. Mount Handler at "/socket.io/".
@@ -128,14 +97,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 25 * time.Second
-	}
-	if cfg.PingTimeout <= 0 {
-		cfg.PingTimeout = 20 * time.Second
-	}
-	if cfg.MaxPending <= 0 {
-		cfg.MaxPending = 512
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
 	}
 	s := &Server{cfg: cfg, origins: map[string]bool{}, conns: map[*conn]struct{}{}}
 	for _, o := range cfg.AllowedOrigins {
@@ -143,60 +106,46 @@ func New(cfg Config) (*Server, error) {
 			s.origins[o] = true
 		}
 	}
-
-	opts := socket.DefaultServerOptions()
-	opts.SetServeClient(false)
-	opts.SetPingInterval(cfg.PingInterval)
-	opts.SetPingTimeout(cfg.PingTimeout)
-	opts.SetMaxHttpBufferSize(64 << 10) // clients send only short join events
-	opts.SetAllowRequest(func(ctx *types.HttpContext) error {
-		if !s.originAllowed(ctx.Request()) {
-			return errors.New("origin not allowed")
-		}
-		return nil
-	})
-	// Every request has passed Handler's origin check before the engine's CORS
-	// runs, so the engine may echo the origin (the websocket upgrade also
-	// consults this function).
-	opts.SetCors(&types.Cors{Origin: func(string) bool { return true }, Credentials: true})
-	s.io = socket.NewServer(nil, opts)
-	s.io.On("connection", func(args ...any) {
-		if sock, ok := args[0].(*socket.Socket); ok {
-			s.connect(sock)
-		}
-	})
-	// The engine is built here rather than by ServeHandler so that
-	// gateEarlyPackets is its first "connection" listener, ahead of Socket.IO's.
-	eopts := socket.DefaultServerOptions()
-	eopts.Assign(opts)
-	eopts.SetPath("/socket.io")
-	eio := engine.NewServer(eopts)
-	_ = eio.On("connection", s.gateEarlyPackets)
-	s.io.Bind(eio)
+	ecfg := engineio.Config{
+		OnConnect:    s.connect,
+		AllowOrigin:  s.originAllowed,
+		PingInterval: cfg.PingInterval, PingTimeout: cfg.PingTimeout,
+		MaxPayload:  64 << 10, // clients send only short join events
+		QueueSize:   cfg.QueueSize,
+		BodyTimeout: cfg.BodyTimeout,
+		Log:         cfg.Log,
+		Now:         cfg.Now,
+	}
+	if cfg.Limiter != nil {
+		ecfg.Admit = s.admit
+	}
+	s.eio = engineio.New(ecfg)
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The engine refuses foreign origins too, with its own 403 body;
+		// checking first keeps the contract's CROSS_ORIGIN envelope.
 		if !s.originAllowed(r) {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = w.Write([]byte(`{"success":false,"error":{"code":"CROSS_ORIGIN","message":"Origin not allowed"}}` + "\n"))
 			return
 		}
-		if s.cfg.Limiter != nil && r.URL.Query().Get("sid") == "" {
-			// A handshake: a new engine session takes a slot, held until
-			// the session closes (see holdSlot).
-			release, err := s.cfg.Limiter.Acquire(r)
-			if err != nil {
-				cerr := err.(*connlimit.Error)
-				s.cfg.Log.Info("socketio: connection refused", "status", cerr.Status, "ip", connlimit.ClientIP(r, s.cfg.Limiter.Config().TrustProxy))
-				connlimit.Refuse(w, cerr)
-				return
-			}
-			sl := &slot{release: release}
-			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, sl))
-			defer sl.unclaimed()
-		}
-		eio.ServeHTTP(newReleasingWriter(w), r)
+		s.eio.ServeHTTP(w, r)
 	})
 	return s, nil
+}
+
+// admit takes a connection-limit slot for a new engine session (websocket or
+// long-polling), held until the session ends however many requests it makes,
+// or answers 429/503 TOO_MANY_CONNECTIONS.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (func(), bool) {
+	release, err := s.cfg.Limiter.Acquire(r)
+	if err != nil {
+		cerr := err.(*connlimit.Error) // Acquire's only error
+		s.cfg.Log.Info("socketio: connection refused", "status", cerr.Status, "ip", connlimit.ClientIP(r, s.cfg.Limiter.Config().TrustProxy))
+		connlimit.Refuse(w, cerr)
+		return nil, false
+	}
+	return release, true
 }
 
 // Handler serves the Engine.IO endpoint.
@@ -214,17 +163,20 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
-// Close disconnects every socket and stops the engine.
-func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.io.Close(nil)
-}
+// Close disconnects every socket and refuses new ones.
+func (s *Server) Close() { s.eio.Close() }
 
 // Connections returns the number of connected sockets.
-func (s *Server) Connections() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
+func (s *Server) Connections() int { return s.eio.Connections() }
+
+var overflowsDesc = prometheus.NewDesc("smartwait_socketio_slow_disconnects_total",
+	"Socket.IO clients disconnected because their outgoing queue (SMARTWAIT_SOCKET_QUEUE packets) overflowed.", nil, nil)
+
+// Describe implements prometheus.Collector, so cmd/smartwait can register the
+// server on its own registry.
+func (s *Server) Describe(ch chan<- *prometheus.Desc) { ch <- overflowsDesc }
+
+// Collect implements prometheus.Collector.
+func (s *Server) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(overflowsDesc, prometheus.CounterValue, float64(s.eio.Stats().Overflows))
 }

@@ -267,10 +267,10 @@ func TestOrigins(t *testing.T) {
 }
 
 // TestPollingClientThatStopsPollingIsDropped: packets waiting in the engine's
-// buffer for a long-polling client count against it; past MaxPending the
+// queue for a long-polling client count against it; past QueueSize the
 // socket is dropped as slow, and publishing never waited for it.
 func TestPollingClientThatStopsPollingIsDropped(t *testing.T) {
-	e := newEnv(t, socketio.Config{MaxPending: 5})
+	e := newEnv(t, socketio.Config{QueueSize: 5})
 	base := e.srv.URL + "/socket.io/?EIO=4&transport=polling"
 	get := func(url string) string {
 		t.Helper()
@@ -338,7 +338,8 @@ func TestHubMessagesReachSockets(t *testing.T) {
 
 // TestEventRightAfterConnect: a client that emits in the same breath as its
 // namespace CONNECT (as seed clients do on "connect") is answered, never cut off
-// (see gateEarlyPackets).
+// (the library this replaced had a race there; the engine runs OnConnect
+// before it reads the client's next packet).
 func TestEventRightAfterConnect(t *testing.T) {
 	e := newEnv(t, socketio.Config{})
 	for i := range 30 {

@@ -17,7 +17,7 @@ import (
 // TestDisconnectReleasesEverything connects sockets that join their patient
 // room and the patients room (or the staff room), ends them in each way a
 // connection ends, and checks that nothing is left: no hub subscriber or room,
-// no conn or connect gate of ours, no socket, room or client in the library.
+// no conn of ours, no session, socket or waiting poll in the engine.
 // Counts, not timings: a leak per connection would leave n of something.
 func TestDisconnectReleasesEverything(t *testing.T) {
 	const n = 20
