@@ -13,6 +13,7 @@ import (
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -80,7 +81,7 @@ func (s *Server) connect(sock *socket.Socket) {
 	})
 
 	_ = sock.On(evJoinPatient, func(args ...any) { c.joinPatient(args) })
-	_ = sock.On(evJoinPatients, func(args ...any) { c.join(realtime.RoomPatients, ackOf(args)) })
+	_ = sock.On(evJoinPatients, func(args ...any) { c.join(events.RoomPatients, ackOf(args)) })
 	_ = sock.On(evJoinStaff, func(args ...any) { c.joinStaff(ackOf(args)) })
 	_ = sock.On(evLeave, func(args ...any) { c.leave(args) })
 	_ = sock.On("disconnect", func(args ...any) {
@@ -105,7 +106,7 @@ func ackOf(args []any) socket.Ack {
 }
 
 // reply emits the answer event and gives the same object to the ack callback.
-func (c *conn) reply(ack socket.Ack, event string, payload map[string]any) {
+func (c *conn) reply(ack socket.Ack, event string, payload any) {
 	_ = c.sock.Emit(event, payload)
 	if ack != nil {
 		ack([]any{payload}, nil)
@@ -113,7 +114,7 @@ func (c *conn) reply(ack socket.Ack, event string, payload map[string]any) {
 }
 
 func (c *conn) fail(ack socket.Ack, code, message string) {
-	c.reply(ack, evError, map[string]any{"code": code, "message": message})
+	c.reply(ack, evError, events.Refused(code, message))
 }
 
 // failErr answers with the code an error carries (queue and auth errors do).
@@ -137,7 +138,7 @@ func (c *conn) join(room string, ack socket.Ack) {
 		return
 	}
 	hub.Join(c.sub, room)
-	c.reply(ack, evJoined, map[string]any{"room": room})
+	c.reply(ack, evJoined, events.Joined(room))
 }
 
 // joinPatient joins patient_{id} for an id that exists. The id is the event's
@@ -166,7 +167,7 @@ func (c *conn) joinPatient(args []any) {
 		c.failErr(ack, err)
 		return
 	}
-	c.join(realtime.PatientRoom(id), ack)
+	c.join(events.PatientRoom(id), ack)
 }
 
 // joinStaff joins the staff room for a socket whose handshake token is a valid
@@ -188,7 +189,7 @@ func (c *conn) joinStaff(ack socket.Ack) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
 	}
-	c.join(realtime.RoomStaff, ack)
+	c.join(events.RoomStaff, ack)
 }
 
 // bindStaff ties a socket whose handshake carries a staff token to its session
@@ -239,7 +240,7 @@ func (c *conn) leave(args []any) {
 		return
 	}
 	c.srv.cfg.Hub.Leave(c.sub, room)
-	c.reply(ack, evLeft, map[string]any{"room": room})
+	c.reply(ack, evLeft, events.Left(room))
 }
 
 // send is the hub subscriber's send function, run on the hub's writer goroutine

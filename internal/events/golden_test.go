@@ -1,4 +1,4 @@
-package web
+package events
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 	"smartwait/internal/realtime"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata/events/*.jsonl from the current builders")
+var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/*.jsonl from the current builders")
 
 // goldenChanges are committed changes covering every event each room can get.
 func goldenChanges() map[string]queue.Change {
@@ -77,10 +77,10 @@ func goldenLines(tb testing.TB, b realtime.Batch) []byte {
 	return out
 }
 
-// checkGolden compares got with testdata/events/<name>.jsonl (rewritten with -update).
+// checkGolden compares got with testdata/golden/<name>.jsonl (rewritten with -update).
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "events", name+".jsonl")
+	path := filepath.Join("testdata", "golden", name+".jsonl")
 	if *updateGolden {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -101,11 +101,54 @@ func checkGolden(t *testing.T, name string, got []byte) {
 func TestEventsGolden(t *testing.T) {
 	for name, c := range goldenChanges() {
 		t.Run(name, func(t *testing.T) {
-			got := goldenLines(t, ChangeBatch(c))
+			got := goldenLines(t, Batch(c))
 			if !strings.Contains(string(got), `"event"`) {
 				t.Fatal("empty batch")
 			}
 			checkGolden(t, name, got)
 		})
+	}
+}
+
+// TestSnapshotsAndAnswersGolden pins the snapshots a new subscriber gets, the
+// answers to room requests and the admin's test_message.
+func TestSnapshotsAndAnswersGolden(t *testing.T) {
+	ch := goldenChanges()["call_next"]
+	now := ch.At.Add(30 * time.Second)
+	entries := ch.Moved
+	b := ch.Moved[1]
+	msgs := []realtime.Message{
+		PatientSnapshot(queue.PatientStatus{Entry: b, QueueLength: ch.Waiting, Version: ch.Version}, now),
+		StaffSnapshot(queue.DefaultQueueID, entries, ch.Version, now),
+		DisplaySnapshot(queue.DefaultQueueID, entries, ch.Version, now),
+		DisplaySnapshot("north", nil, 0, now),
+	}
+	msgs = append(msgs, Test(RoomDisplay, "hello", now).Messages...)
+	got := goldenLines(t, realtime.Batch{Messages: msgs})
+	for _, a := range []any{Joined(PatientRoom(b.ID)), Left(RoomStaff), Refused("UNAUTHORIZED", "Staff authentication required")} {
+		line, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(append(got, line...), '\n')
+	}
+	checkGolden(t, "snapshots_answers", got)
+}
+
+// TestPatientSnapshotEqualsLiveEvent: for the same state, the snapshot a
+// patient gets and the live position_update carry the same payload.
+func TestPatientSnapshotEqualsLiveEvent(t *testing.T) {
+	ch := goldenChanges()["call_next"]
+	for _, e := range ch.Moved {
+		var live realtime.Message
+		for _, m := range Batch(ch).Messages {
+			if m.Room == PatientRoom(e.ID) && m.Event == PositionUpdate {
+				live = m
+			}
+		}
+		snap := PatientSnapshot(queue.PatientStatus{Entry: e, QueueLength: ch.Waiting, Version: ch.Version}, ch.At)
+		if string(snap.Data) != string(live.Data) || snap.Room != live.Room || snap.Event != live.Event {
+			t.Errorf("%s: snapshot %s %s %s, live %s %s %s", e.Number, snap.Room, snap.Event, snap.Data, live.Room, live.Event, live.Data)
+		}
 	}
 }
