@@ -10,8 +10,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/connlimit"
+	"smartwait/internal/origin"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -70,7 +69,7 @@ type Server struct {
 	cfg     Config
 	io      *socket.Server
 	handler http.Handler
-	origins map[string]bool
+	origins *origin.Policy
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -137,12 +136,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 512
 	}
-	s := &Server{cfg: cfg, origins: map[string]bool{}, conns: map[*conn]struct{}{}}
-	for _, o := range cfg.AllowedOrigins {
-		if o = strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/")); o != "" {
-			s.origins[o] = true
-		}
-	}
+	s := &Server{cfg: cfg, origins: origin.New("", cfg.AllowedOrigins), conns: map[*conn]struct{}{}}
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
@@ -204,14 +198,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // originAllowed refuses every request (handshake, poll, upgrade) from browser
 // pages of foreign origins. A request without Origin is not from a browser page
-// (native and Node clients); same-origin pages and the allowed origins pass.
+// (native and Node clients); same-origin pages (scheme included) and the allowed
+// origins pass: internal/origin's rule, the one the REST API uses.
 func (s *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" || s.origins[strings.ToLower(origin)] {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	return s.origins.AllowRequest(r)
 }
 
 // Close disconnects every socket and stops the engine.
