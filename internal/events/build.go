@@ -1,8 +1,6 @@
 package events
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"smartwait/internal/queue"
@@ -46,7 +44,7 @@ func Batch(c queue.Change) realtime.Batch {
 
 	if c.Kind == queue.ChangeCalled || c.Kind == queue.ChangeRecalled {
 		b.Add(PatientRoom(t.ID), PatientCalled, PatientCalledEvent{
-			Type: PatientCalled, Message: calledMessage(t.Ticket), Room: t.Room,
+			Type: PatientCalled, Message: queue.CalledMessage(t.Ticket), Room: t.Room,
 			TicketNumber: t.Number, Timestamp: at, Version: c.Version,
 		})
 	}
@@ -59,7 +57,7 @@ func Batch(c queue.Change) realtime.Batch {
 	}
 	for _, e := range c.Ready {
 		b.Add(PatientRoom(e.ID), GetReady, GetReadyEvent{
-			Type: GetReady, Message: getReadyMessage(e), Position: e.Position,
+			Type: GetReady, Message: queue.GetReadyMessage(e), Position: e.Position,
 			EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 			TicketNumber: e.Number, Timestamp: at, Version: c.Version,
 		})
@@ -84,25 +82,4 @@ func positionUpdate(e queue.Entry, queueLength int, at time.Time, version int64)
 // queueRefresh is the one builder of queue_refresh (live and snapshot).
 func queueRefresh(entries []queue.Entry, at time.Time, version int64) QueueRefreshEvent {
 	return QueueRefreshEvent{Type: QueueRefresh, Data: NewQueueEntries(entries, at), Timestamp: Time(at), Version: version}
-}
-
-func calledMessage(t queue.Ticket) string {
-	return fmt.Sprintf("It's your turn! Ticket %s, please come to %s now.", t.Number, where(t.Room))
-}
-
-func getReadyMessage(e queue.Entry) string {
-	return fmt.Sprintf("Please get ready: you're number %d in line (ticket %s), about %d min. Please come back to the waiting room.",
-		e.Position, e.Number, e.EstimatedWait)
-}
-
-// where names the room a patient is called to, as the SMS does.
-func where(room string) string {
-	room = strings.TrimSpace(room)
-	if room == "" {
-		return "the front desk"
-	}
-	if r := strings.ToLower(room); strings.HasPrefix(r, "room") || strings.HasPrefix(r, "desk") {
-		return room
-	}
-	return "room " + room
 }
