@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 	"smartwait/internal/socketio"
@@ -69,7 +70,7 @@ func (s *sioServer) checkIn(tb testing.TB, phone string) *patient {
 func (s *sioServer) publish(tb testing.TB, p *patient, v int64) {
 	tb.Helper()
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: v}
-	b.Add(realtime.PatientRoom(p.id), "position_update", map[string]any{"type": "position_update", "version": v})
+	b.Add(events.PatientRoom(p.id), "position_update", map[string]any{"type": "position_update", "version": v})
 	if err := s.broker.Publish(b); err != nil {
 		tb.Fatal(err)
 	}

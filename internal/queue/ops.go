@@ -10,16 +10,17 @@ import (
 )
 
 // CheckIn adds a patient to the end of the queue. It validates and normalises the
-// request (the phone to E.164, and one the clinic may text: CheckTextable), refuses
+// request (the phone to E.164, and one the clinic may text: CheckTextable) unless
+// it comes from CheckInRequest.Normalize unchanged, parsing the phone once; refuses
 // a second active ticket for the same phone with CodeDuplicate and a phone over
 // Config.CheckInsPerPhone with CodeRateLimited, quotes the estimated wait, and
 // writes the confirmation SMS to the outbox in the same transaction.
 func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) {
-	r, err := r.normalize(s.Config.PhoneRegion)
+	r, number, err := r.validated(s.Config.PhoneRegion)
 	if err != nil {
 		return Entry{}, err
 	}
-	if err := CheckTextable(r.Phone, s.Config.PhoneRegion, s.Config.SMSCountries); err != nil {
+	if err := textable(number, r.Phone, s.Config.smsCountries()); err != nil {
 		return Entry{}, err
 	}
 	var next basis

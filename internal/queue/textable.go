@@ -120,6 +120,11 @@ func CheckTextable(e164, region string, countries Countries) error {
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return validationError("phone", "phone is not a valid phone number")
 	}
+	return textable(n, e164, countries)
+}
+
+// textable is CheckTextable for a number already parsed and validated.
+func textable(n *phonenumbers.PhoneNumber, e164 string, countries Countries) error {
 	if !countries.allows(n) {
 		return validationError("phone", "phone must be a number in a country this clinic sends texts to: %s", countries)
 	}

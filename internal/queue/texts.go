@@ -43,14 +43,13 @@ func (s *Service) confirmationText(e Entry, ready bool) string {
 
 func (s *Service) getReadyText(e Entry) string {
 	return s.compose(e.Name,
-		fmt.Sprintf("Please get ready{, name}: you're number %d in line (ticket %s), about %d min. Please come back to the waiting room.",
-			e.Position, e.Number, e.EstimatedWait),
+		fmt.Sprintf(getReadyWording, e.Position, e.Number, e.EstimatedWait),
 		fmt.Sprintf("Please get ready{, name}: number %d in line (ticket %s), about %d min.", e.Position, e.Number, e.EstimatedWait))
 }
 
 func (s *Service) calledText(t Ticket) string {
 	return s.compose(t.Name,
-		fmt.Sprintf("It's your turn{, name}! Ticket %s, please come to %s now.", t.Number, where(t.Room)))
+		fmt.Sprintf(calledWording, t.Number, where(t.Room)))
 }
 
 func (s *Service) followUpText(t Ticket) string {

@@ -14,6 +14,42 @@ type CheckInRequest struct {
 	Name            string
 	Phone           string
 	AppointmentTime string
+
+	// checked is what Normalize accepted, with the parsed phone, so that
+	// CheckIn neither validates nor parses the phone a second time. A field
+	// changed after Normalize no longer matches it, and CheckIn validates again.
+	checked *checkedRequest
+}
+
+// checkedRequest records a request Normalize accepted.
+type checkedRequest struct {
+	region, queueID, name, phone, appt string
+	number                             *phonenumbers.PhoneNumber
+}
+
+// Normalize validates r — the one validation pass of a check-in — and returns
+// it normalised: name and appointment trimmed, the phone in E.164, the default
+// queue filled in. region is the default region for numbers typed without "+".
+// Handing the result to Service.CheckIn (with the same region) validates
+// nothing twice; CheckIn validates any other request itself.
+func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
+	n, number, err := r.normalizeParsed(region)
+	if err != nil {
+		return r, err
+	}
+	n.checked = &checkedRequest{region: region, queueID: n.QueueID, name: n.Name, phone: n.Phone,
+		appt: n.AppointmentTime, number: number}
+	return n, nil
+}
+
+// validated returns r normalised and its parsed phone: as Normalize recorded
+// them when r is unchanged since, else from a fresh validation.
+func (r CheckInRequest) validated(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
+	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.name == r.Name &&
+		c.phone == r.Phone && c.appt == r.AppointmentTime {
+		return r, c.number, nil
+	}
+	return r.normalizeParsed(region)
 }
 
 // Limits on check-in fields (docs/api.md; CheckInRequest in api/openapi.yaml).
@@ -26,26 +62,33 @@ const (
 // normalize validates r and returns it with the name and appointment trimmed and the
 // phone in E.164. region is the default region for numbers typed without "+".
 func (r CheckInRequest) normalize(region string) (CheckInRequest, error) {
+	r, _, err := r.normalizeParsed(region)
+	return r, err
+}
+
+// normalizeParsed is normalize, also returning the parsed phone.
+func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
+	r.checked = nil
 	name, err := ValidateName(r.Name)
 	if err != nil {
-		return r, err
+		return r, nil, err
 	}
-	phone, err := NormalizePhone(r.Phone, region)
+	phone, number, err := parsePhone(r.Phone, region)
 	if err != nil {
-		return r, err
+		return r, nil, err
 	}
 	appt := strings.TrimSpace(r.AppointmentTime)
 	if appt == "" {
-		return r, validationError("appointmentTime", "appointmentTime is required")
+		return r, nil, validationError("appointmentTime", "appointmentTime is required")
 	}
 	if utf8.RuneCountInString(appt) > MaxAppointmentLen || hasControl(appt) {
-		return r, validationError("appointmentTime", "appointmentTime must be 1-%d characters without control or text-direction characters", MaxAppointmentLen)
+		return r, nil, validationError("appointmentTime", "appointmentTime must be 1-%d characters without control or text-direction characters", MaxAppointmentLen)
 	}
 	r.Name, r.Phone, r.AppointmentTime = name, phone, appt
 	if r.QueueID == "" {
 		r.QueueID = DefaultQueueID
 	}
-	return r, nil
+	return r, number, nil
 }
 
 // ValidateName trims a patient name and checks it: 1–100 characters of any script,
@@ -72,22 +115,28 @@ func ValidateName(name string) (string, error) {
 // refuses numbers that parse but are not valid for their region, so a typo is caught
 // at check-in rather than when the SMS bounces.
 func NormalizePhone(phone, region string) (string, error) {
+	e164, _, err := parsePhone(phone, region)
+	return e164, err
+}
+
+// parsePhone is NormalizePhone, also returning the parsed number.
+func parsePhone(phone, region string) (string, *phonenumbers.PhoneNumber, error) {
 	phone = strings.TrimSpace(phone)
 	if phone == "" {
-		return "", validationError("phone", "phone is required")
+		return "", nil, validationError("phone", "phone is required")
 	}
 	if len(phone) > maxPhoneInput || !utf8.ValidString(phone) || hasControl(phone) {
-		return "", validationError("phone", "phone is not a valid phone number")
+		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	n, err := phonenumbers.Parse(phone, region)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", validationError("phone", "phone is not a valid phone number")
+		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
 	if fictional(e164) {
-		return "", validationError("phone", "phone is not a valid phone number")
+		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
-	return e164, nil
+	return e164, n, nil
 }
 
 // fictional reports North American numbers NXX-555-01XX, which are reserved for

@@ -129,3 +129,33 @@ func assertValidation(t *testing.T, err error, field string) {
 		t.Errorf("details = %v, want field %q", e.Details, field)
 	}
 }
+
+// TestNormalizeOnce: a request from Normalize is taken by CheckIn as it is,
+// parsed phone included, while one changed after Normalize (or never
+// normalised) is validated again — so skipping cannot let bad input through.
+func TestNormalizeOnce(t *testing.T) {
+	n, err := CheckInRequest{Name: " Ana ", Phone: "415-555-2671", AppointmentTime: "10:30"}.Normalize("US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, number, err := n.validated("US")
+	if err != nil || number == nil || number != n.checked.number || r.Phone != "+14155552671" {
+		t.Fatalf("validated(normalised) = %+v, %v, %v; want it as Normalize left it", r, number, err)
+	}
+	changed := n
+	changed.Name = "bad\u202Ename"
+	if _, _, err := changed.validated("US"); err == nil {
+		t.Error("a name changed after Normalize was not validated again")
+	}
+	changed = n
+	changed.Phone = "12"
+	if _, _, err := changed.validated("US"); err == nil {
+		t.Error("a phone changed after Normalize was not validated again")
+	}
+	if _, number2, err := n.validated("GB"); err != nil || number2 == n.checked.number {
+		t.Errorf("another region reused the recorded number (%v)", err)
+	}
+	if _, err := (CheckInRequest{Name: "Ana", Phone: "nope", AppointmentTime: "1"}).Normalize("US"); err == nil {
+		t.Error("Normalize accepted a bad phone")
+	}
+}

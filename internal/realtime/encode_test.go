@@ -27,11 +27,11 @@ func TestEncodedOncePerMessage(t *testing.T) {
 			}
 			return send(m)
 		}, nil)
-		h.Join(s, realtime.RoomPatients)
+		h.Join(s, "patients")
 	}
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 1}
-	b.Add(realtime.RoomPatients, "queue_update", map[string]int{"queueLength": 1})
-	b.Add(realtime.RoomPatients, "queue_update", map[string]int{"queueLength": 2})
+	b.Add("patients", "queue_update", map[string]int{"queueLength": 1})
+	b.Add("patients", "queue_update", map[string]int{"queueLength": 2})
 	h.Deliver(b)
 	for _, k := range sinks {
 		k.wait(t, 2)
@@ -40,7 +40,7 @@ func TestEncodedOncePerMessage(t *testing.T) {
 		t.Errorf("%d encodings for 2 messages to %d subscribers, want 2", got, n)
 	}
 
-	_, replay, ok := h.SubscribeFrom("sse", []string{realtime.RoomPatients}, "0")
+	_, replay, ok := h.SubscribeFrom("sse", []string{"patients"}, "0")
 	if !ok || len(replay) != 2 {
 		t.Fatalf("replay ok=%v, %d messages; want 2", ok, len(replay))
 	}

@@ -11,10 +11,10 @@ import (
 func TestHubInboxOverflow(t *testing.T) {
 	h := NewHub(Config{InboxSize: 2})
 	defer h.Close()
-	s, _, _ := h.SubscribeFrom("sse", []string{RoomStaff}, "")
+	s, _, _ := h.SubscribeFrom("sse", []string{"staff"}, "")
 	batch := func(v int64) Batch {
 		b := Batch{Stream: DefaultStream, Version: v}
-		b.Add(RoomStaff, "ev", v)
+		b.Add("staff", "ev", v)
 		return b
 	}
 

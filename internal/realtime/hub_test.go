@@ -86,14 +86,14 @@ func TestHubRoutesByRoom(t *testing.T) {
 	s1 := h.Subscribe("socketio", staff.send, nil)
 	s2 := h.Subscribe("socketio", pat.send, nil)
 	s3 := h.Subscribe("sse", other.send, nil)
-	h.Join(s1, realtime.RoomStaff)
-	h.Join(s2, realtime.PatientRoom("p1"))
-	h.Join(s2, realtime.RoomPatients)
-	h.Join(s3, realtime.RoomPatients)
-	h.Leave(s3, realtime.RoomPatients)
-	h.Join(s3, realtime.RoomDisplay)
+	h.Join(s1, "staff")
+	h.Join(s2, "patient_"+"p1")
+	h.Join(s2, "patients")
+	h.Join(s3, "patients")
+	h.Leave(s3, "patients")
+	h.Join(s3, "display")
 
-	h.Deliver(batchOf(1, realtime.RoomStaff, realtime.RoomPatients, realtime.PatientRoom("p1"), realtime.PatientRoom("p2"), realtime.RoomDisplay))
+	h.Deliver(batchOf(1, "staff", "patients", "patient_"+"p1", "patient_"+"p2", "display"))
 
 	rooms := func(ms []realtime.Message) (out []string) {
 		for _, m := range ms {
@@ -119,7 +119,7 @@ func TestHubRoutesByRoom(t *testing.T) {
 		})
 	}
 	// A marker batch sent to every room proves nothing else was queued before it.
-	h.Deliver(batchOf(2, realtime.RoomStaff, realtime.RoomPatients, realtime.RoomDisplay))
+	h.Deliver(batchOf(2, "staff", "patients", "display"))
 	for _, tt := range tests {
 		if got := tt.k.wait(t, len(tt.want)+1); len(got) != len(tt.want)+1 || got[len(got)-1].Version != 2 {
 			t.Errorf("%s: got %v after the marker, want exactly the marker", tt.name, rooms(got))
@@ -148,17 +148,17 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 	}, func(reason string) { closed <- reason })
 	fast := newSink()
 	ok := h.Subscribe("socketio", fast.send, nil)
-	h.Join(slow, realtime.RoomPatients)
-	h.Join(ok, realtime.RoomPatients)
+	h.Join(slow, "patients")
+	h.Join(ok, "patients")
 
-	h.Deliver(batchOf(1, realtime.RoomPatients))
+	h.Deliver(batchOf(1, "patients"))
 	<-entered // the writer is now stuck in send with message 1
 	// buffer more fill the queue; the next one overflows it. Deliver returns
 	// every time although the slow subscriber never reads: this test would hang
 	// otherwise. The fast one keeps up (it is waited for here, by the test).
 	for v := int64(2); v <= buffer+2; v++ {
 		fast.wait(t, int(v-1))
-		h.Deliver(batchOf(v, realtime.RoomPatients))
+		h.Deliver(batchOf(v, "patients"))
 	}
 	select {
 	case reason := <-closed:
@@ -172,7 +172,7 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 	if got := fast.wait(t, buffer+2); len(got) != buffer+2 {
 		t.Errorf("fast subscriber got %d messages, want %d", len(got), buffer+2)
 	}
-	if h.InRoom(slow, realtime.RoomPatients) {
+	if h.InRoom(slow, "patients") {
 		t.Error("dropped subscriber is still in its room")
 	}
 	st := h.Stats()
@@ -187,10 +187,10 @@ func TestHubDropsPanickingSubscriber(t *testing.T) {
 	bad := h.Subscribe("socketio", func(realtime.Message) error { panic("transport exploded") }, func(r string) { closed <- r })
 	good := newSink()
 	g := h.Subscribe("sse", good.send, nil)
-	h.Join(bad, realtime.RoomStaff)
-	h.Join(g, realtime.RoomStaff)
-	h.Deliver(batchOf(1, realtime.RoomStaff))
-	h.Deliver(batchOf(2, realtime.RoomStaff))
+	h.Join(bad, "staff")
+	h.Join(g, "staff")
+	h.Deliver(batchOf(1, "staff"))
+	h.Deliver(batchOf(2, "staff"))
 	if r := <-closed; r != realtime.ReasonFailed {
 		t.Errorf("reason = %q, want %q", r, realtime.ReasonFailed)
 	}
@@ -206,8 +206,8 @@ func TestHubKeepsOrderUnderConcurrency(t *testing.T) {
 	for i := range sinks {
 		sinks[i] = newSink()
 		s := h.Subscribe("socketio", sinks[i].send, nil)
-		h.Join(s, realtime.RoomPatients)
-		h.Join(s, realtime.PatientRoom(fmt.Sprint(i)))
+		h.Join(s, "patients")
+		h.Join(s, "patient_"+fmt.Sprint(i))
 	}
 	var wg sync.WaitGroup
 	// Churn: other subscribers join, leave and close while batches flow.
@@ -217,10 +217,10 @@ func TestHubKeepsOrderUnderConcurrency(t *testing.T) {
 			defer wg.Done()
 			for i := range 200 {
 				s := h.Subscribe("sse", func(realtime.Message) error { return nil }, nil)
-				h.Join(s, realtime.RoomPatients)
-				h.Join(s, realtime.PatientRoom(fmt.Sprint(w*1000+i)))
+				h.Join(s, "patients")
+				h.Join(s, "patient_"+fmt.Sprint(w*1000+i))
 				if i%2 == 0 {
-					h.Leave(s, realtime.RoomPatients)
+					h.Leave(s, "patients")
 				}
 				s.Close()
 				_ = h.Stats()
@@ -228,7 +228,7 @@ func TestHubKeepsOrderUnderConcurrency(t *testing.T) {
 		}()
 	}
 	for v := int64(1); v <= batches; v++ {
-		h.Deliver(batchOf(v, realtime.RoomPatients, realtime.PatientRoom(fmt.Sprint(v%subscribers))))
+		h.Deliver(batchOf(v, "patients", "patient_"+fmt.Sprint(v%subscribers)))
 	}
 	wg.Wait()
 	for i, k := range sinks {
@@ -249,11 +249,11 @@ func TestHubKeepsOrderUnderConcurrency(t *testing.T) {
 
 func TestHubResync(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{Now: func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) }})
-	h.Deliver(batchOf(1, realtime.RoomDisplay))
+	h.Deliver(batchOf(1, "display"))
 	h.Sync()
 	k := newSink()
 	h.Subscribe("socketio", k.send, nil) // in no room: still told to resync
-	s, _, _ := h.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "")
+	s, _, _ := h.SubscribeFrom("sse", []string{"display"}, "")
 	h.Resync("redis reconnected")
 	h.Sync()
 	for _, got := range [][]realtime.Message{k.wait(t, 1), pull(t, s, 1)} {
@@ -271,8 +271,8 @@ func TestHubDropsSubscriberReportingSlow(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
 	closed := make(chan string, 1)
 	s := h.Subscribe("socketio", func(realtime.Message) error { return realtime.ErrSlow }, func(r string) { closed <- r })
-	h.Join(s, realtime.RoomStaff)
-	h.Deliver(batchOf(1, realtime.RoomStaff))
+	h.Join(s, "staff")
+	h.Deliver(batchOf(1, "staff"))
 	if r := <-closed; r != realtime.ReasonSlow {
 		t.Errorf("reason = %q, want %q", r, realtime.ReasonSlow)
 	}
@@ -297,10 +297,10 @@ func TestHubClose(t *testing.T) {
 func TestHubMetrics(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{})
 	s := h.Subscribe("socketio", func(realtime.Message) error { return nil }, nil)
-	h.Join(s, realtime.RoomStaff)
+	h.Join(s, "staff")
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 1}
-	b.Add(realtime.RoomStaff, "new_patient", map[string]string{})
-	b.Add(realtime.RoomStaff, "queue_update", map[string]string{})
+	b.Add("staff", "new_patient", map[string]string{})
+	b.Add("staff", "queue_update", map[string]string{})
 	h.Deliver(b)
 	h.Sync()
 	reg := prometheus.NewRegistry()

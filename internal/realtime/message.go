@@ -7,16 +7,6 @@ import (
 	"strings"
 )
 
-// The rooms every deployment has. A patient's own room is PatientRoom(id).
-const (
-	RoomPatients = "patients" // queue-level facts for every patient: never a patient id
-	RoomStaff    = "staff"    // everything, for authenticated staff
-	RoomDisplay  = "display"  // the waiting-room display: same facts as RoomPatients
-)
-
-// PatientRoom returns the room of one patient: "patient_<id>".
-func PatientRoom(patientID string) string { return "patient_" + patientID }
-
 // EventResync is the event the hub sends to every subscriber after the broker
 // reports an outage: events may have been lost, so clients should fetch state again.
 const EventResync = "resync"

@@ -16,14 +16,14 @@ import (
 // payload (shared, so a test can make hundreds without allocating them).
 func bigBatch(v int64, payload []byte) realtime.Batch {
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: v}
-	b.Add(realtime.RoomStaff, "queue_update", map[string]any{"type": "patient_completed"})
+	b.Add("staff", "queue_update", map[string]any{"type": "patient_completed"})
 	b.Messages = append(b.Messages, realtime.Message{
-		Room: realtime.RoomStaff, Event: "queue_refresh", Data: payload,
+		Room: "staff", Event: "queue_refresh", Data: payload,
 		ID: realtime.FormatID(b.Stream, v, len(b.Messages)+1),
 	})
-	b.Add(realtime.PatientRoom(fmt.Sprint("p", v)), "position_update", map[string]any{"status": "completed"})
-	b.Add(realtime.RoomPatients, "queue_update", map[string]any{"type": "patient_completed"})
-	b.Add(realtime.RoomDisplay, "queue_update", map[string]any{"type": "patient_completed"})
+	b.Add("patient_"+fmt.Sprint("p", v), "position_update", map[string]any{"status": "completed"})
+	b.Add("patients", "queue_update", map[string]any{"type": "patient_completed"})
+	b.Add("display", "queue_update", map[string]any{"type": "patient_completed"})
 	return b
 }
 
@@ -61,7 +61,7 @@ func TestHubReplayBoundedByBytes(t *testing.T) {
 				t.Errorf("replay holds %d messages, want whole batches of 5", st.ReplayMessages)
 			}
 			kept := int64(st.ReplayMessages / 5)
-			staff := []string{realtime.RoomStaff}
+			staff := []string{"staff"}
 			// Resuming inside the oldest kept batch works; before it, it does not.
 			first := tt.batches - kept + 1
 			if _, msgs, ok := h.SubscribeFrom("sse", staff, realtime.FormatID(realtime.DefaultStream, first, 1)); !ok || len(msgs) != int(2*kept-1) {
@@ -150,7 +150,7 @@ func TestHubReleasesSubscribersAndRooms(t *testing.T) {
 			}},
 		{"SSE stream ended",
 			func(h *realtime.Hub, i int) *realtime.Subscriber {
-				s, _, _ := h.SubscribeFrom("sse", []string{realtime.RoomPatients}, "")
+				s, _, _ := h.SubscribeFrom("sse", []string{"patients"}, "")
 				return s
 			},
 			func(h *realtime.Hub, subs []*realtime.Subscriber) {
@@ -164,14 +164,14 @@ func TestHubReleasesSubscribersAndRooms(t *testing.T) {
 				return s
 			},
 			func(h *realtime.Hub, subs []*realtime.Subscriber) {
-				h.Deliver(batchOf(1, realtime.RoomPatients, realtime.RoomPatients))
+				h.Deliver(batchOf(1, "patients", "patients"))
 			}},
 		{"send panicked",
 			func(h *realtime.Hub, i int) *realtime.Subscriber { return h.Subscribe("socketio", panicky, nil) },
-			func(h *realtime.Hub, subs []*realtime.Subscriber) { h.Deliver(batchOf(1, realtime.RoomPatients)) }},
+			func(h *realtime.Hub, subs []*realtime.Subscriber) { h.Deliver(batchOf(1, "patients")) }},
 		{"transport reported slow",
 			func(h *realtime.Hub, i int) *realtime.Subscriber { return h.Subscribe("socketio", slow, nil) },
-			func(h *realtime.Hub, subs []*realtime.Subscriber) { h.Deliver(batchOf(1, realtime.RoomPatients)) }},
+			func(h *realtime.Hub, subs []*realtime.Subscriber) { h.Deliver(batchOf(1, "patients")) }},
 		{"hub closed",
 			func(h *realtime.Hub, i int) *realtime.Subscriber { return h.Subscribe("socketio", newSink().send, nil) },
 			func(h *realtime.Hub, subs []*realtime.Subscriber) { h.Close() }},
@@ -183,8 +183,8 @@ func TestHubReleasesSubscribersAndRooms(t *testing.T) {
 			subs := make([]*realtime.Subscriber, n)
 			for i := range subs {
 				subs[i] = tt.add(h, i)
-				h.Join(subs[i], realtime.PatientRoom(fmt.Sprint(i)))
-				h.Join(subs[i], realtime.RoomPatients)
+				h.Join(subs[i], "patient_"+fmt.Sprint(i))
+				h.Join(subs[i], "patients")
 			}
 			if st := h.Stats(); st.Subscribers != n || st.Rooms != n+1 {
 				t.Fatalf("before: %d subscribers in %d rooms, want %d in %d", st.Subscribers, st.Rooms, n, n+1)
@@ -194,7 +194,7 @@ func TestHubReleasesSubscribersAndRooms(t *testing.T) {
 				waitDone(t, s)
 			}
 			// A join that arrives after the end (a slow patient lookup) is ignored.
-			h.Join(subs[0], realtime.PatientRoom("late"))
+			h.Join(subs[0], "patient_"+"late")
 			st := h.Stats()
 			if st.Subscribers != 0 || st.Rooms != 0 {
 				t.Errorf("after: %d subscribers in %d rooms, want none", st.Subscribers, st.Rooms)

@@ -8,7 +8,7 @@ import (
 )
 
 func TestHubReplay(t *testing.T) {
-	rooms := []string{realtime.RoomDisplay}
+	rooms := []string{"display"}
 	tests := []struct {
 		name     string
 		versions []int64 // batches delivered, each with a display and a staff message
@@ -33,7 +33,7 @@ func TestHubReplay(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := realtime.NewHub(realtime.Config{})
 			for _, v := range tt.versions {
-				h.Deliver(batchOf(v, realtime.RoomDisplay, realtime.RoomStaff, realtime.RoomDisplay))
+				h.Deliver(batchOf(v, "display", "staff", "display"))
 			}
 			h.Sync()
 			s, msgs, ok := h.SubscribeFrom("sse", rooms, tt.last)
@@ -46,7 +46,7 @@ func TestHubReplay(t *testing.T) {
 				t.Errorf("replay = %v, %v; want %v, %v", ids, ok, tt.wantIDs, tt.wantOK)
 			}
 			// Live messages follow the replay without a gap.
-			h.Deliver(batchOf(100, realtime.RoomDisplay))
+			h.Deliver(batchOf(100, "display"))
 			if got := pull(t, s, 1); got[0].ID != "100-1" {
 				t.Errorf("live message id = %q, want 100-1", got[0].ID)
 			}
@@ -57,13 +57,13 @@ func TestHubReplay(t *testing.T) {
 func TestHubReplayIsBounded(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{ReplaySize: 10})
 	for v := int64(1); v <= 20; v++ {
-		h.Deliver(batchOf(v, realtime.RoomDisplay, realtime.RoomDisplay))
+		h.Deliver(batchOf(v, "display", "display"))
 	}
 	h.Sync()
-	if _, _, ok := h.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "5-2"); ok {
+	if _, _, ok := h.SubscribeFrom("sse", []string{"display"}, "5-2"); ok {
 		t.Error("replay from an evicted version succeeded")
 	}
-	_, msgs, ok := h.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "16-2")
+	_, msgs, ok := h.SubscribeFrom("sse", []string{"display"}, "16-2")
 	if !ok || len(msgs) != 8 {
 		t.Errorf("replay from 16-2 = %d messages, %v; want 8, true", len(msgs), ok)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/engineio"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -62,7 +63,7 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	c.sub = s.cfg.Hub.Subscribe("socketio", c.send, c.dropped)
 	sock.OnDisconnect(c.close)
 	sock.On(evJoinPatient, c.joinPatient)
-	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(realtime.RoomPatients, ack) })
+	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(events.RoomPatients, ack) })
 	sock.On(evJoinStaff, func(_ []json.RawMessage, ack engineio.Ack) { c.joinStaff(ack) })
 	sock.On(evLeave, c.leave)
 	c.bindStaff()
@@ -70,7 +71,7 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 }
 
 // reply emits the answer event and gives the same object to the ack callback.
-func (c *conn) reply(ack engineio.Ack, event string, payload map[string]any) {
+func (c *conn) reply(ack engineio.Ack, event string, payload any) {
 	_ = c.sock.Emit(event, payload)
 	if ack != nil {
 		_ = ack(payload)
@@ -78,7 +79,7 @@ func (c *conn) reply(ack engineio.Ack, event string, payload map[string]any) {
 }
 
 func (c *conn) fail(ack engineio.Ack, code, message string) {
-	c.reply(ack, evError, map[string]any{"code": code, "message": message})
+	c.reply(ack, evError, events.Refused(code, message))
 }
 
 // failErr answers with the code an error carries (queue and auth errors do).
@@ -102,7 +103,7 @@ func (c *conn) join(room string, ack engineio.Ack) {
 		return
 	}
 	hub.Join(c.sub, room)
-	c.reply(ack, evJoined, map[string]any{"room": room})
+	c.reply(ack, evJoined, events.Joined(room))
 }
 
 // joinPatient joins patient_{id} for an id that exists. The id is the event's
@@ -132,7 +133,7 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 		c.failErr(ack, err)
 		return
 	}
-	c.join(realtime.PatientRoom(id), ack)
+	c.join(events.PatientRoom(id), ack)
 }
 
 // joinStaff joins the staff room for a socket whose handshake token is a valid
@@ -154,7 +155,7 @@ func (c *conn) joinStaff(ack engineio.Ack) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
 	}
-	c.join(realtime.RoomStaff, ack)
+	c.join(events.RoomStaff, ack)
 }
 
 // bindStaff ties a socket whose handshake carries a staff token to its session
@@ -206,7 +207,7 @@ func (c *conn) leave(args []json.RawMessage, ack engineio.Ack) {
 		return
 	}
 	c.srv.cfg.Hub.Leave(c.sub, room)
-	c.reply(ack, evLeft, map[string]any{"room": room})
+	c.reply(ack, evLeft, events.Left(room))
 }
 
 // packetKey names the Socket.IO encoding in realtime.Message.Encoded.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 	"smartwait/internal/socketio"
@@ -50,7 +51,7 @@ func TestSlowDisconnectsInMetrics(t *testing.T) {
 	}
 	for v := int64(1); v <= 10; v++ {
 		b := realtime.Batch{Stream: realtime.DefaultStream, Version: v}
-		b.Add(realtime.RoomPatients, "queue_update", map[string]int64{"version": v})
+		b.Add(events.RoomPatients, "queue_update", map[string]int64{"version": v})
 		if err := e.broker.Publish(b); err != nil {
 			t.Fatal(err)
 		}

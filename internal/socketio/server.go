@@ -16,8 +16,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"smartwait/internal/auth"
 	"smartwait/internal/connlimit"
 	"smartwait/internal/engineio"
+	"smartwait/internal/origin"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -80,7 +79,7 @@ type Server struct {
 	cfg     Config
 	eio     *engineio.Server
 	handler http.Handler
-	origins map[string]bool
+	origins *origin.Policy
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
@@ -100,12 +99,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = DefaultQueueSize
 	}
-	s := &Server{cfg: cfg, origins: map[string]bool{}, conns: map[*conn]struct{}{}}
-	for _, o := range cfg.AllowedOrigins {
-		if o = strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/")); o != "" {
-			s.origins[o] = true
-		}
-	}
+	s := &Server{cfg: cfg, origins: origin.New("", cfg.AllowedOrigins), conns: map[*conn]struct{}{}}
 	ecfg := engineio.Config{
 		OnConnect:    s.connect,
 		AllowOrigin:  s.originAllowed,
@@ -153,14 +147,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // originAllowed refuses every request (handshake, poll, upgrade) from browser
 // pages of foreign origins. A request without Origin is not from a browser page
-// (native and Node clients); same-origin pages and the allowed origins pass.
+// (native and Node clients); same-origin pages (scheme included) and the allowed
+// origins pass: internal/origin's rule, the one the REST API uses.
 func (s *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" || s.origins[strings.ToLower(origin)] {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	return s.origins.AllowRequest(r)
 }
 
 // Close disconnects every socket and refuses new ones.

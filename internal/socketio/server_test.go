@@ -17,6 +17,7 @@ import (
 
 	"smartwait/api/apitest"
 	"smartwait/internal/auth"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 	"smartwait/internal/socketio"
@@ -305,7 +306,7 @@ func TestPollingClientThatStopsPollingIsDropped(t *testing.T) {
 	// The client stops polling; the queue keeps changing.
 	for v := int64(1); v <= 20; v++ {
 		b := realtime.Batch{Stream: realtime.DefaultStream, Version: v}
-		b.Add(realtime.RoomPatients, "queue_update", map[string]int64{"version": v})
+		b.Add(events.RoomPatients, "queue_update", map[string]int64{"version": v})
 		if err := e.broker.Publish(b); err != nil {
 			t.Fatal(err)
 		}
@@ -326,8 +327,8 @@ func TestHubMessagesReachSockets(t *testing.T) {
 	c := e.dial(t, "")
 	c.call(1, "join-patients-room", "")
 	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 7}
-	b.Add(realtime.RoomStaff, "queue_update", map[string]string{"secret": "staff only"})
-	b.Add(realtime.RoomPatients, "queue_update", map[string]any{"type": "patient_called", "queueLength": 2, "nowServing": "A-001"})
+	b.Add(events.RoomStaff, "queue_update", map[string]string{"secret": "staff only"})
+	b.Add(events.RoomPatients, "queue_update", map[string]any{"type": "patient_called", "queueLength": 2, "nowServing": "A-001"})
 	if err := e.broker.Publish(b); err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"smartwait/internal/queue"
 )
@@ -11,33 +9,18 @@ import (
 // checkInFields are the fields POST /api/checkin accepts.
 var checkInFields = []string{"name", "phone", "appointmentTime"}
 
-// decodeCheckIn reads and validates a check-in body: JSON, or also the check-in
-// page's form when form is true (decodeBody). The request it returns is
-// normalised: name and appointment trimmed, the phone in E.164. region is the
-// default region for numbers without "+".
+// decodeCheckIn reads a check-in body — JSON, or also the check-in page's form
+// when form is true (decodeBody) — and validates it with
+// queue.CheckInRequest.Normalize, the one validation pass: CheckIn does not
+// repeat it. The request it returns is normalised: name and appointment
+// trimmed, the phone in E.164. region is the default region for numbers
+// without "+".
 func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequest, error) {
 	b, err := decodeBody(r, form, checkInFields...)
 	if err != nil {
 		return queue.CheckInRequest{}, err
 	}
-	name, err := queue.ValidateName(b["name"])
-	if err != nil {
-		return queue.CheckInRequest{}, err
-	}
-	phone, err := queue.NormalizePhone(b["phone"], region)
-	if err != nil {
-		return queue.CheckInRequest{}, err
-	}
-	appt, err := b.required("appointmentTime")
-	if err != nil {
-		return queue.CheckInRequest{}, err
-	}
-	appt = strings.TrimSpace(appt)
-	if utf8.RuneCountInString(appt) > queue.MaxAppointmentLen || strings.ContainsFunc(appt, queue.DisallowedRune) {
-		return queue.CheckInRequest{}, invalidField("appointmentTime",
-			"appointmentTime must be 1-%d characters without control or text-direction characters", queue.MaxAppointmentLen)
-	}
-	return queue.CheckInRequest{Name: name, Phone: phone, AppointmentTime: appt}, nil
+	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"]}.Normalize(region)
 }
 
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.

@@ -3,24 +3,16 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
 
 // maxTestMessageLen bounds the admin's test message.
 const maxTestMessageLen = 500
-
-// testMessage is test_message, the seed's real-time test feature.
-type testMessage struct {
-	Type      string   `json:"type"`
-	Message   string   `json:"message"`
-	Room      string   `json:"room"`
-	Timestamp jsonTime `json:"timestamp"`
-}
 
 // handleRealtimeTest serves POST /api/staff/realtime/test {room, message} (admin):
 // a test_message to one room on every instance, to check that clients receive.
@@ -36,7 +28,7 @@ func (s *Server) handleRealtimeTest() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if !validRoom(room) {
+		if !events.ValidRoom(room) {
 			s.fail(w, r, invalidField("room", "room must be patients, staff, display or patient_<patientId>"))
 			return
 		}
@@ -49,26 +41,12 @@ func (s *Server) handleRealtimeTest() http.Handler {
 			s.fail(w, r, invalidField("message", "message must be at most %d characters without control or text-direction characters", maxTestMessageLen))
 			return
 		}
-		now := s.now()
-		// No stream: a test message is not a queue change, so it is never replayed.
-		batch := realtime.Batch{}
-		batch.Add(room, EventTestMessage, testMessage{Type: EventTestMessage, Message: msg, Room: room, Timestamp: jsonTime(now)})
-		batch.Messages[0].ID = "test-" + strconv.FormatInt(now.UnixNano(), 36)
-		if err := s.d.Realtime.Broker.Publish(batch); err != nil {
+		if err := s.d.Realtime.Broker.Publish(events.Test(room, msg, s.now())); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		ok(w, map[string]string{"room": room, "message": msg}, "Test message sent to "+room)
 	})
-}
-
-func validRoom(room string) bool {
-	switch room {
-	case realtime.RoomPatients, realtime.RoomStaff, realtime.RoomDisplay:
-		return true
-	}
-	id, found := strings.CutPrefix(room, "patient_")
-	return found && queue.ValidID(id)
 }
 
 // RealtimeStatus reports the hub for /health: connected clients in total and per

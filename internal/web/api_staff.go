@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 )
 
@@ -25,12 +26,7 @@ func (s *Server) handleQueue() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		now := s.now()
-		out := make([]QueueEntry, len(entries))
-		for i, e := range entries {
-			out[i] = NewQueueEntry(e, now)
-		}
-		list(w, out)
+		list(w, events.NewQueueEntries(entries, s.now()))
 	})
 }
 

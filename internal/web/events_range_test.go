@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"smartwait/internal/realtime"
+	"smartwait/internal/events"
 )
 
 // TestEventsCarryTheRange checks that position_update and get_ready carry the
@@ -18,7 +18,7 @@ func TestEventsCarryTheRange(t *testing.T) {
 	rh.asStaff("POST", "/api/staff/call-next", `{}`).want(t, http.StatusOK)
 	seen := map[string]bool{}
 	for _, m := range rh.last().Messages {
-		if m.Room != realtime.PatientRoom(b) && m.Room != realtime.PatientRoom(c) {
+		if m.Room != events.PatientRoom(b) && m.Room != events.PatientRoom(c) {
 			continue
 		}
 		var p map[string]any
@@ -35,7 +35,7 @@ func TestEventsCarryTheRange(t *testing.T) {
 			t.Errorf("%s %s: range %v..%v around %v", m.Room, p["type"], p["estimatedWaitLow"], p["estimatedWaitHigh"], wait)
 		}
 		id := b
-		if m.Room == realtime.PatientRoom(c) {
+		if m.Room == events.PatientRoom(c) {
 			id = c
 		}
 		pos := rh.do("GET", "/api/position/"+id, "").want(t, http.StatusOK)

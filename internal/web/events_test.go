@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"smartwait/api/apitest"
+	"smartwait/internal/events"
 	"smartwait/internal/realtime"
 	"smartwait/internal/realtime/brokertest"
 )
@@ -191,7 +192,7 @@ func TestEventPayloads(t *testing.T) {
 		t.Errorf("patient_called = %v", pc)
 	}
 	gr := payload(t, call, len(call.Messages)-3)
-	if call.Messages[len(call.Messages)-3].Room != realtime.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
+	if call.Messages[len(call.Messages)-3].Room != events.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
 		gr["estimatedWait"] != 15.0 || !strings.Contains(gr["message"].(string), "get ready") {
 		t.Errorf("get_ready = %v", gr)
 	}
@@ -228,7 +229,7 @@ func TestGetReadyOncePerTicket(t *testing.T) {
 	count := map[string]int{}
 	for _, b := range rh.rec.Batches() {
 		for _, m := range b.Messages {
-			if m.Event == EventGetReady {
+			if m.Event == events.GetReady {
 				count[m.Room]++
 			}
 		}
@@ -283,7 +284,7 @@ func TestPublicPayloadsNeverNamePatients(t *testing.T) {
 	scanned := 0
 	for _, b := range rh.rec.Batches() {
 		for _, m := range b.Messages {
-			if m.Room != realtime.RoomPatients && m.Room != realtime.RoomDisplay {
+			if m.Room != events.RoomPatients && m.Room != events.RoomDisplay {
 				continue
 			}
 			scanned++

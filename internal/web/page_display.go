@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 )
 
@@ -41,7 +42,7 @@ func (v DisplayView) LastCall() string {
 		return ""
 	}
 	c := v.RecentCalls[0]
-	return c.TicketNumber + "@" + time.Time(c.CalledAt).UTC().Format(timeFormat)
+	return c.TicketNumber + "@" + time.Time(c.CalledAt).UTC().Format(events.TimeFormat)
 }
 
 // display builds the display's view of the default queue.

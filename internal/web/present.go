@@ -1,10 +1,6 @@
 package web
 
-import (
-	"time"
-
-	"smartwait/internal/queue"
-)
+import "smartwait/internal/queue"
 
 // The JSON shapes of the REST API (api/openapi.yaml, docs/api.md). Field names are the contract's; extra fields are
 // additions clients may ignore.
@@ -57,52 +53,6 @@ func newPositionView(st queue.PatientStatus) positionView {
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
 		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Version: st.Version,
-	}
-}
-
-// QueueEntry is the staff's view of one active ticket (docs/api.md; QueueEntry in api/openapi.yaml). It is
-// exported because the real-time transports send the same shape in queue_refresh.
-type QueueEntry struct {
-	ID                   string      `json:"id"`
-	PatientID            string      `json:"patientId"`
-	Patient              PatientView `json:"patient"`
-	TicketNumber         string      `json:"ticketNumber"`
-	Position             int         `json:"position"`
-	Status               string      `json:"status"`
-	CheckInTime          jsonTime    `json:"checkInTime"`
-	AppointmentTime      string      `json:"appointmentTime"`
-	EstimatedWaitMinutes int         `json:"estimatedWaitMinutes"`
-	CalledAt             jsonTime    `json:"calledAt"`
-	CompletedAt          jsonTime    `json:"completedAt"`
-	WaitingMinutes       int         `json:"waitingMinutes"`
-	Room                 string      `json:"room,omitempty"`
-}
-
-// PatientView is the patient inside a QueueEntry; ID is the patient id and Phone
-// is E.164.
-type PatientView struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	Phone     string   `json:"phone"`
-	CreatedAt jsonTime `json:"createdAt"`
-}
-
-// NewQueueEntry presents e as the contract's QueueEntry at time now.
-// WaitingMinutes counts from check-in until now, or until the call once called.
-func NewQueueEntry(e queue.Entry, now time.Time) QueueEntry {
-	until := now
-	if !e.CalledAt.IsZero() {
-		until = e.CalledAt
-	}
-	return QueueEntry{
-		ID: e.ID, PatientID: e.ID,
-		Patient:      PatientView{ID: e.ID, Name: e.Name, Phone: e.Phone, CreatedAt: jsonTime(e.CheckInTime)},
-		TicketNumber: e.Number, Position: e.Position, Status: string(e.Status),
-		CheckInTime: jsonTime(e.CheckInTime), AppointmentTime: e.AppointmentTime,
-		EstimatedWaitMinutes: e.EstimatedWait,
-		CalledAt:             jsonTime(e.CalledAt), CompletedAt: jsonTime(e.CompletedAt),
-		WaitingMinutes: max(0, int(until.Sub(e.CheckInTime)/time.Minute)),
-		Room:           e.Room,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -56,15 +57,15 @@ func TestRealtimeFailureNeverFailsOperation(t *testing.T) {
 		rh := newRealtimeHarnessHub(t, realtime.Config{BufferSize: 4})
 		panicked := make(chan string, 1)
 		bad := rh.hub.Subscribe("socketio", func(realtime.Message) error { panic("transport exploded") }, func(r string) { panicked <- r })
-		rh.hub.Join(bad, realtime.RoomStaff)
+		rh.hub.Join(bad, events.RoomStaff)
 		stall := make(chan struct{})
 		defer close(stall)
 		stalled := rh.hub.Subscribe("socketio", func(realtime.Message) error { <-stall; return nil }, nil)
-		rh.hub.Join(stalled, realtime.RoomPatients)
-		never, _, _ := rh.hub.SubscribeFrom("sse", []string{realtime.RoomDisplay}, "") // never reads
-		gone, _, _ := rh.hub.SubscribeFrom("sse", []string{realtime.RoomStaff}, "")
+		rh.hub.Join(stalled, events.RoomPatients)
+		never, _, _ := rh.hub.SubscribeFrom("sse", []string{events.RoomDisplay}, "") // never reads
+		gone, _, _ := rh.hub.SubscribeFrom("sse", []string{events.RoomStaff}, "")
 		gone.Close()
-		healthy, _, _ := rh.hub.SubscribeFrom("sse", []string{realtime.RoomStaff}, "")
+		healthy, _, _ := rh.hub.SubscribeFrom("sse", []string{events.RoomStaff}, "")
 
 		// A reader that keeps up, as a real connection's writer does; it
 		// reports its running count.
@@ -85,7 +86,7 @@ func TestRealtimeFailureNeverFailsOperation(t *testing.T) {
 		staffSent := func() (n int) {
 			for _, b := range rh.rec.Batches() {
 				for _, m := range b.Messages {
-					if m.Room == realtime.RoomStaff {
+					if m.Room == events.RoomStaff {
 						n++
 					}
 				}

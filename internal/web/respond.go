@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 )
 
@@ -169,19 +170,6 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-// jsonTime marshals as RFC 3339 UTC with milliseconds, and a zero time as null.
-type jsonTime time.Time
-
-// timeFormat is the contract's timestamp format.
-const timeFormat = "2006-01-02T15:04:05.000Z07:00"
-
-func (t jsonTime) MarshalJSON() ([]byte, error) {
-	tt := time.Time(t)
-	if tt.IsZero() {
-		return []byte("null"), nil
-	}
-	return []byte(`"` + tt.UTC().Format(timeFormat) + `"`), nil
-}
-
-// IsZero lets `omitzero` leave out unset optional timestamps.
-func (t jsonTime) IsZero() bool { return time.Time(t).IsZero() }
+// jsonTime marshals as RFC 3339 UTC with milliseconds, and a zero time as null:
+// the contract's one timestamp format, shared with the real-time events.
+type jsonTime = events.Time

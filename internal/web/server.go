@@ -12,12 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/origin"
 	"smartwait/internal/queue"
 )
 
@@ -86,8 +86,8 @@ type Server struct {
 	d       Deps
 	log     *slog.Logger
 	started time.Time
-	origins map[string]bool // allowed origins, "scheme://host[:port]"
-	secure  bool            // PublicURL is https: cookies get Secure
+	origins *origin.Policy // which browser pages are ours (shared with Socket.IO)
+	secure  bool           // PublicURL is https: cookies get Secure
 	metrics *metrics
 	writes  *writeProbe // /health's "can a write commit now?"
 	pages   *pages      // parsed templates (page.go)
@@ -119,7 +119,7 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{d: d, log: d.Log, started: d.Now(), origins: map[string]bool{},
+	s := &Server{d: d, log: d.Log, started: d.Now(), origins: origin.New(d.Config.PublicURL, d.Config.AllowedOrigins),
 		bodyTimeout: d.Config.BodyTimeout, requestTimeout: d.Config.RequestTimeout}
 	if s.bodyTimeout <= 0 {
 		s.bodyTimeout = DefaultBodyTimeout
@@ -128,13 +128,7 @@ func New(d Deps) (*Server, error) {
 		s.requestTimeout = DefaultRequestTimeout
 	}
 	if u, err := url.Parse(d.Config.PublicURL); err == nil && u.Host != "" {
-		s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 		s.secure = u.Scheme == "https"
-	}
-	for _, o := range d.Config.AllowedOrigins {
-		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
-			s.origins[strings.ToLower(o)] = true
-		}
 	}
 	s.writes = &writeProbe{write: d.Store.CheckWrite, timeout: d.Config.HealthWriteTimeout,
 		maxAge: writeProbeMaxAge, now: d.Now, log: d.Log}

@@ -8,6 +8,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/connlimit"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
@@ -56,18 +57,13 @@ func (s *Server) handleEventsPatient() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		rooms := []string{realtime.PatientRoom(id), realtime.RoomPatients}
+		rooms := []string{events.PatientRoom(id), events.RoomPatients}
 		s.serveEvents(w, r, stream{rooms: rooms, queue: st.QueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
 				return nil, 0, err
 			}
-			return []realtime.Message{snapshotMessage(realtime.PatientRoom(id), EventPositionUpdate, st.QueueID, st.Version,
-				PositionUpdate{
-					Type: EventPositionUpdate, PatientID: st.ID, Position: st.Position,
-					EstimatedWait: st.EstimatedWait, Status: string(st.Status), TicketNumber: st.Number,
-					QueueLength: st.QueueLength, Timestamp: jsonTime(s.now()), Version: st.Version,
-				})}, st.Version, nil
+			return []realtime.Message{events.PatientSnapshot(st, s.now())}, st.Version, nil
 		}})
 	})
 }
@@ -78,19 +74,13 @@ func (s *Server) handleEventsPatient() http.Handler {
 func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
-		rooms := []string{realtime.RoomStaff}
+		rooms := []string{events.RoomStaff}
 		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
 			}
-			now := s.now()
-			data := make([]QueueEntry, len(entries))
-			for i, e := range entries {
-				data[i] = NewQueueEntry(e, now)
-			}
-			return []realtime.Message{snapshotMessage(realtime.RoomStaff, EventQueueRefresh, queue.DefaultQueueID, version,
-				queueRefresh{Type: EventQueueRefresh, Data: data, Timestamp: jsonTime(now), Version: version})}, version, nil
+			return []realtime.Message{events.StaffSnapshot(queue.DefaultQueueID, entries, version, s.now())}, version, nil
 		}})
 	})
 }
@@ -99,37 +89,14 @@ func (s *Server) handleEventsStaff() http.Handler {
 // Its snapshot is a queue_update of type "snapshot".
 func (s *Server) handleEventsDisplay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveEvents(w, r, stream{rooms: []string{realtime.RoomDisplay}, queue: queue.DefaultQueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+		s.serveEvents(w, r, stream{rooms: []string{events.RoomDisplay}, queue: queue.DefaultQueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
 			entries, version, err := s.d.Queue.Queue(ctx, "")
 			if err != nil {
 				return nil, 0, err
 			}
-			pub := PublicUpdate{Type: "snapshot", Timestamp: jsonTime(s.now()), Version: version}
-			var last time.Time
-			for _, e := range entries {
-				switch e.Status {
-				case queue.StatusWaiting:
-					pub.QueueLength++
-				case queue.StatusCalled:
-					if !e.CalledAt.Before(last) {
-						last, pub.NowServing = e.CalledAt, e.Number
-					}
-				}
-			}
-			return []realtime.Message{snapshotMessage(realtime.RoomDisplay, EventQueueUpdate, queue.DefaultQueueID, version, pub)}, version, nil
+			return []realtime.Message{events.DisplaySnapshot(queue.DefaultQueueID, entries, version, s.now())}, version, nil
 		}})
 	})
-}
-
-// snapshotMessage is a message whose id ("<version>") means "everything up to
-// this version", so resuming from it replays only later batches.
-func snapshotMessage(room, event, stream string, version int64, data any) realtime.Message {
-	b := realtime.Batch{Stream: stream, Version: version}
-	b.Add(room, event, data)
-	m := b.Messages[0]
-	m.ID = realtime.FormatID(stream, version, 0)
-	m.Stream, m.Version = stream, version
-	return m
 }
 
 // serveEvents streams the rooms' events as text/event-stream. A client that sends

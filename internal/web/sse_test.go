@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"smartwait/internal/events"
 	"smartwait/internal/realtime"
 )
 
@@ -196,7 +197,7 @@ func TestSSEResume(t *testing.T) {
 			}
 			// Nothing more was replayed: the next event is a live marker.
 			rh.asAdmin("POST", "/api/staff/realtime/test", `{"room":"display","message":"marker"}`).want(t, http.StatusOK)
-			if e := r.mustNext(t); e.Event != EventTestMessage || e.Data["message"] != "marker" {
+			if e := r.mustNext(t); e.Event != events.TestMessage || e.Data["message"] != "marker" {
 				t.Errorf("event after the replay = %+v, want the marker", e)
 			}
 			if strings.Join(got, ",") != strings.Join(tt.want, ",") {

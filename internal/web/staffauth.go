@@ -83,10 +83,10 @@ func safeMethod(m string) bool {
 }
 
 // allowedOrigin reports whether origin ("scheme://host[:port]") is the public
-// URL's or an ALLOWED_ORIGINS entry. It is the one origin rule of this package:
-// CORS answers these origins, and sameOrigin adds the request's own.
+// URL's or an ALLOWED_ORIGINS entry: the origins CORS answers. The rule itself
+// is internal/origin's, shared with the Socket.IO server.
 func (s *Server) allowedOrigin(origin string) bool {
-	return s.origins[strings.ToLower(origin)]
+	return s.origins.Allowed(origin)
 }
 
 // fromBrowserPage reports whether the request names the page it was sent from:
@@ -109,15 +109,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 		}
 		origin = ref.Scheme + "://" + ref.Host
 	}
-	origin = strings.ToLower(origin)
-	if s.allowedOrigin(origin) {
-		return true
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return origin == strings.ToLower(scheme+"://"+r.Host)
+	return s.origins.Ours(r, origin)
 }
 
 // setSessionCookie hands the browser the session token: HttpOnly so scripts cannot

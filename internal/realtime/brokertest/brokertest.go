@@ -269,7 +269,7 @@ func testLargeBatch(t *testing.T, newCluster NewCluster) {
 	b, rec := start(t, newCluster(t))
 	big := realtime.Batch{Stream: "default", Version: 1}
 	for i := range 2000 {
-		big.Add(realtime.PatientRoom(fmt.Sprintf("%08d-0000-4000-8000-000000000000", i)), "position_update",
+		big.Add("patient_"+fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), "position_update",
 			map[string]any{"type": "position_update", "position": i + 1, "pad": strings.Repeat("x", 100)})
 	}
 	mustPublish(t, b, big)

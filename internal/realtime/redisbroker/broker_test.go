@@ -120,7 +120,7 @@ func testOutage(t *testing.T, url string) {
 	b, recB := start()
 	one := func(v int64) realtime.Batch {
 		bt := realtime.Batch{Stream: "default", Version: v}
-		bt.Add(realtime.RoomStaff, "queue_update", map[string]any{"version": v})
+		bt.Add("staff", "queue_update", map[string]any{"version": v})
 		return bt
 	}
 	if err := a.Publish(one(1)); err != nil {
@@ -172,7 +172,7 @@ func TestStartWhileRedisDown(t *testing.T) {
 		t.Errorf("status with Redis down = %+v, want redis degraded", st)
 	}
 	local := realtime.Batch{Stream: "default", Version: 1}
-	local.Add(realtime.RoomStaff, "queue_update", map[string]any{"version": 1})
+	local.Add("staff", "queue_update", map[string]any{"version": 1})
 	b.Publish(local) // its error says the batch stayed local
 	rec.WaitCount(t, 1)
 
