@@ -156,7 +156,7 @@ go_staticcheck() { go tool staticcheck ./...; }
 
 # The race detector changes allocation counts (sync.Pool drops items at random
 # under -race), so the allocation bounds (files tagged !race) run once without it.
-go_test() { go test -race ./... && go test -count=1 -run 'Allocs' ./internal/web/; }
+go_test() { go test -race ./... && go test -count=1 -run 'Allocs' ./internal/web/ ./internal/queue/; }
 
 # deadline_flake LOG: true when a failed fuzz run is only Go 1.26's race at the
 # -fuzztime deadline (go.dev/issue/75804): "context deadline exceeded" as the

@@ -117,7 +117,14 @@ func CheckTextable(e164, region string, countries Countries) error {
 		countries = Config{PhoneRegion: region}.smsCountries()
 	}
 	n, err := phonenumbers.Parse(e164, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	if err != nil {
+		return validationError("phone", "phone is not a valid phone number")
+	}
+	// IsValidNumber is exactly "the type is not UNKNOWN" (both match the number
+	// against its region's patterns, the costliest step of a check-in's phone
+	// handling), so the type is computed once and answers both questions.
+	typ := phonenumbers.GetNumberType(n)
+	if typ == phonenumbers.UNKNOWN {
 		return validationError("phone", "phone is not a valid phone number")
 	}
 	if !countries.allows(n) {
@@ -126,7 +133,7 @@ func CheckTextable(e164, region string, countries Countries) error {
 	if twilioTestNumber(e164) {
 		return nil
 	}
-	if !slices.Contains(textableTypes, phonenumbers.GetNumberType(n)) {
+	if !slices.Contains(textableTypes, typ) {
 		return validationError("phone", "phone must be a mobile number that can receive texts (not a landline, toll-free, premium-rate or shared-cost number)")
 	}
 	return nil
