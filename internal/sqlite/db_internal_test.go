@@ -152,7 +152,7 @@ func TestWaitingBucketsBackfill(t *testing.T) {
 	}
 	// Make it a database from before 00002 (and so before every later migration).
 	for _, stmt := range []string{
-		`DROP TABLE health_check`, // 00003
+		`DROP TABLE health_check`,           // 00003
 		`DROP INDEX tickets_phone_check_in`, // 00004
 		`DROP TRIGGER tickets_waiting_insert`, `DROP TRIGGER tickets_waiting_enter`,
 		`DROP TRIGGER tickets_waiting_leave`, `DROP TRIGGER tickets_waiting_delete`,
