@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ var profilerRE = regexp.MustCompile(`msg="profiler listening" addr=(\S+)`)
 // TestPprofOffByDefault: without SMARTWAIT_PPROF_ADDR nothing serves the
 // profiler, and the public listener never does.
 func TestPprofOffByDefault(t *testing.T) {
-	s := startServer(t, nil)
+	s := startServer(t, map[string]string{"DATABASE_URL": filepath.Join(t.TempDir(), "off.db")})
 	res, err := http.Get(s.URL + "/debug/pprof/")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +32,8 @@ func TestPprofOffByDefault(t *testing.T) {
 // TestPprofOnLoopback: with SMARTWAIT_PPROF_ADDR the profiler answers on its own
 // listener, and still not on the public one.
 func TestPprofOnLoopback(t *testing.T) {
-	s := startServer(t, map[string]string{"SMARTWAIT_PPROF_ADDR": "127.0.0.1:0"})
+	s := startServer(t, map[string]string{
+		"SMARTWAIT_PPROF_ADDR": "127.0.0.1:0", "DATABASE_URL": filepath.Join(t.TempDir(), "on.db")})
 	var addr string
 	for deadline := time.Now().Add(startTimeout); addr == "" && time.Now().Before(deadline); {
 		if m := profilerRE.FindStringSubmatch(s.Log.String()); m != nil {
