@@ -68,6 +68,8 @@ type Config struct {
 	MaxConnectionsPerIP int // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
 	MaxConnections      int // the same, in total; 0 = derived from the open-files limit
 	SocketQueue         int // packets that may wait for one Socket.IO client before it is dropped as slow
+
+	PprofAddr string // loopback host:port serving Go's profiler; empty: off
 }
 
 // DatabaseConfig says which store to open.
@@ -222,6 +224,7 @@ var settings = []setting{
 		return err
 	}},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
+	{"SMARTWAIT_PPROF_ADDR", "pprof-addr", "", "loopback host:port (127.0.0.1:6060) serving Go's profiler at /debug/pprof/ on its own listener; empty = off", parsePprofAddr},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return errors.New("must be debug, info, warn or error")
@@ -517,6 +520,27 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("must be a duration from %s to %s, e.g. 30s", lo, hi)
 	}
 	return d, nil
+}
+
+// parsePprofAddr accepts an empty value (the profiler is off) or host:port with
+// a loopback host: profiles and goroutine dumps show request data and cost CPU,
+// so only someone on the machine itself may ask for them.
+func parsePprofAddr(c *Config, v string) error {
+	if v == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("must be host:port, e.g. 127.0.0.1:6060")
+	}
+	if _, err := parseInt(port, 0, 65535); err != nil {
+		return errors.New("must be host:port with a port from 0 to 65535")
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return errors.New("must be a loopback address (127.0.0.1, ::1 or localhost): the profiler is for this machine only")
+	}
+	c.PprofAddr = v
+	return nil
 }
 
 func parseInt(v string, lo, hi int) (int, error) {

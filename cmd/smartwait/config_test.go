@@ -208,9 +208,16 @@ var parseCases = []configCase{
 	{"SMARTWAIT_MAX_CONNECTIONS", []string{"--max-connections", "500"}, nil, func(c Config) any { return c.MaxConnections }, 500},
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Europe/Paris"}, func(c Config) any { return c.Location }, mustLocation("Europe/Paris")},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "debug"}, func(c Config) any { return c.LogLevel }, slog.LevelDebug},
+	{"SMARTWAIT_PPROF_ADDR", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": "127.0.0.1:6060"}, func(c Config) any { return c.PprofAddr }, "127.0.0.1:6060"},
+	{"--pprof-addr ::1", []string{"--pprof-addr", "[::1]:0"}, nil, func(c Config) any { return c.PprofAddr }, "[::1]:0"},
+	{"--pprof-addr localhost", []string{"--pprof-addr", "localhost:6060"}, nil, func(c Config) any { return c.PprofAddr }, "localhost:6060"},
 }
 
 var errorCases = []configCase{
+	{"SMARTWAIT_PPROF_ADDR wildcard", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": ":6060"}, nil, `invalid SMARTWAIT_PPROF_ADDR ":6060": must be a loopback address`},
+	{"SMARTWAIT_PPROF_ADDR public", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": "0.0.0.0:6060"}, nil, `invalid SMARTWAIT_PPROF_ADDR "0.0.0.0:6060": must be a loopback address`},
+	{"--pprof-addr name", []string{"--pprof-addr", "clinic.example:6060"}, nil, nil, `invalid --pprof-addr "clinic.example:6060": must be a loopback address`},
+	{"SMARTWAIT_PPROF_ADDR no port", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": "127.0.0.1"}, nil, `invalid SMARTWAIT_PPROF_ADDR "127.0.0.1": must be host:port`},
 	{"PORT word", nil, map[string]string{"PORT": "http"}, nil, `invalid PORT "http"`},
 	{"PORT range", nil, map[string]string{"PORT": "70000"}, nil, `invalid PORT "70000"`},
 	{"--addr no port", []string{"--addr", "localhost"}, nil, nil, `invalid --addr "localhost"`},

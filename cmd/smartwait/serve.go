@@ -128,6 +128,11 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		return "", err
 	}
 	addr := a.startHTTP(ln, srv.Handler())
+	if cfg.PprofAddr != "" {
+		if err := a.startPprof(cfg.PprofAddr); err != nil {
+			return "", err
+		}
+	}
 	// Registered after the HTTP server, so it runs before its drain: the open
 	// streams end now rather than holding the drain until its deadline.
 	a.onStop("real-time connections", rt.closeConnections)

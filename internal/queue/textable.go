@@ -117,21 +117,33 @@ func CheckTextable(e164, region string, countries Countries) error {
 		countries = Config{PhoneRegion: region}.smsCountries()
 	}
 	n, err := phonenumbers.Parse(e164, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	if err != nil {
 		return validationError("phone", "phone is not a valid phone number")
 	}
-	return textable(n, e164, countries)
+	// IsValidNumber is exactly "the type is not UNKNOWN" (both match the number
+	// against its region's patterns, the costliest step of a check-in's phone
+	// handling), so the type is computed once and answers both questions.
+	typ := phonenumbers.GetNumberType(n)
+	if typ == phonenumbers.UNKNOWN {
+		return validationError("phone", "phone is not a valid phone number")
+	}
+	return textableType(n, typ, e164, countries)
 }
 
 // textable is CheckTextable for a number already parsed and validated.
 func textable(n *phonenumbers.PhoneNumber, e164 string, countries Countries) error {
+	return textableType(n, phonenumbers.GetNumberType(n), e164, countries)
+}
+
+// textableType is textable with the number's type already known.
+func textableType(n *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType, e164 string, countries Countries) error {
 	if !countries.allows(n) {
 		return validationError("phone", "phone must be a number in a country this clinic sends texts to: %s", countries)
 	}
 	if twilioTestNumber(e164) {
 		return nil
 	}
-	if !slices.Contains(textableTypes, phonenumbers.GetNumberType(n)) {
+	if !slices.Contains(textableTypes, typ) {
 		return validationError("phone", "phone must be a mobile number that can receive texts (not a landline, toll-free, premium-rate or shared-cost number)")
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,26 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	ops      *prometheus.HistogramVec
+
+	// The series of each label set, looked up once: WithLabelValues hashes the
+	// labels on every call and the status code needs formatting. The label sets
+	// come from fixed sets (routeOf, methodLabel, the handlers' status codes, the
+	// operation names and error codes), so the maps stay small.
+	mu       sync.RWMutex
+	reqs     map[requestLabels]requestSeries
+	opSeries map[[2]string]prometheus.Observer
+}
+
+// requestLabels is the label set of one request's series.
+type requestLabels struct {
+	method, route string
+	code          int
+}
+
+// requestSeries are the series a request with given labels records to.
+type requestSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
@@ -40,6 +61,8 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 			Help:    "Latency of queue and auth operations by operation and result (ok or the error code).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"operation", "result"}),
+		reqs:     map[requestLabels]requestSeries{},
+		opSeries: map[[2]string]prometheus.Observer{},
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ops, queueCollector{s}} {
 		if err := reg.Register(c); err != nil {
@@ -53,8 +76,36 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 // routeOf: both come from fixed sets, so the series count is bounded whatever
 // clients send.
 func (m *metrics) request(method, route string, code int, d time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
-	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+	k := requestLabels{method, route, code}
+	m.mu.RLock()
+	rs, ok := m.reqs[k]
+	m.mu.RUnlock()
+	if !ok {
+		rs = requestSeries{
+			count:   m.requests.WithLabelValues(method, route, strconv.Itoa(code)),
+			latency: m.latency.WithLabelValues(method, route),
+		}
+		m.mu.Lock()
+		m.reqs[k] = rs
+		m.mu.Unlock()
+	}
+	rs.count.Inc()
+	rs.latency.Observe(d.Seconds())
+}
+
+// op records the latency of one queue or auth operation with its result.
+func (m *metrics) op(name, result string, d time.Duration) {
+	k := [2]string{name, result}
+	m.mu.RLock()
+	o, ok := m.opSeries[k]
+	m.mu.RUnlock()
+	if !ok {
+		o = m.ops.WithLabelValues(name, result)
+		m.mu.Lock()
+		m.opSeries[k] = o
+		m.mu.Unlock()
+	}
+	o.Observe(d.Seconds())
 }
 
 // methodLabel maps a request method to a fixed set, for metric labels and log
@@ -81,7 +132,7 @@ func (s *Server) observe(name string, op func() error) error {
 			result = c.ErrorCode()
 		}
 	}
-	s.metrics.ops.WithLabelValues(name, result).Observe(time.Since(start).Seconds())
+	s.metrics.op(name, result, time.Since(start))
 	return err
 }
 

@@ -1,0 +1,23 @@
+//go:build !race
+
+// Allocation bounds: the race detector changes allocation counts (sync.Pool
+// drops items at random under -race), so these run without it; scripts/test.sh
+// runs them in its "go test" section.
+
+package queue
+
+import "testing"
+
+// TestCheckTextableAllocs holds CheckTextable, run on every check-in, to one
+// match of the number against its region's patterns: checking validity and then
+// the type separately matched it twice and allocated half as much again.
+func TestCheckTextableAllocs(t *testing.T) {
+	const max = 120 // 100 with phonenumbers v1.8.1; 146 when it matched twice
+	if n := testing.AllocsPerRun(100, func() {
+		if err := CheckTextable("+14155552671", "US", Countries{}); err != nil {
+			t.Fatal(err)
+		}
+	}); n > max {
+		t.Errorf("%v allocations per check, want at most %v", n, max)
+	}
+}
