@@ -1,7 +1,7 @@
 #!/bin/bash
 # Server CPU per check-in of the binary over HTTP (docs/benchmarks.md, "Check-in
 # CPU"): starts SMARTWAIT_BIN on 127.0.0.1 with a fresh SQLite file and the abuse
-# limits off, drives it with ../shared/bench's gobench `checkin`, and prints the
+# limits off, drives it with the bench kit's gobench `checkin` (GOBENCH_BIN), and prints the
 # rate, the latency and the server's utime+stime per check-in from /proc.
 #
 #   SMARTWAIT_BIN=… GOBENCH_BIN=… scripts/checkin-cpu.sh [check-ins] [workers] [log level]
