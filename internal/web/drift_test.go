@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"smartwait/api/apitest"
 	"smartwait/internal/events"
+	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 )
 
@@ -174,5 +176,61 @@ func TestDriftedEstimatesReachThePatients(t *testing.T) {
 		if m.Event == events.PositionUpdate {
 			t.Errorf("public room %s got a position_update", m.Room)
 		}
+	}
+}
+
+// readThenChange reads the queue, then lets a change commit and reach the hub
+// before the read is returned: the race of a tick with a call-next.
+type readThenChange struct {
+	events.QueueReader
+	change func()
+}
+
+func (r readThenChange) Queue(ctx context.Context, id string) ([]queue.Entry, int64, error) {
+	entries, v, err := r.QueueReader.Queue(ctx, id)
+	if r.change != nil {
+		r.change()
+	}
+	return entries, v, err
+}
+
+// TestDriftNeverPushesOlderThanAChange: a tick that read the queue before a
+// change whose batch was passed on first drops its push, so a patient never
+// gets an older estimate after a newer one; the next tick sends it.
+func TestDriftNeverPushesOlderThanAChange(t *testing.T) {
+	var drift *events.Drift
+	var svc events.QueueReader
+	bus := realtime.NewMemoryBus()
+	hub := realtime.NewHub(realtime.Config{})
+	t.Cleanup(hub.Close)
+	broker := bus.Broker()
+	h := newHarness(t, func(d *Deps) {
+		d.Queue.Config.Estimator.Prior = 2 * time.Minute
+		d.Queue.Publisher = &Events{Broker: broker, Log: d.Log}
+		d.Realtime = Realtime{Hub: hub, Broker: broker}
+		svc = d.Queue
+		drift = &events.Drift{Queues: d.Queue, Next: hub, Now: d.Now, Log: d.Log}
+		if err := broker.Start(t.Context(), drift); err != nil {
+			t.Fatal(err)
+		}
+	})
+	staff := &roomRecorder{}
+	hub.Join(hub.Subscribe("test", staff.send, nil), events.RoomStaff)
+	for i := range 3 {
+		h.checkIn("Patient", phone(i))
+	}
+	h.asStaff("POST", "/api/staff/call-next", `{"room":"1"}`).want(t, 200)
+	h.clock.Add(56 * time.Second)
+	n := len(staff.waitCount(t, 3*2+1)) // new_patient + queue_update per check-in, then the call
+	drift.Queues = readThenChange{QueueReader: svc, change: func() {
+		h.checkIn("Late", phone(9))
+		staff.waitCount(t, n+2) // the check-in's batch went through drift to the hub
+	}}
+	if sent, err := drift.Tick(t.Context()); err != nil || sent != 0 {
+		t.Fatalf("a tick that read before a newer change sent %d (err %v), want 0", sent, err)
+	}
+	drift.Queues = svc
+	if sent, err := drift.Tick(t.Context()); err != nil || sent == 0 {
+		t.Fatalf("the next tick sent %d (err %v), want the drifted estimates", sent, err)
 	}
 }
