@@ -10,6 +10,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/connlimit"
+	"smartwait/internal/events"
 	"smartwait/internal/queue"
 	"smartwait/internal/realtime"
 	"smartwait/internal/realtime/redisbroker"
@@ -27,10 +28,11 @@ type realtimeParts struct {
 	openFiles uint64 // the open-files limit in force; 0: unknown
 }
 
-// startRealtime builds the hub and broker, makes the queue service publish to
-// the broker and staff logouts end their connections, and builds the Socket.IO
-// server. The broker's stop step flushes what is still queued; it runs after
-// the HTTP drain, so changes committed by in-flight requests still go out.
+// startRealtime builds the hub, the broker and the estimate-drift ticker between
+// them, makes the queue service publish to the broker and staff logouts end
+// their connections, and builds the Socket.IO server. The broker's stop step
+// flushes what is still queued; it runs after the HTTP drain, so changes
+// committed by in-flight requests still go out. The ticker stops before it.
 func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users *auth.Service, queues *queue.Service) (*realtimeParts, error) {
 	hub := realtime.NewHub(realtime.Config{Log: a.log})
 	if err := reg.Register(hub); err != nil {
@@ -40,10 +42,16 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 	if err != nil {
 		return nil, err
 	}
-	if err := broker.Start(ctx, hub); err != nil {
+	// The broker delivers through drift, which learns what each patient was
+	// last pushed and, once a minute, pushes the estimates that moved with
+	// time to this instance's hub (docs/realtime.md, "Estimates that drift").
+	drift := &events.Drift{Queues: queues, Next: hub, Now: queues.Now, Log: a.log}
+	if err := broker.Start(ctx, drift); err != nil {
 		return nil, fmt.Errorf("start event broker: %w", err)
 	}
 	a.onStop("event broker", broker.Close)
+	drift.Start()
+	a.onStop("estimate drift", drift.Stop)
 
 	queues.Publisher = &web.Events{Broker: broker, Log: a.log}
 	users.OnLogout = func(sessionIDs ...string) {
