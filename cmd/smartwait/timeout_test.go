@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"database/sql"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // hangGuard bounds a wait for something that must happen much sooner.
@@ -62,21 +62,9 @@ func TestServeTimeoutSettings(t *testing.T) {
 	})
 
 	t.Run("request", func(t *testing.T) {
-		other, err := sql.Open("sqlite", "file:"+dbPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
-		ctx := context.Background()
-		lock, err := other.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer lock.Close()
-		if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-			t.Fatal(err)
-		}
-		defer lock.ExecContext(ctx, "ROLLBACK")
+		// Another process holds the write lock (waiting out the server's own
+		// start-up writes first, which made this test flaky when it did not).
+		defer sqlitetest.HoldWriteLock(t, dbPath)()
 		c := &http.Client{Timeout: hangGuard}
 		errs := make(chan error, 4)
 		codes := make(chan int, 4)

@@ -3,7 +3,6 @@ package web
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"smartwait/internal/queue"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // hangGuard bounds how long a test waits for something that must happen much
@@ -133,26 +133,7 @@ func TestWriteLockHeldElsewhereAnswers503AtTheDeadline(t *testing.T) {
 	ana := h.checkIn("Ana", phone(0))
 
 	// A second process: its own connection to the same file, in BEGIN IMMEDIATE.
-	other, err := sql.Open("sqlite", "file:"+h.db.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	ctx := context.Background()
-	lock, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
-	locked := true
-	defer func() {
-		if locked {
-			_, _ = lock.ExecContext(ctx, "ROLLBACK")
-		}
-	}()
+	release := sqlitetest.HoldWriteLock(t, h.db.Path())
 
 	type call struct{ name, method, path, body, token string }
 	calls := []call{{name: "call-next", method: "POST", path: "/api/staff/call-next", token: h.staff},
@@ -190,12 +171,9 @@ func TestWriteLockHeldElsewhereAnswers503AtTheDeadline(t *testing.T) {
 	// Reads do not need the write lock (WAL): they keep working meanwhile.
 	h.do("GET", "/api/position/"+ana, "").want(t, http.StatusOK)
 
-	if _, err := lock.ExecContext(ctx, "COMMIT"); err != nil {
-		t.Fatal(err)
-	}
-	locked = false
+	release()
 	var integrity string
-	if err := other.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+	if err := openSecond(t, h).QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
 		t.Fatalf("integrity_check = %q, %v", integrity, err)
 	}
 	// None of the refused writes happened; the data from before is intact and

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // pollTimeout bounds how long a test polls for a state the server reaches by
@@ -67,23 +69,13 @@ func TestHealthWriteLockHeld(t *testing.T) {
 		t.Fatalf("healthy database: %s", res.Raw)
 	}
 
-	ctx := context.Background()
-	conn, err := openSecond(t, h).Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	release := sqlitetest.HoldWriteLock(t, h.db.Path())
 	h.clock.Add(2 * writeProbeMaxAge)
 	wantHealthDown(t, h.do("GET", "/health", ""))
 	// A flood meanwhile joins the probe stuck behind the lock: still down.
 	wantHealthDown(t, h.do("GET", "/health", ""))
 
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	waitHealthOK(t, h)
 }
 
