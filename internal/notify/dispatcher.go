@@ -35,6 +35,15 @@ type Dispatcher struct {
 	Batch        int           // messages per claim; default 100
 	Workers      int           // concurrent sends; default 8
 	DrainTimeout time.Duration // how long Run keeps sending due messages after its context ends; default 10s
+	// Gather is how long Run waits after a Wake before it claims, so that the
+	// texts of commits close behind the first go out in the same claim: under a
+	// burst of check-ins one claim takes many texts instead of one claim (and one
+	// empty claim) per text, each a write transaction. Default 10ms; negative:
+	// claim at once. Texts wait at most this much longer.
+	Gather time.Duration
+	// After waits for Gather; nil: time.After. Tests hold it to make a burst
+	// deterministic.
+	After func(time.Duration) <-chan time.Time
 
 	// ConfirmationsPerMinute is the circuit breaker on confirmation texts: at most
 	// this many go out per minute from this dispatcher; the rest are held in the
@@ -96,12 +105,37 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return d.drain(ctx)
 		case <-d.wake:
+			d.gather(ctx)
 		case <-poll.C:
 		}
 		if _, err := d.Dispatch(ctx); err != nil && ctx.Err() == nil {
 			d.log().Warn("sms outbox: dispatch", "err", err)
 		}
 		poll.Reset(d.poll())
+	}
+}
+
+// gather waits Gather (or until ctx ends) for the commits behind a Wake.
+func (d *Dispatcher) gather(ctx context.Context) {
+	g := d.Gather
+	if g == 0 {
+		g = 10 * time.Millisecond
+	}
+	if g < 0 {
+		return
+	}
+	after := d.After
+	if after == nil {
+		after = time.After
+	}
+	select {
+	case <-after(g):
+	case <-ctx.Done():
+	}
+	// Wakes that came in meanwhile are answered by the claim that follows.
+	select {
+	case <-d.wake:
+	default:
 	}
 }
 

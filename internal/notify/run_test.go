@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,5 +235,60 @@ func TestDrainBoundedByTimeout(t *testing.T) {
 	m := e.messages(t, p.ID)[0]
 	if m.Status != queue.MessagePending || m.Attempts != 1 || m.LastError == "" {
 		t.Errorf("after the drain timed out: status %q attempts %d lastError %q; want pending for a retry", m.Status, m.Attempts, m.LastError)
+	}
+}
+
+// countingOutbox counts the claims that found texts to send.
+type countingOutbox struct {
+	notify.Outbox
+	mu       sync.Mutex
+	nonEmpty int
+}
+
+func (o *countingOutbox) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.Claim, error) {
+	cs, err := o.Outbox.Claim(ctx, now, lease, limit)
+	if len(cs) > 0 {
+		o.mu.Lock()
+		o.nonEmpty++
+		o.mu.Unlock()
+	}
+	return cs, err
+}
+
+// A burst of check-ins is sent from one claim: the dispatcher gathers the
+// commits behind the first Wake before it claims, instead of claiming once per
+// text. The gather is held open here until the whole burst is committed.
+func TestRunGathersABurstIntoOneClaim(t *testing.T) {
+	fake := twiliofake.New(t)
+	e := newEnv(t, openDB(t, ""), fake, nil)
+	counting := &countingOutbox{Outbox: e.db}
+	e.disp.Outbox = counting
+	e.disp.Poll = time.Hour // only Wake (and the pass at start) can send
+	gate, gathering := make(chan time.Time), make(chan struct{}, 1)
+	e.disp.After = func(time.Duration) <-chan time.Time {
+		select {
+		case gathering <- struct{}{}:
+		default:
+		}
+		return gate
+	}
+	stop := run(t, e)
+	// Park the dispatcher in its gather with nothing to send yet, so the whole
+	// burst lands behind the first Wake, however the goroutines are scheduled.
+	e.disp.Wake()
+	<-gathering
+	for i := range 10 {
+		e.checkIn(t, "P", phone(i))
+	}
+	close(gate)
+	fake.WaitMessages(t, 10)
+	stop()
+	if n := len(fake.Messages()); n != 10 {
+		t.Fatalf("fake got %d messages, want 10", n)
+	}
+	counting.mu.Lock()
+	defer counting.mu.Unlock()
+	if counting.nonEmpty != 1 {
+		t.Fatalf("10 texts of one burst took %d claims, want 1", counting.nonEmpty)
 	}
 }
