@@ -133,7 +133,9 @@ func parsePhone(phone, region string) (string, *phonenumbers.PhoneNumber, error)
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
-	if fictional(e164) {
+	// E.164 allows at most 15 digits, but libphonenumber validates some long
+	// national ranges (German numbers, letters read as keypad digits) into more.
+	if len(e164) > 1+15 || fictional(e164) {
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	return e164, n, nil
