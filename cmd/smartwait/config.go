@@ -65,9 +65,10 @@ type Config struct {
 	BodyTimeout    time.Duration // time to receive a request body
 	RequestTimeout time.Duration // time for a handler's work after the body (not event streams)
 
-	MaxConnectionsPerIP int // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
-	MaxConnections      int // the same, in total; 0 = derived from the open-files limit
-	SocketQueue         int // packets that may wait for one Socket.IO client before it is dropped as slow
+	MaxConnectionsPerIP int  // open SSE streams + Socket.IO sessions per client IP; 0 = no cap
+	CapLoopback         bool // apply MaxConnectionsPerIP to loopback clients too
+	MaxConnections      int  // the same, in total; 0 = derived from the open-files limit
+	SocketQueue         int  // packets that may wait for one Socket.IO client before it is dropped as slow
 
 	PprofAddr string // loopback host:port serving Go's profiler; empty: off
 }
@@ -214,6 +215,14 @@ var settings = []setting{
 	{"SMARTWAIT_MAX_CONNECTIONS_PER_IP", "max-connections-per-ip", "20", "open event streams and Socket.IO connections per client IP; 0 = no cap", func(c *Config, v string) (err error) {
 		c.MaxConnectionsPerIP, err = parseInt(v, 0, 1_000_000)
 		return err
+	}},
+	{"SMARTWAIT_CAP_LOOPBACK", "cap-loopback", "false", "apply SMARTWAIT_MAX_CONNECTIONS_PER_IP to loopback clients (127.0.0.0/8, ::1) too; off, because behind an untrusted same-host proxy every patient is loopback", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.CapLoopback = b
+		return nil
 	}},
 	{"SMARTWAIT_MAX_CONNECTIONS", "max-connections", "0", "open event streams and Socket.IO connections in total; 0 = derived from the open-files limit (3/4 of it, keeping at least 256 for the API)", func(c *Config, v string) (err error) {
 		c.MaxConnections, err = parseInt(v, 0, 10_000_000)

@@ -64,7 +64,7 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 	if total == 0 && openFiles > 0 {
 		total = connlimit.DefaultMax(openFiles)
 	}
-	limiter := connlimit.New(connlimit.Config{PerIP: a.cfg.MaxConnectionsPerIP, Max: total, TrustProxy: a.cfg.TrustProxy})
+	limiter := connlimit.New(connlimit.Config{PerIP: a.cfg.MaxConnectionsPerIP, Max: total, TrustProxy: a.cfg.TrustProxy, ExemptLoopback: !a.cfg.CapLoopback})
 	a.log.Info("connection limits", "openFiles", openFiles, "maxConnections", total, "perIP", a.cfg.MaxConnectionsPerIP)
 	sio, err := socketio.New(socketio.Config{
 		Hub: hub, Auth: users, Patients: queues, Log: a.log, Limiter: limiter,

@@ -34,6 +34,12 @@ type Config struct {
 	PerIP      int
 	Max        int
 	TrustProxy bool // take the client IP from X-Forwarded-For, as the rate limits do
+	// ExemptLoopback leaves loopback clients (127.0.0.0/8, ::1) out of the
+	// per-IP cap; they still count towards Max. Behind a proxy on the same host
+	// that is not trusted for X-Forwarded-For, every patient arrives from
+	// loopback, and a cap of PerIP would turn the whole clinic away; the other
+	// loopback clients are the operator's own tools.
+	ExemptLoopback bool
 }
 
 // Limiter counts open connections. Its methods are safe for concurrent use.
@@ -62,7 +68,7 @@ func (l *Limiter) Acquire(r *http.Request) (release func(), err error) {
 	ip := ClientIP(r, l.cfg.TrustProxy)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cfg.PerIP > 0 && l.byIP[ip] >= l.cfg.PerIP {
+	if l.cfg.PerIP > 0 && l.byIP[ip] >= l.cfg.PerIP && !(l.cfg.ExemptLoopback && isLoopback(ip)) {
 		return nil, &Error{http.StatusTooManyRequests, "Too many open connections from this address (at most " + strconv.Itoa(l.cfg.PerIP) + "); close some and retry"}
 	}
 	if l.cfg.Max > 0 && l.total >= l.cfg.Max {
@@ -122,4 +128,10 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// isLoopback reports whether ip (as ClientIP returns it) is a loopback address.
+func isLoopback(ip string) bool {
+	a := net.ParseIP(ip)
+	return a != nil && a.IsLoopback()
 }

@@ -1,6 +1,7 @@
 package connlimit_test
 
 import (
+	"errors"
 	"net/http/httptest"
 	"testing"
 
@@ -43,6 +44,57 @@ func TestPerIPFollowsTrustProxy(t *testing.T) {
 		release() // harmless twice
 		if l.Open() != map[bool]int{false: 0, true: 1}[trust] {
 			t.Errorf("trust %v: %d open after release", trust, l.Open())
+		}
+	}
+}
+
+// TestExemptLoopback: with ExemptLoopback, loopback clients pass the per-IP cap
+// (they still count towards the total); other addresses do not.
+func TestExemptLoopback(t *testing.T) {
+	for _, exempt := range []bool{false, true} {
+		l := connlimit.New(connlimit.Config{PerIP: 1, Max: 3, ExemptLoopback: exempt})
+		for _, peer := range []string{"127.0.0.1:4000", "[::1]:4000", "127.0.0.2:4000"} {
+			held, err := 0, error(nil)
+			for range 2 {
+				r := httptest.NewRequest("GET", "/", nil)
+				r.RemoteAddr = peer
+				var release func()
+				if release, err = l.Acquire(r); err != nil {
+					break
+				}
+				held++
+				defer release()
+			}
+			if exempt && held != 2 {
+				t.Errorf("exempt: %s held %d connections, want 2 (err %v)", peer, held, err)
+			}
+			if !exempt && held != 1 {
+				t.Errorf("not exempt: %s held %d connections, want 1", peer, held)
+			}
+			if exempt {
+				break // the total (3) is the next test
+			}
+		}
+		if exempt {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = "[::1]:4001"
+			if _, err := l.Acquire(r); err != nil {
+				t.Errorf("third loopback connection refused under Max 3: %v", err)
+			}
+			r.RemoteAddr = "127.0.0.1:4002"
+			var ce *connlimit.Error
+			if _, err := l.Acquire(r); !errors.As(err, &ce) || ce.Status != 503 {
+				t.Errorf("fourth loopback connection: %v, want 503 (the total still counts loopback)", err)
+			}
+		}
+		public := httptest.NewRequest("GET", "/", nil)
+		public.RemoteAddr = "203.0.113.9:4000"
+		l2 := connlimit.New(connlimit.Config{PerIP: 1, ExemptLoopback: exempt})
+		if _, err := l2.Acquire(public); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l2.Acquire(public); err == nil {
+			t.Errorf("exempt=%v: a public address passed its per-IP cap", exempt)
 		}
 	}
 }
