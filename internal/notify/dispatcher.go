@@ -177,6 +177,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (int, error) {
 // (oldest due first), so a patient's texts are not handed to the provider out of
 // order.
 func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
+	claims = d.hold(ctx, claims)
 	var groups [][]Claim
 	index := map[string]int{}
 	for _, c := range claims {
@@ -200,9 +201,6 @@ func (d *Dispatcher) process(ctx context.Context, claims []Claim) int {
 				for _, c := range g {
 					if ctx.Err() != nil {
 						d.release(ctx, c)
-						continue
-					}
-					if c.Kind == queue.MessageConfirmation && !d.admit(ctx, c) {
 						continue
 					}
 					d.send(ctx, c)
@@ -276,30 +274,45 @@ func (d *Dispatcher) mark(log *slog.Logger, outcome string, err error) {
 	}
 }
 
-// admit asks the breaker whether the confirmation c may go out now. If not, it
-// gives c back to the outbox, due when the minute has room, and returns false.
-func (d *Dispatcher) admit(ctx context.Context, c Claim) bool {
-	a := d.breaker.admit(d.now())
-	switch {
-	case a.ok:
-		if a.closed {
-			d.log().Info("sms: confirmation texts flow again", "limit_per_minute", d.ConfirmationsPerMinute)
+// hold asks the breaker about each confirmation among claims, in claim order,
+// gives the ones over the limit back to the outbox — due when the minute has
+// room — in one write, and returns the claims to send.
+func (d *Dispatcher) hold(ctx context.Context, claims []Claim) []Claim {
+	send := claims[:0:0]
+	var held []Claim
+	var until time.Time
+	for _, c := range claims {
+		if c.Kind != queue.MessageConfirmation {
+			send = append(send, c)
+			continue
 		}
-		return true
-	case a.opened:
-		d.Metrics.tripped()
-		d.log().Warn("sms: holding confirmation texts: the limit per minute is reached; check-ins go on, texts wait in the outbox",
-			"limit_per_minute", d.ConfirmationsPerMinute, "until", a.next)
+		a := d.breaker.admit(d.now())
+		switch {
+		case a.ok:
+			if a.closed {
+				d.log().Info("sms: confirmation texts flow again", "limit_per_minute", d.ConfirmationsPerMinute)
+			}
+			send = append(send, c)
+			continue
+		case a.opened:
+			d.Metrics.tripped()
+			d.log().Warn("sms: holding confirmation texts: the limit per minute is reached; check-ins go on, texts wait in the outbox",
+				"limit_per_minute", d.ConfirmationsPerMinute, "until", a.next)
+		}
+		d.Metrics.held(string(c.Kind))
+		held, until = append(held, c), a.next
 	}
-	d.Metrics.held(string(c.Kind))
+	if len(held) == 0 {
+		return send
+	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	reason := fmt.Sprintf("held: over %d confirmation texts a minute (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE)", d.ConfirmationsPerMinute)
-	if err := d.Outbox.Postpone(pctx, c, reason, a.next); err != nil && !errors.Is(err, ErrLeaseLost) {
-		// The lease expires and the message is claimed again: held, never lost.
-		d.log().Warn("sms outbox: holding a confirmation", "message", c.ID, "err", err)
+	if _, err := d.Outbox.PostponeAll(pctx, held, reason, until); err != nil {
+		// The leases expire and the messages are claimed again: held, never lost.
+		d.log().Warn("sms outbox: holding confirmations", "messages", len(held), "err", err)
 	}
-	return false
+	return send
 }
 
 func (d *Dispatcher) release(ctx context.Context, c Claim) {

@@ -97,6 +97,24 @@ func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next 
 	return db.markClaim(ctx, "postpone", update, reason, next.UTC().Truncate(time.Millisecond), c.ID, c.Token)
 }
 
+// PostponeAll postpones the claims still leased by their token, in one
+// statement.
+func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string, next time.Time) (int, error) {
+	const update = `UPDATE messages m SET attempts = GREATEST(m.attempts - 1, 0), last_error = $1, due_at = $2,
+		claimed_until = NULL, claim_token = NULL
+		FROM unnest($3::bigint[], $4::text[]) AS c(id, token)
+		WHERE m.id = c.id AND m.claim_token = c.token AND m.status = 'pending'`
+	ids, tokens := make([]int64, len(cs)), make([]string, len(cs))
+	for i, c := range cs {
+		ids[i], tokens[i] = c.ID, c.Token
+	}
+	n, err := db.exec(ctx, update, reason, next.UTC().Truncate(time.Millisecond), ids, tokens)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: postpone: %w", err)
+	}
+	return int(n), nil
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none. Retrying it is safe: the
 // token makes it idempotent.

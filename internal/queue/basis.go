@@ -109,7 +109,7 @@ func (c *bases) put(queueID string, b basis) {
 // instance the active tickets are read once, not in every call-next under the
 // write lock.
 func (s *Service) loadBasis(ctx context.Context, tx Tx, q Queue) (basis, error) {
-	if b, ok := s.bases.get(q.ID, q.Version); ok {
+	if b, ok := s.cachedBasis(tx, q.ID, q.Version); ok {
 		return b, nil
 	}
 	active, err := tx.ActiveTickets(ctx, q.ID)
@@ -121,6 +121,23 @@ func (s *Service) loadBasis(ctx context.Context, tx Tx, q Queue) (basis, error) 
 		return basis{}, err
 	}
 	b := basisOf(active, f, q.Version)
-	s.bases.put(q.ID, b)
+	if gt, ok := tx.(*groupTx); ok {
+		// Read inside a group commit: it may include the group's uncommitted
+		// operations, so it is the group's until the commit.
+		gt.bases[q.ID] = b
+	} else {
+		s.bases.put(q.ID, b)
+	}
 	return b, nil
+}
+
+// cachedBasis returns the remembered basis of the queue at version: the one
+// the group commit tx belongs to has changed, else the committed one.
+func (s *Service) cachedBasis(tx Tx, queueID string, version int64) (basis, bool) {
+	if gt, ok := tx.(*groupTx); ok {
+		if b, ok := gt.bases[queueID]; ok && b.version == version {
+			return b, true
+		}
+	}
+	return s.bases.get(queueID, version)
 }

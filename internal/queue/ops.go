@@ -212,7 +212,7 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 		}
 		ch.Kind, ch.Ticket, ch.Waiting, ch.Called, ch.NowServing = ChangeRecalled, Entry{Ticket: *t}, waiting, called, t.Number
 		// A recall changes nothing estimates rest on: carry the basis forward.
-		if b, ok := s.bases.get(q.ID, q.Version); ok {
+		if b, ok := s.cachedBasis(tx, q.ID, q.Version); ok {
 			next = b
 			next.version = q.Version + 1
 		}

@@ -3,9 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -43,10 +41,11 @@ func DefaultConfig() Config {
 	}
 }
 
-// Service runs the queue's rules. Each mutation is one Store.Update transaction; the
-// resulting Change goes to Publisher after the commit. Mutations from one Service are
-// serialized (they would be serialized by the database anyway), which is what keeps
-// the published Changes in commit order. Service is safe for concurrent use; set its
+// Service runs the queue's rules. Each mutation is atomic: it runs in a savepoint
+// of one Store.Update transaction, which concurrent mutations may share (a group
+// commit, commit.go), and its Change goes to Publisher after the commit. Mutations
+// from one Service are serialized (they would be serialized by the database
+// anyway), which is what keeps the published Changes in commit order. Service is safe for concurrent use; set its
 // fields before the first call.
 type Service struct {
 	Store     Store
@@ -55,8 +54,8 @@ type Service struct {
 	Now       func() time.Time // nil: time.Now
 	Log       *slog.Logger     // nil: slog.Default()
 
-	mu    sync.Mutex
-	bases bases // what estimates rest on, per queue version
+	commits committer // the group commit (commit.go)
+	bases   bases     // what estimates rest on, per committed queue version
 }
 
 func (s *Service) now() time.Time {
@@ -83,39 +82,6 @@ func (s *Service) location() *time.Location {
 // mutation is the body of one queue operation, run inside the transaction with the
 // queue locked. It fills in the Change (all but Version) or returns an error.
 type mutation func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error
-
-// mutate runs m in one transaction on the queue, bumps the queue's version, and
-// publishes the Change after the commit. When m fills in next (a non-zero
-// version), that basis is remembered before the lock is released: the next
-// operation, already waiting for s.mu, must find it, or it would read the whole
-// queue again and concurrent check-ins would cost O(N) each.
-func (s *Service) mutate(ctx context.Context, queueID string, next *basis, m mutation) (Change, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	var ch Change
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		ch = Change{QueueID: queueID, At: now}
-		q, err := tx.LockQueue(ctx, queueID)
-		if err != nil {
-			return fmt.Errorf("lock queue: %w", err)
-		}
-		if err := m(ctx, tx, &q, now, &ch); err != nil {
-			return err
-		}
-		q.Version++
-		ch.Version = q.Version
-		return tx.UpdateQueue(ctx, q)
-	})
-	if err != nil {
-		return Change{}, storeError(err)
-	}
-	if next != nil && next.version != 0 {
-		s.bases.put(ch.QueueID, *next)
-	}
-	s.publish(ch)
-	return ch, nil
-}
 
 // mutateTicket is mutate for an operation on one existing ticket: it finds the
 // ticket's queue, locks it, and reads the ticket again under the lock.

@@ -76,6 +76,14 @@ type Tx interface {
 	// kind (every kind when kind is "") as cancelled and returns how many it
 	// cancelled. Messages already being sent or sent are left alone.
 	CancelMessages(ctx context.Context, ticketID string, kind MessageKind) (int, error)
+
+	// Savepoint runs fn inside a savepoint of this transaction: when fn returns
+	// an error every write fn made is undone, the writes before it stay, the
+	// transaction remains usable, and fn's error is returned. If the savepoint
+	// cannot be taken or undone the error says so and the caller must give up
+	// the whole transaction. (The Service commits several queue operations in
+	// one transaction, each in a savepoint: one failing never undoes another.)
+	Savepoint(ctx context.Context, fn func() error) error
 }
 
 // MessageKind says why an SMS is sent.

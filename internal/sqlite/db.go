@@ -45,6 +45,9 @@ var pragmas = []string{
 	// In WAL mode NORMAL is still crash-safe (a power cut may lose the last commits,
 	// never corrupt); FULL costs 5x the commit rate.
 	"_pragma=synchronous(NORMAL)",
+	// The savepoints of a group commit (queue/commit.go) keep a sub-journal of
+	// the pages they change; in memory it costs no file writes.
+	"_pragma=temp_store(MEMORY)",
 	// SQLite leaves foreign keys off by default; sessions rely on ON DELETE CASCADE.
 	"_pragma=foreign_keys(1)",
 	// Write transactions take the write lock at BEGIN, so read-modify-write

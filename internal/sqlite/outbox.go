@@ -93,6 +93,31 @@ func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next 
 	return db.markClaim(ctx, "postpone", postponeClaim, reason, next.UnixMilli(), c.ID, c.Token)
 }
 
+// PostponeAll postpones the claims still leased by their token, in one
+// transaction.
+func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string, next time.Time) (int, error) {
+	t, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
+	}
+	defer t.Rollback() // a no-op after Commit
+	st := t.StmtContext(ctx, db.wstmts[postponeClaim.i])
+	held := 0
+	for _, c := range cs {
+		res, err := st.ExecContext(ctx, reason, next.UnixMilli(), c.ID, c.Token)
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
+		}
+		if n, err := res.RowsAffected(); err == nil {
+			held += int(n)
+		}
+	}
+	if err := t.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
+	}
+	return held, nil
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none.
 func (db *DB) markClaim(ctx context.Context, what string, s *stmt, args ...any) error {

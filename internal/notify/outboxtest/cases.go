@@ -226,6 +226,45 @@ func testPostpone(t *testing.T, s queue.Store, o notify.Outbox) {
 	}
 }
 
+// PostponeAll holds every claim still leased by its token, in one call, and
+// leaves a claim whose lease another dispatcher took.
+func testPostponeAll(t *testing.T, s queue.Store, o notify.Outbox) {
+	ctx := context.Background()
+	stale := addMessage(t, s, queue.MessageConfirmation, t0)
+	staleClaim := claim(t, o, t0, 1)[0]
+	retaken := claim(t, o, t0.Add(lease), 1)[0] // the lease ended; claimed again
+	a := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
+	b := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
+	cs := claim(t, o, t0.Add(lease), 10)
+	if !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
+		t.Fatalf("claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
+	}
+	next := t0.Add(lease + 40*time.Second)
+	n, err := o.PostponeAll(ctx, append(cs, staleClaim), "held: too many texts", next)
+	if err != nil || n != 2 {
+		t.Fatalf("PostponeAll = %d, %v; want 2 (the stale claim is not held)", n, err)
+	}
+	for _, m := range []queue.Message{a, b} {
+		got := message(t, o, m)
+		if got.Status != queue.MessagePending || got.LastError != "held: too many texts" || got.Attempts != 0 || !got.DueAt.Equal(next) {
+			t.Errorf("message %d after PostponeAll: status %q lastError %q attempts %d due %v", m.ID, got.Status, got.LastError, got.Attempts, got.DueAt)
+		}
+	}
+	if got := message(t, o, stale); got.Attempts != 2 || got.LastError != "" {
+		t.Errorf("the re-claimed message was touched: attempts %d lastError %q", got.Attempts, got.LastError)
+	}
+	must(t, "MarkSent with the fresh token", o.MarkSent(ctx, retaken, "SMfresh", t0.Add(lease)))
+	if n, err := o.PostponeAll(ctx, nil, "x", next); err != nil || n != 0 {
+		t.Errorf("PostponeAll of nothing = %d, %v", n, err)
+	}
+	if cs := claim(t, o, next.Add(-time.Millisecond), 10); len(cs) != 0 {
+		t.Errorf("claimed before their new time: %v", ids(cs))
+	}
+	if cs := claim(t, o, next, 10); !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
+		t.Errorf("at their new time claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
+	}
+}
+
 func testRecoverExpired(t *testing.T, s queue.Store, o notify.Outbox) {
 	m := addMessage(t, s, queue.MessageConfirmation, t0)
 	addMessage(t, s, queue.MessageConfirmation, t0) // never claimed: nothing to recover

@@ -40,6 +40,7 @@ func RunOutboxTests(t *testing.T, open Open) {
 		{"StaleTokenLosesLease", testStaleToken},
 		{"Release", testRelease},
 		{"Postpone", testPostpone},
+		{"PostponeAll", testPostponeAll},
 		{"RecoverExpired", testRecoverExpired},
 		{"RecordDelivery", testRecordDelivery},
 		{"PendingCounts", testPending},

@@ -47,6 +47,8 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"CancelMessages", testCancelMessages},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdatePanicRollsBack", testUpdatePanicRollsBack},
+		{"Savepoint", testSavepoint},
+		{"SavepointAfterConstraint", testSavepointAfterConstraint},
 		{"ViewSeesCommitted", testViewSeesCommitted},
 		{"ConcurrentCounter", testConcurrentCounter},
 		{"ConcurrentInserts", testConcurrentInserts},

@@ -1,0 +1,245 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Group commit. Every queue operation is one atomic unit — its writes all
+// commit or none do — but operations that arrive while a commit is under way
+// share the next transaction, each in its own savepoint. The pages a
+// check-in touches (the queue row, the index leaves, the outbox) are then
+// written to the WAL once per group instead of once per operation: that write
+// was a third of a check-in's server CPU. An operation is answered only after
+// the commit that holds it, so no caller sees a write that could still be
+// lost, and an operation that fails (a duplicate phone, a ticket already
+// called) undoes only its own savepoint.
+//
+// Nobody waits to form a group: the first operation to find the committer
+// idle commits at once, alone; the ones arriving during that commit form the
+// next group. A single operation therefore costs what it did before.
+
+// maxGroup bounds the operations of one transaction, so that one commit's
+// latency stays bounded however deep the queue of callers.
+const maxGroup = 128
+
+// op is one queue operation waiting for, or in, a group commit.
+type op struct {
+	ctx     context.Context
+	queueID string
+	next    *basis
+	m       mutation
+
+	ch   Change
+	err  error
+	done chan struct{} // closed when ch and err are final
+	lead chan struct{} // receives once when this op's goroutine must run the next group
+}
+
+// committer is the group-commit queue of a Service.
+type committer struct {
+	mu      sync.Mutex
+	waiting []*op
+	busy    bool // a goroutine is running a group, or has been told to
+	told    *op  // the waiting op told to run the next group
+}
+
+// mutate runs m as one queue operation on the queue: in the next group
+// commit, with the queue locked, its version bumped, and the Change published
+// after the commit. When m fills in next (a non-zero version), that basis is
+// remembered for the operations after it, in the same group or later: without
+// it concurrent check-ins would read the whole queue again, O(N) each.
+func (s *Service) mutate(ctx context.Context, queueID string, next *basis, m mutation) (Change, error) {
+	o := &op{ctx: ctx, queueID: queueID, next: next, m: m, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	c := &s.commits
+	c.mu.Lock()
+	c.waiting = append(c.waiting, o)
+	if !c.busy {
+		c.busy, c.told = true, o
+		o.lead <- struct{}{}
+	}
+	c.mu.Unlock()
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case <-o.done:
+			return o.ch, o.err
+		case <-o.lead:
+			s.runGroup()
+		case <-ctxDone:
+			// Still queued and not told to lead: withdraw. Otherwise the op is
+			// in a group (or must run one): wait for its outcome, which the
+			// group's own deadline bounds.
+			c.mu.Lock()
+			if c.told != o && c.remove(o) {
+				c.mu.Unlock()
+				return Change{}, ctx.Err()
+			}
+			c.mu.Unlock()
+			ctxDone = nil
+		}
+	}
+}
+
+// remove takes o out of the waiting list and reports whether it was there.
+func (c *committer) remove(o *op) bool {
+	for i, w := range c.waiting {
+		if w == o {
+			c.waiting = append(c.waiting[:i], c.waiting[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// runGroup takes the waiting operations (up to maxGroup), commits them in one
+// transaction, answers each, and hands the committer on: to the first
+// operation still waiting, or back to idle.
+func (s *Service) runGroup() {
+	c := &s.commits
+	c.mu.Lock()
+	n := min(len(c.waiting), maxGroup)
+	group := append([]*op(nil), c.waiting[:n]...)
+	c.waiting = append(c.waiting[:0], c.waiting[n:]...)
+	c.told = nil
+	c.mu.Unlock()
+
+	defer func() {
+		c.mu.Lock()
+		if len(c.waiting) > 0 {
+			c.told = c.waiting[0]
+			c.told.lead <- struct{}{}
+		} else {
+			c.busy = false
+		}
+		c.mu.Unlock()
+	}()
+	s.commitGroup(group)
+}
+
+// commitGroup runs the operations of group in one Store.Update, each in a
+// savepoint (a group of one needs none: the transaction is its savepoint),
+// then publishes the Changes of those that succeeded, in commit order.
+func (s *Service) commitGroup(group []*op) {
+	live := group[:0:0]
+	for _, o := range group {
+		if err := o.ctx.Err(); err != nil {
+			o.err = err
+			close(o.done)
+			continue
+		}
+		live = append(live, o)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := groupContext(live)
+	defer cancel()
+	now := s.now()
+	var gt *groupTx
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		gt = &groupTx{Tx: tx, bases: map[string]basis{}}
+		for _, o := range live {
+			run := func() error { return s.apply(ctx, gt, o, now) }
+			if len(live) == 1 {
+				o.err = run()
+				return o.err
+			}
+			o.err = tx.Savepoint(ctx, run)
+			if o.err != nil && !opError(o.err) {
+				return o.err // the transaction itself is in doubt: give up the group
+			}
+		}
+		return nil
+	})
+	for _, o := range live {
+		if err != nil {
+			// Nothing committed: the group failed as one. (In a group of one,
+			// err is the operation's own error.)
+			o.err = err
+		}
+		if o.err != nil {
+			o.ch, o.err = Change{}, storeError(o.err)
+		}
+	}
+	if err == nil {
+		for q, b := range gt.bases {
+			s.bases.put(q, b)
+		}
+		for _, o := range live {
+			if o.err == nil {
+				s.publish(o.ch)
+			}
+		}
+	}
+	for _, o := range live {
+		close(o.done)
+	}
+}
+
+// apply is one operation inside the group's transaction: lock the queue, run
+// the mutation, bump the version. A panic in the mutation (a bug) becomes the
+// operation's error instead of stranding the group's other callers.
+func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log().Error("queue operation panicked", "panic", r, "queue", o.queueID)
+			err = fmt.Errorf("queue: operation panicked: %v", r)
+		}
+	}()
+	o.ch = Change{QueueID: o.queueID, At: now}
+	q, err := gt.LockQueue(ctx, o.queueID)
+	if err != nil {
+		return fmt.Errorf("lock queue: %w", err)
+	}
+	if err := o.m(ctx, gt, &q, now, &o.ch); err != nil {
+		return err
+	}
+	q.Version++
+	o.ch.Version = q.Version
+	if err := gt.UpdateQueue(ctx, q); err != nil {
+		return err
+	}
+	if o.next != nil && o.next.version != 0 {
+		gt.bases[o.ch.QueueID] = *o.next
+	}
+	return nil
+}
+
+// opError reports whether err is an operation's own refusal (a domain error,
+// or a ticket that does not exist), which its savepoint undoes cleanly, as
+// opposed to a failure of the database that dooms the whole transaction.
+func opError(err error) bool {
+	var de *Error
+	return errors.As(err, &de) || errors.Is(err, ErrNotFound)
+}
+
+// groupContext is the context of a group's transaction: the callers' values
+// and their earliest deadline, but no cancellation — one caller hanging up
+// must not undo the others' operations (its own is committed all the same,
+// as it was when the client hung up after its request was read).
+func groupContext(group []*op) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(group[0].ctx)
+	var earliest time.Time
+	for _, o := range group {
+		if d, ok := o.ctx.Deadline(); ok && (earliest.IsZero() || d.Before(earliest)) {
+			earliest = d
+		}
+	}
+	if earliest.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, earliest)
+}
+
+// groupTx is the transaction as the operations of a group see it. bases holds
+// the basis of each queue the group has changed, at its uncommitted version:
+// it reaches Service.bases only after the commit, so that no reader — nor a
+// later transaction if this one fails — ever takes it for committed state.
+type groupTx struct {
+	Tx
+	bases map[string]basis
+}

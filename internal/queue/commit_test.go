@@ -1,0 +1,173 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"smartwait/internal/queue"
+	"smartwait/internal/sqlite/sqlitetest"
+)
+
+// updateCounter counts the transactions the Service opens on the real store.
+type updateCounter struct {
+	queue.Store
+	updates atomic.Int32
+}
+
+func (c *updateCounter) Update(ctx context.Context, fn func(queue.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+// groupPhone is the i-th of a set of distinct valid mobile numbers.
+func groupPhone(i int) string { return fmt.Sprintf("+141555526%02d", i) }
+
+// waitQueued polls until n operations wait for the next group commit.
+func waitQueued(tb testing.TB, svc *queue.Service, n int) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for queue.QueuedOperations(svc) < n {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d operations queued, want %d", queue.QueuedOperations(svc), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestGroupCommit: check-ins that arrive while a commit is under way share the
+// next transaction. A duplicate phone among them is refused alone; every other
+// one commits, with consecutive ticket numbers and versions, and the Changes
+// are published in version order.
+func TestGroupCommit(t *testing.T) {
+	h := newHarness(t)
+	cs := &updateCounter{Store: h.db}
+	h.svc.Store = cs
+	release := sqlitetest.HoldWriteLock(t, h.path)
+
+	type result struct {
+		e   queue.Entry
+		err error
+	}
+	const n = 20
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	checkIn := func(i int, phone string) {
+		defer wg.Done()
+		e, err := h.svc.CheckIn(context.Background(), queue.CheckInRequest{Name: fmt.Sprintf("Group %d", i), Phone: phone, AppointmentTime: "10:00"})
+		results[i] = result{e, err}
+	}
+	// The first blocks on the held write lock, alone in its group ...
+	wg.Add(1)
+	go checkIn(0, groupPhone(0))
+	deadline := time.Now().Add(10 * time.Second)
+	for cs.updates.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	// ... while the next nineteen queue behind it; number 10 repeats number 9's phone.
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		phone := groupPhone(i)
+		if i == 10 {
+			phone = groupPhone(9)
+		}
+		go checkIn(i, phone)
+		waitQueued(t, h.svc, i)
+	}
+	release()
+	wg.Wait()
+
+	if got := cs.updates.Load(); got != 2 {
+		t.Errorf("%d transactions for %d check-ins, want 2 (the first alone, then one group)", got, n)
+	}
+	numbers := map[string]bool{}
+	dup := 0
+	for i, r := range results {
+		var qe *queue.Error
+		switch {
+		case errors.As(r.err, &qe) && qe.Code == queue.CodeDuplicate:
+			dup++
+			if i != 9 && i != 10 {
+				t.Errorf("check-in %d refused as a duplicate", i)
+			}
+		case r.err != nil:
+			t.Errorf("check-in %d: %v", i, r.err)
+		default:
+			numbers[r.e.Number] = true
+		}
+	}
+	if dup != 1 || len(numbers) != n-1 {
+		t.Fatalf("%d duplicates and %d distinct tickets, want 1 and %d", dup, len(numbers), n-1)
+	}
+	for i := 1; i < n; i++ {
+		if !numbers[queue.TicketNumber("A", i)] {
+			t.Errorf("ticket %s missing: numbers must stay consecutive (%v)", queue.TicketNumber("A", i), numbers)
+		}
+	}
+	changes := h.take()
+	if len(changes) != n-1 {
+		t.Fatalf("%d changes published, want %d", len(changes), n-1)
+	}
+	for i, c := range changes {
+		if c.Version != int64(i+1) || c.Waiting != i+1 {
+			t.Errorf("change %d: version %d, %d waiting; want %d, %d", i, c.Version, c.Waiting, i+1, i+1)
+		}
+	}
+	entries, version, err := h.svc.Queue(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != int64(n-1) || len(entries) != n-1 {
+		t.Errorf("queue at version %d with %d entries, want %d and %d", version, len(entries), n-1, n-1)
+	}
+	for i, e := range entries {
+		if e.Position != i+1 {
+			t.Errorf("queue entry %d at position %d", i, e.Position)
+		}
+	}
+}
+
+// TestGroupCommitWithdrawsExpired: an operation whose deadline passes while it
+// waits for the next group answers with the deadline and never commits.
+func TestGroupCommitWithdrawsExpired(t *testing.T) {
+	h := newHarness(t)
+	cs := &updateCounter{Store: h.db}
+	h.svc.Store = cs
+	release := sqlitetest.HoldWriteLock(t, h.path)
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.CheckIn(context.Background(), queue.CheckInRequest{Name: "First", Phone: groupPhone(1), AppointmentTime: "10:00"})
+		done <- err
+	}()
+	for cs.updates.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: "Late", Phone: groupPhone(2), AppointmentTime: "10:00"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("queued check-in past its deadline = %v, want context.DeadlineExceeded", err)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("first check-in: %v", err)
+	}
+	if n := queue.QueuedOperations(h.svc); n != 0 {
+		t.Errorf("%d operations still queued", n)
+	}
+	entries, _, err := h.svc.Queue(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name != "First" {
+		t.Errorf("queue after the withdrawn check-in: %+v, want only First", entries)
+	}
+	// The withdrawn phone is free: nothing of it was committed.
+	if _, err := h.svc.CheckIn(context.Background(), queue.CheckInRequest{Name: "Late", Phone: groupPhone(2), AppointmentTime: "10:00"}); err != nil {
+		t.Errorf("the withdrawn phone checks in again: %v", err)
+	}
+}
