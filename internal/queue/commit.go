@@ -141,19 +141,25 @@ func (s *Service) commitGroup(group []*op) {
 	now := s.now()
 	var gt *groupTx
 	err := s.Store.Update(ctx, func(tx Tx) error {
-		gt = &groupTx{Tx: tx, bases: map[string]basis{}}
+		gt = newGroupTx(tx)
 		for _, o := range live {
 			run := func() error { return s.apply(ctx, gt, o, now) }
 			if len(live) == 1 {
-				o.err = run()
-				return o.err
+				if o.err = run(); o.err != nil {
+					return o.err
+				}
+				break
 			}
+			saved, wasDirty := gt.queues[o.queueID], gt.dirty[o.queueID]
 			o.err = tx.Savepoint(ctx, run)
-			if o.err != nil && !opError(o.err) {
-				return o.err // the transaction itself is in doubt: give up the group
+			if o.err != nil {
+				if !opError(o.err) {
+					return o.err // the transaction itself is in doubt: give up the group
+				}
+				gt.undo(o.queueID, saved, wasDirty)
 			}
 		}
-		return nil
+		return gt.flush(ctx)
 	})
 	for _, o := range live {
 		if err != nil {
@@ -239,7 +245,72 @@ func groupContext(group []*op) (context.Context, context.CancelFunc) {
 // the basis of each queue the group has changed, at its uncommitted version:
 // it reaches Service.bases only after the commit, so that no reader — nor a
 // later transaction if this one fails — ever takes it for committed state.
+//
+// queues holds the row of each queue the group has locked, as its operations
+// have changed it: the row is read and locked once per group, and written
+// once, before the commit (flush), instead of by every operation.
 type groupTx struct {
 	Tx
-	bases map[string]basis
+	bases  map[string]basis
+	queues map[string]*Queue
+	dirty  map[string]bool
+}
+
+func newGroupTx(tx Tx) *groupTx {
+	return &groupTx{Tx: tx, bases: map[string]basis{}, queues: map[string]*Queue{}, dirty: map[string]bool{}}
+}
+
+// LockQueue locks the queue's row on the group's first use and returns the
+// group's copy after.
+func (g *groupTx) LockQueue(ctx context.Context, queueID string) (Queue, error) {
+	if q, ok := g.queues[queueID]; ok {
+		return *q, nil
+	}
+	q, err := g.Tx.LockQueue(ctx, queueID)
+	if err != nil {
+		return Queue{}, err
+	}
+	g.queues[queueID] = &q
+	return q, nil
+}
+
+// Queue returns the group's copy of a queue it has locked.
+func (g *groupTx) Queue(ctx context.Context, queueID string) (Queue, error) {
+	if q, ok := g.queues[queueID]; ok {
+		return *q, nil
+	}
+	return g.Tx.Queue(ctx, queueID)
+}
+
+// UpdateQueue changes the group's copy of a locked queue; flush writes it.
+func (g *groupTx) UpdateQueue(ctx context.Context, q Queue) error {
+	if _, ok := g.queues[q.ID]; !ok {
+		return g.Tx.UpdateQueue(ctx, q)
+	}
+	g.queues[q.ID], g.dirty[q.ID] = &q, true
+	return nil
+}
+
+// flush writes the queues the group changed.
+func (g *groupTx) flush(ctx context.Context) error {
+	for id := range g.dirty {
+		if err := g.Tx.UpdateQueue(ctx, *g.queues[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// undo restores the group's copy of the queue to what it was before an
+// operation whose savepoint was rolled back: saved, or unlocked if nil.
+func (g *groupTx) undo(queueID string, saved *Queue, wasDirty bool) {
+	if saved == nil {
+		delete(g.queues, queueID)
+	} else {
+		g.queues[queueID] = saved
+	}
+	g.dirty[queueID] = wasDirty
+	if !wasDirty {
+		delete(g.dirty, queueID)
+	}
 }

@@ -186,7 +186,7 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", translate(err))
 	}
 	defer t.Rollback() // a no-op after Commit
-	if err := fn(&tx{tx: t, db: db, stmts: db.wstmts}); err != nil {
+	if err := fn(&tx{tx: t, db: db, stmts: db.wstmts, write: true}); err != nil {
 		return err
 	}
 	if err := t.Commit(); err != nil {
@@ -217,9 +217,11 @@ func (db *DB) View(ctx context.Context, fn func(queue.Tx) error) error {
 
 // tx is one transaction, the queue.Tx handed to Update and View callbacks.
 type tx struct {
-	tx    *sql.Tx
-	db    *DB
-	stmts []*sql.Stmt // the pool's prepared statements
+	tx      *sql.Tx
+	db      *DB
+	stmts   []*sql.Stmt // the pool's prepared statements
+	handles []*sql.Stmt // this transaction's handles on them, by stmt.i
+	write   bool        // inside Update
 }
 
 func (db *DB) now() time.Time {

@@ -29,7 +29,7 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 	if m.DueAt.IsZero() {
 		m.DueAt = m.CreatedAt
 	}
-	err := t.stmt(ctx, insertMessage).QueryRowContext(ctx, m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
+	err := t.stmt(ctx, insertMessage).QueryRowContext(t.run(ctx), m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
 		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt),
 	).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) { // the dedupe key exists: one cause, one message
@@ -49,7 +49,7 @@ var cancelMessages = prepared(`UPDATE messages SET status = 'cancelled'
 // CancelMessages cancels the ticket's pending messages of the kind ("" = all) that
 // no dispatcher holds an unexpired claim on, and returns how many it cancelled.
 func (t *tx) CancelMessages(ctx context.Context, ticketID string, kind queue.MessageKind) (int, error) {
-	res, err := t.stmt(ctx, cancelMessages).ExecContext(ctx, ticketID, kind, t.db.now().UnixMilli())
+	res, err := t.stmt(ctx, cancelMessages).ExecContext(t.run(ctx), ticketID, kind, t.db.now().UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: cancel messages: %w", translate(err))
 	}

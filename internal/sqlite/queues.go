@@ -19,7 +19,7 @@ var insertDefaultQueue = prepared(`INSERT INTO queues (id, name, prefix) VALUES 
 func (t *tx) LockQueue(ctx context.Context, queueID string) (queue.Queue, error) {
 	q, err := t.Queue(ctx, queueID)
 	if errors.Is(err, queue.ErrNotFound) && queueID == queue.DefaultQueueID {
-		if _, err := t.stmt(ctx, insertDefaultQueue).ExecContext(ctx, queueID); err != nil {
+		if _, err := t.stmt(ctx, insertDefaultQueue).ExecContext(t.run(ctx), queueID); err != nil {
 			return queue.Queue{}, fmt.Errorf("sqlite: create default queue: %w", translate(err))
 		}
 		return t.Queue(ctx, queueID)
@@ -33,7 +33,7 @@ var selectQueue = prepared(`SELECT id, name, prefix, version, service_ms FROM qu
 func (t *tx) Queue(ctx context.Context, queueID string) (queue.Queue, error) {
 	var q queue.Queue
 	var serviceMS int64
-	err := t.stmt(ctx, selectQueue).QueryRowContext(ctx, queueID).Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS)
+	err := t.stmt(ctx, selectQueue).QueryRowContext(t.run(ctx), queueID).Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return queue.Queue{}, fmt.Errorf("sqlite: queue %q: %w", queueID, queue.ErrNotFound)
 	}
@@ -48,7 +48,7 @@ var updateQueue = prepared(`UPDATE queues SET version = ?, service_ms = ? WHERE 
 
 // UpdateQueue stores q.Version and q.ServiceTime (to the millisecond).
 func (t *tx) UpdateQueue(ctx context.Context, q queue.Queue) error {
-	res, err := t.stmt(ctx, updateQueue).ExecContext(ctx, q.Version, q.ServiceTime.Milliseconds(), q.ID)
+	res, err := t.stmt(ctx, updateQueue).ExecContext(t.run(ctx), q.Version, q.ServiceTime.Milliseconds(), q.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update queue %q: %w", q.ID, translate(err))
 	}
@@ -63,7 +63,7 @@ var nextTicketNumber = prepared(`INSERT INTO ticket_counters (queue_id, day, las
 // day, in one atomic upsert.
 func (t *tx) NextTicketNumber(ctx context.Context, queueID, day string) (int, error) {
 	var n int
-	if err := t.stmt(ctx, nextTicketNumber).QueryRowContext(ctx, queueID, day).Scan(&n); err != nil {
+	if err := t.stmt(ctx, nextTicketNumber).QueryRowContext(t.run(ctx), queueID, day).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: next ticket number: %w", translate(err))
 	}
 	return n, nil

@@ -18,20 +18,20 @@ var (
 // name can repeat: SQLite's savepoints nest, and ROLLBACK TO / RELEASE act on
 // the innermost of that name.
 func (t *tx) Savepoint(ctx context.Context, fn func() error) error {
-	if _, err := t.stmt(ctx, savepointBegin).ExecContext(ctx); err != nil {
+	if _, err := t.stmt(ctx, savepointBegin).ExecContext(t.run(ctx)); err != nil {
 		return fmt.Errorf("sqlite: savepoint: %w", translate(err))
 	}
 	if ferr := fn(); ferr != nil {
 		// ROLLBACK TO undoes fn's writes but keeps the savepoint; RELEASE drops it.
-		if _, err := t.stmt(ctx, savepointRollback).ExecContext(ctx); err != nil {
+		if _, err := t.stmt(ctx, savepointRollback).ExecContext(t.run(ctx)); err != nil {
 			return errors.Join(ferr, fmt.Errorf("sqlite: rollback to savepoint: %w", translate(err)))
 		}
-		if _, err := t.stmt(ctx, savepointRelease).ExecContext(ctx); err != nil {
+		if _, err := t.stmt(ctx, savepointRelease).ExecContext(t.run(ctx)); err != nil {
 			return errors.Join(ferr, fmt.Errorf("sqlite: release savepoint: %w", translate(err)))
 		}
 		return ferr
 	}
-	if _, err := t.stmt(ctx, savepointRelease).ExecContext(ctx); err != nil {
+	if _, err := t.stmt(ctx, savepointRelease).ExecContext(t.run(ctx)); err != nil {
 		return fmt.Errorf("sqlite: release savepoint: %w", translate(err))
 	}
 	return nil

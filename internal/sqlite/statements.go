@@ -56,7 +56,29 @@ func (db *DB) closeStmts() error {
 }
 
 // stmt returns the transaction's handle on s, prepared on this transaction's
-// connection (database/sql prepares it there once and reuses it after).
+// connection (database/sql prepares it there once and reuses it after). The
+// handle is kept for the rest of the transaction: a group commit runs the
+// same few statements for every operation in it.
 func (t *tx) stmt(ctx context.Context, s *stmt) *sql.Stmt {
-	return t.tx.StmtContext(ctx, t.stmts[s.i])
+	if t.handles == nil {
+		t.handles = make([]*sql.Stmt, len(t.stmts))
+	}
+	if t.handles[s.i] == nil {
+		t.handles[s.i] = t.tx.StmtContext(ctx, t.stmts[s.i])
+	}
+	return t.handles[s.i]
+}
+
+// run is the context a statement of the transaction runs with. In a write
+// transaction it cannot be cancelled: the driver watches a cancellable
+// context with a goroutine per statement (a tenth of a group commit's
+// statement time), and stopping one statement of a transaction that holds
+// the write lock gains nothing — the transaction's deadline still ends it
+// at BEGIN, and database/sql rolls it back when the deadline passes. A read
+// transaction keeps its context, so a slow read stops at its deadline.
+func (t *tx) run(ctx context.Context) context.Context {
+	if t.write {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }

@@ -33,7 +33,7 @@ func scanTicket(s scanner) (queue.Ticket, error) {
 
 // queryTickets runs a query selecting ticketColumns and collects the rows.
 func (t *tx) queryTickets(ctx context.Context, what string, s *stmt, args ...any) ([]queue.Ticket, error) {
-	rows, err := t.stmt(ctx, s).QueryContext(ctx, args...)
+	rows, err := t.stmt(ctx, s).QueryContext(t.run(ctx), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %s: %w", what, translate(err))
 	}
@@ -63,7 +63,7 @@ var insertTicket = prepared(`INSERT INTO tickets (id, queue_id, seq, number, day
 // write lock; the partial unique index tickets_active_phone rejects a second active
 // ticket for the phone (queue.ErrDuplicate).
 func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
-	err := t.stmt(ctx, insertTicket).QueryRowContext(ctx,
+	err := t.stmt(ctx, insertTicket).QueryRowContext(t.run(ctx),
 		tk.ID, tk.QueueID, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
 		tk.Status, tk.Room, tk.CheckInTime.UnixMilli(), ms(tk.CalledAt), ms(tk.CompletedAt),
 		tk.QuotedWait, ms(tk.ReadyAt), tk.QueueID,
@@ -79,7 +79,7 @@ var updateTicket = prepared(`UPDATE tickets SET status = ?, room = ?, called_at 
 
 // UpdateTicket stores the mutable fields of tk.
 func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
-	res, err := t.stmt(ctx, updateTicket).ExecContext(ctx, tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.ID)
+	res, err := t.stmt(ctx, updateTicket).ExecContext(t.run(ctx), tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update ticket: %w", translate(err))
 	}
@@ -91,7 +91,7 @@ var selectTicket = prepared(`SELECT ` + ticketColumns + ` FROM tickets WHERE id 
 // Ticket returns the ticket with the given id, or an error wrapping
 // queue.ErrNotFound.
 func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
-	tk, err := scanTicket(t.stmt(ctx, selectTicket).QueryRowContext(ctx, id))
+	tk, err := scanTicket(t.stmt(ctx, selectTicket).QueryRowContext(t.run(ctx), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return queue.Ticket{}, fmt.Errorf("sqlite: ticket: %w", queue.ErrNotFound)
 	}
@@ -135,7 +135,7 @@ func (t *tx) ActiveTickets(ctx context.Context, queueID string) ([]queue.Ticket,
 // appendActive appends the rows of s, which selects activeColumns of the queue's
 // tickets in the given status, to out.
 func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, s *stmt, queueID string, status queue.Status) ([]queue.Ticket, error) {
-	rows, err := t.stmt(ctx, s).QueryContext(ctx, queueID)
+	rows, err := t.stmt(ctx, s).QueryContext(t.run(ctx), queueID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
 	}
@@ -186,7 +186,7 @@ func (t *tx) CountWaitingBefore(ctx context.Context, queueID string, seq int64) 
 		bucket = -1 // no block is wholly before a negative seq
 	}
 	var blocks, inBlock int
-	err := t.stmt(ctx, countWaitingBefore).QueryRowContext(ctx, queueID, bucket, bucket*waitingBucket, seq).Scan(&blocks, &inBlock)
+	err := t.stmt(ctx, countWaitingBefore).QueryRowContext(t.run(ctx), queueID, bucket, bucket*waitingBucket, seq).Scan(&blocks, &inBlock)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count waiting: %w", translate(err))
 	}
@@ -200,7 +200,7 @@ var countActive = prepared(`SELECT
 // CountActive counts the queue's waiting tickets (from waiting_buckets) and called
 // tickets (few: an index range).
 func (t *tx) CountActive(ctx context.Context, queueID string) (waiting, called int, err error) {
-	if err := t.stmt(ctx, countActive).QueryRowContext(ctx, queueID).Scan(&waiting, &called); err != nil {
+	if err := t.stmt(ctx, countActive).QueryRowContext(t.run(ctx), queueID).Scan(&waiting, &called); err != nil {
 		return 0, 0, fmt.Errorf("sqlite: count active: %w", translate(err))
 	}
 	return waiting, called, nil
@@ -226,7 +226,7 @@ func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) 
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := t.stmt(ctx, recentServiceTimes).QueryContext(ctx, queueID, limit)
+	rows, err := t.stmt(ctx, recentServiceTimes).QueryContext(t.run(ctx), queueID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: service times: %w", translate(err))
 	}
@@ -255,7 +255,7 @@ func (t *tx) RecentCheckIns(ctx context.Context, phone string, since time.Time, 
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := t.stmt(ctx, recentCheckIns).QueryContext(ctx, phone, since.UnixMilli(), limit)
+	rows, err := t.stmt(ctx, recentCheckIns).QueryContext(t.run(ctx), phone, since.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: recent check-ins: %w", translate(err))
 	}
