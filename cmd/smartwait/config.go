@@ -71,6 +71,8 @@ type Config struct {
 	SocketQueue         int  // packets that may wait for one Socket.IO client before it is dropped as slow
 
 	PprofAddr string // loopback host:port serving Go's profiler; empty: off
+
+	MemoryLimit int64 // soft limit of the Go runtime's memory, bytes; 0: the runtime's own
 }
 
 // DatabaseConfig says which store to open.
@@ -232,6 +234,7 @@ var settings = []setting{
 		c.SocketQueue, err = parseInt(v, 16, 65536)
 		return err
 	}},
+	{"SMARTWAIT_MEMORY_LIMIT", "memory-limit", "64MiB", "soft limit of the Go runtime's memory (heap, stacks): past it the collector runs more often, nothing fails; 0 = none of ours (GOMEMLIMIT applies)", parseMemoryLimit},
 	{"SMARTWAIT_TIMEZONE", "timezone", "", "clinic time zone (IANA name, e.g. America/New_York); empty: the machine's local zone", parseTimezone},
 	{"SMARTWAIT_PPROF_ADDR", "pprof-addr", "", "loopback host:port (127.0.0.1:6060) serving Go's profiler at /debug/pprof/ on its own listener; empty = off", parsePprofAddr},
 	{"SMARTWAIT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {

@@ -55,6 +55,7 @@ func TestConfigDefaults(t *testing.T) {
 		RequestTimeout:         10 * time.Second,
 		MaxConnectionsPerIP:    20,
 		SocketQueue:            256,
+		MemoryLimit:            64 << 20,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -200,6 +201,9 @@ var parseCases = []configCase{
 	{"--health-write-timeout", []string{"--health-write-timeout", "2s"}, nil, func(c Config) any { return c.HealthWriteTimeout }, 2 * time.Second},
 	{"SMARTWAIT_SOCKET_QUEUE", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "64"}, func(c Config) any { return c.SocketQueue }, 64},
 	{"--socket-queue", []string{"--socket-queue", "1024"}, nil, func(c Config) any { return c.SocketQueue }, 1024},
+	{"SMARTWAIT_MEMORY_LIMIT", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "1GiB"}, func(c Config) any { return c.MemoryLimit }, int64(1 << 30)},
+	{"SMARTWAIT_MEMORY_LIMIT off", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "0"}, func(c Config) any { return c.MemoryLimit }, int64(0)},
+	{"--memory-limit bytes", []string{"--memory-limit", "100000000"}, nil, func(c Config) any { return c.MemoryLimit }, int64(100000000)},
 	{"SMARTWAIT_BODY_TIMEOUT", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "5s"}, func(c Config) any { return c.BodyTimeout }, 5 * time.Second},
 	{"--body-timeout", []string{"--body-timeout", "1m"}, nil, func(c Config) any { return c.BodyTimeout }, time.Minute},
 	{"SMARTWAIT_REQUEST_TIMEOUT", nil, map[string]string{"SMARTWAIT_REQUEST_TIMEOUT": "2500ms"}, func(c Config) any { return c.RequestTimeout }, 2500 * time.Millisecond},
@@ -265,6 +269,8 @@ var errorCases = []configCase{
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "30s"}, nil, `invalid SMARTWAIT_SSE_HEARTBEAT "30s": must be a duration from 1s to 25s, e.g. 20s`},
 	{"SMARTWAIT_SHUTDOWN_TIMEOUT", nil, map[string]string{"SMARTWAIT_SHUTDOWN_TIMEOUT": "500ms"}, nil, `invalid SMARTWAIT_SHUTDOWN_TIMEOUT "500ms": must be a duration from 1s to 10m, e.g. 20s`},
 	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "5s"}, nil, `invalid SMARTWAIT_HEALTH_WRITE_TIMEOUT "5s": must be a duration from 100ms to 2s, e.g. 1s`},
+	{"SMARTWAIT_MEMORY_LIMIT too small", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "8MiB"}, nil, `invalid SMARTWAIT_MEMORY_LIMIT "8MiB": must be 0 or a size from 32MiB to 1TiB`},
+	{"SMARTWAIT_MEMORY_LIMIT unit", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "64MB"}, nil, `invalid SMARTWAIT_MEMORY_LIMIT "64MB"`},
 	{"SMARTWAIT_SOCKET_QUEUE too small", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "1"}, nil, `invalid SMARTWAIT_SOCKET_QUEUE "1"`},
 	{"SMARTWAIT_BODY_TIMEOUT unitless", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "30"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "30": must be a duration from 1s to 10m0s`},
 	{"SMARTWAIT_BODY_TIMEOUT zero", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "0s"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "0s"`},

@@ -127,6 +127,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	a.setMemoryLimit(cfg.MemoryLimit)
 	addr := a.startHTTP(ln, srv.Handler())
 	if cfg.PprofAddr != "" {
 		if err := a.startPprof(cfg.PprofAddr); err != nil {

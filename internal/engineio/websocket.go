@@ -27,7 +27,9 @@ func (ss *session) useWebsocket(ws *websocket.Conn, first []byte) {
 
 // readWebsocket is the connection's only long-lived goroutine: it reads the
 // client's packets until the connection ends. Between packets it is parked in
-// the runtime's netpoller, holding a 512-byte read buffer and a small stack.
+// the runtime's netpoller, holding a 512-byte read buffer and a small stack:
+// the client's Socket.IO messages are handled aside (handleAside), so the
+// stack the handlers grow is not kept for the connection's life.
 func (ss *session) readWebsocket(ws *websocket.Conn) {
 	for {
 		typ, r, err := ws.NextReader()
@@ -48,8 +50,30 @@ func (ss *session) readWebsocket(ws *websocket.Conn) {
 			ss.finish(ReasonTransportError)
 			return
 		}
-		ss.onPacket(p)
+		ss.handleAside(p)
 	}
+}
+
+// handleAside handles one client packet on a goroutine of its own and waits
+// for it, so packets keep their order. Why: a goroutine keeps the stack it
+// grew until a garbage collection shrinks it, by half at most per cycle, and
+// the reader parks for the connection's whole life. The handlers behind a
+// Socket.IO message (OnConnect, a join that looks a patient up in the
+// database) need 8–16 KiB of stack; on the reader, every idle client kept it
+// (docs/benchmarks.md, "Memory and fan-out (issue 11)"). An exited goroutine
+// returns a grown stack at once. Pongs and the other Engine.IO packets need
+// no depth and are handled in place.
+func (ss *session) handleAside(p []byte) {
+	if len(p) == 0 || p[0] != pktMessage {
+		ss.onPacket(p)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ss.onPacket(p)
+	}()
+	<-done
 }
 
 // writeWebsocket drains the queue onto ws, then exits: the goroutine exists

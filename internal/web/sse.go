@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"time"
@@ -107,6 +106,17 @@ func (s *Server) handleEventsDisplay() http.Handler {
 // the browser reconnects and gets a fresh snapshot.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) {
 	hub := s.d.Realtime.Hub
+	heartbeat := s.d.Realtime.Heartbeat
+	if heartbeat <= 0 {
+		heartbeat = DefaultHeartbeat
+	}
+	ss := &sseStream{queue: st.queue, skipUpTo: -1, heartbeat: heartbeat, until: st.until, now: s.now}
+	handedOff := false // once the stream's own goroutine owns ss, it ends it
+	defer func() {
+		if !handedOff {
+			ss.end()
+		}
+	}()
 	if l := s.d.Realtime.Limiter; l != nil {
 		release, err := l.Acquire(r)
 		if err != nil {
@@ -114,28 +124,27 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 			connlimit.Refuse(w, err.(*connlimit.Error))
 			return
 		}
-		defer release()
+		ss.release = release
 	}
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
 	}
-	sub, msgs, resumed := hub.SubscribeFrom("sse", st.rooms, last)
-	defer sub.Close()
+	sub, replay, resumed := hub.SubscribeFrom("sse", st.rooms, last)
+	ss.sub = sub
 	if st.session != "" && !hub.BindSession(sub, st.session) {
 		// The session ended between its check and here.
 		s.fail(w, r, &auth.Error{Code: auth.CodeUnauthorized, Message: "Authentication required"})
 		return
 	}
-	skipUpTo := int64(-1)
-	var first []realtime.Message // the snapshot, or nothing
+	var snapshot []realtime.Message // nothing when resuming
 	if !resumed {
 		snap, version, err := st.snapshot(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		first, skipUpTo = snap, version
+		snapshot, ss.skipUpTo = snap, version
 	}
 
 	h := w.Header()
@@ -143,74 +152,25 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
-	bw := bufio.NewWriterSize(w, 8<<10)
-
-	heartbeat := s.d.Realtime.Heartbeat
-	if heartbeat <= 0 {
-		heartbeat = DefaultHeartbeat
+	if out, gone, ok := hijackStream(w, r); ok {
+		// The stream goes on without this handler: its goroutine, with the
+		// stack the middleware and the snapshot grew, and net/http's
+		// buffers are let go; a goroutine of its own writes to the
+		// connection (sse_stream.go says what an idle stream costs).
+		handedOff = true
+		go ss.run(out, gone, snapshot, replay)
+		return
 	}
-	tick := time.NewTicker(heartbeat)
-	defer tick.Stop()
-
-	var expired <-chan time.Time
-	if !st.until.IsZero() {
-		t := time.NewTimer(st.until.Sub(s.now()))
-		defer t.Stop()
-		expired = t.C
-	}
-
-	send := func(msgs []realtime.Message) (more bool) {
-		for _, m := range msgs {
-			switch {
-			case m.Event == realtime.EventSessionEnded:
-				return false
-			case m.Event == realtime.EventResync:
-				writeEvent(bw, m)
-				return false
-			case m.Stream == st.queue && m.Version <= skipUpTo:
-				continue // the snapshot already covers it
-			}
-			writeEvent(bw, m)
-		}
-		return true
-	}
-	_, _ = bw.WriteString(sseRetry)
-	for _, m := range first {
-		writeEvent(bw, m)
-	}
-	more := send(msgs)
-	for {
-		// Deadline per write: a client that stopped reading cannot hold the
-		// goroutine forever.
-		_ = rc.SetWriteDeadline(time.Now().Add(heartbeat + 10*time.Second))
-		if bw.Flush() != nil || rc.Flush() != nil || !more {
-			return
-		}
-		select {
-		case <-sub.Ready():
-			more = send(sub.Take())
-		case <-tick.C:
-			_, _ = bw.WriteString(": heartbeat\n\n")
-		case <-sub.Done():
-			return
-		case <-expired:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+	ss.run(newResponseOut(w), r.Context().Done(), snapshot, replay)
 }
 
-// writeEvent writes one SSE event. The payload is compact JSON, which has no
-// newlines, so it fits one data line.
-func writeEvent(w *bufio.Writer, m realtime.Message) {
+// appendEvent appends one SSE event. The payload is compact JSON, which has
+// no newlines, so it fits one data line.
+func appendEvent(b []byte, m realtime.Message) []byte {
 	if m.ID != "" {
-		_, _ = w.WriteString("id: " + m.ID + "\n")
+		b = append(append(append(b, "id: "...), m.ID...), '\n')
 	}
-	_, _ = w.WriteString("event: " + m.Event + "\ndata: ")
-	_, _ = w.Write(m.Data)
-	_, _ = w.WriteString("\n\n")
+	b = append(append(append(b, "event: "...), m.Event...), "\ndata: "...)
+	b = append(b, m.Data...)
+	return append(b, "\n\n"...)
 }
