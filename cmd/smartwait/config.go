@@ -60,6 +60,7 @@ type Config struct {
 	// Against SMS pumping (toll fraud): docs/sms.md.
 	SMSCountries           queue.Countries // who may check in and be texted; zero: the country of PhoneRegion
 	CheckinsPerPhone       int             // check-ins per phone number per hour; 0 = off
+	CommitGather           time.Duration   // group commit: a busy server's wait for concurrent operations; 0 = none
 	ConfirmationsPerMinute int             // confirmation texts per minute per instance; 0 = off
 
 	BodyTimeout    time.Duration // time to receive a request body
@@ -164,6 +165,10 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_CHECKINS_PER_PHONE", "checkins-per-phone", "3", "check-ins per phone number per hour; 0 = off", func(c *Config, v string) (err error) {
 		c.CheckinsPerPhone, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_COMMIT_GATHER", "commit-gather", "500us", "under load, how long a queue operation waits for concurrent ones to share its commit (Go duration, 0-10ms; 0 = never; an idle server never waits)", func(c *Config, v string) (err error) {
+		c.CommitGather, err = parseDurationIn(v, 0, 10*time.Millisecond)
 		return err
 	}},
 	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", "sms-confirmations-per-minute", "60", "confirmation texts sent per minute by one instance; the rest wait in the outbox; 0 = off", func(c *Config, v string) (err error) {

@@ -153,6 +153,7 @@ func queueConfig(cfg Config) queue.Config {
 		Location:         cfg.Location,
 		SMSCountries:     cfg.SMSCountries,
 		CheckInsPerPhone: cfg.CheckinsPerPhone,
+		CommitGather:     cfg.CommitGather,
 	}
 }
 

@@ -171,3 +171,67 @@ func TestGroupCommitWithdrawsExpired(t *testing.T) {
 		t.Errorf("the withdrawn phone checks in again: %v", err)
 	}
 }
+
+// TestGroupCommitGathers: after a group of several operations (a busy
+// server) the next leader waits for as many to queue, so they share one
+// commit; after a lone operation (an idle server) the next does not wait.
+func TestGroupCommitGathers(t *testing.T) {
+	h := newHarness(t, func(c *queue.Config) { c.CommitGather = 0 })
+	cs := &updateCounter{Store: h.db}
+	h.svc.Store = cs
+	checkIn := func(ctx context.Context, i int) error {
+		_, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: fmt.Sprintf("Gather %d", i), Phone: groupPhone(i), AppointmentTime: "10:00"})
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	fire := func(i int) {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = checkIn(context.Background(), i) }()
+	}
+
+	// A group of three behind a lone one: the server looks busy.
+	release := sqlitetest.HoldWriteLock(t, h.path)
+	fire(0)
+	for cs.updates.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i <= 3; i++ {
+		fire(i)
+		waitQueued(t, h.svc, i)
+	}
+	release()
+	wg.Wait()
+	if got := cs.updates.Load(); got != 2 {
+		t.Fatalf("%d transactions, want 2", got)
+	}
+
+	// Busy: the next leader waits (here up to a minute) for three to queue.
+	h.svc.Config.CommitGather = time.Minute
+	fire(4)
+	waitQueued(t, h.svc, 1) // gathering: still queued
+	fire(5)
+	fire(6)
+	wg.Wait()
+	if got := cs.updates.Load(); got != 3 {
+		t.Errorf("%d transactions after three gathered check-ins, want 3 (one shared commit)", got)
+	}
+
+	// A lone operation makes the server idle again; the one after it does not
+	// wait for company (its deadline is a failure bound, far below a minute).
+	h.svc.Config.CommitGather = 0
+	if err := checkIn(context.Background(), 7); err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Config.CommitGather = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := checkIn(ctx, 8); err != nil {
+		t.Errorf("a lone check-in on an idle server: %v (it waited for others)", err)
+	}
+	for i, err := range errs[:7] {
+		if err != nil {
+			t.Errorf("check-in %d: %v", i, err)
+		}
+	}
+}

@@ -22,10 +22,17 @@ type Config struct {
 	// CheckInsPerPhone bounds the check-ins of one phone number, in any queue and
 	// whatever became of them, within CheckInsPerPhoneWindow; 0 = no bound.
 	CheckInsPerPhone int
+	// CommitGather is how long, at most, a busy server waits for concurrent
+	// operations to join a group commit (commit.go); 0 = never wait.
+	CommitGather time.Duration
 }
 
 // CheckInsPerPhoneWindow is the window Config.CheckInsPerPhone counts in.
 const CheckInsPerPhoneWindow = time.Hour
+
+// DefaultCommitGather is CommitGather's default: half a millisecond, a few
+// check-ins' worth of arrivals under load.
+const DefaultCommitGather = 500 * time.Microsecond
 
 // DefaultConfig returns the contract's defaults.
 func DefaultConfig() Config {
@@ -38,6 +45,7 @@ func DefaultConfig() Config {
 		PhoneRegion:      "US",
 		Location:         time.Local,
 		CheckInsPerPhone: 3,
+		CommitGather:     DefaultCommitGather,
 	}
 }
 
