@@ -175,13 +175,9 @@ var settings = []setting{
 		c.ConfirmationsPerMinute, err = parseInt(v, 0, 1_000_000)
 		return err
 	}},
-	{"SMARTWAIT_TRUST_PROXY", "trust-proxy", "false", "take the client IP from X-Forwarded-For (only behind your own proxy)", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return errors.New("must be true or false")
-		}
-		c.TrustProxy = b
-		return nil
+	{"SMARTWAIT_TRUST_PROXY", "trust-proxy", "false", "take the client IP from X-Forwarded-For (only behind your own proxy)", func(c *Config, v string) (err error) {
+		c.TrustProxy, err = parseBool(v)
+		return err
 	}},
 	{"SMARTWAIT_BCRYPT_COST", "bcrypt-cost", "12", "bcrypt work factor for new passwords (4-16; 12 is ~300 ms; lower only on slow hardware or in tests)", func(c *Config, v string) (err error) {
 		c.BcryptCost, err = parseInt(v, 4, 16)
@@ -223,13 +219,9 @@ var settings = []setting{
 		c.MaxConnectionsPerIP, err = parseInt(v, 0, 1_000_000)
 		return err
 	}},
-	{"SMARTWAIT_CAP_LOOPBACK", "cap-loopback", "false", "apply SMARTWAIT_MAX_CONNECTIONS_PER_IP to loopback clients (127.0.0.0/8, ::1) too; off, because behind an untrusted same-host proxy every patient is loopback", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return errors.New("must be true or false")
-		}
-		c.CapLoopback = b
-		return nil
+	{"SMARTWAIT_CAP_LOOPBACK", "cap-loopback", "false", "apply SMARTWAIT_MAX_CONNECTIONS_PER_IP to loopback clients (127.0.0.0/8, ::1) too; off, because behind an untrusted same-host proxy every patient is loopback", func(c *Config, v string) (err error) {
+		c.CapLoopback, err = parseBool(v)
+		return err
 	}},
 	{"SMARTWAIT_MAX_CONNECTIONS", "max-connections", "0", "open event streams and Socket.IO connections in total; 0 = derived from the open-files limit (3/4 of it, keeping at least 256 for the API)", func(c *Config, v string) (err error) {
 		c.MaxConnections, err = parseInt(v, 0, 10_000_000)
@@ -531,6 +523,15 @@ func parseTimezone(c *Config, v string) error {
 }
 
 // parseDurationIn parses a Go duration from lo to hi.
+// parseBool accepts what strconv.ParseBool does: true/false, 1/0, t/f.
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errors.New("must be true or false")
+	}
+	return b, nil
+}
+
 func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < lo || d > hi {
