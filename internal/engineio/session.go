@@ -66,7 +66,9 @@ type session struct {
 	queue        [][]byte   // Engine.IO packets waiting to be written
 	transport    int
 	ws           *websocket.Conn // the websocket, once the session uses one
-	writing      bool            // a websocket writer goroutine runs
+	raw          *rawWriter      // writes to ws's connection without waiting; nil: always through the writer goroutine
+	pending      []byte          // websocket frames to write before the queue: the rest of a partial write, control frames
+	writing      bool            // a websocket writer goroutine runs, or a send is writing inline
 	upgrading    bool            // a probed websocket waits for the upgrade packet
 	polling      bool            // a GET waits
 	posting      bool            // a POST is being handled
@@ -138,14 +140,67 @@ func (ss *session) pong() {
 
 // send queues one packet without blocking. A full queue disconnects the
 // session (ReasonSlow) and returns ErrOverflow.
-func (ss *session) send(p []byte) error {
+func (ss *session) send(p []byte) error { return ss.sendPackets([]*Packet{{b: p}}) }
+
+// sendPackets is send for several packets, in order, whose websocket frames
+// may be ready (Packet.frame; nil: framed here). On an idle websocket it
+// writes their frames at once, together, on the calling goroutine, as far as
+// the kernel takes them without waiting; the rest, and anything sent
+// meanwhile, goes to the writer goroutine. A fan-out thus costs one write(2)
+// per socket and no goroutine, and still never waits on a slow client.
+func (ss *session) sendPackets(pkts []*Packet) error {
 	ss.mu.Lock()
-	err := ss.enqueueLocked(p)
-	ss.mu.Unlock()
-	if err == ErrOverflow {
-		ss.overflowed()
+	if ss.raw == nil || ss.transport != tWebsocket || ss.writing || ss.closed || ss.closing ||
+		len(ss.queue) > 0 || len(ss.pending) > 0 {
+		var err error
+		for _, p := range pkts {
+			if err = ss.enqueueLocked(p.b); err != nil {
+				break
+			}
+		}
+		ss.mu.Unlock()
+		if err == ErrOverflow {
+			ss.overflowed()
+		}
+		return err
 	}
-	return err
+	ss.writing = true // no other write starts until this one is done
+	raw := ss.raw
+	ss.mu.Unlock()
+
+	var frames []byte
+	var bp *[]byte
+	if len(pkts) == 1 && pkts[0].frame != nil {
+		frames = pkts[0].frame
+	} else {
+		bp = writeBufs.Get().(*[]byte)
+		frames = (*bp)[:0]
+		for _, p := range pkts {
+			if p.frame != nil {
+				frames = append(frames, p.frame...)
+			} else {
+				frames = appendFrame(frames, opText, p.b)
+			}
+		}
+	}
+	n, err := raw.tryWrite(frames)
+	ss.mu.Lock()
+	ss.writing = false
+	if err != nil && err != errWouldBlock {
+		ss.mu.Unlock()
+		putWriteBuf(bp, frames)
+		ss.finish(ReasonTransportError)
+		return nil // as a failed write on the writer goroutine: the session is gone
+	}
+	if n < len(frames) {
+		// Part of a frame may be on the wire: the rest goes first, before
+		// any control frame queued meanwhile.
+		ss.pending = append(append([]byte(nil), frames[n:]...), ss.pending...)
+	}
+	ss.kickLocked()
+	ss.mu.Unlock()
+	putWriteBuf(bp, frames)
+	return nil
 }
 
 // enqueueLocked appends p and starts whatever writes it. ss.mu is held.
@@ -164,7 +219,7 @@ func (ss *session) enqueueLocked(p []byte) error {
 // kickLocked starts the websocket writer, or wakes the waiting poll.
 func (ss *session) kickLocked() {
 	if ss.transport == tWebsocket {
-		if !ss.writing && (len(ss.queue) > 0 || ss.closing) {
+		if !ss.writing && (len(ss.queue) > 0 || len(ss.pending) > 0 || ss.closing) {
 			ss.writing = true
 			go ss.writeWebsocket(ss.ws)
 		}
@@ -216,7 +271,7 @@ func (ss *session) finish(reason string) {
 		return
 	}
 	ss.closed = true
-	ss.queue = nil
+	ss.queue, ss.pending = nil, nil
 	ss.hs = nil
 	if ss.heartbeat != nil {
 		ss.heartbeat.Stop()

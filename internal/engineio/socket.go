@@ -89,7 +89,11 @@ func (s *Socket) OnDisconnect(f func(reason string)) {
 // Send queues a packet built by NewEvent without blocking. It returns ErrClosed
 // for a disconnected socket and ErrOverflow when the socket's queue was full
 // (the socket is then disconnected with ReasonSlow).
-func (s *Socket) Send(p *Packet) error { return s.sess.send(p.b) }
+func (s *Socket) Send(p *Packet) error { return s.sess.sendPackets([]*Packet{p}) }
+
+// SendMany queues packets built by NewEvent, in order, as Send; on a
+// websocket they go out in one write when the connection is idle.
+func (s *Socket) SendMany(ps []*Packet) error { return s.sess.sendPackets(ps) }
 
 // Emit marshals args to JSON and queues the event, as Send.
 func (s *Socket) Emit(event string, args ...any) error {

@@ -19,7 +19,7 @@ func (ss *session) useWebsocket(ws *websocket.Conn, first []byte) {
 		_ = ws.Close()
 		return
 	}
-	ss.transport, ss.ws = tWebsocket, ws
+	ss.useLocked(ws)
 	ss.queue = append(ss.queue, first)
 	ss.kickLocked()
 	ss.mu.Unlock()
@@ -76,18 +76,46 @@ func (ss *session) handleAside(p []byte) {
 	<-done
 }
 
+// useLocked makes ws the session's transport. gorilla's ping and close
+// handlers would write a control frame from the reader while a send writes
+// a frame of its own; here they queue theirs for the writer instead.
+func (ss *session) useLocked(ws *websocket.Conn) {
+	ss.transport, ss.ws = tWebsocket, ws
+	ss.raw = newRawWriter(ws.UnderlyingConn())
+	control := func(op byte, data []byte) {
+		ss.mu.Lock()
+		if !ss.closed {
+			ss.pending = appendFrame(ss.pending, op, data)
+			ss.kickLocked()
+		}
+		ss.mu.Unlock()
+	}
+	ws.SetPingHandler(func(data string) error {
+		control(opPong, []byte(data))
+		return nil
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		// Echo the code; the reader then ends the session.
+		control(opClose, websocket.FormatCloseMessage(code, ""))
+		return nil
+	})
+}
+
 // writeWebsocket drains the queue onto ws, then exits: the goroutine exists
-// only while packets are waiting, so a fan-out never waits on a slow client
-// and an idle client has no writer. When the session is closing it closes the
-// connection once the queue is empty.
+// only while frames are waiting, so a fan-out never waits on a slow client
+// and an idle client has no writer. What is waiting goes out framed in one
+// buffer, in writes of up to maxWriteBatch. When the session is closing it
+// closes the connection once the queue is empty.
 func (ss *session) writeWebsocket(ws *websocket.Conn) {
+	conn := ws.UnderlyingConn()
 	for {
 		ss.mu.Lock()
-		q := ss.queue
-		ss.queue = nil
-		if len(q) == 0 || ss.closed {
+		if (len(ss.queue) == 0 && len(ss.pending) == 0) || ss.closed {
 			ss.writing = false
 			closing, reason := ss.closing && !ss.closed, ss.closeReason
+			// The deadline was for this goroutine's writes; left in place it
+			// would fail the inline writes of sendFrame once it passed.
+			_ = conn.SetWriteDeadline(time.Time{})
 			ss.mu.Unlock()
 			if closing {
 				deadline := time.Now().Add(ss.srv.cfg.WriteTimeout)
@@ -96,13 +124,25 @@ func (ss *session) writeWebsocket(ws *websocket.Conn) {
 			}
 			return
 		}
+		bp := writeBufs.Get().(*[]byte)
+		buf := append((*bp)[:0], ss.pending...)
+		ss.pending = nil
+		k := 0
+		for k < len(ss.queue) && len(buf) < maxWriteBatch {
+			buf = appendFrame(buf, opText, ss.queue[k])
+			ss.queue[k] = nil
+			k++
+		}
+		if ss.queue = ss.queue[k:]; len(ss.queue) == 0 {
+			ss.queue = nil
+		}
 		ss.mu.Unlock()
-		_ = ws.SetWriteDeadline(time.Now().Add(ss.srv.cfg.WriteTimeout))
-		for _, p := range q {
-			if err := ws.WriteMessage(websocket.TextMessage, p); err != nil {
-				ss.finish(ReasonTransportError)
-				return
-			}
+		_ = conn.SetWriteDeadline(time.Now().Add(ss.srv.cfg.WriteTimeout))
+		_, err := conn.Write(buf)
+		putWriteBuf(bp, buf)
+		if err != nil {
+			ss.finish(ReasonTransportError)
+			return
 		}
 	}
 }
@@ -172,7 +212,7 @@ func (ss *session) probe(ws *websocket.Conn) {
 	case ss.wake <- struct{}{}:
 	default:
 	}
-	ss.transport, ss.ws = tWebsocket, ws
+	ss.useLocked(ws)
 	ss.kickLocked()
 	ss.mu.Unlock()
 	ss.readWebsocket(ws)

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,9 @@ type Hub struct {
 	// SubscribeFrom, so a resuming subscriber neither misses nor repeats a batch.
 	deliverMu sync.Mutex
 	replay    map[string]*ring // by stream; guarded by deliverMu
+	work      []shardWork      // inline sends of the batch being delivered, by shard; guarded by deliverMu
+	gen       uint64           // counts delivered batches; guarded by deliverMu
+	nextShard atomic.Uint32    // spreads inline subscribers over the shards
 
 	// What every ring holds, for Stats without waiting on deliverMu.
 	replayMessages, replayBytes atomic.Int64
@@ -87,6 +91,7 @@ func NewHub(cfg Config) *Hub {
 		ended:    map[string]time.Time{},
 		stats:    newStats(),
 		inbox:    make(chan inboxItem, cfg.InboxSize),
+		work:     make([]shardWork, max(1, runtime.GOMAXPROCS(0))),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
@@ -116,6 +121,23 @@ func (h *Hub) now() time.Time {
 // subscriber (too slow, send panicked, hub closed) — not after Close.
 func (h *Hub) Subscribe(transport string, send func(Message) error, onClose func(reason string)) *Subscriber {
 	s := h.newSubscriber(transport, send, onClose)
+	h.add(s)
+	return s
+}
+
+// SubscribeInline adds a push-mode subscriber whose send never blocks (it
+// queues in the transport, as the Socket.IO engine does): the hub's
+// dispatcher calls it directly, in delivery order, with no queue or goroutine
+// of the hub's in between, and with all the messages one batch has for the
+// subscriber at once, so that a transport can write them together. A fan-out
+// to thousands of sockets then costs one call, and one write(2), per socket
+// (docs/decisions.md, "Fan-out: one write per socket per batch"). Errors and
+// panics drop the subscriber as for Subscribe.
+func (h *Hub) SubscribeInline(transport string, send func([]Message) error, onClose func(reason string)) *Subscriber {
+	s := h.newSubscriber(transport, nil, onClose)
+	s.sendBatch = send
+	s.inline = true
+	s.shard = int(h.nextShard.Add(1)) % len(h.work)
 	h.add(s)
 	return s
 }
@@ -272,11 +294,15 @@ func (h *Hub) deliver(b Batch) {
 		h.replayMessages.Add(int64(rg.count - count))
 		h.replayBytes.Add(int64(rg.bytes - bytes))
 	}
+	// The hub's own copies carry the encoding caches: they go to the
+	// members, not into the replay buffer, which keeps b.
+	live := make([]Message, len(b.Messages))
 	var members []*Subscriber
-	for _, m := range b.Messages {
-		// m is a copy: the cache goes to the members' queues, not into the
-		// replay buffer, which keeps b.
+	h.gen++
+	inline := 0
+	for i, m := range b.Messages {
 		m.enc = &encodings{}
+		live[i] = m
 		h.stats.publish(m.Event)
 		if m.Session != "" {
 			members = h.endSession(m.Session, members[:0])
@@ -284,10 +310,28 @@ func (h *Hub) deliver(b Batch) {
 			members = h.members(m.Room, members[:0])
 		}
 		for _, s := range members {
-			if !s.enqueue(m) {
-				h.remove(s, ReasonSlow)
+			if s.inline {
+				h.work[s.shard].add(s, int32(i), h.gen)
+				inline++
+			} else {
+				h.offer(s, m)
 			}
 		}
+	}
+	h.sendInline(live, inline)
+}
+
+// offer hands m to s: an inline subscriber's send runs now, on the
+// dispatcher; any other subscriber queues it.
+func (h *Hub) offer(s *Subscriber, m Message) {
+	if s.inline {
+		if err := s.safeSendBatch([]Message{m}); err != nil {
+			s.failed(err)
+		}
+		return
+	}
+	if !s.enqueue(m) {
+		h.remove(s, ReasonSlow)
 	}
 }
 
@@ -325,9 +369,7 @@ func (h *Hub) resync(reason string) {
 	}
 	h.mu.RUnlock()
 	for _, s := range all {
-		if !s.enqueue(m) {
-			h.remove(s, ReasonSlow)
-		}
+		h.offer(s, m)
 	}
 }
 

@@ -43,13 +43,26 @@ type Batch struct {
 // queue), so ids read "<version>-<n>".
 const DefaultStream = "default"
 
-// Add appends a message with data marshalled to JSON and an id derived from the
-// batch's stream and version, so every instance gives it the same id. It panics
-// if data cannot be marshalled (a programming error: payloads are plain structs).
+// JSONAppender is a payload that encodes itself: AppendJSON appends exactly
+// what json.Marshal would write, faster (for the payloads a change sends to
+// thousands of sockets).
+type JSONAppender interface {
+	AppendJSON(dst []byte) []byte
+}
+
+// Add appends a message with data marshalled to JSON (by its AppendJSON when it
+// is a JSONAppender) and an id derived from the batch's stream and version, so
+// every instance gives it the same id. It panics if data cannot be marshalled
+// (a programming error: payloads are plain structs).
 func (b *Batch) Add(room, event string, data any) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		panic(fmt.Sprintf("realtime: marshal %s payload: %v", event, err))
+	var raw []byte
+	if a, ok := data.(JSONAppender); ok {
+		raw = a.AppendJSON(make([]byte, 0, 256))
+	} else {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			panic(fmt.Sprintf("realtime: marshal %s payload: %v", event, err))
+		}
 	}
 	b.Messages = append(b.Messages, Message{
 		Room: room, Event: event, Data: raw,

@@ -30,6 +30,14 @@ type Subscriber struct {
 	hub       *Hub
 	transport string
 	send      func(Message) error // push mode; nil for pull mode
+	sendBatch func([]Message) error // inline mode (SubscribeInline): the hub calls it itself, without a queue
+	inline    bool
+	shard     int // inline: which of the hub's sending goroutines calls sendBatch
+
+	// While the hub delivers a batch: the batch's number (Hub.gen) and this
+	// subscriber's group in its shard's work. Guarded by the hub's deliverMu.
+	gen   uint64
+	group int32
 	onClose   func(reason string) // called once, outside every lock
 	limit     int
 
@@ -126,13 +134,7 @@ func (s *Subscriber) write() {
 		s.mu.Unlock()
 		for _, m := range q {
 			if err := s.safeSend(m); err != nil {
-				reason := ReasonFailed
-				if errors.Is(err, ErrSlow) {
-					reason = ReasonSlow
-				} else {
-					s.hub.log().Warn("realtime: send failed, dropping subscriber", "transport", s.transport, "err", err)
-				}
-				s.hub.remove(s, reason)
+				s.failed(err)
 				s.mu.Lock()
 				s.running = false
 				s.mu.Unlock()
@@ -140,6 +142,26 @@ func (s *Subscriber) write() {
 			}
 		}
 	}
+}
+
+// failed drops the subscriber after its send function returned err.
+func (s *Subscriber) failed(err error) {
+	reason := ReasonFailed
+	if errors.Is(err, ErrSlow) {
+		reason = ReasonSlow
+	} else {
+		s.hub.log().Warn("realtime: send failed, dropping subscriber", "transport", s.transport, "err", err)
+	}
+	s.hub.remove(s, reason)
+}
+
+func (s *Subscriber) safeSendBatch(ms []Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return s.sendBatch(ms)
 }
 
 func (s *Subscriber) safeSend(m Message) (err error) {

@@ -60,7 +60,7 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	c.sub = s.cfg.Hub.Subscribe("socketio", c.send, c.dropped)
+	c.sub = s.cfg.Hub.SubscribeInline("socketio", c.send, c.dropped)
 	sock.OnDisconnect(c.close)
 	sock.On(evJoinPatient, c.joinPatient)
 	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(events.RoomPatients, ack) })
@@ -214,30 +214,37 @@ func (c *conn) leave(args []json.RawMessage, ack engineio.Ack) {
 type packetKey struct{}
 
 // encodePacket builds the Socket.IO event packet of a hub message, once per
-// message for every socket (realtime.Message.Encoded): the payload is JSON
-// already and goes out as published. nil when it cannot be encoded.
+// message for every socket (realtime.Message.Encoded). The payload is JSON
+// already, and valid: the hub's messages are built by realtime.Batch.Add
+// (encoding/json, or a payload's tested AppendJSON) or decoded from the
+// broker by encoding/json.
 func encodePacket(m realtime.Message) any {
-	p, err := engineio.NewEvent(m.Event, m.Data)
-	if err != nil {
-		return (*engineio.Packet)(nil)
-	}
-	return p
+	return engineio.NewTrustedEvent(m.Event, m.Data)
 }
 
-// send is the hub subscriber's send function, run on the hub's writer goroutine
-// for this socket. It never blocks: the engine queues the packet, and a socket
-// whose queue is full is disconnected (the hub counts it as slow).
-func (c *conn) send(m realtime.Message) error {
-	if m.Event == realtime.EventSessionEnded {
+// send is the hub subscriber's send function, run inline on the hub's
+// dispatcher (Hub.SubscribeInline) with the messages one batch has for this
+// socket. It never blocks: the engine writes what the kernel takes at once and
+// queues the rest, and a socket whose queue is full is disconnected (the hub
+// counts it as slow).
+func (c *conn) send(msgs []realtime.Message) error {
+	pkts := make([]*engineio.Packet, 0, len(msgs))
+	ended := false
+	for _, m := range msgs {
+		if m.Event == realtime.EventSessionEnded {
+			ended = true // nothing after it is for this socket
+			break
+		}
+		pkts = append(pkts, m.Encoded(packetKey{}, encodePacket).(*engineio.Packet))
+	}
+	var err error
+	if len(pkts) > 0 {
+		err = c.sock.SendMany(pkts)
+	}
+	if ended {
 		go c.sock.Disconnect() // the client must not reconnect with a dead token
-		return nil
 	}
-	p := m.Encoded(packetKey{}, encodePacket).(*engineio.Packet)
-	if p == nil {
-		c.srv.cfg.Log.Warn("socketio: event payload is not JSON; not sent", "event", m.Event)
-		return nil
-	}
-	if err := c.sock.Send(p); errors.Is(err, engineio.ErrOverflow) {
+	if errors.Is(err, engineio.ErrOverflow) {
 		return realtime.ErrSlow
 	}
 	return nil // ErrClosed: close has removed the subscriber, or is about to

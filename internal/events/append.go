@@ -1,0 +1,81 @@
+package events
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// The payloads a change sends once per waiting patient (position_update) or
+// to every socket of a room (the public queue_update) encode themselves
+// without reflection: with 2,000 waiting, encoding/json's reflection was a
+// tenth of a call-next's server time (docs/decisions.md, "Fan-out: one write
+// per socket per batch"). The output is byte for byte encoding/json's;
+// TestAppendJSONMatchesMarshal checks it.
+
+// AppendJSON appends the event's JSON, as json.Marshal writes it.
+func (e PositionUpdateEvent) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"patientId":`...)
+	b = appendString(b, e.PatientID)
+	b = appendInt(b, `,"position":`, int64(e.Position))
+	b = appendInt(b, `,"estimatedWait":`, int64(e.EstimatedWait))
+	b = appendInt(b, `,"estimatedWaitLow":`, int64(e.EstimatedWaitLow))
+	b = appendInt(b, `,"estimatedWaitHigh":`, int64(e.EstimatedWaitHigh))
+	b = append(b, `,"status":`...)
+	b = appendString(b, e.Status)
+	b = append(b, `,"ticketNumber":`...)
+	b = appendString(b, e.TicketNumber)
+	b = appendInt(b, `,"queueLength":`, int64(e.QueueLength))
+	b = append(b, `,"timestamp":`...)
+	b = e.Timestamp.appendJSON(b)
+	b = appendInt(b, `,"version":`, e.Version)
+	return append(b, '}')
+}
+
+// AppendJSON appends the event's JSON, as json.Marshal writes it.
+func (e PublicUpdate) AppendJSON(b []byte) []byte {
+	b = append(b, `{"type":`...)
+	b = appendString(b, e.Type)
+	b = appendInt(b, `,"queueLength":`, int64(e.QueueLength))
+	if e.NowServing != "" {
+		b = append(b, `,"nowServing":`...)
+		b = appendString(b, e.NowServing)
+	}
+	b = append(b, `,"timestamp":`...)
+	b = e.Timestamp.appendJSON(b)
+	b = appendInt(b, `,"version":`, e.Version)
+	return append(b, '}')
+}
+
+// appendJSON appends t as MarshalJSON writes it.
+func (t Time) appendJSON(b []byte) []byte {
+	tt := time.Time(t)
+	if tt.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = tt.UTC().AppendFormat(b, TimeFormat)
+	return append(b, '"')
+}
+
+func appendInt(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(append(b, key...), v, 10)
+}
+
+// appendString appends s as a JSON string, as encoding/json does: printable
+// ASCII other than the characters it escapes goes as it is; anything else
+// (rare in ids, statuses and ticket numbers) through json.Marshal.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}

@@ -1,0 +1,81 @@
+package realtime_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"smartwait/internal/realtime"
+)
+
+// batchSink records each call of an inline subscriber's send: the events of
+// the messages it got together.
+type batchSink struct {
+	mu    sync.Mutex
+	calls [][]string
+	fail  bool // panic instead
+}
+
+func (k *batchSink) send(ms []realtime.Message) error {
+	if k.fail {
+		panic("send failed")
+	}
+	var evs []string
+	for _, m := range ms {
+		evs = append(evs, m.Event+"@"+m.ID)
+	}
+	k.mu.Lock()
+	k.calls = append(k.calls, evs)
+	k.mu.Unlock()
+	return nil
+}
+
+// TestInlineSubscribersGetTheirBatchInOneCall: with enough inline subscribers
+// for the parallel path, each gets one call per batch holding its own
+// message and the broadcast, in batch order; batches arrive in order; a
+// subscriber whose send panics is dropped without holding up the others.
+func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
+	h := realtime.NewHub(realtime.Config{})
+	defer h.Close()
+	const n, batches = 300, 4
+	sinks := make([]*batchSink, n)
+	subs := make([]*realtime.Subscriber, n)
+	for i := range sinks {
+		sinks[i] = &batchSink{fail: i == 7}
+		subs[i] = h.SubscribeInline("test", sinks[i].send, nil)
+		h.Join(subs[i], fmt.Sprintf("p%d", i))
+		h.Join(subs[i], "all")
+	}
+	for v := int64(1); v <= batches; v++ {
+		b := realtime.Batch{Stream: "q", Version: v}
+		for i := 0; i < n; i++ {
+			b.Add(fmt.Sprintf("p%d", i), "own", i)
+		}
+		b.Add("all", "everyone", v)
+		h.Deliver(b)
+	}
+	h.Sync()
+	for i, k := range sinks {
+		k.mu.Lock()
+		calls := k.calls
+		k.mu.Unlock()
+		if i == 7 {
+			if len(calls) != 0 || subs[i].Reason() != realtime.ReasonFailed {
+				t.Errorf("panicking subscriber: calls %v, reason %q", calls, subs[i].Reason())
+			}
+			continue
+		}
+		if len(calls) != batches {
+			t.Fatalf("subscriber %d: %d calls, want %d: %v", i, len(calls), batches, calls)
+		}
+		for v, evs := range calls {
+			want := []string{
+				"own@" + realtime.FormatID("q", int64(v+1), i+1),
+				"everyone@" + realtime.FormatID("q", int64(v+1), n+1),
+			}
+			if fmt.Sprint(evs) != fmt.Sprint(want) {
+				t.Errorf("subscriber %d, batch %d: got %v, want %v", i, v+1, evs, want)
+			}
+		}
+	}
+}
