@@ -29,17 +29,17 @@ const (
 type Subscriber struct {
 	hub       *Hub
 	transport string
-	send      func(Message) error // push mode; nil for pull mode
+	send      func(Message) error   // push mode; nil for pull mode
 	sendBatch func([]Message) error // inline mode (SubscribeInline): the hub calls it itself, without a queue
 	inline    bool
 	shard     int // inline: which of the hub's sending goroutines calls sendBatch
 
 	// While the hub delivers a batch: the batch's number (Hub.gen) and this
 	// subscriber's group in its shard's work. Guarded by the hub's deliverMu.
-	gen   uint64
-	group int32
-	onClose   func(reason string) // called once, outside every lock
-	limit     int
+	gen     uint64
+	group   int32
+	onClose func(reason string) // called once, outside every lock
+	limit   int
 
 	mu      sync.Mutex
 	queue   []Message
