@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,16 +50,30 @@ func (e PublicUpdate) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendJSON appends t as MarshalJSON writes it.
+// appendJSON appends t as MarshalJSON writes it. Every payload of a batch
+// carries the same timestamp, so the last one formatted is kept.
 func (t Time) appendJSON(b []byte) []byte {
 	tt := time.Time(t)
 	if tt.IsZero() {
 		return append(b, "null"...)
 	}
-	b = append(b, '"')
-	b = tt.UTC().AppendFormat(b, TimeFormat)
-	return append(b, '"')
+	sec, nsec := tt.Unix(), tt.Nanosecond()
+	if c := lastStamp.Load(); c != nil && c.sec == sec && c.nsec == nsec {
+		return append(b, c.json...)
+	}
+	c := &stamp{sec: sec, nsec: nsec, json: append(tt.UTC().AppendFormat([]byte{'"'}, TimeFormat), '"')}
+	lastStamp.Store(c)
+	return append(b, c.json...)
 }
+
+// stamp is a formatted timestamp (with its quotes) and the instant it formats.
+type stamp struct {
+	sec  int64
+	nsec int
+	json []byte
+}
+
+var lastStamp atomic.Pointer[stamp]
 
 func appendInt(b []byte, key string, v int64) []byte {
 	return strconv.AppendInt(append(b, key...), v, 10)

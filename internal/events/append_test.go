@@ -13,7 +13,8 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 	at := Time(time.Date(2026, 12, 5, 9, 30, 1, 234_000_000, time.FixedZone("X", 3600)))
 	odd := []string{"", "A001", `quo"te`, `back\slash`, "a<b", "a>b", "a&b", "del\x7f", "tab\there", "é ü", "\u2028", "ctl\x01", "bad\xffutf8"}
 	for _, s := range odd {
-		for _, ts := range []Time{at, {}} {
+		later := Time(time.Time(at).Add(1500 * time.Millisecond))
+		for _, ts := range []Time{at, {}, later, at} {
 			pu := PositionUpdateEvent{
 				Type: PositionUpdate, PatientID: s, Position: 3, EstimatedWait: -1, EstimatedWaitLow: 0,
 				EstimatedWaitHigh: 1 << 40, Status: s, TicketNumber: s, QueueLength: 12, Timestamp: ts, Version: 9_007_199_254_740_993,

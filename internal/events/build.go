@@ -16,6 +16,7 @@ import (
 // instance builds the same batch.
 func Batch(c queue.Change) realtime.Batch {
 	b := realtime.Batch{Stream: c.QueueID, Version: c.Version}
+	b.Messages = make([]realtime.Message, 0, len(c.Moved)+len(c.Ready)+8)
 	at, t := Time(c.At), c.Ticket
 	typ := updateType(c.Kind)
 
@@ -52,8 +53,13 @@ func Batch(c queue.Change) realtime.Batch {
 	if !t.Status.Active() {
 		b.Add(PatientRoom(t.ID), PositionUpdate, positionUpdate(t, c.Waiting, c.At, c.Version))
 	}
+	// One buffer for every position_update: a call-next with thousands
+	// waiting makes one allocation for their payloads, not one each.
+	slab := make([]byte, 0, len(c.Moved)*positionUpdateSize)
 	for _, e := range c.Moved {
-		b.Add(PatientRoom(e.ID), PositionUpdate, positionUpdate(e, c.Waiting, c.At, c.Version))
+		start := len(slab)
+		slab = positionUpdate(e, c.Waiting, c.At, c.Version).AppendJSON(slab)
+		b.AddJSON(PatientRoom(e.ID), PositionUpdate, slab[start:len(slab):len(slab)])
 	}
 	for _, e := range c.Ready {
 		b.Add(PatientRoom(e.ID), GetReady, GetReadyEvent{
@@ -67,6 +73,9 @@ func Batch(c queue.Change) realtime.Batch {
 	b.Add(RoomDisplay, QueueUpdate, pub)
 	return b
 }
+
+// positionUpdateSize is about the length of a position_update's JSON.
+const positionUpdateSize = 300
 
 // positionUpdate is the one builder of position_update, for live events and
 // snapshots alike, so the two cannot drift apart.

@@ -64,6 +64,12 @@ func (b *Batch) Add(room, event string, data any) {
 			panic(fmt.Sprintf("realtime: marshal %s payload: %v", event, err))
 		}
 	}
+	b.AddJSON(room, event, raw)
+}
+
+// AddJSON is Add for a payload that is JSON already (valid, and not to be
+// modified afterwards).
+func (b *Batch) AddJSON(room, event string, raw json.RawMessage) {
 	b.Messages = append(b.Messages, Message{
 		Room: room, Event: event, Data: raw,
 		ID: FormatID(b.Stream, b.Version, len(b.Messages)+1),
@@ -75,14 +81,16 @@ func (b *Batch) Add(room, event string, data any) {
 // names a snapshot taken at that version (everything up to it is included), and is
 // written without the "-<n>".
 func FormatID(stream string, version int64, n int) string {
-	id := strconv.FormatInt(version, 10)
-	if n > 0 {
-		id += "-" + strconv.Itoa(n)
-	}
+	var buf [64]byte
+	id := buf[:0]
 	if stream != DefaultStream && stream != "" {
-		id = stream + ":" + id
+		id = append(append(id, stream...), ':')
 	}
-	return id
+	id = strconv.AppendInt(id, version, 10)
+	if n > 0 {
+		id = strconv.AppendInt(append(id, '-'), int64(n), 10)
+	}
+	return string(id)
 }
 
 // Position is where a client stands in a stream, parsed from an event id.
