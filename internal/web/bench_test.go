@@ -47,7 +47,7 @@ func (h *harness) serveBench(b *testing.B, req *http.Request, want int) {
 // BenchmarkCheckIn checks patients in behind 10 and 10,000 waiting (the queue
 // grows by one per iteration).
 func BenchmarkCheckIn(b *testing.B) {
-	for _, waiting := range []int{10, 10_000} {
+	for _, waiting := range []int{10, 2_000, 10_000} {
 		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
 			h := newHarness(b)
 			h.seed(waiting, 0)
@@ -92,7 +92,7 @@ func BenchmarkCheckInLoopback(b *testing.B) {
 }
 
 func BenchmarkPositionLookup(b *testing.B) {
-	for _, waiting := range []int{10, 10_000} {
+	for _, waiting := range []int{10, 2_000, 10_000} {
 		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
 			h := newHarness(b)
 			ids := h.seed(waiting, 0)
@@ -105,7 +105,7 @@ func BenchmarkPositionLookup(b *testing.B) {
 }
 
 func BenchmarkCallNext(b *testing.B) {
-	for _, waiting := range []int{10, 10_000} {
+	for _, waiting := range []int{10, 2_000, 10_000} {
 		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
 			h := newHarness(b)
 			h.seed(waiting, 0)
