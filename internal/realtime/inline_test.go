@@ -31,11 +31,11 @@ func (k *batchSink) send(ms []realtime.Message) error {
 }
 
 // TestInlineSubscribersGetTheirBatchInOneCall: with enough inline subscribers
-// for the parallel path, each gets one call per batch holding its own
+// for the parallel path (four shards), each gets one call per batch holding its own
 // message and the broadcast, in batch order; batches arrive in order; a
 // subscriber whose send panics is dropped without holding up the others.
 func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
-	h := realtime.NewHub(realtime.Config{})
+	h := realtime.NewHub(realtime.Config{SendShards: 4})
 	defer h.Close()
 	const n, batches = 300, 4
 	sinks := make([]*batchSink, n)
