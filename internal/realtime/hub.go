@@ -306,27 +306,37 @@ func (h *Hub) deliver(b Batch) {
 	// The hub's own copies carry the encoding caches: they go to the
 	// members, not into the replay buffer, which keeps b.
 	live := make([]Message, len(b.Messages))
+	copy(live, b.Messages)
 	var members []*Subscriber
 	h.gen++
 	inline := 0
-	for i, m := range b.Messages {
-		m.enc = &encodings{}
-		live[i] = m
-		h.stats.publish(m.Event)
+	counted, run := 0, "" // published messages are counted per run of one event
+	for i := range live {
+		m := &live[i]
+		if m.Event != run {
+			h.stats.publish(run, i-counted)
+			counted, run = i, m.Event
+		}
 		if m.Session != "" {
 			members = h.endSession(m.Session, members[:0])
 		} else {
 			members = h.members(m.Room, members[:0])
+		}
+		if len(members) > 1 {
+			// Encoded once for every member; a message with one member
+			// (a patient's own) needs no cache.
+			m.enc = &encodings{}
 		}
 		for _, s := range members {
 			if s.inline {
 				h.work[s.shard].add(s, int32(i), h.gen)
 				inline++
 			} else {
-				h.offer(s, m)
+				h.offer(s, *m)
 			}
 		}
 	}
+	h.stats.publish(run, len(live)-counted)
 	h.sendInline(live, inline)
 }
 

@@ -25,9 +25,13 @@ func (s *stats) connect(transport string, d int) {
 	s.mu.Unlock()
 }
 
-func (s *stats) publish(event string) {
+// publish counts n published messages of event (none when n is 0).
+func (s *stats) publish(event string, n int) {
+	if n == 0 {
+		return
+	}
 	s.mu.Lock()
-	s.published[event]++
+	s.published[event] += int64(n)
 	s.mu.Unlock()
 }
 
