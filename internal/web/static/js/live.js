@@ -148,6 +148,16 @@
   // read of an unchanged answer costs a 304 and no body (docs/api.md).
   var tags = {};
 
+  // SW.skew is the server's clock minus this one, from the last answer's Date.
+  SW.skew = 0;
+
+  // SW.versionOf returns the queue version of the last tagged answer for path
+  // (from its ETag, "v<version>-…"), or 0.
+  SW.versionOf = function (path) {
+    var m = tags[path] && /^(?:W\/)?"v(\d+)-/.exec(tags[path].etag);
+    return m ? parseInt(m[1], 10) : 0;
+  };
+
   // SW.api fetches a JSON API path and resolves with the envelope's data. It
   // rejects with an Error carrying .status and .code on an error envelope, and
   // with .status 0 when the server cannot be reached. A GET sends the ETag of
@@ -161,6 +171,8 @@
     var held = method === 'GET' ? tags[path] : undefined;
     if (held) init.headers['If-None-Match'] = held.etag;
     return fetch(path, init).then(function (res) {
+      var date = res.headers.get('Date');
+      if (date) SW.skew = Date.parse(date) - Date.now();
       if (res.status === 304 && held) return JSON.parse(held.data); // a fresh copy: pages may change theirs
       return res.json().catch(function () { return {}; }).then(function (j) {
         var etag = res.headers.get('ETag');
