@@ -16,7 +16,7 @@
   var SW = window.SmartWait;
   var $ = function (id) { return document.getElementById(id); };
   var body = $('queue-body');
-  var called = [], waiting = []; // the queue: called (latest call first), then waiting in order
+  var called = [], waiting = []; // the queue: called (earliest call first, as the API), then waiting in order
   var rows = {}; // patient id → {tr, shape, status}: the rendered rows, keyed
   var known = null; // patient ids seen so far (null until the first load)
   var shown = 0; // the queue version on screen
@@ -228,7 +228,7 @@
         if (!at || d.recall || at.list !== waiting) return false; // a recall reorders: re-read
         var c = waiting.splice(at.i, 1)[0];
         c = Object.assign({}, c, { status: 'called', room: d.room || '', calledAt: d.timestamp, position: 0 });
-        called.unshift(c);
+        called.push(c);
         break;
       case 'patient_completed':
       case 'patient_no_show':
