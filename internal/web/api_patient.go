@@ -46,7 +46,8 @@ func (s *Server) handleCheckIn() http.Handler {
 }
 
 // handlePosition serves GET /api/position/{id} and its alias /api/status/{id}.
-// Unknown and malformed ids are both PATIENT_NOT_FOUND.
+// Unknown and malformed ids are both PATIENT_NOT_FOUND. The answer is tagged
+// (etag.go): a status page's repeated read of an unchanged ticket gets 304.
 func (s *Server) handlePosition() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var st queue.PatientStatus
@@ -58,7 +59,7 @@ func (s *Server) handlePosition() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ok(w, newPositionView(st), "")
+		writeTagged(w, r, tagged{version: st.Version}, envelope{Success: true, Data: newPositionView(st)})
 	})
 }
 

@@ -14,19 +14,22 @@ import (
 const maxRoomLen = 50
 
 // handleQueue serves GET /api/staff/queue and its alias GET /api/queue: the active
-// tickets, called first, then waiting in position order.
+// tickets, called first, then waiting in position order; tagged (etag.go).
 func (s *Server) handleQueue() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var entries []queue.Entry
+		var version int64
 		err := s.observe("queue", func() (err error) {
-			entries, _, err = s.d.Queue.Queue(r.Context(), "")
+			entries, version, err = s.d.Queue.Queue(r.Context(), "")
 			return err
 		})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		list(w, events.NewQueueEntries(entries, s.now()))
+		data := events.NewQueueEntries(entries, s.now())
+		n := len(data)
+		writeTagged(w, r, tagged{version: version, cache: cacheStaff}, envelope{Success: true, Data: data, Count: &n})
 	})
 }
 
@@ -96,11 +99,15 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 }
 
 // handleStats serves GET /api/staff/stats and its alias GET /api/queue/stats: the
-// day's figures and the dashboard's SMS alert.
+// day's figures and the dashboard's SMS alert; tagged (etag.go).
 func (s *Server) handleStats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var st queue.Stats
+		var version int64
 		err := s.observe("stats", func() (err error) {
+			if version, err = s.queueVersion(r.Context()); err != nil {
+				return err
+			}
 			st, err = s.d.Queue.Stats(r.Context(), "")
 			return err
 		})
@@ -108,7 +115,8 @@ func (s *Server) handleStats() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ok(w, statsView{Stats: st, SMSAlert: s.smsAlert()}, "")
+		writeTagged(w, r, tagged{version: version, cache: cacheStaff},
+			envelope{Success: true, Data: statsView{Stats: st, SMSAlert: s.smsAlert()}})
 	})
 }
 

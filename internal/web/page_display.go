@@ -72,15 +72,24 @@ func (s *Server) display(ctx context.Context) (DisplayView, error) {
 	return v, nil
 }
 
-// handleDisplayAPI serves GET /api/display (no credentials: queue-level facts only).
+// handleDisplayAPI serves GET /api/display (no credentials: queue-level facts
+// only). Its tag is weak and leaves updatedAt out of the hash: two answers
+// that differ only in when they were built are the same to the display.
 func (s *Server) handleDisplayAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version, err := s.queueVersion(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		v, err := s.display(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		ok(w, v, "")
+		key := v
+		key.UpdatedAt = jsonTime{}
+		writeTagged(w, r, tagged{version: version, weak: true, key: key, cache: cachePublic}, envelope{Success: true, Data: v})
 	})
 }
 

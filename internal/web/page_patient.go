@@ -120,7 +120,8 @@ type statusData struct {
 	EstimatedWaitLow, EstimatedWaitHigh int
 	QueueLength                         int
 	Room                                string
-	Ready                               bool // the get-ready notice went out (docs/sms.md)
+	Ready                               bool  // the get-ready notice went out (docs/sms.md)
+	Version                             int64 // the queue version this state is at: the script's gap check starts here
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -142,7 +143,7 @@ func (s *Server) handleStatusPage() http.Handler {
 				Found: true, ID: st.ID, Ticket: st.Number, Status: string(st.Status),
 				Position: st.Position, EstimatedWait: st.EstimatedWait, QueueLength: st.QueueLength,
 				EstimatedWaitLow: st.EstimatedWaitLow, EstimatedWaitHigh: st.EstimatedWaitHigh,
-				Room: st.Room, Ready: !st.ReadyAt.IsZero(),
+				Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
 			}
 			d.Stage = stageOf(st.Status, d.Ready)
 		}

@@ -42,6 +42,7 @@ type positionView struct {
 	CalledAt             jsonTime `json:"calledAt,omitzero"`
 	CompletedAt          jsonTime `json:"completedAt,omitzero"`
 	Room                 string   `json:"room,omitempty"`
+	Ready                bool     `json:"ready"` // the get-ready notice went out, so a re-read restores the stage
 	Version              int64    `json:"version"`
 }
 
@@ -52,7 +53,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 		EstimatedWaitLow: st.EstimatedWaitLow, EstimatedWaitHigh: st.EstimatedWaitHigh,
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
-		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Version: st.Version,
+		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
 	}
 }
 

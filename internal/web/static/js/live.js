@@ -1,7 +1,15 @@
 // live.js keeps a page up to date: Server-Sent Events while they flow, polling the
-// REST API while they do not, and an indicator that says which. Every event just
-// schedules a refresh of the page's REST snapshot, so the page shows exactly what
-// the API says whatever the event carried, and a missed event cannot leave it wrong.
+// REST API while they do not, and an indicator that says which.
+//
+// A page that can show an event's payload itself passes apply(name, data): the
+// event is rendered without a REST read (issue 17: one call-next must not turn
+// every open status page into a read). The page re-reads its REST snapshot
+// only when it must (docs/events.md, "Client refresh rule"): on (re)connect,
+// when an event's queue version skips one (version > last seen + 1: something
+// was missed), on `resync`, when apply cannot handle an event, when the tab
+// becomes visible again, when the browser comes back online, and on a slow
+// jittered safety poll — so a missed event is never wrong for longer than that.
+// A page without apply re-reads on every event, as all pages once did.
 (function () {
   'use strict';
   var SW = (window.SmartWait = window.SmartWait || {});
@@ -14,16 +22,35 @@
     offline: 'Offline — showing the last known state'
   };
 
-  // SW.live({url, events, refresh, onEvent, pollMs, labels, indicator}) starts the
-  // connection. refresh() must return a promise that rejects when the server
-  // cannot be reached. Returns {refreshNow, state}.
+  // SW.live({url, events, refresh, apply, onEvent, pollMs, safetyMs, labels,
+  // indicator}) starts the connection. refresh() must return a promise that
+  // rejects when the server cannot be reached. apply(name, data) returns true
+  // when it rendered the event; safetyMs (default 5 min) is the mean of the
+  // safety poll, jittered by ±25%. Returns {refreshNow, state, saw}: saw(version)
+  // tells the gap check the version a REST read returned.
   SW.live = function (opts) {
     var labels = Object.assign({}, LABELS, opts.labels || {});
     var indicator = opts.indicator || document.getElementById('conn');
     var text = indicator && indicator.querySelector('#conn-text');
     var pollMs = opts.pollMs || 10000;
+    var safetyMs = opts.safetyMs || 300000;
     var es = null, state = '', pollTimer = null, retryTimer = null, backoff = 2000;
-    var running = false, dirty = false, debounce = null;
+    var running = false, dirty = false, debounce = null, safety = null;
+    var seen = opts.version || 0; // the highest queue version seen, from events or REST
+
+    // saw records a version; it reports a gap when versions were skipped.
+    function saw(v) {
+      if (typeof v !== 'number' || !(v > 0)) return false;
+      var gap = seen > 0 && v > seen + 1;
+      if (v > seen) seen = v;
+      return gap;
+    }
+
+    // armSafety (re)starts the safety poll: any completed read resets it.
+    function armSafety() {
+      clearTimeout(safety);
+      safety = setTimeout(function () { refreshNow().catch(function () {}); }, safetyMs * (0.75 + Math.random() * 0.5));
+    }
 
     function setState(s) {
       if (s === state) return;
@@ -47,6 +74,7 @@
         throw err;
       }).finally(function () {
         running = false;
+        armSafety();
         if (dirty) { dirty = false; schedule(); }
       });
     }
@@ -72,7 +100,10 @@
         var data = null;
         try { data = e.data ? JSON.parse(e.data) : null; } catch (_) { data = null; }
         if (opts.onEvent) opts.onEvent(name, data);
-        schedule();
+        if (!opts.apply) { schedule(); return; }
+        var gap = saw(data && data.version);
+        var applied = name !== 'resync' && data !== null && opts.apply(name, data) === true;
+        if (gap || !applied) schedule();
       };
     }
 
@@ -105,24 +136,47 @@
 
     setState('connecting');
     connect();
+    armSafety();
     window.addEventListener('online', schedule);
     document.addEventListener('visibilitychange', function () {
       if (!document.hidden) schedule();
     });
-    return { refreshNow: refreshNow, state: function () { return state; } };
+    return { refreshNow: refreshNow, state: function () { return state; }, saw: saw };
+  };
+
+  // tags holds, per path, the last ETag and data of a GET (SW.api), so a repeated
+  // read of an unchanged answer costs a 304 and no body (docs/api.md).
+  var tags = {};
+
+  // SW.skew is the server's clock minus this one, from the last answer's Date.
+  SW.skew = 0;
+
+  // SW.versionOf returns the queue version of the last tagged answer for path
+  // (from its ETag, "v<version>-…"), or 0.
+  SW.versionOf = function (path) {
+    var m = tags[path] && /^(?:W\/)?"v(\d+)-/.exec(tags[path].etag);
+    return m ? parseInt(m[1], 10) : 0;
   };
 
   // SW.api fetches a JSON API path and resolves with the envelope's data. It
   // rejects with an Error carrying .status and .code on an error envelope, and
-  // with .status 0 when the server cannot be reached.
+  // with .status 0 when the server cannot be reached. A GET sends the ETag of
+  // the last answer for the path and, on 304, resolves with that answer's data.
   SW.api = function (method, path, body) {
     var init = { method: method, credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    var held = method === 'GET' ? tags[path] : undefined;
+    if (held) init.headers['If-None-Match'] = held.etag;
     return fetch(path, init).then(function (res) {
+      var date = res.headers.get('Date');
+      if (date) SW.skew = Date.parse(date) - Date.now();
+      if (res.status === 304 && held) return JSON.parse(held.data); // a fresh copy: pages may change theirs
       return res.json().catch(function () { return {}; }).then(function (j) {
+        var etag = res.headers.get('ETag');
+        if (method === 'GET' && res.ok && j.success && etag) tags[path] = { etag: etag, data: JSON.stringify(j.data) };
         if (res.ok && j.success) return j.data;
         var err = new Error((j.error && j.error.message) || ('Request failed (' + res.status + ')'));
         err.status = res.status;

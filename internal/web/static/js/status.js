@@ -2,6 +2,14 @@
 // this keeps it current over SSE (polling as fallback), counts the estimated wait
 // down between updates, alerts on "get ready" and "your turn", remembers the
 // check-in on this device and keeps the last known state for offline visits.
+//
+// Events are rendered as they come: position_update, get_ready and
+// patient_called carry this ticket's position, estimate, range, status and
+// room, and the patients room's queue_update carries the queue length and every
+// queue version. The page reads GET /api/position only when live.js says it
+// must (reconnect, a version gap, resync, the tab coming back, the safety poll).
+// Nothing older than what is shown is ever rendered: an event or a REST answer
+// at a version below the one on screen is dropped.
 (function () {
   'use strict';
   var SW = window.SmartWait;
@@ -12,6 +20,7 @@
   var ready = root.getAttribute('data-ready') === 'true'; // the get-ready notice went out
   var lastKey = 'smartwait.last.' + id;
 
+  var shown = parseInt(root.getAttribute('data-version'), 10) || 0; // the queue version on screen
   var cur = {
     patientId: id,
     ticketNumber: root.getAttribute('data-ticket'),
@@ -81,12 +90,14 @@
     setText($('wait-note'), note);
   }
 
+  // render shows cur with the fields of s (a whole status or part of one).
   function render(s, why) {
-    if (s.estimatedWait !== cur.estimatedWait || s.position !== cur.position || s.status !== cur.status ||
-        s.estimatedWaitLow !== cur.estimatedWaitLow || s.estimatedWaitHigh !== cur.estimatedWaitHigh) {
-      waitAnchor = { minutes: s.estimatedWait || 0, low: s.estimatedWaitLow || 0, high: s.estimatedWaitHigh || 0, at: Date.now() };
+    var next = Object.assign({}, cur, s);
+    if (next.estimatedWait !== cur.estimatedWait || next.position !== cur.position || next.status !== cur.status ||
+        next.estimatedWaitLow !== cur.estimatedWaitLow || next.estimatedWaitHigh !== cur.estimatedWaitHigh) {
+      waitAnchor = { minutes: next.estimatedWait || 0, low: next.estimatedWaitLow || 0, high: next.estimatedWaitHigh || 0, at: Date.now() };
     }
-    cur = Object.assign({}, cur, s);
+    cur = next;
     var st = stageOf(cur), before = stage;
     stage = st;
     root.className = 'status stage-' + st;
@@ -126,8 +137,20 @@
     } catch (_) { /* private mode: nothing to remember */ }
   }
 
+  // fresh reports whether something at version v may replace what is shown, and
+  // then marks it shown. Events without a version (none today) always may.
+  function fresh(v) {
+    if (typeof v !== 'number') return true;
+    if (v < shown) return false;
+    shown = v;
+    return true;
+  }
+
   function refresh() {
     return SW.api('GET', '/api/position/' + encodeURIComponent(id)).then(function (s) {
+      live.saw(s.version);
+      if (!fresh(s.version)) return; // events newer than this answer are on screen
+      ready = ready || !!s.ready;
       render(s, 'refresh');
     }, function (err) {
       if (err.status === 404) { location.reload(); return; } // the server forgot it: show "not found"
@@ -146,17 +169,45 @@
   } catch (_) { /* ignore */ }
   render(cur, 'initial');
 
-  SW.live({
-    url: '/api/events/patient/' + encodeURIComponent(id),
-    events: ['position_update', 'patient_called', 'get_ready', 'queue_update', 'snapshot'],
-    refresh: refresh,
-    onEvent: function (name, data) {
-      if (name === 'get_ready') ready = true;
-      if (name === 'patient_called' && data) {
-        if (data.room) cur.room = data.room;
-        if (stage === 'called') alertFor('called'); // a recall: say it again
-      }
+  // apply renders one event; false asks live.js for a REST read instead.
+  function apply(name, d) {
+    switch (name) {
+      case 'position_update':
+        if (d.patientId !== id) return false;
+        if (!fresh(d.version)) return true;
+        render(pick(d, ['position', 'estimatedWait', 'estimatedWaitLow', 'estimatedWaitHigh', 'status', 'queueLength']), 'event');
+        return true;
+      case 'get_ready':
+        ready = true; // once per ticket, whatever its version
+        if (fresh(d.version)) render(pick(d, ['position', 'estimatedWait', 'estimatedWaitLow', 'estimatedWaitHigh']), 'event');
+        else render({}, 'event');
+        return true;
+      case 'patient_called':
+        if (d.room) cur.room = d.room;
+        if (!fresh(d.version)) return true;
+        if (stage === 'called') { render({}, 'event'); alertFor('called'); return true; } // a recall: say it again
+        render({ status: 'called', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'event');
+        return true;
+      case 'queue_update':
+        if (typeof d.queueLength !== 'number') return false;
+        if (fresh(d.version)) render({ queueLength: d.queueLength }, 'event');
+        return true;
     }
+    return false;
+  }
+
+  function pick(d, keys) {
+    var o = {};
+    keys.forEach(function (k) { if (d[k] !== undefined) o[k] = d[k]; });
+    return o;
+  }
+
+  var live = SW.live({
+    url: '/api/events/patient/' + encodeURIComponent(id),
+    events: ['position_update', 'patient_called', 'get_ready', 'queue_update', 'resync'],
+    version: shown,
+    refresh: refresh,
+    apply: apply
   });
   setInterval(renderWait, 15000);
 
