@@ -31,15 +31,7 @@ func TestConcurrentFanOutWhileClientsLeave(t *testing.T) {
 	const clients, senders, perSender = 8, 4, 100
 	conns := make([]*websocket.Conn, clients)
 	for i := range conns {
-		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ws.Close()
-		readText(t, ws)
-		writeText(t, ws, "40")
-		readMessage(t, ws)
-		conns[i] = ws
+		conns[i] = dialConnected(t, ts.URL)
 	}
 	mu.Lock()
 	targets := append([]*engineio.Socket(nil), socks...)

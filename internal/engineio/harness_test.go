@@ -240,3 +240,19 @@ func readUntilClosed(tb testing.TB, ws *websocket.Conn) {
 		}
 	}
 }
+
+// dialConnected opens a websocket-only session on the engine served at base
+// (an httptest URL) and connects its socket with no auth; the connection is
+// closed at the end of the test.
+func dialConnected(tb testing.TB, base string) *websocket.Conn {
+	tb.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ws.Close() })
+	readText(tb, ws)
+	writeText(tb, ws, "40")
+	readMessage(tb, ws)
+	return ws
+}

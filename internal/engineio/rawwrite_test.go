@@ -46,14 +46,7 @@ func TestBackloggedFramesKeepOrder(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	readText(t, ws)
-	writeText(t, ws, "40")
-	readMessage(t, ws)
+	ws := dialConnected(t, ts.URL)
 	mu.Lock()
 	s := sock
 	mu.Unlock()
