@@ -134,23 +134,6 @@ func (h *Hub) Subscribe(transport string, send func(Message) error, onClose func
 	return s
 }
 
-// SubscribeInline adds a push-mode subscriber whose send never blocks (it
-// queues in the transport, as the Socket.IO engine does): the hub's
-// dispatcher calls it directly, in delivery order, with no queue or goroutine
-// of the hub's in between, and with all the messages one batch has for the
-// subscriber at once, so that a transport can write them together. A fan-out
-// to thousands of sockets then costs one call, and one write(2), per socket
-// (docs/decisions.md, "Fan-out: one write per socket per batch"). Errors and
-// panics drop the subscriber as for Subscribe.
-func (h *Hub) SubscribeInline(transport string, send func([]Message) error, onClose func(reason string)) *Subscriber {
-	s := h.newSubscriber(transport, nil, onClose)
-	s.sendBatch = send
-	s.inline = true
-	s.shard = int(h.nextShard.Add(1)) % len(h.work)
-	h.add(s)
-	return s
-}
-
 // SubscribeFrom adds a pull-mode subscriber to rooms and, when last is the id of
 // an event this hub can still replay, returns the messages for those rooms that
 // came after it (ok true). Otherwise ok is false and the caller sends a snapshot
@@ -338,20 +321,6 @@ func (h *Hub) deliver(b Batch) {
 	}
 	h.stats.publish(run, len(live)-counted)
 	h.sendInline(live, inline)
-}
-
-// offer hands m to s: an inline subscriber's send runs now, on the
-// dispatcher; any other subscriber queues it.
-func (h *Hub) offer(s *Subscriber, m Message) {
-	if s.inline {
-		if err := s.safeSendBatch([]Message{m}); err != nil {
-			s.failed(err)
-		}
-		return
-	}
-	if !s.enqueue(m) {
-		h.remove(s, ReasonSlow)
-	}
 }
 
 func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
