@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
-import { launch, DESKTOP } from './lib/browser.mjs';
+import { launch, DESKTOP, dropVersions } from './lib/browser.mjs';
 
 const LIVE = 6000;
 let browser;
@@ -37,30 +37,6 @@ async function checkIn(srv, name) {
   const { status, json } = await srv.api('POST', '/api/checkin', { name, phone: nextPhone(), appointmentTime: '10:30' });
   assert.equal(status, 201, JSON.stringify(json));
   return json.data;
-}
-
-// dropVersions makes the pages of ctx drop every event whose version is
-// window.__dropVersion (a wrapped EventSource: nothing in the product).
-async function dropVersions(ctx) {
-  await ctx.addInitScript(() => {
-    const Real = window.EventSource;
-    window.__dropVersion = -1;
-    window.__dropped = [];
-    function Dropping(url, init) {
-      const es = new Real(url, init);
-      const add = es.addEventListener.bind(es);
-      es.addEventListener = (type, fn, opt) => add(type, (e) => {
-        let d = null;
-        try { d = JSON.parse(e.data); } catch { /* not JSON: deliver */ }
-        if (d && d.version === window.__dropVersion) { window.__dropped.push(type); return; }
-        fn(e);
-      }, opt);
-      return es;
-    }
-    Dropping.prototype = Real.prototype;
-    Object.assign(Dropping, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
-    window.EventSource = Dropping;
-  });
 }
 
 async function staffPage(srv, ctx) {

@@ -14,7 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, until } from './lib/pages-server.mjs';
-import { launch, PHONE } from './lib/browser.mjs';
+import { launch, PHONE, dropVersions } from './lib/browser.mjs';
 
 const LIVE = 6000;
 let browser;
@@ -110,26 +110,7 @@ test('a status page that misses a version re-reads at the gap and shows the righ
     await checkIn(srv, 'Second One');
     const me = await checkIn(srv, 'Gap Watcher');
     const ctx = await browser.newContext({ ...PHONE, baseURL: srv.url });
-    // Drop, in the page, every event whose version is window.__dropVersion.
-    await ctx.addInitScript(() => {
-      const Real = window.EventSource;
-      window.__dropVersion = -1;
-      window.__dropped = [];
-      function Dropping(url, init) {
-        const es = new Real(url, init);
-        const add = es.addEventListener.bind(es);
-        es.addEventListener = (type, fn, opt) => add(type, (e) => {
-          let d = null;
-          try { d = JSON.parse(e.data); } catch { /* not JSON: deliver */ }
-          if (d && d.version === window.__dropVersion) { window.__dropped.push(type); return; }
-          fn(e);
-        }, opt);
-        return es;
-      }
-      Dropping.prototype = Real.prototype;
-      Object.assign(Dropping, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
-      window.EventSource = Dropping;
-    });
+    await dropVersions(ctx); // drops, in the page, every event of version window.__dropVersion
     const page = await ctx.newPage();
     await page.goto(`/status/${me.patientId}`);
     await live(page);

@@ -33,3 +33,27 @@ export async function launch() {
   };
   return browser;
 }
+
+// dropVersions makes the pages of ctx drop every event whose version is
+// window.__dropVersion (a wrapped EventSource: nothing in the product).
+export async function dropVersions(ctx) {
+  await ctx.addInitScript(() => {
+    const Real = window.EventSource;
+    window.__dropVersion = -1;
+    window.__dropped = [];
+    function Dropping(url, init) {
+      const es = new Real(url, init);
+      const add = es.addEventListener.bind(es);
+      es.addEventListener = (type, fn, opt) => add(type, (e) => {
+        let d = null;
+        try { d = JSON.parse(e.data); } catch { /* not JSON: deliver */ }
+        if (d && d.version === window.__dropVersion) { window.__dropped.push(type); return; }
+        fn(e);
+      }, opt);
+      return es;
+    }
+    Dropping.prototype = Real.prototype;
+    Object.assign(Dropping, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
+    window.EventSource = Dropping;
+  });
+}
