@@ -105,3 +105,25 @@ func TestBackloggedFramesKeepOrder(t *testing.T) {
 		return pongs == pings
 	})
 }
+
+// TestPingFloodWithoutReadingIsDropped: a client that sends websocket pings
+// but never reads the pongs is disconnected as slow (counted in
+// Stats.Overflows) instead of growing the server's pending pongs without
+// bound.
+func TestPingFloodWithoutReadingIsDropped(t *testing.T) {
+	srv := engineio.New(engineio.Config{OnConnect: func(*engineio.Socket, engineio.Handshake) error { return nil }})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	ws := dialConnected(t, ts.URL)
+	payload := []byte(strings.Repeat("p", 125))
+	for i := 0; i < 400_000; i++ { // ~52 MB of pings: far more than the socket buffers hold
+		if err := ws.WriteControl(websocket.PingMessage, payload, time.Now().Add(5*time.Second)); err != nil {
+			break // the server closed the connection
+		}
+		if srv.Stats().Overflows > 0 {
+			break
+		}
+	}
+	eventually(t, "the flooding client to be dropped as slow", func() bool { return srv.Stats().Overflows == 1 })
+}

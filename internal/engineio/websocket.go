@@ -84,11 +84,18 @@ func (ss *session) useLocked(ws *websocket.Conn) {
 	ss.raw = newRawWriter(ws.UnderlyingConn())
 	control := func(op byte, data []byte) {
 		ss.mu.Lock()
-		if !ss.closed {
+		// A client that pings without reading would grow the pongs
+		// without bound: past one write batch it is dropped as slow, as
+		// a full packet queue drops it.
+		over := len(ss.pending) > maxWriteBatch
+		if !ss.closed && !over {
 			ss.pending = appendFrame(ss.pending, op, data)
 			ss.kickLocked()
 		}
 		ss.mu.Unlock()
+		if over {
+			ss.overflowed()
+		}
 	}
 	ws.SetPingHandler(func(data string) error {
 		control(opPong, []byte(data))
