@@ -309,7 +309,7 @@ test('pages send their security headers and run under the CSP without violations
   page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
   page.on('pageerror', (e) => violations.push(String(e)));
   const me = await checkInByAPI('Header Check');
-  for (const path of ['/checkin', `/status/${me.patientId}`, '/display', '/qr', '/staff/login']) {
+  for (const path of ['/checkin', `/status/${me.patientId}`, '/display', '/display?lines=default', '/kiosk', '/qr', '/staff/login']) {
     const res = await page.goto(path);
     const h = res.headers();
     assert.match(h['content-security-policy'], /script-src 'self'/, path);

@@ -115,7 +115,7 @@ for (const transport of ['websocket', 'polling']) {
           assert.deepEqual([qu.data.type, qu.data.patientId, qu.data.newPosition, qu.data.estimatedWait, qu.data.version],
             ['position_change', c.patientId, i + 1, c.estimatedWait, i + 1]);
           const [pu] = await step('pub', pub.rec, 1);
-          assert.deepEqual(pu, { event: 'queue_update', data: { type: 'position_change', queueLength: i + 1, timestamp: pu.data.timestamp, version: i + 1 } });
+          assert.deepEqual(pu, { event: 'queue_update', data: { type: 'position_change', queueLength: i + 1, timestamp: pu.data.timestamp, version: i + 1, line: 'default' } });
 
           const p = await conn({ name: names[i] });
           assert.deepEqual(await emitAck(p.socket, 'join-patient-room', c.patientId), { room: `patient_${c.patientId}` });
@@ -152,7 +152,7 @@ for (const transport of ['websocket', 'polling']) {
         let [su] = await step('staff', staff.rec, 1);
         assert.deepEqual([su.event, su.data.type, su.data.patientId, su.data.version], ['queue_update', 'patient_called', ids[0], 4]);
         let [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 4 });
+        assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 4, line: 'default' });
         // Personal events come before the patients-room broadcast.
         let a = await pstep(0, 3);
         assert.deepEqual(a.map((e) => e.event), ['patient_called', 'position_update', 'queue_update']);
@@ -177,7 +177,7 @@ for (const transport of ['websocket', 'polling']) {
         [su] = await step('staff', staff.rec, 1);
         assert.deepEqual([su.event, su.data.type, su.data.patientId, su.data.recall, su.data.version], ['queue_update', 'patient_called', ids[0], true, 5]);
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 5 });
+        assert.deepEqual(pu.data, { type: 'patient_called', queueLength: 2, nowServing: 'A-001', timestamp: pu.data.timestamp, version: 5, line: 'default' });
         a = await pstep(0, 2);
         assert.deepEqual(a.map((e) => e.event), ['patient_called', 'queue_update']);
         assert.match(a[0].data.message, /your turn/i);
@@ -194,7 +194,7 @@ for (const transport of ['websocket', 'polling']) {
         const rest = (await a2.ok('GET', '/api/staff/queue', { token: tok })).data;
         assert.deepEqual(rest.map((q) => q.patientId), refresh.data.data.map((q) => q.patientId), 'REST queue agrees with queue_refresh');
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_completed', queueLength: 2, timestamp: pu.data.timestamp, version: 6 });
+        assert.deepEqual(pu.data, { type: 'patient_completed', queueLength: 2, timestamp: pu.data.timestamp, version: 6, line: 'default' });
         a = await pstep(0, 2);
         assert.deepEqual(a.map((e) => [e.event, e.data.status]), [['position_update', 'completed'], ['queue_update', undefined]]);
         await agrees(a[0]);
@@ -210,7 +210,7 @@ for (const transport of ['websocket', 'polling']) {
         [cu, refresh] = await step('staff', staff.rec, 2);
         assert.deepEqual([cu.data.type, cu.data.patientId, refresh.event, refresh.data.data.length], ['patient_no_show', ids[1], 'queue_refresh', 1]);
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_no_show', queueLength: 1, timestamp: pu.data.timestamp, version: 7 });
+        assert.deepEqual(pu.data, { type: 'patient_no_show', queueLength: 1, timestamp: pu.data.timestamp, version: 7, line: 'default' });
         assert.deepEqual((await pstep(0, 1)).map((e) => e.data.type), ['patient_no_show']);
         let b = await pstep(1, 2);
         assert.deepEqual(b.map((e) => [e.event, e.data.status]), [['position_update', 'no_show'], ['queue_update', undefined]]);
@@ -223,7 +223,7 @@ for (const transport of ['websocket', 'polling']) {
         [cu, refresh] = await step('staff', staff.rec, 2);
         assert.deepEqual([cu.data.type, cu.data.patientId, refresh.data.data, refresh.data.version], ['patient_cancelled', ids[2], [], 8]);
         [pu] = await step('pub', pub.rec, 1);
-        assert.deepEqual(pu.data, { type: 'patient_cancelled', queueLength: 0, timestamp: pu.data.timestamp, version: 8 });
+        assert.deepEqual(pu.data, { type: 'patient_cancelled', queueLength: 0, timestamp: pu.data.timestamp, version: 8, line: 'default' });
         for (const i of [0, 1]) assert.deepEqual((await pstep(i, 1)).map((e) => e.data.type), ['patient_cancelled']);
         c = await pstep(2, 2);
         assert.deepEqual(c.map((e) => [e.event, e.data.status]), [['position_update', 'cancelled'], ['queue_update', undefined]]);
@@ -267,7 +267,7 @@ for (const transport of ['websocket', 'polling']) {
         assert.equal(e.event, 'queue_update');
         const text = JSON.stringify(e.data);
         for (const s of secrets) assert.ok(!text.includes(s), `patients room payload leaks ${s}: ${text}`);
-        assert.deepEqual(Object.keys(e.data).filter((k) => !['type', 'queueLength', 'nowServing', 'timestamp', 'version'].includes(k)), [],
+        assert.deepEqual(Object.keys(e.data).filter((k) => !['type', 'queueLength', 'nowServing', 'timestamp', 'version', 'line'].includes(k)), [],
           `unexpected field in ${text}`);
       }
     });

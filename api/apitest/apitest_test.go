@@ -57,7 +57,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 		t.Errorf("unknown route 404: %v", err)
 	}
 
-	ev := `{"type":"queue_update","queueLength":2,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3}`
+	ev := `{"type":"queue_update","queueLength":2,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3,"line":"default"}`
 	ev = strings.Replace(ev, `"queue_update"`, `"patient_called"`, 1)
 	if err := c.Event("queue_update", []byte(ev)); err != nil {
 		t.Fatalf("a real event fails: %v", err)
@@ -65,6 +65,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 	for name, p := range map[string]string{
 		"public update naming a patient": strings.Replace(ev, `"queueLength"`, `"name":"Ann","queueLength"`, 1),
 		"missing version":                strings.Replace(ev, `,"version":3`, ``, 1),
+		"missing line":                   strings.Replace(ev, `,"line":"default"`, ``, 1),
 	} {
 		if err := c.Event("queue_update", []byte(p)); err == nil {
 			t.Errorf("%s: passed", name)

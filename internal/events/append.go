@@ -32,6 +32,8 @@ func (e PositionUpdateEvent) AppendJSON(b []byte) []byte {
 	b = append(b, `,"timestamp":`...)
 	b = e.Timestamp.appendJSON(b)
 	b = appendInt(b, `,"version":`, e.Version)
+	b = append(b, `,"line":`...)
+	b = appendString(b, e.Line)
 	return append(b, '}')
 }
 
@@ -47,6 +49,8 @@ func (e PublicUpdate) AppendJSON(b []byte) []byte {
 	b = append(b, `,"timestamp":`...)
 	b = e.Timestamp.appendJSON(b)
 	b = appendInt(b, `,"version":`, e.Version)
+	b = append(b, `,"line":`...)
+	b = appendString(b, e.Line)
 	return append(b, '}')
 }
 

@@ -16,37 +16,48 @@ import (
 // instance builds the same batch.
 func Batch(c queue.Change) realtime.Batch {
 	b := realtime.Batch{Stream: c.QueueID, Version: c.Version}
+	line := c.QueueID
 	b.Messages = make([]realtime.Message, 0, len(c.Moved)+len(c.Ready)+8)
 	at, t := Time(c.At), c.Ticket
 	typ := updateType(c.Kind)
 
 	if c.Kind == queue.ChangeCheckedIn {
 		b.Add(RoomStaff, NewPatient, NewPatientEvent{
-			Type: NewPatient, Timestamp: at, Version: c.Version,
+			Type: NewPatient, Timestamp: at, Version: c.Version, Line: line, TransferredFrom: c.From,
 			Patient: NewPatientView{
 				ID: t.ID, Name: t.Name, Phone: t.Phone, Position: t.Position,
 				EstimatedWait: t.EstimatedWait, CheckInTime: Time(t.CheckInTime),
 				TicketNumber: t.Number, AppointmentTime: t.AppointmentTime,
+				Urgent: t.Urgent, DueAt: Time(t.DueAt),
 			},
 		})
 	}
 	su := StaffUpdate{
 		Type: typ, PatientID: t.ID, TicketNumber: t.Number, Status: string(t.Status),
 		Room: t.Room, Recall: c.Kind == queue.ChangeRecalled,
-		QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version,
+		QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line,
 	}
 	if c.Kind == queue.ChangeCheckedIn {
 		su.NewPosition, su.EstimatedWait = &t.Position, &t.EstimatedWait
 	}
-	b.Add(RoomStaff, QueueUpdate, su)
-	if c.Entries != nil && (c.Kind == queue.ChangeCompleted || c.Kind == queue.ChangeNoShow || c.Kind == queue.ChangeCancelled) {
-		b.Add(RoomStaff, QueueRefresh, queueRefresh(c.Entries, c.At, c.Version))
+	if c.Kind == queue.ChangeLineUpdated {
+		// A line's new settings or rooms concern no one patient: the staff get
+		// the queue-level update (and the line's queue_refresh below).
+		b.Add(RoomStaff, QueueUpdate, PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line})
+	} else {
+		b.Add(RoomStaff, QueueUpdate, su)
+	}
+	// A change that moves others (but a call, where everyone moves up one) sends
+	// the staff the whole line again: a check-in that lands among the waiting (a
+	// booked patient), a reorder, a transfer, a line's new settings.
+	if c.Entries != nil && c.Kind != queue.ChangeCalled {
+		b.Add(RoomStaff, QueueRefresh, queueRefresh(c.Entries, c.At, c.Version, line))
 	}
 
 	if c.Kind == queue.ChangeCalled || c.Kind == queue.ChangeRecalled {
 		b.Add(PatientRoom(t.ID), PatientCalled, PatientCalledEvent{
 			Type: PatientCalled, Message: queue.CalledMessage(t.Ticket), Room: t.Room,
-			TicketNumber: t.Number, Timestamp: at, Version: c.Version,
+			TicketNumber: t.Number, Timestamp: at, Version: c.Version, Line: line,
 		})
 	}
 	// A ticket that left the queue is no longer in Moved, but its status changed.
@@ -63,12 +74,15 @@ func Batch(c queue.Change) realtime.Batch {
 		b.Add(PatientRoom(e.ID), GetReady, GetReadyEvent{
 			Type: GetReady, Message: queue.GetReadyMessage(e), Position: e.Position,
 			EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
-			TicketNumber: e.Number, Timestamp: at, Version: c.Version,
+			TicketNumber: e.Number, Timestamp: at, Version: c.Version, Line: line,
 		})
 	}
-	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version}
-	b.Add(RoomPatients, QueueUpdate, pub)
-	b.Add(RoomDisplay, QueueUpdate, pub)
+	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line}
+	// One encoding for the three rooms: the payload is the same.
+	raw := pub.AppendJSON(make([]byte, 0, 160))
+	b.AddJSON(RoomPatients, QueueUpdate, raw)
+	b.AddJSON(RoomDisplay, QueueUpdate, raw)
+	b.AddJSON(DisplayRoom(line), QueueUpdate, raw)
 	return b
 }
 
@@ -82,11 +96,11 @@ func positionUpdate(e queue.Entry, queueLength int, at time.Time, version int64)
 		Type: PositionUpdate, PatientID: e.ID, Position: e.Position,
 		EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 		Status: string(e.Status), TicketNumber: e.Number,
-		QueueLength: queueLength, Timestamp: Time(at), Version: version,
+		QueueLength: queueLength, Timestamp: Time(at), Version: version, Line: e.QueueID,
 	}
 }
 
 // queueRefresh is the one builder of queue_refresh (live and snapshot).
-func queueRefresh(entries []queue.Entry, at time.Time, version int64) QueueRefreshEvent {
-	return QueueRefreshEvent{Type: QueueRefresh, Data: NewQueueEntries(entries, at), Timestamp: Time(at), Version: version}
+func queueRefresh(entries []queue.Entry, at time.Time, version int64, line string) QueueRefreshEvent {
+	return QueueRefreshEvent{Type: QueueRefresh, Data: NewQueueEntries(entries, at), Timestamp: Time(at), Version: version, Line: line}
 }

@@ -43,7 +43,7 @@ type QueueReader interface {
 type Drift struct {
 	Queues   QueueReader
 	Next     realtime.Handler // the hub
-	QueueIDs []string         // the queues to watch; nil: queue.DefaultQueueID
+	QueueIDs []string         // the queues to watch; nil: every line (Queues.LineIDs), else the default
 	Period   time.Duration    // 0: DriftPeriod
 	Now      func() time.Time // the payloads' timestamp; nil: time.Now
 	Log      *slog.Logger     // nil: slog.Default()
@@ -118,6 +118,14 @@ type quoted struct {
 // error returned after the others were done.
 func (d *Drift) Tick(ctx context.Context) (int, error) {
 	ids := d.QueueIDs
+	if l, ok := d.Queues.(interface {
+		LineIDs(context.Context) ([]string, error)
+	}); ok && len(ids) == 0 {
+		var err error
+		if ids, err = l.LineIDs(ctx); err != nil {
+			return 0, err
+		}
+	}
 	if len(ids) == 0 {
 		ids = []string{queue.DefaultQueueID}
 	}

@@ -36,6 +36,9 @@ type NewPatientEvent struct {
 	Patient   NewPatientView `json:"patient"`
 	Timestamp Time           `json:"timestamp"`
 	Version   int64          `json:"version"`
+	Line      string         `json:"line"`
+	// TransferredFrom names the line a transferred patient left.
+	TransferredFrom string `json:"transferredFrom,omitempty"`
 }
 
 // NewPatientView is the patient inside new_patient.
@@ -48,6 +51,8 @@ type NewPatientView struct {
 	CheckInTime     Time   `json:"checkInTime"`
 	TicketNumber    string `json:"ticketNumber"`
 	AppointmentTime string `json:"appointmentTime"`
+	Urgent          bool   `json:"urgent,omitempty"`
+	DueAt           Time   `json:"dueAt,omitzero"`
 }
 
 // StaffUpdate is queue_update for staff: it names the patient.
@@ -64,6 +69,7 @@ type StaffUpdate struct {
 	NowServing    string `json:"nowServing,omitempty"`
 	Timestamp     Time   `json:"timestamp"`
 	Version       int64  `json:"version"`
+	Line          string `json:"line"`
 }
 
 // PublicUpdate is queue_update for the patients room and the display: queue-level
@@ -73,7 +79,8 @@ type PublicUpdate struct {
 	QueueLength int    `json:"queueLength"`          // waiting tickets
 	NowServing  string `json:"nowServing,omitempty"` // ticket number of the latest call
 	Timestamp   Time   `json:"timestamp"`
-	Version     int64  `json:"version"`
+	Version     int64  `json:"version"` // the line's version: each line counts its own
+	Line        string `json:"line"`
 }
 
 // QueueRefreshEvent is queue_refresh, for staff: the whole active queue.
@@ -82,6 +89,7 @@ type QueueRefreshEvent struct {
 	Data      []QueueEntry `json:"data"`
 	Timestamp Time         `json:"timestamp"`
 	Version   int64        `json:"version"`
+	Line      string       `json:"line"` // Data is this line's whole active queue
 }
 
 // PositionUpdateEvent is position_update, for one patient's room.
@@ -99,6 +107,7 @@ type PositionUpdateEvent struct {
 	QueueLength       int    `json:"queueLength"`
 	Timestamp         Time   `json:"timestamp"`
 	Version           int64  `json:"version"`
+	Line              string `json:"line"`
 }
 
 // PatientCalledEvent is patient_called, for the called patient's room.
@@ -109,6 +118,7 @@ type PatientCalledEvent struct {
 	TicketNumber string `json:"ticketNumber"`
 	Timestamp    Time   `json:"timestamp"`
 	Version      int64  `json:"version"`
+	Line         string `json:"line"`
 }
 
 // GetReadyEvent is get_ready, for a patient's room.
@@ -122,6 +132,7 @@ type GetReadyEvent struct {
 	TicketNumber      string `json:"ticketNumber"`
 	Timestamp         Time   `json:"timestamp"`
 	Version           int64  `json:"version"`
+	Line              string `json:"line"`
 }
 
 // TestMessageEvent is test_message, the seed's real-time test feature.
@@ -159,6 +170,9 @@ type QueueEntry struct {
 	CompletedAt          Time        `json:"completedAt"`
 	WaitingMinutes       int         `json:"waitingMinutes"`
 	Room                 string      `json:"room,omitempty"`
+	Line                 string      `json:"line"`
+	Urgent               bool        `json:"urgent,omitempty"`
+	DueAt                Time        `json:"dueAt,omitzero"`
 }
 
 // PatientView is the patient inside a QueueEntry; ID is the patient id and Phone
@@ -186,6 +200,7 @@ func NewQueueEntry(e queue.Entry, now time.Time) QueueEntry {
 		CalledAt:             Time(e.CalledAt), CompletedAt: Time(e.CompletedAt),
 		WaitingMinutes: max(0, int(until.Sub(e.CheckInTime)/time.Minute)),
 		Room:           e.Room,
+		Line:           e.QueueID, Urgent: e.Urgent, DueAt: Time(e.DueAt),
 	}
 }
 

@@ -16,6 +16,13 @@ const (
 // patientRoomPrefix starts every patient's own room.
 const patientRoomPrefix = "patient_"
 
+// displayRoomPrefix starts the room of a display that follows one line.
+const displayRoomPrefix = "display_"
+
+// DisplayRoom returns the room of the displays that follow one line:
+// "display_<line>". RoomDisplay gets every line's.
+func DisplayRoom(line string) string { return displayRoomPrefix + line }
+
 // PatientRoom returns the room of one patient: "patient_<id>".
 func PatientRoom(patientID string) string { return patientRoomPrefix + patientID }
 
@@ -25,6 +32,9 @@ func ValidRoom(room string) bool {
 	switch room {
 	case RoomPatients, RoomStaff, RoomDisplay:
 		return true
+	}
+	if line, found := strings.CutPrefix(room, displayRoomPrefix); found {
+		return queue.ValidSlug(line)
 	}
 	id, found := strings.CutPrefix(room, patientRoomPrefix)
 	return found && queue.ValidID(id)
@@ -50,6 +60,7 @@ const (
 	JoinPatientRoom  = "join-patient-room"
 	JoinPatientsRoom = "join-patients-room"
 	JoinStaffRoom    = "join-staff-room"
+	JoinDisplayRoom  = "join-display-room"
 	LeaveRoom        = "leave-room"
 )
 
@@ -66,6 +77,12 @@ func updateType(k queue.ChangeKind) string {
 		return "patient_no_show"
 	case queue.ChangeCancelled:
 		return "patient_cancelled"
+	case queue.ChangeTransferred:
+		return "patient_transferred"
+	case queue.ChangeReordered:
+		return "position_change"
+	case queue.ChangeLineUpdated:
+		return "line_updated"
 	}
 	return ""
 }

@@ -24,13 +24,13 @@ func PatientSnapshot(st queue.PatientStatus, now time.Time) realtime.Message {
 // StaffSnapshot is the staff's queue_refresh of the whole active queue
 // (queue.Service.Queue's entries and version), read at now.
 func StaffSnapshot(queueID string, entries []queue.Entry, version int64, now time.Time) realtime.Message {
-	return snapshotMessage(RoomStaff, QueueRefresh, queueID, version, queueRefresh(entries, now, version))
+	return snapshotMessage(RoomStaff, QueueRefresh, queueID, version, queueRefresh(entries, now, version, queueID))
 }
 
 // DisplaySnapshot is the display's queue_update of type "snapshot": how many
 // wait and the ticket most recently called, and nothing that names a patient.
 func DisplaySnapshot(queueID string, entries []queue.Entry, version int64, now time.Time) realtime.Message {
-	pub := PublicUpdate{Type: "snapshot", Timestamp: Time(now), Version: version}
+	pub := PublicUpdate{Type: "snapshot", Timestamp: Time(now), Version: version, Line: queueID}
 	var last time.Time
 	for _, e := range entries {
 		switch e.Status {

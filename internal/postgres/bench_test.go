@@ -15,19 +15,22 @@ import (
 // Benchmarks of the store through queue.Service, as internal/sqlite's; results
 // are in docs/benchmarks.md under "Several instances".
 
-// fillWaiting inserts n waiting tickets into the default queue in one transaction.
+// fillWaiting inserts n waiting tickets into the default queue in one transaction,
+// checked in a second apart until now with their order keys (queue.OrderKey), so
+// that a check-in through the Service goes after them.
 func fillWaiting(tb testing.TB, db *postgres.DB, n int) {
 	tb.Helper()
 	ctx := context.Background()
-	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	at := time.Now().Add(-time.Duration(n) * time.Second).Truncate(time.Millisecond)
 	err := db.Update(ctx, func(tx queue.Tx) error {
 		if _, err := tx.LockQueue(ctx, queue.DefaultQueueID); err != nil {
 			return err
 		}
 		for i := range n {
+			checkIn := at.Add(time.Duration(i) * time.Second)
 			tk := queue.Ticket{ID: queue.NewID(), QueueID: queue.DefaultQueueID, Number: queue.TicketNumber("A", i+1),
 				Day: "2026-11-28", Name: "Patient", Phone: fmt.Sprintf("+1415%07d", i), AppointmentTime: "10:00",
-				Status: queue.StatusWaiting, CheckInTime: at.Add(time.Duration(i) * time.Second)}
+				Status: queue.StatusWaiting, CheckInTime: checkIn, DueAt: checkIn, Seq: queue.OrderKey(false, checkIn)}
 			if err := tx.InsertTicket(ctx, &tk); err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -103,24 +104,35 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // is idempotent, and safe to run from several instances starting at once: goose
 // takes a PostgreSQL advisory lock around it.
 func (db *DB) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	locker, err := db.migrationLocker(ctx)
-	if err != nil {
-		return err
-	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+	p, err := db.migrator(ctx, sqlDB)
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", translate(ctx, err))
 	}
 	return nil
+}
+
+// migrator returns the goose provider of the embedded migrations on sqlDB, a
+// database/sql view of db's pool. Tests use it to build a database at an
+// earlier version.
+func (db *DB) migrator(ctx context.Context, sqlDB *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	locker, err := db.migrationLocker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // migrationLocker returns goose's advisory-lock locker with a lock id of this

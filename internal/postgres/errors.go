@@ -15,17 +15,23 @@ import (
 	"smartwait/internal/queue"
 )
 
-// Constraint names (PostgreSQL's defaults for the migration's UNIQUE clauses) whose
-// violations mean something to the domain.
+// Constraint names (the migrations' unique indexes, or PostgreSQL's defaults for
+// their UNIQUE clauses and primary keys) whose violations mean something to the
+// domain. The prefix and room ones are only met by a write racing another
+// transaction's: SaveQueue and SaveRoom skip a clash they can see instead of
+// failing on it, and the creates use ON CONFLICT.
 const (
 	constraintActivePhone = "tickets_active_phone"
 	constraintUsername    = "users_username_key"
+	constraintQueuePrefix = "queues_prefix"
+	constraintRoomName    = "rooms_pkey"
 )
 
 // translate maps driver errors to the storage sentinels: a violation of the
-// active-phone index to queue.ErrDuplicate, of users.username to auth.ErrExists,
-// and errors meaning the database cannot be reached or used (refused or dropped
-// connections, a server shutting down, too many connections, our own timeout) to
+// active-phone index, of a queue's prefix or of a room's name to
+// queue.ErrDuplicate, of users.username to auth.ErrExists, and errors meaning
+// the database cannot be reached or used (refused or dropped connections, a
+// server shutting down, too many connections, our own timeout) to
 // queue.ErrUnavailable. Errors that already carry a sentinel, domain errors and
 // others pass as they are. ctx is the operation's context: when it ended because
 // of DB.Timeout the error is unavailable, when the caller cancelled it is not.
@@ -44,7 +50,7 @@ func translate(ctx context.Context, err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
 		switch pe.ConstraintName {
-		case constraintActivePhone:
+		case constraintActivePhone, constraintQueuePrefix, constraintRoomName:
 			return fmt.Errorf("%w: %w", queue.ErrDuplicate, err)
 		case constraintUsername:
 			return fmt.Errorf("%w: %w", auth.ErrExists, err)

@@ -13,19 +13,19 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
 
 func scanTicket(row pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
 	var checkIn time.Time
-	var called, completed, ready *time.Time
+	var called, completed, ready, due *time.Time
 	err := row.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
 	t.CheckInTime = checkIn.UTC()
-	t.CalledAt, t.CompletedAt, t.ReadyAt = fromTS(called), fromTS(completed), fromTS(ready)
+	t.CalledAt, t.CompletedAt, t.ReadyAt, t.DueAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due)
 	return t, nil
 }
 
@@ -50,20 +50,44 @@ func (t *tx) queryTickets(ctx context.Context, what, query string, args ...any) 
 	return out, nil
 }
 
-// InsertTicket stores a new ticket. Its seq is one more than the queue's highest
-// (as on SQLite); the caller holds the queue lock, which is what makes MAX+1 safe
-// between instances. The partial unique index tickets_active_phone rejects a second
-// active ticket for the phone (queue.ErrDuplicate).
+// freeSeq is the key a ticket of queue $2 that wants key $3 gets: $3 itself
+// when no ticket of the queue (any status) has it, else one more than the end
+// of the run of taken keys that starts at $3. Both lookups are probes of the
+// UNIQUE (queue_id, seq) index: one when the key is free, as it nearly always
+// is (keys are due times in microseconds), one per ticket of the run otherwise
+// (the ELSE subquery, an InitPlan, runs only when its branch is taken). The
+// caller holds the queue's row lock (LockQueue), so no other transaction takes
+// the key between this statement's read and its write; a unique violation is
+// not caught instead, as it would end the transaction.
+const freeSeq = `CASE
+	WHEN NOT EXISTS (SELECT 1 FROM tickets WHERE queue_id = $2 AND seq = $3) THEN $3::bigint
+	ELSE (SELECT a.seq + 1 FROM tickets a WHERE a.queue_id = $2 AND a.seq >= $3
+		AND NOT EXISTS (SELECT 1 FROM tickets b WHERE b.queue_id = $2 AND b.seq = a.seq + 1)
+		ORDER BY a.seq LIMIT 1)
+	END`
+
+// freeSeqFor is freeSeq for ticket $1, whose own row counts as free: it is the
+// one moving (MoveTicket).
+const freeSeqFor = `CASE
+	WHEN NOT EXISTS (SELECT 1 FROM tickets WHERE queue_id = $2 AND seq = $3 AND id <> $1) THEN $3::bigint
+	ELSE (SELECT a.seq + 1 FROM tickets a WHERE a.queue_id = $2 AND a.seq >= $3 AND a.id <> $1
+		AND NOT EXISTS (SELECT 1 FROM tickets b WHERE b.queue_id = $2 AND b.seq = a.seq + 1 AND b.id <> $1)
+		ORDER BY a.seq LIMIT 1)
+	END`
+
+// InsertTicket stores a new ticket at the key it wants (tk.Seq) or the next free
+// one above (freeSeq), and sets tk.Seq to the key stored. The partial unique
+// index tickets_active_phone rejects a second active ticket for a non-empty
+// phone (queue.ErrDuplicate).
 func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 	const insert = `INSERT INTO tickets (id, queue_id, seq, number, day, name, phone,
-			appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at)
-		SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
-		FROM tickets WHERE queue_id = $2
+			appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at)
+		VALUES ($1, $2, ` + freeSeq + `, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		RETURNING seq`
 	err := t.tx.QueryRow(ctx, insert,
-		tk.ID, tk.QueueID, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
+		tk.ID, tk.QueueID, tk.Seq, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
 		string(tk.Status), tk.Room, tk.CheckInTime.UTC().Truncate(time.Millisecond), ts(tk.CalledAt), ts(tk.CompletedAt),
-		tk.QuotedWait, ts(tk.ReadyAt),
+		tk.QuotedWait, ts(tk.ReadyAt), tk.Urgent, ts(tk.DueAt),
 	).Scan(&tk.Seq)
 	if err != nil {
 		return fmt.Errorf("postgres: insert ticket: %w", translate(ctx, err))
@@ -73,14 +97,37 @@ func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 
 // UpdateTicket stores the mutable fields of tk.
 func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
-	const update = `UPDATE tickets SET status = $1, room = $2, called_at = $3, completed_at = $4, ready_at = $5
-		WHERE id = $6`
-	tag, err := t.tx.Exec(ctx, update, string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.ID)
+	const update = `UPDATE tickets SET status = $1, room = $2, called_at = $3, completed_at = $4, ready_at = $5,
+			quoted_wait = $6 WHERE id = $7`
+	tag, err := t.tx.Exec(ctx, update, string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait, tk.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update ticket: %w", translate(ctx, err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: update ticket: %w", queue.ErrNotFound)
+	}
+	return nil
+}
+
+// MoveTicket stores tk's place (QueueID, Seq as InsertTicket picks it but with
+// its own current key counting as free, Urgent, DueAt) and its mutable fields,
+// and sets tk.Seq to the key stored. The waiting-count trigger moves a waiting
+// ticket's counts to its new blocks (migration 00005). The caller holds the row
+// lock of the target queue (LockQueue), as for InsertTicket.
+func (t *tx) MoveTicket(ctx context.Context, tk *queue.Ticket) error {
+	const update = `UPDATE tickets SET queue_id = $2, seq = ` + freeSeqFor + `,
+			urgent = $4, due_at = $5, status = $6, room = $7, called_at = $8, completed_at = $9, ready_at = $10
+		WHERE id = $1
+		RETURNING seq`
+	err := t.tx.QueryRow(ctx, update,
+		tk.ID, tk.QueueID, tk.Seq, tk.Urgent, ts(tk.DueAt),
+		string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt),
+	).Scan(&tk.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: move ticket: %w", queue.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: move ticket: %w", translate(ctx, err))
 	}
 	return nil
 }
@@ -102,7 +149,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings decoded per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
 
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
 // ones by Seq. They are read by two queries rather than one ordered by status:
@@ -136,15 +183,15 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, query, queueI
 	}
 	defer rows.Close()
 	var checkIn time.Time
-	var called, completed, ready *time.Time
+	var called, completed, ready, due *time.Time
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due); err != nil {
 			return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
 		}
 		tk.CheckInTime = checkIn.UTC()
-		tk.CalledAt, tk.CompletedAt, tk.ReadyAt = fromTS(called), fromTS(completed), fromTS(ready)
+		tk.CalledAt, tk.CompletedAt, tk.ReadyAt, tk.DueAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due)
 		out = append(out, tk)
 	}
 	if err := rows.Err(); err != nil {
@@ -164,33 +211,41 @@ func (t *tx) WaitingTickets(ctx context.Context, queueID string, limit int) ([]q
 	return t.queryTickets(ctx, "waiting tickets", query, queueID, lim)
 }
 
-// waitingBucket is the number of consecutive seqs whose waiting tickets one row of
-// waiting_buckets counts (migration 00002, where the trigger repeats it).
-const waitingBucket = 256
+// waitingShift and coarseShift give the two levels of blocks of seqs whose
+// waiting tickets waiting_buckets and waiting_coarse count: the bucket of seq
+// is seq >> waitingShift (2^18 keys, 262 ms of due times), its coarse block seq
+// >> coarseShift (2^27 keys, 512 buckets, 134 s). Migration 00005, whose
+// trigger repeats them, says why two.
+const (
+	waitingShift = 18
+	coarseShift  = 27
+)
 
 // CountWaitingBefore counts the queue's waiting tickets with Seq < seq: the
-// waiting_buckets rows of the blocks wholly before seq, plus an index range count
-// inside seq's own block — O(waiting/256 + 256), not O(waiting).
+// coarse blocks wholly before seq, then the buckets wholly before it inside its
+// coarse block (at most 512 rows), then an index range count inside its bucket
+// — a few hundred rows at most whether keys are dense or sparse, not
+// O(waiting). The shifts are floors, as in the trigger, for negative seqs too.
 func (t *tx) CountWaitingBefore(ctx context.Context, queueID string, seq int64) (int, error) {
 	const query = `SELECT
-		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = $1 AND bucket < $2),
-		(SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'waiting' AND seq >= $3 AND seq < $4)`
-	bucket := seq / waitingBucket
-	if seq < 0 {
-		bucket = -1 // no block is wholly before a negative seq
-	}
-	var blocks, inBlock int
-	if err := t.tx.QueryRow(ctx, query, queueID, bucket, bucket*waitingBucket, seq).Scan(&blocks, &inBlock); err != nil {
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_coarse WHERE queue_id = $1 AND bucket < $2),
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = $1 AND bucket >= $3 AND bucket < $4),
+		(SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'waiting' AND seq >= $5 AND seq < $6)`
+	coarse, bucket := seq>>coarseShift, seq>>waitingShift
+	var blocks, buckets, inBucket int
+	err := t.tx.QueryRow(ctx, query, queueID, coarse, coarse<<(coarseShift-waitingShift), bucket, bucket<<waitingShift, seq).
+		Scan(&blocks, &buckets, &inBucket)
+	if err != nil {
 		return 0, fmt.Errorf("postgres: count waiting: %w", translate(ctx, err))
 	}
-	return blocks + inBlock, nil
+	return blocks + buckets + inBucket, nil
 }
 
-// CountActive counts the queue's waiting tickets (from waiting_buckets) and called
+// CountActive counts the queue's waiting tickets (from waiting_coarse) and called
 // tickets (few: an index range).
 func (t *tx) CountActive(ctx context.Context, queueID string) (waiting, called int, err error) {
 	const query = `SELECT
-		(SELECT COALESCE(SUM(n), 0) FROM waiting_buckets WHERE queue_id = $1),
+		(SELECT COALESCE(SUM(n), 0) FROM waiting_coarse WHERE queue_id = $1),
 		(SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'called')`
 	if err := t.tx.QueryRow(ctx, query, queueID).Scan(&waiting, &called); err != nil {
 		return 0, 0, fmt.Errorf("postgres: count active: %w", translate(ctx, err))

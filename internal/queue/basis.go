@@ -43,6 +43,7 @@ func stored(t Ticket) Ticket {
 	t.CalledAt = t.CalledAt.Truncate(storePrecision)
 	t.CompletedAt = t.CompletedAt.Truncate(storePrecision)
 	t.ReadyAt = t.ReadyAt.Truncate(storePrecision)
+	t.DueAt = t.DueAt.Truncate(storePrecision)
 	return t
 }
 
@@ -116,7 +117,7 @@ func (s *Service) loadBasis(ctx context.Context, tx Tx, q Queue) (basis, error) 
 	if err != nil {
 		return basis{}, err
 	}
-	f, err := s.fit(ctx, tx, q.ID)
+	f, err := s.fit(ctx, tx, q)
 	if err != nil {
 		return basis{}, err
 	}

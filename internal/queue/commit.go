@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,6 +38,8 @@ type op struct {
 	queueID string
 	next    *basis
 	m       mutation
+	multi   bool     // the mutation may change other lines too (otherLine)
+	lines   []string // a multi operation's lines, sorted: locked in this order
 
 	ch   Change
 	err  error
@@ -54,6 +57,7 @@ type committer struct {
 	// arrived wakes a leader that gathers (gathering) when an operation queues.
 	arrived   chan struct{}
 	gathering bool
+	max       int // operations per group; 0: maxGroup
 }
 
 // mutate runs m as one queue operation on the queue: in the next group
@@ -62,8 +66,103 @@ type committer struct {
 // remembered for the operations after it, in the same group or later: without
 // it concurrent check-ins would read the whole queue again, O(N) each.
 func (s *Service) mutate(ctx context.Context, queueID string, next *basis, m mutation) (Change, error) {
-	o := &op{ctx: ctx, queueID: queueID, next: next, m: m, done: make(chan struct{}), lead: make(chan struct{}, 1)}
-	c := &s.commits
+	return s.enqueue(&op{ctx: ctx, queueID: queueID, next: next, m: m})
+}
+
+// mutateMulti is mutate for an operation that may change the other lines
+// given besides queueID (through otherLine): a transfer.
+func (s *Service) mutateMulti(ctx context.Context, queueID string, others []string, next *basis, m mutation) (Change, error) {
+	lines := append([]string{queueID}, others...)
+	slices.Sort(lines)
+	return s.enqueue(&op{ctx: ctx, queueID: queueID, next: next, m: m, multi: true, lines: slices.Compact(lines)})
+}
+
+// Lanes. On SQLite every operation goes through one group commit: the
+// database has one writer, and one transaction for everything that arrives
+// together is the cheapest. With Config.ParallelLines (PostgreSQL, which locks
+// a line's row and commits lines in parallel) each line has a group commit of
+// its own, and operations on several lines (transfers) one more, which runs
+// them one at a time. A lane's group holds, in this process, the line's lock
+// from its transaction's start until its Changes are published, and a
+// transfer the locks of both its lines, taken in order: so two lines' groups
+// never wait for each other, and a line's Changes are published in the order
+// they committed.
+
+// multiLane is the lane of operations on several lines.
+const multiLane = "\x00multi"
+
+// lanes holds the group commits of a Service and the locks of its lines.
+type lanes struct {
+	mu    sync.Mutex
+	lanes map[string]*committer
+	locks map[string]*sync.Mutex
+}
+
+// lane returns the group commit o goes through.
+func (s *Service) lane(o *op) *committer {
+	key := ""
+	if s.Config.ParallelLines {
+		key = o.queueID
+		if o.multi {
+			key = multiLane
+		}
+	}
+	l := &s.lanes
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lanes == nil {
+		l.lanes = map[string]*committer{}
+	}
+	c := l.lanes[key]
+	if c == nil {
+		c = &committer{}
+		if key == multiLane {
+			c.max = 1
+		}
+		l.lanes[key] = c
+	}
+	return c
+}
+
+// lockLines takes this process's locks of a group's lines (ParallelLines
+// only): the line of a lane's group, or a transfer's lines in order. It
+// returns the function that releases them.
+func (s *Service) lockLines(group []*op) func() {
+	if !s.Config.ParallelLines || len(group) == 0 {
+		return func() {}
+	}
+	lines := group[0].lines
+	if !group[0].multi {
+		lines = []string{group[0].queueID}
+	}
+	l := &s.lanes
+	var held []*sync.Mutex
+	for _, id := range lines {
+		l.mu.Lock()
+		if l.locks == nil {
+			l.locks = map[string]*sync.Mutex{}
+		}
+		m := l.locks[id]
+		if m == nil {
+			m = &sync.Mutex{}
+			l.locks[id] = m
+		}
+		l.mu.Unlock()
+		m.Lock()
+		held = append(held, m)
+	}
+	return func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i].Unlock()
+		}
+	}
+}
+
+// enqueue runs o in a group commit and returns its outcome.
+func (s *Service) enqueue(o *op) (Change, error) {
+	ctx := o.ctx
+	o.done, o.lead = make(chan struct{}), make(chan struct{}, 1)
+	c := s.lane(o)
 	c.mu.Lock()
 	c.waiting = append(c.waiting, o)
 	if c.gathering {
@@ -83,7 +182,7 @@ func (s *Service) mutate(ctx context.Context, queueID string, next *basis, m mut
 		case <-o.done:
 			return o.ch, o.err
 		case <-o.lead:
-			s.runGroup()
+			s.runGroup(c)
 		case <-ctxDone:
 			// Still queued and not told to lead: withdraw. Otherwise the op is
 			// in a group (or must run one): wait for its outcome, which the
@@ -113,11 +212,14 @@ func (c *committer) remove(o *op) bool {
 // runGroup takes the waiting operations (up to maxGroup), commits them in one
 // transaction, answers each, and hands the committer on: to the first
 // operation still waiting, or back to idle.
-func (s *Service) runGroup() {
-	c := &s.commits
-	s.gather()
+func (s *Service) runGroup(c *committer) {
+	s.gather(c)
 	c.mu.Lock()
-	n := min(len(c.waiting), maxGroup)
+	limit := maxGroup
+	if c.max > 0 {
+		limit = c.max
+	}
+	n := min(len(c.waiting), limit)
 	c.last = n
 	group := append([]*op(nil), c.waiting[:n]...)
 	c.waiting = append(c.waiting[:0], c.waiting[n:]...)
@@ -139,8 +241,7 @@ func (s *Service) runGroup() {
 
 // gather waits, when the last group held several operations, until as many
 // are queued or Config.CommitGather has passed.
-func (s *Service) gather() {
-	c := &s.commits
+func (s *Service) gather(c *committer) {
 	c.mu.Lock()
 	want, delay := c.last, s.Config.CommitGather
 	if delay <= 0 || want < 2 || len(c.waiting) >= want {
@@ -192,9 +293,34 @@ func (s *Service) commitGroup(group []*op) {
 	}
 	ctx, cancel := groupContext(live)
 	defer cancel()
+	defer s.lockLines(live)()
 	now := s.now()
 	var gt *groupTx
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.tryGroup(ctx, live, now, &gt)
+		// Two lanes' transactions can deadlock on PostgreSQL through the
+		// phone locks of their check-ins; the database aborts one, which
+		// then runs again, whole.
+		if !errors.Is(err, ErrRetry) || attempt == maxAttempts {
+			break
+		}
+		for _, o := range live {
+			o.ch, o.err = Change{}, nil
+		}
+	}
+	s.settle(live, gt, err)
+}
+
+// maxAttempts bounds how often a group aborted by the database (ErrRetry)
+// runs again.
+const maxAttempts = 3
+
+// tryGroup runs the group's operations in one transaction.
+func (s *Service) tryGroup(ctx context.Context, live []*op, now time.Time, gtp **groupTx) error {
+	var gt *groupTx
+	defer func() { *gtp = gt }()
+	return s.Store.Update(ctx, func(tx Tx) error {
 		gt = newGroupTx(tx)
 		for _, o := range live {
 			run := func() error { return s.apply(ctx, gt, o, now) }
@@ -205,16 +331,29 @@ func (s *Service) commitGroup(group []*op) {
 				break
 			}
 			saved, wasDirty := gt.queues[o.queueID], gt.dirty[o.queueID]
+			var all groupState
+			if o.multi {
+				all = gt.save()
+			}
 			o.err = tx.Savepoint(ctx, run)
 			if o.err != nil {
 				if !opError(o.err) {
 					return o.err // the transaction itself is in doubt: give up the group
 				}
-				gt.undo(o.queueID, saved, wasDirty)
+				if o.multi {
+					gt.restore(all)
+				} else {
+					gt.undo(o.queueID, saved, wasDirty)
+				}
 			}
 		}
 		return gt.flush(ctx)
 	})
+}
+
+// settle answers the operations of a group whose transaction ended with err,
+// and publishes what committed.
+func (s *Service) settle(live []*op, gt *groupTx, err error) {
 	for _, o := range live {
 		if err != nil {
 			// Nothing committed: the group failed as one. (In a group of one,
@@ -231,6 +370,10 @@ func (s *Service) commitGroup(group []*op) {
 		}
 		for _, o := range live {
 			if o.err == nil {
+				for _, also := range o.ch.Also {
+					s.publish(also)
+				}
+				o.ch.Also = nil
 				s.publish(o.ch)
 			}
 		}
@@ -252,6 +395,9 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	}()
 	o.ch = Change{QueueID: o.queueID, At: now}
 	q, err := gt.LockQueue(ctx, o.queueID)
+	if errors.Is(err, ErrNotFound) {
+		return validationError("line", "there is no line %q", o.queueID)
+	}
 	if err != nil {
 		return fmt.Errorf("lock queue: %w", err)
 	}
@@ -367,4 +513,67 @@ func (g *groupTx) undo(queueID string, saved *Queue, wasDirty bool) {
 	if !wasDirty {
 		delete(g.dirty, queueID)
 	}
+}
+
+// groupState is a copy of what a group has changed of the lines, taken before an
+// operation that may change several, to restore if its savepoint is undone.
+type groupState struct {
+	queues map[string]*Queue
+	dirty  map[string]bool
+	bases  map[string]basis
+}
+
+func (g *groupTx) save() groupState {
+	st := groupState{queues: make(map[string]*Queue, len(g.queues)), dirty: make(map[string]bool, len(g.dirty)), bases: make(map[string]basis, len(g.bases))}
+	for k, v := range g.queues {
+		c := *v
+		st.queues[k] = &c
+	}
+	for k, v := range g.dirty {
+		st.dirty[k] = v
+	}
+	for k, v := range g.bases {
+		st.bases[k] = v
+	}
+	return st
+}
+
+func (g *groupTx) restore(st groupState) { g.queues, g.dirty, g.bases = st.queues, st.dirty, st.bases }
+
+// otherLine runs m on another line than the operation's own, inside the
+// operation (which mutateMulti started): it locks the line, hands m the line
+// and its basis, then bumps the line's version and remembers the next basis m
+// returns, as apply does for the operation's own line. The Change m fills in is
+// returned to go into the operation's Change.Also.
+func (s *Service) otherLine(ctx context.Context, tx Tx, id string, now time.Time, m func(q *Queue, b basis, ch *Change) (basis, error)) (Change, error) {
+	gt, ok := tx.(*groupTx)
+	if !ok {
+		return Change{}, fmt.Errorf("queue: otherLine outside a group commit")
+	}
+	q, err := gt.LockQueue(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Change{}, validationError("line", "there is no line %q", id)
+	}
+	if err != nil {
+		return Change{}, fmt.Errorf("lock queue: %w", err)
+	}
+	b, err := s.loadBasis(ctx, gt, q)
+	if err != nil {
+		return Change{}, err
+	}
+	ch := Change{QueueID: id, At: now}
+	next, err := m(&q, b, &ch)
+	if err != nil {
+		return Change{}, err
+	}
+	q.Version++
+	ch.Version = q.Version
+	if err := gt.UpdateQueue(ctx, q); err != nil {
+		return Change{}, err
+	}
+	if next.version != 0 {
+		next.version = q.Version
+		gt.bases[id] = next
+	}
+	return ch, nil
 }

@@ -45,6 +45,9 @@ var (
 	ErrNotFound    = errors.New("not found")
 	ErrDuplicate   = errors.New("duplicate active ticket")
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrRetry: the database aborted the transaction to break a deadlock or a
+	// serialization conflict; running it again may succeed.
+	ErrRetry = errors.New("transaction aborted by the database, retry")
 )
 
 // validationError builds the contract's validation error for one field.

@@ -13,6 +13,14 @@ const (
 	ChangeCompleted ChangeKind = "completed"
 	ChangeNoShow    ChangeKind = "no_show"
 	ChangeCancelled ChangeKind = "cancelled"
+	// ChangeTransferred: a ticket left this line for another (Change.Ticket is
+	// the ticket in its new line); the other line gets a ChangeCheckedIn.
+	ChangeTransferred ChangeKind = "transferred"
+	// ChangeReordered: staff marked a ticket urgent (or not) or moved it.
+	ChangeReordered ChangeKind = "reordered"
+	// ChangeLineUpdated: the line's settings or its open rooms changed, and
+	// with them the estimates.
+	ChangeLineUpdated ChangeKind = "line_updated"
 )
 
 // Change is everything one committed mutation did to a queue, handed to the
@@ -42,6 +50,12 @@ type Change struct {
 	// NowServing is the ticket number of the most recently called ticket that is
 	// still called, or "" when nobody is being served.
 	NowServing string
+	// From is the line a transferred ticket came from (ChangeCheckedIn of a
+	// transfer), "" for a check-in.
+	From string
+	// Also holds the Changes the same operation made to other lines (a transfer
+	// changes the line it leaves), published just before this one.
+	Also []Change
 }
 
 // Entry is a ticket as the queue sees it: with its derived position (1..N among

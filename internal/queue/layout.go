@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// layout derives positions and estimates for a queue's active tickets, given in
-// ActiveTickets order (called first, then waiting by Seq), at time now with the
+// layout derives positions and estimates for the active tickets of queue q, given
+// in ActiveTickets order (called first, then waiting by Seq), at time now with the
 // learned fit f. Positions are computed here and nowhere stored, so they are
 // always 1..N.
-func (s *Service) layout(active []Ticket, f Fit, now time.Time) []Entry {
-	places := s.places(active, f, now)
+func (s *Service) layout(q Queue, active []Ticket, f Fit, now time.Time) []Entry {
+	places := s.places(q, active, f, now)
 	entries := make([]Entry, len(active))
 	for i := range active {
 		entries[i] = Entry{Ticket: active[i], Position: places[i].pos}
@@ -29,8 +29,8 @@ type place struct {
 
 // places is layout without the tickets: the position and quote of each of active
 // (zero when not waiting).
-func (s *Service) places(active []Ticket, f Fit, now time.Time) []place {
-	qt := s.Config.Estimator.quoter(f, inService(active, now))
+func (s *Service) places(q Queue, active []Ticket, f Fit, now time.Time) []place {
+	qt := s.estimator(q).quoter(f, inService(active, now))
 	out := make([]place, len(active))
 	pos := 0
 	for i := range active {
@@ -54,12 +54,38 @@ func inService(active []Ticket, now time.Time) []time.Duration {
 }
 
 // fit learns the queue's visit lengths from its recent completed visits.
-func (s *Service) fit(ctx context.Context, tx Tx, queueID string) (Fit, error) {
-	samples, err := tx.RecentServiceTimes(ctx, queueID, s.Config.Estimator.window())
+func (s *Service) fit(ctx context.Context, tx Tx, q Queue) (Fit, error) {
+	e := s.estimator(q)
+	samples, err := tx.RecentServiceTimes(ctx, q.ID, e.window())
 	if err != nil {
 		return Fit{}, err
 	}
-	return s.Config.Estimator.Fit(samples), nil
+	return e.Fit(samples), nil
+}
+
+// estimator is the deployment's estimator as line q uses it: the line's own
+// visit-length prior, and as many rooms as are open and serve it — or the
+// deployment's SMARTWAIT_ROOMS while no room is set up to serve it (a one-line
+// clinic that never defined rooms). A line whose rooms are all closed counts
+// one: its patients will be seen when a room opens, and a quote of "never"
+// helps nobody.
+func (s *Service) estimator(q Queue) Estimator {
+	e := s.Config.Estimator
+	if q.VisitPrior > 0 {
+		e.Prior = q.VisitPrior
+	}
+	if q.ServingRooms > 0 {
+		e.Rooms = max(q.OpenRooms, 1)
+	}
+	return e
+}
+
+// getReady is the get-ready position of line q.
+func (s *Service) getReady(q Queue) int {
+	if q.GetReady > 0 {
+		return q.GetReady
+	}
+	return s.Config.GetReadyPosition
 }
 
 func (e *Entry) setQuote(q Quote) {
@@ -147,7 +173,7 @@ func counts(entries []Entry) (waiting, called int, nowServing string) {
 // least one ticket is called, every waiting ticket at a position up to
 // GetReadyPosition that was never ready becomes ready now, and its get_ready SMS is
 // written to the outbox. It updates entries in place and returns the newly ready.
-func (s *Service) markReady(ctx context.Context, tx Tx, entries []Entry, now time.Time) ([]Entry, error) {
+func (s *Service) markReady(ctx context.Context, tx Tx, q Queue, entries []Entry, now time.Time) ([]Entry, error) {
 	_, called, _ := counts(entries)
 	if called == 0 {
 		return nil, nil
@@ -155,14 +181,14 @@ func (s *Service) markReady(ctx context.Context, tx Tx, entries []Entry, now tim
 	var ready []Entry
 	for i := range entries {
 		e := &entries[i]
-		if e.Status != StatusWaiting || e.Position > s.Config.GetReadyPosition || !e.ReadyAt.IsZero() {
+		if e.Status != StatusWaiting || e.Position > s.getReady(q) || !e.ReadyAt.IsZero() {
 			continue
 		}
 		e.ReadyAt = now
 		if err := tx.UpdateTicket(ctx, e.Ticket); err != nil {
 			return nil, err
 		}
-		if err := s.addMessage(ctx, tx, e.Ticket, MessageGetReady, "", s.getReadyText(*e), now); err != nil {
+		if err := s.addMessage(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(*e), now); err != nil {
 			return nil, err
 		}
 		ready = append(ready, *e)
@@ -172,7 +198,12 @@ func (s *Service) markReady(ctx context.Context, tx Tx, entries []Entry, now tim
 
 // addMessage writes one SMS to the outbox. key distinguishes several messages of
 // one kind for one ticket (recalls); "" for kinds sent at most once per ticket.
+//
+// A ticket without a phone (checked in at the front desk) gets no texts.
 func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageKind, key, body string, due time.Time) error {
+	if t.Phone == "" {
+		return nil
+	}
 	dedupe := t.ID + ":" + string(kind)
 	if key != "" {
 		dedupe += ":" + key
@@ -181,4 +212,15 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageK
 		TicketID: t.ID, Kind: kind, To: t.Phone, Body: body, DedupeKey: dedupe,
 		Status: MessagePending, CreatedAt: s.now(), DueAt: due,
 	})
+}
+
+// lineKey tells apart the texts of one kind a ticket gets in each line it waits
+// in (a transfer from triage to the doctor is a new wait, with its own get-ready
+// and follow-up): "" in the default line, so that a one-line clinic's dedupe
+// keys are what they always were.
+func lineKey(queueID string) string {
+	if queueID == DefaultQueueID {
+		return ""
+	}
+	return queueID
 }

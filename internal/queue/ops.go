@@ -3,77 +3,10 @@ package queue
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
 )
-
-// CheckIn adds a patient to the end of the queue. It validates and normalises the
-// request (the phone to E.164, and one the clinic may text: CheckTextable) unless
-// it comes from CheckInRequest.Normalize unchanged, parsing the phone once; refuses
-// a second active ticket for the same phone with CodeDuplicate and a phone over
-// Config.CheckInsPerPhone with CodeRateLimited, quotes the estimated wait, and
-// writes the confirmation SMS to the outbox in the same transaction.
-func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) {
-	r, number, err := r.validated(s.Config.PhoneRegion)
-	if err != nil {
-		return Entry{}, err
-	}
-	if err := textable(number, r.Phone, s.Config.smsCountries()); err != nil {
-		return Entry{}, err
-	}
-	var next basis
-	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		if err := s.checkPhoneLimit(ctx, tx, r.Phone, now); err != nil {
-			return err
-		}
-		b, err := s.loadBasis(ctx, tx, *q)
-		if err != nil {
-			return err
-		}
-		waiting, called := b.waiting, len(b.calledAt)
-		day := s.day(now)
-		n, err := tx.NextTicketNumber(ctx, q.ID, day)
-		if err != nil {
-			return err
-		}
-		e := Entry{Ticket: Ticket{
-			ID: NewID(), QueueID: q.ID, Number: TicketNumber(q.Prefix, n), Day: day,
-			Name: r.Name, Phone: r.Phone, AppointmentTime: r.AppointmentTime,
-			Status: StatusWaiting, CheckInTime: now,
-		}}
-		e.Position = waiting + 1
-		e.setQuote(s.Config.Estimator.Quote(e.Position, b.fit, b.elapsed(now)))
-		e.QuotedWait = e.EstimatedWait
-		ready := called > 0 && e.Position <= s.Config.GetReadyPosition
-		if ready {
-			e.ReadyAt = now
-		}
-		if err := tx.InsertTicket(ctx, &e.Ticket); err != nil {
-			if errors.Is(err, ErrDuplicate) {
-				return Errorf(CodeDuplicate, "This phone number is already in the queue")
-			}
-			return err
-		}
-		// One text, not two: a ticket ready at check-in gets a confirmation worded
-		// as the get-ready notice (docs/sms.md).
-		if err := s.addMessage(ctx, tx, e.Ticket, MessageConfirmation, "", s.confirmationText(e, ready), now); err != nil {
-			return err
-		}
-		ch.Kind, ch.Ticket, ch.Moved = ChangeCheckedIn, e, []Entry{e}
-		if ready {
-			ch.Ready = []Entry{e}
-		}
-		ch.Waiting, ch.Called = waiting+1, called
-		// A check-in joins the end: the same basis, one more waiting.
-		next = b
-		next.version, next.waiting = q.Version+1, waiting+1
-		next.active = append(b.active, stored(e.Ticket))
-		return nil
-	})
-	return ch.Ticket, err
-}
 
 // CallNext calls the first waiting patient of the queue (queueID "" = default) to
 // room. It fails with CodeNoneWaiting when nobody waits. Concurrent calls never
@@ -89,7 +22,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 			return err
 		}
 		active, f := b.active, b.fit
-		before := s.places(active, f, now)
+		before := s.places(*q, active, f, now)
 		i := firstWaiting(active)
 		if i < 0 {
 			return Errorf(CodeNoneWaiting, "No patients waiting")
@@ -110,7 +43,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 			return err
 		}
 		if s.Config.FollowUpAfter > 0 {
-			if err := s.addMessage(ctx, tx, *t, MessageFollowUp, "", s.followUpText(*t), now.Add(s.Config.FollowUpAfter)); err != nil {
+			if err := s.addMessage(ctx, tx, *t, MessageFollowUp, lineKey(q.ID), s.followUpText(*t), now.Add(s.Config.FollowUpAfter)); err != nil {
 				return err
 			}
 		}
@@ -120,7 +53,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		after = append(append(after, active[:i]...), *t)
 		sortActive(after)
 		after = append(after, active[i+1:]...)
-		if err := s.finish(ctx, tx, ChangeCalled, f, active, before, after, t.ID, now, ch); err != nil {
+		if err := s.finish(ctx, tx, *q, ChangeCalled, f, active, before, after, t.ID, now, ch); err != nil {
 			return err
 		}
 		next = basisOf(storedList(after, ch.Entries), f, q.Version+1)
@@ -161,8 +94,6 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		if err != nil {
 			return err
 		}
-		active, f := b.active, b.fit
-		before := s.places(active, f, now)
 		wasCalled := t.Status == StatusCalled
 		t.Status, t.CompletedAt = to, now
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
@@ -172,24 +103,18 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		if _, err := tx.CancelMessages(ctx, t.ID, ""); err != nil {
 			return err
 		}
+		f := b.fit
 		if to == StatusCompleted && wasCalled {
 			// The visit just completed is one more sample: learn again.
-			if f, err = s.fit(ctx, tx, q.ID); err != nil {
+			if f, err = s.fit(ctx, tx, *q); err != nil {
 				return err
 			}
 			q.ServiceTime = f.Mean
 		}
-		rest := make([]Ticket, 0, roomToGrow(len(active)))
-		for i := range active {
-			if active[i].ID != t.ID {
-				rest = append(rest, active[i])
-			}
-		}
-		if err := s.finish(ctx, tx, kind, f, active, before, rest, t.ID, now, ch); err != nil {
+		if next, err = s.leave(ctx, tx, *q, b, f, t.ID, kind, now, ch); err != nil {
 			return err
 		}
 		ch.Ticket = Entry{Ticket: *t}
-		next = basisOf(storedList(rest, ch.Entries), f, q.Version+1)
 		return nil
 	})
 	return ch.Ticket, err
@@ -221,12 +146,29 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 	return ch.Ticket, err
 }
 
+// leave lays out line q (basis b) after the ticket id left it — finished, or
+// transferred to another line — with the fit f, and fills in ch as finish does.
+// It returns the line's next basis.
+func (s *Service) leave(ctx context.Context, tx Tx, q Queue, b basis, f Fit, id string, kind ChangeKind, now time.Time, ch *Change) (basis, error) {
+	before := s.places(q, b.active, b.fit, now) // as patients were told: with the fit before
+	rest := make([]Ticket, 0, roomToGrow(len(b.active)))
+	for i := range b.active {
+		if b.active[i].ID != id {
+			rest = append(rest, b.active[i])
+		}
+	}
+	if err := s.finish(ctx, tx, q, kind, f, b.active, before, rest, id, now, ch); err != nil {
+		return basis{}, err
+	}
+	return basisOf(storedList(rest, ch.Entries), f, q.Version+1), nil
+}
+
 // finish lays out the queue after a change, applies the get-ready rule, and fills
 // in ch. before holds the active tickets before the change and at their places,
 // after those after it, both in ActiveTickets order.
-func (s *Service) finish(ctx context.Context, tx Tx, kind ChangeKind, f Fit, before []Ticket, at []place, after []Ticket, subject string, now time.Time, ch *Change) error {
-	entries := s.layout(after, f, now)
-	ready, err := s.markReady(ctx, tx, entries, now)
+func (s *Service) finish(ctx context.Context, tx Tx, q Queue, kind ChangeKind, f Fit, before []Ticket, at []place, after []Ticket, subject string, now time.Time, ch *Change) error {
+	entries := s.layout(q, after, f, now)
+	ready, err := s.markReady(ctx, tx, q, entries, now)
 	if err != nil {
 		return err
 	}

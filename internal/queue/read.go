@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 )
@@ -21,6 +22,11 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 			return err
 		}
 		q, err := tx.Queue(ctx, t.QueueID)
+		if errors.Is(err, ErrNotFound) && !t.Status.Active() {
+			// A visit that ended in a line since deleted: still the patient's.
+			st = PatientStatus{Entry: Entry{Ticket: t}}
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -43,7 +49,7 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 				return err
 			}
 			st.Position = ahead + 1
-			st.setQuote(s.Config.Estimator.Quote(st.Position, b.fit, b.elapsed(now)))
+			st.setQuote(s.estimator(q).Quote(st.Position, b.fit, b.elapsed(now)))
 		}
 		return nil
 	})
@@ -61,6 +67,9 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 	var version int64
 	err := s.Store.View(ctx, func(tx Tx) error {
 		q, err := tx.Queue(ctx, queueID)
+		if errors.Is(err, ErrNotFound) {
+			return notFoundLine(queueID)
+		}
 		if err != nil {
 			return err
 		}
@@ -68,7 +77,7 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 		if err != nil {
 			return err
 		}
-		entries, version = s.layout(b.active, b.fit, now), q.Version
+		entries, version = s.layout(q, b.active, b.fit, now), q.Version
 		return nil
 	})
 	return entries, version, storeError(err)
@@ -124,7 +133,7 @@ func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
 	st := Stats{Day: s.day(now), TotalWaiting: waiting, TotalCalled: called}
 	svc := q.ServiceTime
 	if svc <= 0 {
-		svc = s.Config.Estimator.Prior
+		svc = s.estimator(q).Prior
 	}
 	st.ServiceTime = minutes(svc)
 	var waitSum, serviceSum, absErr time.Duration

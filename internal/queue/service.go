@@ -25,6 +25,11 @@ type Config struct {
 	// CommitGather is how long, at most, a busy server waits for concurrent
 	// operations to join a group commit (commit.go); 0 = never wait.
 	CommitGather time.Duration
+	// ParallelLines gives each line a group commit of its own, so that
+	// operations on different lines commit in parallel: for PostgreSQL, which
+	// locks a line's row. SQLite has one writer, and one group commit for all
+	// lines is cheaper there (commit.go, Lanes).
+	ParallelLines bool
 }
 
 // CheckInsPerPhoneWindow is the window Config.CheckInsPerPhone counts in.
@@ -62,8 +67,8 @@ type Service struct {
 	Now       func() time.Time // nil: time.Now
 	Log       *slog.Logger     // nil: slog.Default()
 
-	commits committer // the group commit (commit.go)
-	bases   bases     // what estimates rest on, per committed queue version
+	lanes lanes // the group commits (commit.go)
+	bases bases // what estimates rest on, per committed queue version
 }
 
 func (s *Service) now() time.Time {

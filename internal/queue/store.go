@@ -34,16 +34,46 @@ type Tx interface {
 	Queue(ctx context.Context, queueID string) (Queue, error)
 	// UpdateQueue stores q.Version and q.ServiceTime.
 	UpdateQueue(ctx context.Context, q Queue) error
+	// Lines returns every queue (line), by Position then ID.
+	Lines(ctx context.Context) ([]Queue, error)
+	// CreateQueue stores a new queue with all its fields. It returns an error
+	// wrapping ErrDuplicate when the id or the prefix is taken.
+	CreateQueue(ctx context.Context, q Queue) error
+	// SaveQueue stores the settings of an existing queue: every field but ID,
+	// Version and ServiceTime. It returns an error wrapping ErrNotFound for an
+	// unknown id and ErrDuplicate when the prefix is another queue's.
+	SaveQueue(ctx context.Context, q Queue) error
+	// DeleteQueue removes the queue row (its tickets stay, as history). It
+	// returns an error wrapping ErrNotFound for an unknown id.
+	DeleteQueue(ctx context.Context, queueID string) error
+
+	// Rooms returns every room, by Position then Name.
+	Rooms(ctx context.Context) ([]Room, error)
+	// CreateRoom stores a new room; ErrDuplicate when the name is taken.
+	CreateRoom(ctx context.Context, r Room) error
+	// SaveRoom replaces the room named name by r (which may rename it):
+	// ErrNotFound for an unknown name, ErrDuplicate when r.Name is another room's.
+	SaveRoom(ctx context.Context, name string, r Room) error
+	// DeleteRoom removes a room; ErrNotFound for an unknown name.
+	DeleteRoom(ctx context.Context, name string) error
 	// NextTicketNumber returns 1, 2, 3… for successive calls with the same queue and day.
 	NextTicketNumber(ctx context.Context, queueID, day string) (int, error)
 
-	// InsertTicket stores a new ticket and sets t.Seq to a value greater than that
-	// of every earlier ticket in the queue. It returns an error wrapping
-	// ErrDuplicate when an active ticket in the same queue has the same phone.
+	// InsertTicket stores a new ticket. t.Seq is the order key wanted (OrderKey):
+	// the store keeps it if no ticket of the queue has it, else uses the next
+	// free value above, and sets t.Seq to the key it stored. It returns an error
+	// wrapping ErrDuplicate when an active ticket in the same queue has the same
+	// non-empty phone (tickets without a phone never clash).
 	InsertTicket(ctx context.Context, t *Ticket) error
 	// UpdateTicket stores the mutable fields of t: Status, Room, CalledAt,
-	// CompletedAt and ReadyAt.
+	// CompletedAt, ReadyAt and QuotedWait.
 	UpdateTicket(ctx context.Context, t Ticket) error
+	// MoveTicket stores t's place — QueueID, Seq (chosen as InsertTicket does,
+	// the ticket's own current key counting as free), Urgent, DueAt — and its
+	// mutable fields, and sets t.Seq to the key stored: a transfer to another
+	// queue, an urgent mark or a move within the queue. ErrNotFound for an
+	// unknown id; ErrDuplicate as InsertTicket in the target queue.
+	MoveTicket(ctx context.Context, t *Ticket) error
 	// Ticket returns the ticket with the given id (the patient id).
 	Ticket(ctx context.Context, id string) (Ticket, error)
 	// ActiveTickets returns the queue's active tickets: called ones first (by
@@ -52,6 +82,7 @@ type Tx interface {
 	// WaitingTickets returns up to limit waiting tickets in Seq order (limit <= 0: all).
 	WaitingTickets(ctx context.Context, queueID string, limit int) ([]Ticket, error)
 	// CountWaitingBefore counts the waiting tickets of the queue with Seq < seq.
+	// It stays fast with thousands waiting whether keys are dense or sparse.
 	CountWaitingBefore(ctx context.Context, queueID string, seq int64) (int, error)
 	// CountActive counts the queue's waiting and called tickets.
 	CountActive(ctx context.Context, queueID string) (waiting, called int, err error)

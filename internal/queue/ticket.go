@@ -24,15 +24,40 @@ func (s Status) Active() bool { return s == StatusWaiting || s == StatusCalled }
 // DefaultQueueID is the id of the queue every deployment starts with.
 const DefaultQueueID = "default"
 
-// Queue is one line of patients. Version grows by one with every committed mutation
-// of the queue, so clients can detect missed events. ServiceTime is the learned
-// per-visit service time (0 until the queue has enough completed visits).
+// Queue is one line of patients (docs/lines.md); ID is the line's slug. Version
+// grows by one with every committed mutation of the queue, so clients can detect
+// missed events. ServiceTime is the learned per-visit service time (0 until the
+// queue has enough completed visits). The rest are the line's settings, which
+// Tx.UpdateQueue leaves alone and Tx.SaveQueue writes.
 type Queue struct {
 	ID          string
 	Name        string
 	Prefix      string // ticket number prefix, "A" for the default queue
 	Version     int64
 	ServiceTime time.Duration
+
+	Open     bool // taking patients; a closed line refuses remote check-ins
+	Public   bool // patients may pick it at check-in; else staff-only (e.g. after triage)
+	Position int  // display order among the lines
+	// VisitPrior is the visit length assumed before the line has history; 0: the
+	// deployment's (SMARTWAIT_SERVICE_MINUTES).
+	VisitPrior time.Duration
+	// GetReady is the position at which a ticket becomes ready; 0: the
+	// deployment's (SMARTWAIT_GET_READY_POSITION).
+	GetReady int
+	// Appointments makes the line order booked patients by their appointment
+	// (docs/lines.md): one who checks in no later than Grace after it is due at
+	// it. Off, every patient is due at check-in and appointment times are notes —
+	// the default line of an upgraded clinic keeps first come, first served.
+	Appointments bool
+	// Grace is how late after their appointment a booked patient may arrive and
+	// still be due at the appointment time.
+	Grace time.Duration
+	Hours Hours // opening hours in the clinic's time zone; unset: always
+	// ServingRooms counts the rooms that serve the line and OpenRooms the open
+	// ones among them; the Service keeps both up to date whenever a room changes,
+	// so that an estimate needs no read of the rooms.
+	ServingRooms, OpenRooms int
 }
 
 // Ticket is one stay of one patient in a queue. The ticket's ID is the patient id:
@@ -40,7 +65,7 @@ type Queue struct {
 type Ticket struct {
 	ID              string // patientId
 	QueueID         string
-	Seq             int64  // check-in order within the queue, assigned by the store
+	Seq             int64  // order key within the queue (OrderKey): urgent, due time, check-in
 	Number          string // human ticket number for the day, "A-001"
 	Day             string // clinic-local date of check-in, "2026-11-28"
 	Name            string
@@ -53,6 +78,11 @@ type Ticket struct {
 	CompletedAt     time.Time // zero until it left the active states
 	QuotedWait      int       // minutes quoted at check-in, for estimate accuracy stats
 	ReadyAt         time.Time // when the get-ready notice was caused; zero if not yet
+	Urgent          bool      // staff marked the ticket urgent: it goes before the line's normal tickets
+	// DueAt is when the ticket is due: the appointment time for a booked patient
+	// who came in time, else the check-in (or transfer) time. With Urgent it
+	// decides the order within the line (docs/lines.md).
+	DueAt time.Time
 }
 
 // TicketNumber formats the daily ticket number n with the queue prefix: "A-007".

@@ -1,6 +1,9 @@
 package queue
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Today returns the tickets of the queue ("" = default) that checked in today
 // (clinic time zone), whatever their status, in check-in order, with positions and
@@ -22,7 +25,7 @@ func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
 		if err != nil {
 			return err
 		}
-		active = s.layout(b.active, b.fit, now)
+		active = s.layout(q, b.active, b.fit, now)
 		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
 		return err
 	})
@@ -40,5 +43,8 @@ func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
 			out[i] = e
 		}
 	}
+	// The store lists them by Seq, the line's order; a booked or urgent ticket
+	// is not where it checked in.
+	slices.SortStableFunc(out, func(a, b Entry) int { return a.CheckInTime.Compare(b.CheckInTime) })
 	return out, nil
 }

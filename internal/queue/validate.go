@@ -14,6 +14,9 @@ type CheckInRequest struct {
 	Name            string
 	Phone           string
 	AppointmentTime string
+	// FrontDesk marks a check-in by staff: the phone and the appointment may be
+	// empty, any line may be chosen, and the line's capacity does not apply.
+	FrontDesk bool
 
 	// checked is what Normalize accepted, with the parsed phone, so that
 	// CheckIn neither validates nor parses the phone a second time. A field
@@ -24,6 +27,7 @@ type CheckInRequest struct {
 // checkedRequest records a request Normalize accepted.
 type checkedRequest struct {
 	region, queueID, name, phone, appt string
+	frontDesk                          bool
 	number                             *phonenumbers.PhoneNumber
 }
 
@@ -38,7 +42,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 		return r, err
 	}
 	n.checked = &checkedRequest{region: region, queueID: n.QueueID, name: n.Name, phone: n.Phone,
-		appt: n.AppointmentTime, number: number}
+		appt: n.AppointmentTime, frontDesk: n.FrontDesk, number: number}
 	return n, nil
 }
 
@@ -46,7 +50,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 // them when r is unchanged since, else from a fresh validation.
 func (r CheckInRequest) validated(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
 	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.name == r.Name &&
-		c.phone == r.Phone && c.appt == r.AppointmentTime {
+		c.phone == r.Phone && c.appt == r.AppointmentTime && c.frontDesk == r.FrontDesk {
 		return r, c.number, nil
 	}
 	return r.normalizeParsed(region)
@@ -73,12 +77,15 @@ func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenu
 	if err != nil {
 		return r, nil, err
 	}
-	phone, number, err := parsePhone(r.Phone, region)
-	if err != nil {
-		return r, nil, err
+	var phone string
+	var number *phonenumbers.PhoneNumber
+	if !r.FrontDesk || strings.TrimSpace(r.Phone) != "" {
+		if phone, number, err = parsePhone(r.Phone, region); err != nil {
+			return r, nil, err
+		}
 	}
 	appt := strings.TrimSpace(r.AppointmentTime)
-	if appt == "" {
+	if appt == "" && !r.FrontDesk {
 		return r, nil, validationError("appointmentTime", "appointmentTime is required")
 	}
 	if utf8.RuneCountInString(appt) > MaxAppointmentLen || hasControl(appt) {
@@ -87,6 +94,9 @@ func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenu
 	r.Name, r.Phone, r.AppointmentTime = name, phone, appt
 	if r.QueueID == "" {
 		r.QueueID = DefaultQueueID
+	}
+	if !ValidSlug(r.QueueID) {
+		return r, nil, validationError("line", "line must be a line's slug (a-z, 0-9, '-')")
 	}
 	return r, number, nil
 }

@@ -65,6 +65,7 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	sock.On(evJoinPatient, c.joinPatient)
 	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(events.RoomPatients, ack) })
 	sock.On(evJoinStaff, func(_ []json.RawMessage, ack engineio.Ack) { c.joinStaff(ack) })
+	sock.On(events.JoinDisplayRoom, c.joinDisplay)
 	sock.On(evLeave, c.leave)
 	c.bindStaff()
 	return nil
@@ -104,6 +105,49 @@ func (c *conn) join(room string, ack engineio.Ack) {
 	}
 	hub.Join(c.sub, room)
 	c.reply(ack, evJoined, events.Joined(room))
+}
+
+// joinDisplay joins the display room: of every line, or, when the argument
+// names lines (a list of slugs, or one string "a,lab"), of each of them.
+func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
+	var lines []string
+	if len(args) > 0 {
+		var list []string
+		var one string
+		switch {
+		case json.Unmarshal(args[0], &list) == nil:
+			lines = list
+		case json.Unmarshal(args[0], &one) == nil:
+			lines = strings.Split(one, ",")
+		}
+	}
+	rooms := []string{events.RoomDisplay}
+	if len(lines) > 0 {
+		rooms = rooms[:0]
+		for _, l := range lines {
+			l = strings.TrimSpace(l)
+			if !queue.ValidSlug(l) {
+				c.fail(ack, codeValidation, "lines must be line slugs")
+				return
+			}
+			rooms = append(rooms, events.DisplayRoom(l))
+		}
+	}
+	hub := c.srv.cfg.Hub
+	fresh := 0
+	for _, r := range rooms {
+		if !hub.InRoom(c.sub, r) {
+			fresh++
+		}
+	}
+	if hub.RoomCount(c.sub)+fresh > maxRooms {
+		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
+		return
+	}
+	for _, r := range rooms {
+		hub.Join(c.sub, r)
+	}
+	c.reply(ack, evJoined, events.Joined(strings.Join(rooms, ",")))
 }
 
 // joinPatient joins patient_{id} for an id that exists. The id is the event's

@@ -11,18 +11,21 @@ import (
 	"smartwait/internal/sqlite"
 )
 
-// fillWaiting inserts n waiting tickets into the default queue in one transaction
-// and returns the last one's seq.
-func fillWaiting(tb testing.TB, db *sqlite.DB, n int) int64 {
+// fillWaiting inserts n waiting tickets into the default queue in one transaction,
+// checked in every apart until now with their order keys (queue.OrderKey), so
+// that a check-in through the Service goes after them, and returns the last
+// one's seq.
+func fillWaiting(tb testing.TB, db *sqlite.DB, n int, every time.Duration) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	at := time.Now().Add(-time.Duration(n) * every).Truncate(time.Millisecond)
 	var last int64
 	err := db.Update(ctx, func(tx queue.Tx) error {
 		for i := range n {
+			checkIn := at.Add(time.Duration(i) * every)
 			tk := queue.Ticket{ID: queue.NewID(), QueueID: queue.DefaultQueueID, Number: queue.TicketNumber("A", i+1),
 				Day: "2026-11-28", Name: "Patient", Phone: fmt.Sprintf("+1415%07d", i), AppointmentTime: "10:00",
-				Status: queue.StatusWaiting, CheckInTime: at.Add(time.Duration(i) * time.Second)}
+				Status: queue.StatusWaiting, CheckInTime: checkIn, DueAt: checkIn, Seq: queue.OrderKey(false, checkIn)}
 			if err := tx.InsertTicket(ctx, &tk); err != nil {
 				return err
 			}
@@ -37,27 +40,31 @@ func fillWaiting(tb testing.TB, db *sqlite.DB, n int) int64 {
 }
 
 // BenchmarkCountWaitingBefore measures a position lookup's core, the count of
-// waiting tickets ahead of the last one, in its own read transaction.
+// waiting tickets ahead of the last one, in its own read transaction, with
+// check-ins a millisecond apart (dense keys: hundreds per waiting_buckets
+// block), 100 ms apart and a second apart (sparse: one per block).
 func BenchmarkCountWaitingBefore(b *testing.B) {
-	for _, n := range []int{10, 10_000} {
-		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
-			db := MustOpenDB(b)
-			last := fillWaiting(b, db, n)
-			ctx := context.Background()
-			b.ResetTimer()
-			for b.Loop() {
-				err := db.View(ctx, func(tx queue.Tx) error {
-					ahead, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, last)
-					if err == nil && ahead != n-1 {
-						err = fmt.Errorf("ahead = %d, want %d", ahead, n-1)
+	for _, every := range []time.Duration{time.Millisecond, 100 * time.Millisecond, time.Second} {
+		for _, n := range []int{10, 10_000} {
+			b.Run(fmt.Sprintf("every=%v/waiting=%d", every, n), func(b *testing.B) {
+				db := MustOpenDB(b)
+				last := fillWaiting(b, db, n, every)
+				ctx := context.Background()
+				b.ResetTimer()
+				for b.Loop() {
+					err := db.View(ctx, func(tx queue.Tx) error {
+						ahead, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, last)
+						if err == nil && ahead != n-1 {
+							err = fmt.Errorf("ahead = %d, want %d", ahead, n-1)
+						}
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
 					}
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -88,7 +95,7 @@ func BenchmarkServiceStatus(b *testing.B) {
 	for _, n := range []int{10, 10_000} {
 		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
 			db := MustOpenDB(b)
-			fillWaiting(b, db, n-1)
+			fillWaiting(b, db, n-1, time.Second)
 			svc := &queue.Service{Store: db, Config: queue.DefaultConfig()}
 			ctx := context.Background()
 			last, err := svc.CheckIn(ctx, queue.CheckInRequest{Name: "Last", Phone: "+14155552671", AppointmentTime: "10:00"})
@@ -116,7 +123,7 @@ func BenchmarkActiveTickets(b *testing.B) {
 	for _, n := range []int{10, 10_000} {
 		b.Run(fmt.Sprintf("waiting=%d", n), func(b *testing.B) {
 			db := MustOpenDB(b)
-			fillWaiting(b, db, n+2)
+			fillWaiting(b, db, n+2, time.Second)
 			ctx := context.Background()
 			err := db.Update(ctx, func(tx queue.Tx) error {
 				ts, err := tx.WaitingTickets(ctx, queue.DefaultQueueID, 2)

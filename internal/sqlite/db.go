@@ -133,18 +133,28 @@ func (db *DB) Path() string { return db.path }
 // Migrate applies the embedded migrations that the database has not seen yet. It
 // is idempotent; Open calls it.
 func (db *DB) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationsFS, "migrations")
+	p, err := migrator(db.w)
 	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.w, sub)
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("sqlite: migrate %s: %w", db.path, translate(err))
 	}
 	return nil
+}
+
+// migrator returns the goose provider of the embedded migrations on w. Tests
+// use it to build a database at an earlier version.
+func migrator(w *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // Close closes the database. Calls after Close fail with queue.ErrUnavailable.

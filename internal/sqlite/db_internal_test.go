@@ -127,7 +127,8 @@ func TestCancelMessagesSkipsClaimed(t *testing.T) {
 }
 
 // Migration 00002 fills waiting_buckets from the tickets of a database that
-// predates it, and the triggers then keep it equal to a recount.
+// predates it (00005 then recounts them in its blocks), and the triggers then
+// keep it equal to a recount. The way there runs every migration's Down.
 func TestWaitingBucketsBackfill(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
@@ -135,8 +136,9 @@ func TestWaitingBucketsBackfill(t *testing.T) {
 	var ts []queue.Ticket
 	err := db.Update(ctx, func(tx queue.Tx) error {
 		for i := range 600 {
+			checkIn := at.Add(time.Duration(i) * 100 * time.Millisecond) // a few per block
 			tk := queue.Ticket{ID: queue.NewID(), QueueID: queue.DefaultQueueID, Phone: fmt.Sprintf("+1415555%04d", i),
-				Status: queue.StatusWaiting, CheckInTime: at}
+				Status: queue.StatusWaiting, CheckInTime: checkIn, DueAt: checkIn, Seq: queue.OrderKey(false, checkIn)}
 			if i%4 == 0 {
 				tk.Status = queue.StatusCompleted
 			}
@@ -150,17 +152,18 @@ func TestWaitingBucketsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Make it a database from before 00002 (and so before every later migration).
-	for _, stmt := range []string{
-		`DROP TABLE health_check`,           // 00003
-		`DROP INDEX tickets_phone_check_in`, // 00004
-		`DROP TRIGGER tickets_waiting_insert`, `DROP TRIGGER tickets_waiting_enter`,
-		`DROP TRIGGER tickets_waiting_leave`, `DROP TRIGGER tickets_waiting_delete`,
-		`DROP TABLE waiting_buckets`, `DELETE FROM goose_db_version WHERE version_id >= 2`,
-	} {
-		if _, err := db.w.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
+	// Make it a database from before 00002 (and so before every later
+	// migration), through the migrations' own Down sections.
+	p, err := migrator(db.w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("migrate down to 00001: %v", err)
+	}
+	var buckets int
+	if err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'waiting_buckets'`).Scan(&buckets); err != nil || buckets != 0 {
+		t.Fatalf("waiting_buckets tables after the Down = %d, %v; want 0", buckets, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -184,21 +187,24 @@ func TestWaitingBucketsBackfill(t *testing.T) {
 	assertBucketsMatch(t, db)
 }
 
-// assertBucketsMatch compares waiting_buckets with a recount of the tickets.
+// assertBucketsMatch compares waiting_buckets and waiting_coarse with a recount
+// of the tickets.
 func assertBucketsMatch(tb testing.TB, db *DB) {
 	tb.Helper()
-	const recount = `SELECT queue_id, seq / 256, COUNT(*) FROM tickets WHERE status = 'waiting' GROUP BY 1, 2`
-	const stored = `SELECT queue_id, bucket, n FROM waiting_buckets`
-	const diff = `SELECT (SELECT COUNT(*) FROM (` + stored + ` EXCEPT ` + recount + `))
-		+ (SELECT COUNT(*) FROM (` + recount + ` EXCEPT ` + stored + `))`
-	var n, rows int
-	if err := db.r.QueryRowContext(context.Background(), diff).Scan(&n); err != nil {
-		tb.Fatal(err)
-	}
-	if err := db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM waiting_buckets`).Scan(&rows); err != nil {
-		tb.Fatal(err)
-	}
-	if n != 0 || rows == 0 {
-		tb.Errorf("waiting_buckets differs from a recount in %d rows (it has %d)", n, rows)
+	for table, shift := range map[string]int{"waiting_buckets": waitingShift, "waiting_coarse": coarseShift} {
+		recount := fmt.Sprintf(`SELECT queue_id, seq >> %d, COUNT(*) FROM tickets WHERE status = 'waiting' GROUP BY 1, 2`, shift)
+		stored := `SELECT queue_id, bucket, n FROM ` + table
+		diff := `SELECT (SELECT COUNT(*) FROM (` + stored + ` EXCEPT ` + recount + `))
+			+ (SELECT COUNT(*) FROM (` + recount + ` EXCEPT ` + stored + `))`
+		var n, rows int
+		if err := db.r.QueryRowContext(context.Background(), diff).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if err := db.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&rows); err != nil {
+			tb.Fatal(err)
+		}
+		if n != 0 || rows == 0 {
+			tb.Errorf("%s differs from a recount in %d rows (it has %d)", table, n, rows)
+		}
 	}
 }

@@ -10,12 +10,17 @@ import (
 	"smartwait/internal/queue"
 )
 
+// insertDefaultQueue recreates the default queue with the settings migration
+// 00005 gives it (the columns' defaults). ON CONFLICT without a target also
+// covers the prefix: when another line took "A" meanwhile, no row is written.
+var insertDefaultQueue = prepared(`INSERT INTO queues (id, name, prefix) VALUES (?, 'Main queue', 'A')
+	ON CONFLICT DO NOTHING`)
+
 // LockQueue returns the queue. Inside Update the transaction already holds
 // SQLite's write lock (BEGIN IMMEDIATE), which excludes every other writer, so
-// there is nothing more to lock. The default queue is recreated if it was removed.
-var insertDefaultQueue = prepared(`INSERT INTO queues (id, name, prefix) VALUES (?, 'Main queue', 'A')
-	ON CONFLICT (id) DO NOTHING`)
-
+// there is nothing more to lock. The default queue is recreated if it was
+// removed, unless another line has its prefix: then, as for any unknown queue,
+// the error wraps queue.ErrNotFound.
 func (t *tx) LockQueue(ctx context.Context, queueID string) (queue.Queue, error) {
 	q, err := t.Queue(ctx, queueID)
 	if errors.Is(err, queue.ErrNotFound) && queueID == queue.DefaultQueueID {
@@ -27,32 +32,141 @@ func (t *tx) LockQueue(ctx context.Context, queueID string) (queue.Queue, error)
 	return q, err
 }
 
-var selectQueue = prepared(`SELECT id, name, prefix, version, service_ms FROM queues WHERE id = ?`)
+// queueColumns is the column list every queue query selects, in scanQueue order.
+const queueColumns = `id, name, prefix, version, service_ms, open, public, position,
+	visit_prior_ms, get_ready, grace_ms, hours, serving_rooms, open_rooms, appointments`
+
+func scanQueue(s scanner) (queue.Queue, error) {
+	var q queue.Queue
+	var serviceMS, priorMS, graceMS int64
+	var hours string
+	err := s.Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS, &q.Open, &q.Public, &q.Position,
+		&priorMS, &q.GetReady, &graceMS, &hours, &q.ServingRooms, &q.OpenRooms, &q.Appointments)
+	if err != nil {
+		return queue.Queue{}, err
+	}
+	if q.Hours, err = queue.ParseHours(hours); err != nil {
+		return queue.Queue{}, fmt.Errorf("queue %q: stored %w", q.ID, err)
+	}
+	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
+	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
+	q.Grace = time.Duration(graceMS) * time.Millisecond
+	return q, nil
+}
+
+var selectQueue = prepared(`SELECT ` + queueColumns + ` FROM queues WHERE id = ?`)
 
 // Queue returns the queue, or an error wrapping queue.ErrNotFound.
 func (t *tx) Queue(ctx context.Context, queueID string) (queue.Queue, error) {
-	var q queue.Queue
-	var serviceMS int64
-	err := t.stmt(ctx, selectQueue).QueryRowContext(t.run(ctx), queueID).Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS)
+	q, err := scanQueue(t.stmt(ctx, selectQueue).QueryRowContext(t.run(ctx), queueID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return queue.Queue{}, fmt.Errorf("sqlite: queue %q: %w", queueID, queue.ErrNotFound)
 	}
 	if err != nil {
 		return queue.Queue{}, fmt.Errorf("sqlite: queue %q: %w", queueID, translate(err))
 	}
-	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	return q, nil
 }
 
 var updateQueue = prepared(`UPDATE queues SET version = ?, service_ms = ? WHERE id = ?`)
 
-// UpdateQueue stores q.Version and q.ServiceTime (to the millisecond).
+// UpdateQueue stores q.Version and q.ServiceTime (to the millisecond): every
+// mutation of the queue runs it, so it writes nothing else.
 func (t *tx) UpdateQueue(ctx context.Context, q queue.Queue) error {
 	res, err := t.stmt(ctx, updateQueue).ExecContext(t.run(ctx), q.Version, q.ServiceTime.Milliseconds(), q.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update queue %q: %w", q.ID, translate(err))
 	}
 	return mustAffect(res, fmt.Sprintf("queue %q", q.ID), queue.ErrNotFound)
+}
+
+var selectLines = prepared(`SELECT ` + queueColumns + ` FROM queues ORDER BY position, id`)
+
+// Lines returns every queue by Position then ID.
+func (t *tx) Lines(ctx context.Context) ([]queue.Queue, error) {
+	rows, err := t.stmt(ctx, selectLines).QueryContext(t.run(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lines: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []queue.Queue
+	for rows.Next() {
+		q, err := scanQueue(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: lines: %w", translate(err))
+		}
+		out = append(out, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: lines: %w", translate(err))
+	}
+	return out, nil
+}
+
+// insertQueue's ON CONFLICT DO NOTHING covers the id and the prefix: a clash
+// writes no row instead of failing (as in internal/postgres, where a failed
+// statement would end the transaction).
+var insertQueue = prepared(`INSERT INTO queues (` + queueColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT DO NOTHING`)
+
+// CreateQueue stores a new queue with all its fields, or returns an error
+// wrapping queue.ErrDuplicate when its id or its prefix is another queue's.
+func (t *tx) CreateQueue(ctx context.Context, q queue.Queue) error {
+	res, err := t.stmt(ctx, insertQueue).ExecContext(t.run(ctx), q.ID, q.Name, q.Prefix, q.Version,
+		q.ServiceTime.Milliseconds(), q.Open, q.Public, q.Position, q.VisitPrior.Milliseconds(), q.GetReady,
+		q.Grace.Milliseconds(), q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments)
+	if err != nil {
+		return fmt.Errorf("sqlite: create queue %q: %w", q.ID, translate(err))
+	}
+	return mustAffect(res, fmt.Sprintf("create queue %q: id or prefix %q taken", q.ID, q.Prefix), queue.ErrDuplicate)
+}
+
+var (
+	// saveQueue skips the row when another queue has the prefix; queueExists
+	// then tells an unknown id from that clash.
+	saveQueue = prepared(`UPDATE queues SET name = ?2, prefix = ?3, open = ?4, public = ?5, position = ?6,
+		visit_prior_ms = ?7, get_ready = ?8, grace_ms = ?9, hours = ?10, serving_rooms = ?11, open_rooms = ?12, appointments = ?13
+	WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queues WHERE prefix = ?3 AND id <> ?1)`)
+	queueExists = prepared(`SELECT EXISTS (SELECT 1 FROM queues WHERE id = ?)`)
+)
+
+// SaveQueue stores q's settings (every field but ID, Version and ServiceTime):
+// queue.ErrNotFound for an unknown id, queue.ErrDuplicate when another queue has
+// the prefix.
+func (t *tx) SaveQueue(ctx context.Context, q queue.Queue) error {
+	res, err := t.stmt(ctx, saveQueue).ExecContext(t.run(ctx), q.ID, q.Name, q.Prefix, q.Open, q.Public, q.Position,
+		q.VisitPrior.Milliseconds(), q.GetReady, q.Grace.Milliseconds(), q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments)
+	if err != nil {
+		return fmt.Errorf("sqlite: save queue %q: %w", q.ID, translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: save queue %q: %w", q.ID, translate(err))
+	}
+	if n > 0 {
+		return nil
+	}
+	var exists bool
+	if err := t.stmt(ctx, queueExists).QueryRowContext(t.run(ctx), q.ID).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlite: save queue %q: %w", q.ID, translate(err))
+	}
+	if !exists {
+		return fmt.Errorf("sqlite: save queue %q: %w", q.ID, queue.ErrNotFound)
+	}
+	return fmt.Errorf("sqlite: save queue %q: prefix %q taken: %w", q.ID, q.Prefix, queue.ErrDuplicate)
+}
+
+var deleteQueue = prepared(`DELETE FROM queues WHERE id = ?`)
+
+// DeleteQueue removes the queue row; its tickets, ticket counters and
+// waiting_buckets rows stay (history, and the counts of tickets still waiting).
+func (t *tx) DeleteQueue(ctx context.Context, queueID string) error {
+	res, err := t.stmt(ctx, deleteQueue).ExecContext(t.run(ctx), queueID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete queue %q: %w", queueID, translate(err))
+	}
+	return mustAffect(res, fmt.Sprintf("delete queue %q", queueID), queue.ErrNotFound)
 }
 
 var nextTicketNumber = prepared(`INSERT INTO ticket_counters (queue_id, day, last) VALUES (?, ?, 1)
@@ -69,14 +183,15 @@ func (t *tx) NextTicketNumber(ctx context.Context, queueID, day string) (int, er
 	return n, nil
 }
 
-// mustAffect returns an error wrapping notFound when res changed no row.
-func mustAffect(res sql.Result, what string, notFound error) error {
+// mustAffect returns an error wrapping none (queue.ErrNotFound, say) when res
+// changed no row.
+func mustAffect(res sql.Result, what string, none error) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, translate(err))
 	}
 	if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", what, notFound)
+		return fmt.Errorf("sqlite: %s: %w", what, none)
 	}
 	return nil
 }

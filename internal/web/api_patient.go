@@ -2,12 +2,14 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"smartwait/internal/queue"
 )
 
-// checkInFields are the fields POST /api/checkin accepts.
-var checkInFields = []string{"name", "phone", "appointmentTime"}
+// checkInFields are the fields POST /api/checkin (and the front desk's POST
+// /api/staff/checkin) accept; line is a line's slug, empty for the default.
+var checkInFields = []string{"name", "phone", "appointmentTime", "line"}
 
 // decodeCheckIn reads a check-in body — JSON, or also the check-in page's form
 // when form is true (decodeBody) — and validates it with
@@ -20,7 +22,8 @@ func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequ
 	if err != nil {
 		return queue.CheckInRequest{}, err
 	}
-	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"]}.Normalize(region)
+	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
+		QueueID: strings.TrimSpace(b["line"])}.Normalize(region)
 }
 
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.

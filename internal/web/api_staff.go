@@ -14,13 +14,19 @@ import (
 const maxRoomLen = 50
 
 // handleQueue serves GET /api/staff/queue and its alias GET /api/queue: the active
-// tickets, called first, then waiting in position order; tagged (etag.go).
+// tickets, called first, then waiting in position order; tagged (etag.go). With
+// ?line= the line's tickets (404 LINE_NOT_FOUND for an unknown line), else every
+// line's, line after line by position (queueEntries).
 func (s *Server) handleQueue() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var entries []queue.Entry
 		var version int64
 		err := s.observe("queue", func() (err error) {
-			entries, version, err = s.d.Queue.Queue(r.Context(), "")
+			if q := r.URL.Query(); q.Has("line") {
+				entries, version, err = s.lineEntries(r.Context(), q.Get("line"))
+				return err
+			}
+			entries, version, err = s.queueEntries(r.Context())
 			return err
 		})
 		if err != nil {
@@ -33,10 +39,13 @@ func (s *Server) handleQueue() http.Handler {
 	})
 }
 
-// handleCallNext serves POST /api/staff/call-next {room?}.
+// handleCallNext serves POST /api/staff/call-next {room?, line?}: the next
+// patient for the room, across the lines it serves or from line
+// (queue.Service.Call). Without rooms set up, the default line (or line), as
+// a one-line clinic always had it.
 func (s *Server) handleCallNext() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := decodeBody(r, false, "room")
+		b, err := decodeBody(r, false, "room", "line")
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -48,7 +57,7 @@ func (s *Server) handleCallNext() http.Handler {
 		}
 		var e queue.Entry
 		err = s.observe("call_next", func() (err error) {
-			e, err = s.d.Queue.CallNext(r.Context(), "", room)
+			e, err = s.d.Queue.Call(r.Context(), queue.CallRequest{Room: room, Line: strings.TrimSpace(b["line"])})
 			return err
 		})
 		if err != nil {

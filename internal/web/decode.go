@@ -31,13 +31,9 @@ type body map[string]string
 // starts with '{' is read as JSON. The body must already be limited (limitBody);
 // going over is 413.
 func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
-	raw, err := io.ReadAll(r.Body)
+	raw, err := readRequestBody(r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &apiError{code: codeTooLarge, message: "Request body must be at most 64 KiB"}
-		}
-		return nil, &apiError{code: codeInvalidJSON, message: "Could not read the request body"}
+		return nil, err
 	}
 	if len(raw) == 0 {
 		return body{}, nil
@@ -54,7 +50,24 @@ func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
 		}
 		return decodeForm(raw, allowed)
 	}
-	return nil, &apiError{code: codeUnsupportedMedia, message: "Request body must be JSON, sent with Content-Type: application/json"}
+	return nil, errNotJSON
+}
+
+// errNotJSON is the 415 of a body that is not labelled JSON.
+var errNotJSON = &apiError{code: codeUnsupportedMedia, message: "Request body must be JSON, sent with Content-Type: application/json"}
+
+// readRequestBody reads the whole (already limited) request body: over the limit is
+// 413 PAYLOAD_TOO_LARGE, a body that cannot be read INVALID_JSON.
+func readRequestBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, &apiError{code: codeTooLarge, message: "Request body must be at most 64 KiB"}
+		}
+		return nil, &apiError{code: codeInvalidJSON, message: "Could not read the request body"}
+	}
+	return raw, nil
 }
 
 // mediaType is the request's Content-Type without parameters, lower case; "" when

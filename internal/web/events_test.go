@@ -107,24 +107,24 @@ func TestEventSequencesPerOperation(t *testing.T) {
 			"4-2 patient_A patient_called", "4-3 patient_A position_update",
 			"4-4 patient_B position_update", "4-5 patient_C position_update",
 			"4-6 patient_B get_ready", "4-7 patient_C get_ready",
-			"4-8 patients queue_update", "4-9 display queue_update",
+			"4-8 patients queue_update", "4-9 display queue_update", "4-10 display_default queue_update",
 		}},
 		{"recall", func() response { return rh.asStaff("POST", "/api/staff/recall", `{"patientId":"`+ids["A"]+`"}`) }, []string{
-			"5-1 staff queue_update", "5-2 patient_A patient_called", "5-3 patients queue_update", "5-4 display queue_update",
+			"5-1 staff queue_update", "5-2 patient_A patient_called", "5-3 patients queue_update", "5-4 display queue_update", "5-5 display_default queue_update",
 		}},
 		{"complete", func() response { return rh.asStaff("POST", "/api/staff/complete", `{"patientId":"`+ids["A"]+`"}`) }, []string{
 			"6-1 staff queue_update", "6-2 staff queue_refresh",
 			"6-3 patient_A position_update", "6-4 patient_B position_update", "6-5 patient_C position_update",
-			"6-6 patients queue_update", "6-7 display queue_update",
+			"6-6 patients queue_update", "6-7 display queue_update", "6-8 display_default queue_update",
 		}},
 		{"no-show", func() response { return rh.asStaff("POST", "/api/staff/no-show", `{"patientId":"`+ids["B"]+`"}`) }, []string{
 			"7-1 staff queue_update", "7-2 staff queue_refresh",
 			"7-3 patient_B position_update", "7-4 patient_C position_update",
-			"7-5 patients queue_update", "7-6 display queue_update",
+			"7-5 patients queue_update", "7-6 display queue_update", "7-7 display_default queue_update",
 		}},
 		{"cancel", func() response { return rh.do("DELETE", "/api/checkin/"+ids["C"], "") }, []string{
 			"8-1 staff queue_update", "8-2 staff queue_refresh", "8-3 patient_C position_update",
-			"8-4 patients queue_update", "8-5 display queue_update",
+			"8-4 patients queue_update", "8-5 display queue_update", "8-6 display_default queue_update",
 		}},
 	}
 	// The check-ins: new_patient and the updates, and the patient's own position.
@@ -132,7 +132,8 @@ func TestEventSequencesPerOperation(t *testing.T) {
 		v := i + 1
 		id := fmt.Sprint(v)
 		want := []string{id + "-1 staff new_patient", id + "-2 staff queue_update",
-			id + "-3 patient_" + string(rune('A'+i)) + " position_update", id + "-4 patients queue_update", id + "-5 display queue_update"}
+			id + "-3 patient_" + string(rune('A'+i)) + " position_update", id + "-4 patients queue_update", id + "-5 display queue_update",
+			id + "-6 display_default queue_update"}
 		if got := describe(b, names); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("check-in %d:\n got %v\nwant %v", v, got, want)
 		}
@@ -169,8 +170,8 @@ func TestEventPayloads(t *testing.T) {
 	if su := payload(t, checkin, 1); su["type"] != "position_change" || su["patientId"] != a || su["newPosition"] != 1.0 || su["version"] != 1.0 {
 		t.Errorf("staff queue_update = %v", su)
 	}
-	wantPublic := `{"type":"position_change","queueLength":1,"timestamp":"2026-11-28T09:00:00.000Z","version":1}`
-	for _, i := range []int{3, 4} {
+	wantPublic := `{"type":"position_change","queueLength":1,"timestamp":"2026-11-28T09:00:00.000Z","version":1,"line":"default"}`
+	for _, i := range []int{3, 4, 5} {
 		if got := string(checkin.Messages[i].Data); got != wantPublic {
 			t.Errorf("%s queue_update = %s, want %s", checkin.Messages[i].Room, got, wantPublic)
 		}
@@ -183,7 +184,7 @@ func TestEventPayloads(t *testing.T) {
 	b := rh.checkIn("Ben", phone(1))
 	rh.asStaff("POST", "/api/staff/call-next", `{"room":"Room 2"}`).want(t, http.StatusOK)
 	call := rh.last()
-	if pub := string(call.Messages[len(call.Messages)-2].Data); pub != `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3}` {
+	if pub := string(call.Messages[len(call.Messages)-3].Data); pub != `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3,"line":"default"}` {
 		t.Errorf("patients queue_update = %s", pub)
 	}
 	pc := payload(t, call, 1)
@@ -191,8 +192,8 @@ func TestEventPayloads(t *testing.T) {
 		!strings.Contains(pc["message"].(string), "Room 2") {
 		t.Errorf("patient_called = %v", pc)
 	}
-	gr := payload(t, call, len(call.Messages)-3)
-	if call.Messages[len(call.Messages)-3].Room != events.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
+	gr := payload(t, call, len(call.Messages)-4)
+	if call.Messages[len(call.Messages)-4].Room != events.PatientRoom(b) || gr["type"] != "get_ready" || gr["position"] != 1.0 ||
 		gr["estimatedWait"] != 15.0 || !strings.Contains(gr["message"].(string), "get ready") {
 		t.Errorf("get_ready = %v", gr)
 	}
@@ -245,7 +246,8 @@ func TestGetReadyOncePerTicket(t *testing.T) {
 }
 
 // publicFields are the only fields a patients-room or display payload may have.
-var publicFields = map[string]bool{"type": true, "queueLength": true, "nowServing": true, "timestamp": true, "version": true}
+// line is the line's slug (issue 12): it names a line, never a patient.
+var publicFields = map[string]bool{"type": true, "queueLength": true, "nowServing": true, "timestamp": true, "version": true, "line": true}
 
 // TestPublicPayloadsNeverNamePatients runs a busy queue and scans every message
 // for the patients room and the display.
@@ -284,7 +286,7 @@ func TestPublicPayloadsNeverNamePatients(t *testing.T) {
 	scanned := 0
 	for _, b := range rh.rec.Batches() {
 		for _, m := range b.Messages {
-			if m.Room != events.RoomPatients && m.Room != events.RoomDisplay {
+			if m.Room != events.RoomPatients && m.Room != events.RoomDisplay && !strings.HasPrefix(m.Room, "display_") {
 				continue
 			}
 			scanned++
@@ -318,7 +320,7 @@ func TestGetReadyAtCheckIn(t *testing.T) {
 	id := rh.checkIn("Second", phone(2))
 	got := describe(rh.last(), map[string]string{id: "S"})
 	want := []string{"3-1 staff new_patient", "3-2 staff queue_update", "3-3 patient_S position_update",
-		"3-4 patient_S get_ready", "3-5 patients queue_update", "3-6 display queue_update"}
+		"3-4 patient_S get_ready", "3-5 patients queue_update", "3-6 display queue_update", "3-7 display_default queue_update"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}

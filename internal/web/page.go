@@ -36,7 +36,7 @@ type pages struct {
 }
 
 // pageNames are the templates under templates/ besides layout.html.
-var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "display", "qr"}
+var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "display", "qr", "kiosk"}
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
@@ -75,7 +75,7 @@ func assetURL(name string) string { return "/static/" + name + "?v=" + assetVers
 type page struct {
 	Title   string // <title> and the top heading
 	Clinic  string
-	Body    string // body class: "patient", "staff", "display", "poster"
+	Body    string // body class: "patient", "staff", "display", "poster", "kiosk"
 	NoBar   bool   // no top bar (the TV display and the printed poster)
 	Scripts []string
 	Data    any

@@ -7,7 +7,8 @@ import (
 	"smartwait/internal/auth"
 )
 
-// adminData is the staff accounts page.
+// adminData is the admin's page: the lines and rooms (managed by script
+// through the API: admin.js) and the staff accounts (plain forms).
 type adminData struct {
 	Username string // the admin looking at the page
 	Users    []auth.User
@@ -15,6 +16,16 @@ type adminData struct {
 	Error    string
 	// The add form's values after a refused post (never the password).
 	NewUsername, NewRole string
+	Lines                []adminLine
+	Rooms                []staffRoom
+}
+
+// adminLine is a line as the admin's table shows it before the script runs.
+type adminLine struct {
+	Slug, Name, Prefix string
+	Open, Public       bool
+	Hours              string // in words (hoursText)
+	Waiting            int
 }
 
 // adminPage refuses staff who are not admins with a 403 page.
@@ -23,7 +34,7 @@ func (s *Server) adminPage(next http.Handler) http.Handler {
 		if st, _ := staffFrom(r.Context()); st.User.Role != auth.RoleAdmin {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte("Only admins may manage staff accounts (FORBIDDEN).\n"))
+			_, _ = w.Write([]byte("Only admins may set up lines, rooms and staff accounts (FORBIDDEN).\n"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -51,8 +62,18 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
+	lines, rooms, err := s.linesAndRooms(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, l := range lines {
+		d.Lines = append(d.Lines, adminLine{Slug: l.ID, Name: l.Name, Prefix: l.Prefix, Open: l.Open, Public: l.Public,
+			Hours: hoursText(l.Hours), Waiting: l.Waiting})
+	}
+	d.Rooms = rooms
 	d.Username, d.Users = st.User.Username, users
-	s.render(w, r, status, "admin", page{Title: "Staff accounts", Body: "staff", Scripts: []string{"js/admin.js"}, Data: d})
+	s.render(w, r, status, "admin", page{Title: "Clinic setup", Body: "staff", Scripts: []string{"js/live.js", "js/admin.js", "js/admin-setup.js"}, Data: d})
 }
 
 // handleAddUserForm serves POST /staff/admin/users {username, password, role}.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"smartwait/internal/events"
@@ -14,24 +15,39 @@ import (
 // recentCalls is how many past calls the waiting-room display lists.
 const recentCalls = 5
 
-// DisplayCall is one call as the waiting-room display shows it: a ticket number and
-// a room, never a patient id, name or phone.
+// DisplayCall is one call as the waiting-room display shows it: a ticket number, a
+// room and the line, never a patient id, name or phone.
 type DisplayCall struct {
 	TicketNumber string   `json:"ticketNumber"`
 	Room         string   `json:"room"`
 	CalledAt     jsonTime `json:"calledAt"`
+	Line         string   `json:"line"`
 }
 
-// DisplayView is GET /api/display: queue-level facts for the waiting-room TV and
-// anyone else without credentials. It is built field by field from ticket numbers,
-// rooms, counts and times only, so nothing private can slip into it.
+// DisplayView is GET /api/display[?lines=a,lab]: queue-level facts for the
+// waiting-room TV and anyone else without credentials, of every line or of the
+// lines named. It is built field by field from ticket numbers, rooms, counts and
+// times only, so nothing private can slip into it. The top-level fields are
+// those of the lines together (as they were of the one line before lines);
+// Lines has each line's own.
 type DisplayView struct {
 	NowServing  *DisplayCall  `json:"nowServing"`  // the latest call still in service; null when none
 	RecentCalls []DisplayCall `json:"recentCalls"` // latest first, up to recentCalls, NowServing included
 	Waiting     int           `json:"waiting"`
 	InService   int           `json:"inService"`
-	TypicalWait int           `json:"typicalWait"` // minutes someone checking in now would likely wait
+	TypicalWait int           `json:"typicalWait"` // minutes someone checking in now would likely wait (the first line's)
+	Lines       []DisplayLine `json:"lines"`       // by position
 	UpdatedAt   jsonTime      `json:"updatedAt"`
+}
+
+// DisplayLine is one line on the display: who is being served, from which
+// room, and how long a new arrival would wait.
+type DisplayLine struct {
+	Slug        string        `json:"slug"`
+	Name        string        `json:"name"`
+	Waiting     int           `json:"waiting"`
+	TypicalWait int           `json:"typicalWait"`
+	Serving     []DisplayCall `json:"serving"` // the calls still in service, latest first
 }
 
 // LastCall identifies the latest call as the display's script does
@@ -45,21 +61,66 @@ func (v DisplayView) LastCall() string {
 	return c.TicketNumber + "@" + time.Time(c.CalledAt).UTC().Format(events.TimeFormat)
 }
 
-// display builds the display's view of the default queue.
-func (s *Server) display(ctx context.Context) (DisplayView, error) {
-	today, err := s.d.Queue.Today(ctx, "")
+// Grouped reports whether the display shows its lines one by one.
+func (v DisplayView) Grouped() bool { return len(v.Lines) > 1 }
+
+// display builds the display's view of the lines follow names, or of every
+// line when follow is nil, and the sum of their versions (the view changes
+// whenever one of them does). A line that does not exist is LINE_NOT_FOUND.
+func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int64, error) {
+	all, err := s.d.Queue.Lines(ctx, false)
 	if err != nil {
-		return DisplayView{}, err
+		return DisplayView{}, 0, err
 	}
-	st, err := s.d.Queue.Stats(ctx, "")
-	if err != nil {
-		return DisplayView{}, err
+	lines := all
+	if follow != nil {
+		lines = make([]queue.LineStatus, 0, len(follow))
+		for _, l := range all {
+			if slices.Contains(follow, l.ID) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) < len(follow) {
+			for _, slug := range follow {
+				if !slices.ContainsFunc(lines, func(l queue.LineStatus) bool { return l.ID == slug }) {
+					return DisplayView{}, 0, queue.Errorf(queue.CodeLineNotFound, "There is no line %s", slug)
+				}
+			}
+		}
 	}
-	v := DisplayView{Waiting: st.TotalWaiting, InService: st.TotalCalled, RecentCalls: []DisplayCall{}, UpdatedAt: jsonTime(s.now())}
-	called := slices.DeleteFunc(today, func(e queue.Entry) bool { return e.CalledAt.IsZero() })
-	slices.SortFunc(called, func(a, b queue.Entry) int { return cmp.Compare(b.CalledAt.UnixNano(), a.CalledAt.UnixNano()) })
-	for i, e := range called {
-		c := DisplayCall{TicketNumber: e.Number, Room: e.Room, CalledAt: jsonTime(e.CalledAt)}
+	v := DisplayView{RecentCalls: []DisplayCall{}, Lines: make([]DisplayLine, 0, len(lines)), UpdatedAt: jsonTime(s.now())}
+	var version int64
+	var called []queue.Entry
+	for i, l := range lines {
+		today, err := s.d.Queue.Today(ctx, l.ID)
+		if err != nil {
+			return DisplayView{}, 0, err
+		}
+		st, err := s.d.Queue.Stats(ctx, l.ID)
+		if err != nil {
+			return DisplayView{}, 0, err
+		}
+		version += l.Version
+		v.Waiting += l.Waiting
+		v.InService += l.Called
+		// The typical wait leaves out how long the current visits have run, so
+		// that time alone does not change the display (nor its tag).
+		service := time.Duration(st.ServiceTime * float64(time.Minute))
+		wait := lineEstimator(s.d.Queue.Config.Estimator, l.Queue).Wait(l.Waiting+1, l.Called, service)
+		if i == 0 {
+			v.TypicalWait = wait
+		}
+		dl := DisplayLine{Slug: l.ID, Name: l.Name, Waiting: l.Waiting, TypicalWait: wait, Serving: []DisplayCall{}}
+		for _, e := range latestCallsFirst(today) {
+			called = append(called, e)
+			if e.Status == queue.StatusCalled {
+				dl.Serving = append(dl.Serving, displayCall(e))
+			}
+		}
+		v.Lines = append(v.Lines, dl)
+	}
+	for i, e := range latestCallsFirst(called) {
+		c := displayCall(e)
 		if v.NowServing == nil && e.Status == queue.StatusCalled {
 			v.NowServing = &c
 		}
@@ -67,22 +128,46 @@ func (s *Server) display(ctx context.Context) (DisplayView, error) {
 			v.RecentCalls = append(v.RecentCalls, c)
 		}
 	}
-	service := time.Duration(st.ServiceTime * float64(time.Minute))
-	v.TypicalWait = s.d.Queue.Config.Estimator.Wait(st.TotalWaiting+1, st.TotalCalled, service)
-	return v, nil
+	return v, version, nil
 }
 
-// handleDisplayAPI serves GET /api/display (no credentials: queue-level facts
-// only). Its tag is weak and leaves updatedAt out of the hash: two answers
-// that differ only in when they were built are the same to the display.
+// lineEstimator is the clinic's estimator as line q uses it: its own visit
+// prior, and its open rooms when rooms are set up for it (as the queue's
+// estimates do, docs/lines.md "Estimates").
+func lineEstimator(e queue.Estimator, q queue.Queue) queue.Estimator {
+	if q.VisitPrior > 0 {
+		e.Prior = q.VisitPrior
+	}
+	if q.ServingRooms > 0 {
+		e.Rooms = max(q.OpenRooms, 1)
+	}
+	return e
+}
+
+// latestCallsFirst keeps the entries that were called and orders them latest
+// call first.
+func latestCallsFirst(entries []queue.Entry) []queue.Entry {
+	called := slices.DeleteFunc(slices.Clone(entries), func(e queue.Entry) bool { return e.CalledAt.IsZero() })
+	slices.SortStableFunc(called, func(a, b queue.Entry) int { return cmp.Compare(b.CalledAt.UnixNano(), a.CalledAt.UnixNano()) })
+	return called
+}
+
+func displayCall(e queue.Entry) DisplayCall {
+	return DisplayCall{TicketNumber: e.Number, Room: e.Room, CalledAt: jsonTime(e.CalledAt), Line: e.QueueID}
+}
+
+// handleDisplayAPI serves GET /api/display[?lines=a,lab] (no credentials:
+// queue-level facts only). Its tag is weak and leaves updatedAt out of the
+// hash: two answers that differ only in when they were built are the same to
+// the display.
 func (s *Server) handleDisplayAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		version, err := s.queueVersion(r.Context())
+		follow, err := displayLines(r.URL.Query().Get("lines"))
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		v, err := s.display(r.Context())
+		v, version, err := s.display(r.Context(), follow)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -93,16 +178,36 @@ func (s *Server) handleDisplayAPI() http.Handler {
 	})
 }
 
-// handleDisplayPage serves GET /display, rendered with the current state so the TV
-// shows something right even before its script connects.
+// displayData is the display page: the view, and the lines it follows as
+// the page's URL names them ("" for every line).
+type displayData struct {
+	DisplayView
+	Follow string
+}
+
+// handleDisplayPage serves GET /display[?lines=a,lab], rendered with the
+// current state so the TV shows something right even before its script
+// connects. A line that does not exist is a 404 page that says which.
 func (s *Server) handleDisplayPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := s.display(r.Context())
+		follow, err := displayLines(r.URL.Query().Get("lines"))
+		var v DisplayView
+		if err == nil {
+			v, _, err = s.display(r.Context(), follow)
+		}
 		if err != nil {
-			s.fail(w, r, err)
+			status, info := classify(err)
+			if status >= 500 {
+				s.fail(w, r, err)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte("This display cannot show that: " + info.Message + " (" + info.Code + ").\n"))
 			return
 		}
 		s.render(w, r, http.StatusOK, "display", page{Title: "Now serving", Body: "display", NoBar: true,
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"}, Data: v})
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"},
+			Data:    displayData{DisplayView: v, Follow: strings.Join(follow, ",")}})
 	})
 }

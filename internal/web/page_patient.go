@@ -17,14 +17,21 @@ import (
 // the error per field (keyed by the API's field names) or for the whole form.
 type checkinData struct {
 	Name, Phone, AppointmentTime string
+	Line                         string // the line picked, a slug
 	Errors                       map[string]string
 	FormError                    string
+	Lines                        linePicker // the line picker; empty with one public line
 }
 
 // handleCheckinPage serves GET / and GET /checkin: the check-in form.
 func (s *Server) handleCheckinPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "checkin", s.checkinPage(checkinData{}))
+		lines, err := s.linePicker(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "checkin", s.checkinPage(checkinData{Lines: lines}))
 	})
 }
 
@@ -53,9 +60,18 @@ func (s *Server) handleCheckinForm() http.Handler {
 			return
 		}
 		vals, _ := url.ParseQuery(string(raw))
-		d := checkinData{Name: vals.Get("name"), Phone: vals.Get("phone"), AppointmentTime: vals.Get("appointmentTime")}
+		d := checkinData{Name: vals.Get("name"), Phone: vals.Get("phone"), AppointmentTime: vals.Get("appointmentTime"), Line: vals.Get("line")}
+		if d.Lines, err = s.linePicker(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		req, err := decodeCheckIn(r, s.d.Queue.Config.PhoneRegion, true)
+		if err == nil && d.Lines.Show && d.Line == "" {
+			// Several lines are open and the patient chose none: the default
+			// line would be a guess.
+			err = invalidField("line", "choose the line you are here for")
+		}
 		var e queue.Entry
 		if err == nil {
 			err = s.observe("check_in", func() (err error) {
@@ -120,8 +136,9 @@ type statusData struct {
 	EstimatedWaitLow, EstimatedWaitHigh int
 	QueueLength                         int
 	Room                                string
-	Ready                               bool  // the get-ready notice went out (docs/sms.md)
-	Version                             int64 // the queue version this state is at: the script's gap check starts here
+	Ready                               bool   // the get-ready notice went out (docs/sms.md)
+	Version                             int64  // the line's version this state is at: the script's gap check starts here
+	Line                                string // the ticket's line: versions count per line
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -143,7 +160,7 @@ func (s *Server) handleStatusPage() http.Handler {
 				Found: true, ID: st.ID, Ticket: st.Number, Status: string(st.Status),
 				Position: st.Position, EstimatedWait: st.EstimatedWait, QueueLength: st.QueueLength,
 				EstimatedWaitLow: st.EstimatedWaitLow, EstimatedWaitHigh: st.EstimatedWaitHigh,
-				Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
+				Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version, Line: st.QueueID,
 			}
 			d.Stage = stageOf(st.Status, d.Ready)
 		}

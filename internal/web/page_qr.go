@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"smartwait/internal/queue"
 )
 
 // qrData is the printable poster.
@@ -14,12 +16,15 @@ type qrData struct {
 
 // checkinURL is the absolute check-in address the poster's QR code holds, built
 // from SMARTWAIT_PUBLIC_URL (never from the request's Host, which a client chooses).
-func (s *Server) checkinURL() string {
+func (s *Server) checkinURL() string { return s.pageURL("/checkin") }
+
+// pageURL is the absolute address of one of our pages.
+func (s *Server) pageURL(path string) string {
 	base := strings.TrimRight(s.d.Config.PublicURL, "/")
 	if base == "" {
 		base = "http://localhost:3001"
 	}
-	return base + "/checkin"
+	return base + path
 }
 
 // handleQRPage serves GET /qr: a poster to print and put up at the entrance.
@@ -31,16 +36,29 @@ func (s *Server) handleQRPage() http.Handler {
 }
 
 // handleQRImage serves GET /qr.png: the check-in URL as a QR code, 512 px square,
-// medium error correction (survives a smudged print).
+// medium error correction (survives a smudged print). With ?status=<patientId>
+// it is the patient's status page instead — the kiosk's ticket, to follow on
+// one's own phone — and never stored by a cache: the id is the patient's key.
+// The patient's existence is not looked up: a QR code says nothing a link
+// would not.
 func (s *Server) handleQRImage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		png, err := qrcode.Encode(s.checkinURL(), qrcode.Medium, 512)
+		target, cache := s.checkinURL(), "public, max-age=300"
+		if q := r.URL.Query(); q.Has("status") {
+			id := q.Get("status")
+			if !queue.ValidID(id) {
+				http.NotFound(w, r)
+				return
+			}
+			target, cache = s.pageURL("/status/"+id), "no-store"
+		}
+		png, err := qrcode.Encode(target, qrcode.Medium, 512)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "image/png")
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Cache-Control", cache)
 		_, _ = w.Write(png)
 	})
 }

@@ -122,20 +122,35 @@ func (s *Server) handleLogoutForm() http.Handler {
 }
 
 // dashboardData is the staff dashboard; the queue itself is loaded by script.
+// The lines and rooms are rendered too, so the room picker is right before the
+// script runs (it keeps them current).
 type dashboardData struct {
 	Username string
 	Admin    bool
 	SMSAlert string // e.g. confirmation texts held back; "" when nothing
+	Lines    []staffLine
+	Rooms    []staffRoom // none: the room is typed, as in a clinic without rooms set up
 }
+
+// staffLine is a line in the dashboard's filter and forms.
+type staffLine struct{ Slug, Name string }
 
 // handleDashboard serves GET /staff.
 func (s *Server) handleDashboard() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
+		d := dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin, SMSAlert: s.smsAlert()}
+		lines, rooms, err := s.linesAndRooms(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, l := range lines {
+			d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
+		}
+		d.Rooms = rooms
 		s.render(w, r, http.StatusOK, "staff", page{Title: "Queue", Body: "staff",
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff.js"},
-			Data: dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin,
-				SMSAlert: s.smsAlert()}})
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff.js", "js/staff-desk.js"}, Data: d})
 	})
 }
 

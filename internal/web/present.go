@@ -5,8 +5,9 @@ import "smartwait/internal/queue"
 // The JSON shapes of the REST API (api/openapi.yaml, docs/api.md). Field names are the contract's; extra fields are
 // additions clients may ignore.
 
-// checkInView is the 201 body of POST /api/checkin. estimatedWaitLow/High (an
-// addition) are the range the wait will likely fall in (10th–90th percentile).
+// checkInView is the 201 body of POST /api/checkin and POST /api/staff/checkin.
+// estimatedWaitLow/High (an addition) are the range the wait will likely fall
+// in (10th–90th percentile); line (an addition) is the line's slug.
 type checkInView struct {
 	PatientID         string   `json:"patientId"`
 	Position          int      `json:"position"`
@@ -16,6 +17,7 @@ type checkInView struct {
 	Status            string   `json:"status"`
 	TicketNumber      string   `json:"ticketNumber"`
 	CheckInTime       jsonTime `json:"checkInTime"`
+	Line              string   `json:"line"`
 }
 
 func newCheckInView(e queue.Entry) checkInView {
@@ -23,6 +25,7 @@ func newCheckInView(e queue.Entry) checkInView {
 		PatientID: e.ID, Position: e.Position, EstimatedWait: e.EstimatedWait,
 		EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 		Status: string(e.Status), TicketNumber: e.Number, CheckInTime: jsonTime(e.CheckInTime),
+		Line: e.QueueID,
 	}
 }
 
@@ -68,6 +71,7 @@ type calledView struct {
 	CalledAt     jsonTime      `json:"calledAt"`
 	Room         string        `json:"room"`
 	Patient      calledPatient `json:"patient"`
+	Line         string        `json:"line"` // the line the patient was called from
 }
 
 type calledPatient struct {
@@ -80,7 +84,7 @@ func newCalledView(e queue.Entry) calledView {
 	return calledView{
 		ID: e.ID, PatientID: e.ID, Name: e.Name, Phone: e.Phone, TicketNumber: e.Number,
 		Status: string(e.Status), CalledAt: jsonTime(e.CalledAt), Room: e.Room,
-		Patient: calledPatient{ID: e.ID, Name: e.Name, Phone: e.Phone},
+		Patient: calledPatient{ID: e.ID, Name: e.Name, Phone: e.Phone}, Line: e.QueueID,
 	}
 }
 

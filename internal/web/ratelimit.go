@@ -10,14 +10,16 @@ import (
 	"smartwait/internal/connlimit"
 )
 
-// rateLimit allows perMinute requests per client IP per minute (a sliding
-// window); over it, 429 RATE_LIMITED with Retry-After. perMinute 0 turns it off.
-func (s *Server) rateLimit(name string, perMinute int) func(http.Handler) http.Handler {
+// rateLimit allows perMinute requests per client per minute (a sliding
+// window), the client being what key returns (s.clientIP: the address; the
+// check-in limit also tells kiosks apart, page_kiosk.go); over it, 429
+// RATE_LIMITED with Retry-After. perMinute 0 turns it off.
+func (s *Server) rateLimit(name string, perMinute int, key func(*http.Request) string) func(http.Handler) http.Handler {
 	if perMinute <= 0 {
 		return func(h http.Handler) http.Handler { return h }
 	}
 	return httprate.LimitBy(perMinute, time.Minute,
-		func(r *http.Request) (string, error) { return name + ":" + s.clientIP(r), nil },
+		func(r *http.Request) (string, error) { return name + ":" + key(r), nil },
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			if w.Header().Get("Retry-After") == "" {
 				w.Header().Set("Retry-After", strconv.Itoa(60))

@@ -10,6 +10,8 @@ func (s *Server) routes() http.Handler {
 	s.mux = mux.ServeMux
 	staff := s.requireStaff
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
+	lineAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("lines")(h)) }
+	roomAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("rooms")(h)) }
 
 	// Patients: the id in the path is the capability. {id...} also matches an
 	// empty or slash-containing id, so every malformed id is PATIENT_NOT_FOUND.
@@ -17,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/checkin/{id...}", s.handleCancel())
 	mux.Handle("GET /api/position/{id...}", s.handlePosition())
 	mux.Handle("GET /api/status/{id...}", s.handlePosition())
+	mux.Handle("GET /api/lines", s.handlePublicLines())
 
 	// Staff sessions.
 	mux.Handle("POST /api/staff/login", s.loginLimit(s.handleLogin()))
@@ -33,6 +36,19 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/staff/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
+	mux.Handle("POST /api/staff/checkin", staff(s.handleFrontDeskCheckIn()))
+	mux.Handle("POST /api/staff/transfer", staff(s.handleTransfer()))
+	mux.Handle("POST /api/staff/priority", staff(s.handlePriority()))
+
+	// Lines and rooms: staff read them and open or close rooms; admins manage them.
+	mux.Handle("GET /api/staff/lines", staff(s.handleStaffLines()))
+	mux.Handle("POST /api/staff/lines", lineAdmin(s.handleCreateLine()))
+	mux.Handle("PATCH /api/staff/lines/{slug}", lineAdmin(s.handleUpdateLine()))
+	mux.Handle("DELETE /api/staff/lines/{slug}", lineAdmin(s.handleDeleteLine()))
+	mux.Handle("GET /api/staff/rooms", staff(s.handleRooms()))
+	mux.Handle("POST /api/staff/rooms", roomAdmin(s.handleCreateRoom()))
+	mux.Handle("PATCH /api/staff/rooms/{name}", staff(s.handleUpdateRoom()))
+	mux.Handle("DELETE /api/staff/rooms/{name}", roomAdmin(s.handleDeleteRoom()))
 
 	// SMS provider callbacks: authenticated by signature, not by staff session.
 	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
@@ -78,6 +94,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /staff/admin/users", pageHeaders(noStore(s.adminPage(s.handleAddUserForm()))))
 	mux.Handle("POST /staff/admin/users/remove", pageHeaders(noStore(s.adminPage(s.handleRemoveUserForm()))))
 	mux.Handle("GET /display", pg(s.handleDisplayPage()))
+	mux.Handle("GET /kiosk", pg(noStore(s.handleKioskPage())))
 	mux.Handle("GET /qr", pg(s.handleQRPage()))
 	mux.Handle("GET /qr.png", s.handleQRImage())
 	mux.Handle("GET /static/", pg(handleStatic()))

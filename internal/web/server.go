@@ -69,7 +69,7 @@ type Config struct {
 	AllowedOrigins   []string // extra origins allowed for CORS and cookie-authenticated writes
 	PublicURL        string   // e.g. "https://clinic.example"; its origin is always allowed
 	TrustProxy       bool     // take the client IP from X-Forwarded-For
-	CheckinPerMinute int      // check-ins per minute per client IP; 0 = unlimited
+	CheckinPerMinute int      // check-ins per minute per client IP (per kiosk device, page_kiosk.go); 0 = unlimited
 	LoginPerMinute   int      // login attempts per minute per client IP; 0 = unlimited
 	ClinicName       string
 	// HealthWriteTimeout bounds /health's wait for its write probe; 0: 1 s.
@@ -99,8 +99,8 @@ type Server struct {
 
 	bodyTimeout, requestTimeout time.Duration // Config's, defaults applied
 
-	// The per-IP limits, made once so that every route sharing a limit (the API
-	// login and, later, the login page's form) shares its counters.
+	// The per-client limits, made once so that every route sharing a limit (the
+	// API login and the login page's form) shares its counters.
 	checkinLimit, loginLimit func(http.Handler) http.Handler
 }
 
@@ -143,8 +143,8 @@ func New(d Deps) (*Server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
-	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute)
-	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute)
+	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute, s.checkinClient())
+	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute, s.clientIP)
 	s.handler = s.routes()
 	return s, nil
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"smartwait/internal/auth"
@@ -36,14 +38,18 @@ const sseRetry = "retry: 2000\n\n"
 // stream describes one audience's event stream.
 type stream struct {
 	rooms []string
-	queue string    // the queue (replay stream) whose versions the snapshot reflects
 	until time.Time // end the stream then (a staff session's expiry); zero: never
 	// session, if set, is the staff session the stream ends with (logout,
 	// password change, account removal), on any instance.
 	session string
-	// snapshot reads the audience's current state as events, and the queue
-	// version it reflects, for a client that cannot resume.
-	snapshot func(ctx context.Context) ([]realtime.Message, int64, error)
+	// snapshot reads the audience's current state as events, for a client that
+	// cannot resume: one message per line it covers, each carrying the line's
+	// stream and version (events' snapshot builders set them).
+	snapshot func(ctx context.Context) ([]realtime.Message, error)
+	// lines says the rooms carry every line's events: with several lines a
+	// Last-Event-ID, which names one line's stream, cannot resume them all, so
+	// the client gets a snapshot instead.
+	lines bool
 }
 
 // handleEventsPatient serves GET /api/events/patient/{id}: the patient's own
@@ -51,18 +57,19 @@ type stream struct {
 func (s *Server) handleEventsPatient() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		st, err := s.d.Queue.Status(r.Context(), id)
-		if err != nil {
+		if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		rooms := []string{events.PatientRoom(id), events.RoomPatients}
-		s.serveEvents(w, r, stream{rooms: rooms, queue: st.QueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
+		// The patients room carries every line's updates, so the last event id
+		// may name another line's stream: lines, as for staff.
+		s.serveEvents(w, r, stream{rooms: rooms, lines: true, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
-				return nil, 0, err
+				return nil, err
 			}
-			return []realtime.Message{events.PatientSnapshot(st, s.now())}, st.Version, nil
+			return []realtime.Message{events.PatientSnapshot(st, s.now())}, nil
 		}})
 	})
 }
@@ -74,28 +81,77 @@ func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
 		rooms := []string{events.RoomStaff}
-		s.serveEvents(w, r, stream{rooms: rooms, queue: queue.DefaultQueueID, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
-			entries, version, err := s.d.Queue.Queue(ctx, "")
-			if err != nil {
-				return nil, 0, err
-			}
-			return []realtime.Message{events.StaffSnapshot(queue.DefaultQueueID, entries, version, s.now())}, version, nil
+		s.serveEvents(w, r, stream{rooms: rooms, lines: true, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+			return s.lineSnapshots(ctx, nil, events.StaffSnapshot)
 		}})
 	})
 }
 
-// handleEventsDisplay serves GET /api/events/display: queue-level facts only.
-// Its snapshot is a queue_update of type "snapshot".
+// handleEventsDisplay serves GET /api/events/display[?lines=a,lab]:
+// queue-level facts only, of every line or of the lines named. Its snapshot is
+// a queue_update of type "snapshot" per line.
 func (s *Server) handleEventsDisplay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveEvents(w, r, stream{rooms: []string{events.RoomDisplay}, queue: queue.DefaultQueueID, snapshot: func(ctx context.Context) ([]realtime.Message, int64, error) {
-			entries, version, err := s.d.Queue.Queue(ctx, "")
-			if err != nil {
-				return nil, 0, err
+		lines, err := displayLines(r.URL.Query().Get("lines"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rooms := []string{events.RoomDisplay}
+		if lines != nil {
+			rooms = rooms[:0]
+			for _, l := range lines {
+				rooms = append(rooms, events.DisplayRoom(l))
 			}
-			return []realtime.Message{events.DisplaySnapshot(queue.DefaultQueueID, entries, version, s.now())}, version, nil
+		}
+		s.serveEvents(w, r, stream{rooms: rooms, lines: lines == nil || len(lines) > 1, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+			return s.lineSnapshots(ctx, lines, events.DisplaySnapshot)
 		}})
 	})
+}
+
+// maxDisplayLines bounds the lines one display may follow.
+const maxDisplayLines = 16
+
+// displayLines reads a display's ?lines=a,lab: nil for every line.
+func displayLines(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, l := range strings.Split(v, ",") {
+		l = strings.TrimSpace(l)
+		if !queue.ValidSlug(l) {
+			return nil, invalidField("lines", "lines must be line slugs separated by commas")
+		}
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	if len(out) > maxDisplayLines {
+		return nil, invalidField("lines", "a display follows at most %d lines", maxDisplayLines)
+	}
+	return out, nil
+}
+
+// lineSnapshots builds one snapshot per line (the lines given, or every line)
+// with build, from each line's active queue read now.
+func (s *Server) lineSnapshots(ctx context.Context, lines []string, build func(string, []queue.Entry, int64, time.Time) realtime.Message) ([]realtime.Message, error) {
+	if lines == nil {
+		var err error
+		if lines, err = s.d.Queue.LineIDs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]realtime.Message, 0, len(lines))
+	for _, l := range lines {
+		entries, version, err := s.d.Queue.Queue(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, build(l, entries, version, s.now()))
+	}
+	return out, nil
 }
 
 // serveEvents streams the rooms' events as text/event-stream. A client that sends
@@ -110,7 +166,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	if heartbeat <= 0 {
 		heartbeat = DefaultHeartbeat
 	}
-	ss := &sseStream{queue: st.queue, skipUpTo: -1, heartbeat: heartbeat, until: st.until, now: s.now}
+	ss := &sseStream{heartbeat: heartbeat, until: st.until, now: s.now}
 	handedOff := false // once the stream's own goroutine owns ss, it ends it
 	defer func() {
 		if !handedOff {
@@ -130,6 +186,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
 	}
+	if st.lines && last != "" {
+		if ids, err := s.d.Queue.LineIDs(r.Context()); err != nil || len(ids) > 1 {
+			last = "" // one line's Last-Event-ID cannot resume every line: snapshot
+		}
+	}
 	sub, replay, resumed := hub.SubscribeFrom("sse", st.rooms, last)
 	ss.sub = sub
 	if st.session != "" && !hub.BindSession(sub, st.session) {
@@ -139,12 +200,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	}
 	var snapshot []realtime.Message // nothing when resuming
 	if !resumed {
-		snap, version, err := st.snapshot(r.Context())
+		snap, err := st.snapshot(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		snapshot, ss.skipUpTo = snap, version
+		snapshot = snap
+		for _, m := range snap {
+			ss.skips = append(ss.skips, streamVersion{stream: m.Stream, version: m.Version})
+		}
 	}
 
 	h := w.Header()

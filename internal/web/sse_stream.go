@@ -26,10 +26,11 @@ var sseHeartbeat = []byte(": heartbeat\n\n")
 
 // sseStream is one open stream: its subscription and what the loop needs.
 type sseStream struct {
-	sub       *realtime.Subscriber // nil until subscribed
-	release   func()               // the connection-cap slot; nil without a cap
-	queue     string               // the replay stream the snapshot reflects
-	skipUpTo  int64                // live events of queue up to this version are in the snapshot
+	sub     *realtime.Subscriber // nil until subscribed
+	release func()               // the connection-cap slot; nil without a cap
+	// skips are the streams (lines) the snapshot reflects, each with the
+	// version it reflects: live events of that stream up to it are skipped.
+	skips     []streamVersion
 	heartbeat time.Duration
 	until     time.Time // end then (a staff session's expiry); zero: never
 	now       func() time.Time
@@ -95,6 +96,22 @@ func (ss *sseStream) run(out sseOut, gone <-chan struct{}, snapshot, replay []re
 	}
 }
 
+// streamVersion is a replay stream (a line) at one version.
+type streamVersion struct {
+	stream  string
+	version int64
+}
+
+// covered reports whether the snapshot already reflects m.
+func (ss *sseStream) covered(m realtime.Message) bool {
+	for _, s := range ss.skips {
+		if s.stream == m.Stream {
+			return m.Version <= s.version
+		}
+	}
+	return false
+}
+
 // appendLive appends the events of msgs the client has not seen. more is
 // false after an event that ends the stream: a resync (written, so the client
 // knows to fetch a snapshot) or the end of the staff session (not written).
@@ -105,7 +122,7 @@ func (ss *sseStream) appendLive(b []byte, msgs []realtime.Message) (_ []byte, mo
 			return b, false
 		case m.Event == realtime.EventResync:
 			return appendEvent(b, m), false
-		case m.Stream == ss.queue && m.Version <= ss.skipUpTo:
+		case ss.covered(m):
 			continue // the snapshot already covers it
 		}
 		b = appendEvent(b, m)

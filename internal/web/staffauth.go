@@ -51,15 +51,32 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 }
 
 // requireAdmin lets through only admins; it runs inside requireStaff.
-func requireAdmin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if st, ok := staffFrom(r.Context()); !ok || st.User.Role != auth.RoleAdmin {
-			writeJSON(w, http.StatusForbidden, errorBody{Error: errorInfo{
-				Code: auth.CodeForbidden, Message: "Only admins may manage staff accounts"}})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+func requireAdmin(next http.Handler) http.Handler { return adminOnly("staff accounts")(next) }
+
+// adminOnly lets through only admins, and answers anyone else 403 FORBIDDEN
+// "Only admins may manage <what>"; it runs inside requireStaff.
+func adminOnly(what string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isAdmin(r) {
+				forbidden(w, what)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// isAdmin reports whether the request's staff member is an admin.
+func isAdmin(r *http.Request) bool {
+	st, ok := staffFrom(r.Context())
+	return ok && st.User.Role == auth.RoleAdmin
+}
+
+// forbidden answers 403 FORBIDDEN to a staff member asking for an admin's work.
+func forbidden(w http.ResponseWriter, what string) {
+	writeJSON(w, http.StatusForbidden, errorBody{Error: errorInfo{
+		Code: auth.CodeForbidden, Message: "Only admins may manage " + what}})
 }
 
 // credentials returns the request's token and whether it came from the cookie. A

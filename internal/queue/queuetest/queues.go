@@ -20,6 +20,9 @@ func testDefaultQueue(t *testing.T, s queue.Store) {
 		if q.ID != queue.DefaultQueueID || q.Prefix != "A" || q.Name == "" || q.Version != 0 || q.ServiceTime != 0 {
 			t.Errorf("default queue = %+v, want id %q, prefix A, a name, version 0, no service time", q, queue.DefaultQueueID)
 		}
+		if want := defaultLine(q.Name); q != want {
+			t.Errorf("default queue = %+v, want the default line settings %+v", q, want)
+		}
 		if _, err := tx.Queue(ctx, "no-such-queue"); !errors.Is(err, queue.ErrNotFound) {
 			t.Errorf("Queue(unknown) error = %v, want one wrapping ErrNotFound", err)
 		}
@@ -30,13 +33,14 @@ func testDefaultQueue(t *testing.T, s queue.Store) {
 		if err != nil {
 			return err
 		}
-		if q.ID != queue.DefaultQueueID || q.Prefix != "A" {
+		if q.ID != queue.DefaultQueueID || q.Prefix != "A" || q != defaultLine(q.Name) {
 			t.Errorf("LockQueue(default) = %+v", q)
 		}
 		return nil
 	})
 }
 
+// UpdateQueue writes the version and the service time, and nothing else.
 func testUpdateQueue(t *testing.T, s queue.Store) {
 	const svc = 12*time.Minute + 34*time.Second + 500*time.Millisecond
 	update(t, s, func(ctx context.Context, tx queue.Tx) error {
@@ -45,6 +49,7 @@ func testUpdateQueue(t *testing.T, s queue.Store) {
 			return err
 		}
 		q.Version, q.ServiceTime = 7, svc
+		q.Name, q.Prefix, q.Open, q.Grace, q.ServingRooms = "Changed", "Z", false, time.Minute, 3 // SaveQueue's
 		return tx.UpdateQueue(ctx, q)
 	})
 	view(t, s, func(ctx context.Context, tx queue.Tx) error {
@@ -52,8 +57,10 @@ func testUpdateQueue(t *testing.T, s queue.Store) {
 		if err != nil {
 			return err
 		}
-		if q.Version != 7 || q.ServiceTime != svc || q.Prefix != "A" {
-			t.Errorf("after UpdateQueue: %+v, want version 7, service time %v, prefix A", q, svc)
+		want := defaultLine(q.Name)
+		want.Version, want.ServiceTime = 7, svc
+		if q != want {
+			t.Errorf("after UpdateQueue: %+v, want %+v: version 7, service time %v, settings untouched", q, want, svc)
 		}
 		return nil
 	})

@@ -19,9 +19,11 @@ import (
 // Each subtest opens its own store, so subtests do not see each other's data.
 //
 // What the suite assumes beyond the method docs: a fresh store holds the default
-// queue (version 0, prefix "A"); tickets and ticket numbers may be written for a
-// queue id that has no queue row (the interface cannot create one); every
-// message the suite writes belongs to a stored ticket.
+// queue (version 0, prefix "A", the default line settings: open, public,
+// position 0, grace DefaultGrace, no hours) and no rooms; tickets and ticket
+// numbers may be written for a queue id that has no queue row (as a deleted
+// line's tickets stay); every message the suite writes belongs to a stored
+// ticket.
 func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 	tests := []struct {
 		name string
@@ -29,10 +31,24 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 	}{
 		{"DefaultQueue", testDefaultQueue},
 		{"UpdateQueue", testUpdateQueue},
+		{"Lines", testLines},
+		{"CreateQueue", testCreateQueue},
+		{"SaveQueue", testSaveQueue},
+		{"DeleteQueue", testDeleteQueue},
+		{"DefaultQueueRecreated", testDefaultQueueRecreated},
+		{"Rooms", testRooms},
+		{"SaveRoom", testSaveRoom},
 		{"NextTicketNumber", testNextTicketNumber},
 		{"TicketRoundTrip", testTicketRoundTrip},
 		{"TicketNotFound", testTicketNotFound},
 		{"SeqMonotonic", testSeqMonotonic},
+		{"WantedKeys", testWantedKeys},
+		{"UrgentDueEverywhere", testUrgentDueEverywhere},
+		{"PhonelessTickets", testPhonelessTickets},
+		{"MoveToOtherQueue", testMoveToOtherQueue},
+		{"MoveWithinQueue", testMoveWithinQueue},
+		{"MoveErrors", testMoveErrors},
+		{"MoveThenStatusChange", testMoveThenStatusChange},
 		{"UpdateTicket", testUpdateTicket},
 		{"ActiveTicketsOrder", testActiveTicketsOrder},
 		{"WaitingTickets", testWaitingTickets},
@@ -63,8 +79,9 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 	}
 }
 
-// otherQueue is a second queue id. Only ticket, counter and message methods are used
-// with it: the interface offers no way to create a queue row besides the default.
+// otherQueue is a second queue id that has no queue row, as the id of a deleted
+// line's tickets: ticket, counter and message methods work with it all the same.
+// Tests that need a queue row create their own (CreateQueue).
 const otherQueue = "queuetest-other"
 
 // t0 is the suite's reference time. Stores may keep only milliseconds, so every
@@ -72,6 +89,12 @@ const otherQueue = "queuetest-other"
 var t0 = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 var errBoom = errors.New("queuetest: boom")
+
+// updateErr runs fn in s.Update and returns its error.
+func updateErr(s queue.Store, fn func(ctx context.Context, tx queue.Tx) error) error {
+	ctx := context.Background()
+	return s.Update(ctx, func(tx queue.Tx) error { return fn(ctx, tx) })
+}
 
 // update runs fn in s.Update and fails the test on error.
 func update(tb testing.TB, s queue.Store, fn func(ctx context.Context, tx queue.Tx) error) {
@@ -92,7 +115,8 @@ func view(tb testing.TB, s queue.Store, fn func(ctx context.Context, tx queue.Tx
 }
 
 // newTicket returns a waiting ticket for the queue with a phone derived from n,
-// checked in n minutes after t0.
+// checked in and due n minutes after t0. Its Seq is 0: the queue's lowest free
+// key (tests of the order keys set their own).
 func newTicket(queueID string, n int) queue.Ticket {
 	return queue.Ticket{
 		ID:              queue.NewID(),
@@ -105,6 +129,7 @@ func newTicket(queueID string, n int) queue.Ticket {
 		Status:          queue.StatusWaiting,
 		CheckInTime:     t0.Add(time.Duration(n) * time.Minute),
 		QuotedWait:      n,
+		DueAt:           t0.Add(time.Duration(n) * time.Minute),
 	}
 }
 
@@ -189,6 +214,10 @@ func sameTicket(got, want queue.Ticket) string {
 		return fmt.Sprintf("QuotedWait %d, want %d", got.QuotedWait, want.QuotedWait)
 	case !got.ReadyAt.Equal(want.ReadyAt):
 		return fmt.Sprintf("ReadyAt %v, want %v", got.ReadyAt, want.ReadyAt)
+	case got.Urgent != want.Urgent:
+		return fmt.Sprintf("Urgent %v, want %v", got.Urgent, want.Urgent)
+	case !got.DueAt.Equal(want.DueAt):
+		return fmt.Sprintf("DueAt %v, want %v", got.DueAt, want.DueAt)
 	}
 	return ""
 }

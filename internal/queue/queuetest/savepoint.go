@@ -44,6 +44,19 @@ func testSavepoint(t *testing.T, s queue.Store) {
 		if _, err := tx.Ticket(ctx, lost.ID); !errors.Is(err, queue.ErrNotFound) {
 			t.Errorf("ticket of the failed savepoint: Ticket error = %v, want ErrNotFound", err)
 		}
+		if w, c, err := tx.CountActive(ctx, queue.DefaultQueueID); err != nil || w != 2 || c != 0 {
+			t.Errorf("CountActive = %d, %d, %v; want the two kept tickets waiting", w, c, err)
+		}
+		ls, err := tx.Lines(ctx)
+		if err != nil {
+			return err
+		}
+		if len(ls) != 1 || ls[0] != defaultLine(ls[0].Name) {
+			t.Errorf("lines = %+v, want the default line alone, unchanged: the failed savepoint's writes survived", ls)
+		}
+		if rs, err := tx.Rooms(ctx); err != nil || len(rs) != 0 {
+			t.Errorf("rooms = %+v, %v; want none: the failed savepoint's CreateRoom survived", rs, err)
+		}
 		return nil
 	})
 	update(t, s, func(ctx context.Context, tx queue.Tx) error {

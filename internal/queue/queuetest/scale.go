@@ -2,26 +2,48 @@ package queuetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"smartwait/internal/queue"
 )
 
-// Positions and counts stay exact across hundreds of tickets in mixed statuses
-// (a store may count in blocks of seqs: this crosses several block boundaries),
-// checked against a model of the queue after every round of changes.
+// scaleGap is the key distance from the i-th ticket of testCountsAtScale to the
+// next: runs of consecutive keys, medium gaps and jumps, so that blocks of any
+// likely size (256 keys, 2^18, 2^27) hold one ticket, several, or hundreds, and
+// block boundaries fall inside runs.
+func scaleGap(i int) int64 {
+	switch {
+	case i%50 == 49:
+		return 1<<19 + 12345
+	case i%10 == 9:
+		return 40_000
+	case i%7 == 3:
+		return 300
+	}
+	return 1
+}
+
+// Positions and counts stay exact across hundreds of tickets in mixed statuses,
+// with keys dense and sparse (a store may count in blocks of keys: this crosses
+// many block boundaries), checked against a model of the queue after every
+// round of changes, moves to other keys among them.
 func testCountsAtScale(t *testing.T, s queue.Store) {
 	const n = 700
 	ts := make([]queue.Ticket, n)
 	update(t, s, func(ctx context.Context, tx queue.Tx) error {
+		key := queue.OrderKey(false, t0)
 		for i := range ts {
 			ts[i] = newTicket(queue.DefaultQueueID, i+1)
+			ts[i].Seq = key
+			key += scaleGap(i)
 			if err := tx.InsertTicket(ctx, &ts[i]); err != nil {
 				return err
 			}
-			if i%97 == 0 { // another queue's tickets interleaved
+			if i%97 == 0 { // another queue's tickets interleaved, at the same keys
 				other := newTicket(otherQueue, n+i)
+				other.Seq = ts[i].Seq
 				if err := tx.InsertTicket(ctx, &other); err != nil {
 					return err
 				}
@@ -29,14 +51,26 @@ func testCountsAtScale(t *testing.T, s queue.Store) {
 		}
 		return nil
 	})
+	// checked reports whether check counts the ticket at i: every 8th, the last,
+	// and those next to a boundary of a likely block (checking all 700 is slow
+	// under the race detector).
+	checked := func(i int) bool {
+		if i%8 == 0 || i == n-1 {
+			return true
+		}
+		for _, shift := range []int{8, 18, 27} {
+			if ts[i].Seq>>shift != ts[i-1].Seq>>shift || ts[i].Seq>>shift != ts[i+1].Seq>>shift {
+				return true
+			}
+		}
+		return false
+	}
 	check := func(round string) {
 		t.Helper()
 		var waiting, called int
 		view(t, s, func(ctx context.Context, tx queue.Tx) error {
 			for i, tk := range ts {
-				// Every 8th ticket and those around multiples of 256 (a likely
-				// block size): checking all 700 is slow under the race detector.
-				if r := (i + 1) % 256; i%8 == 0 || r <= 1 || r >= 255 || i == n-1 {
+				if checked(i) {
 					got, err := tx.CountWaitingBefore(ctx, queue.DefaultQueueID, tk.Seq)
 					if err != nil {
 						return err
@@ -70,6 +104,24 @@ func testCountsAtScale(t *testing.T, s queue.Store) {
 		})
 	}
 	check("all waiting")
+	// Every 9th ticket moves: alternately 3·2^18 keys later (into another block,
+	// past others), or one key down (where, inside a run, its predecessor's key
+	// is taken and its own, counting as free, is the next: it stays put).
+	update(t, s, func(ctx context.Context, tx queue.Tx) error {
+		for i := 9; i < n; i += 9 {
+			if (i/9)%2 == 0 {
+				ts[i].Seq += 3 << 18
+			} else {
+				ts[i].Seq -= 1
+			}
+			if err := tx.MoveTicket(ctx, &ts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(ts, func(a, b queue.Ticket) int { return compareSeq(a.Seq, b.Seq) })
+	check("every 9th moved")
 	rounds := []struct {
 		name  string
 		every int

@@ -3,36 +3,48 @@ package queuetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"smartwait/internal/queue"
 )
 
+// Every field round-trips, Seq being the key wanted when it is free (the
+// zero DueAt is kept as "not set").
 func testTicketRoundTrip(t *testing.T, s queue.Store) {
 	tests := []struct {
 		name   string
 		ticket func() queue.Ticket
 	}{
-		{"waiting", func() queue.Ticket { return newTicket(queue.DefaultQueueID, 1) }},
+		{"waiting, no key wanted, no due time", func() queue.Ticket {
+			tk := newTicket(queue.DefaultQueueID, 1)
+			tk.DueAt = time.Time{}
+			return tk
+		}},
 		{"every field", func() queue.Ticket {
 			tk := newTicket(queue.DefaultQueueID, 2)
 			tk.Name, tk.Room, tk.Status = "José García 李小明 O'Connor-Smith", "Room 3", queue.StatusCalled
 			tk.CalledAt = t0.Add(30*time.Minute + 123*time.Millisecond)
 			tk.ReadyAt = t0.Add(20 * time.Minute)
+			tk.Urgent, tk.DueAt = true, t0.Add(25*time.Minute+7*time.Millisecond)
+			tk.Seq = queue.OrderKey(true, tk.DueAt)
 			return tk
 		}},
 		{"finished", func() queue.Ticket {
 			tk := newTicket(otherQueue, 3)
 			tk.Status, tk.CalledAt, tk.CompletedAt = queue.StatusCompleted, t0.Add(time.Hour), t0.Add(2*time.Hour)
+			tk.Seq = queue.OrderKey(false, tk.DueAt)
 			return tk
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			want := insert(t, s, tc.ticket())[0]
-			if want.Seq <= 0 {
-				t.Errorf("InsertTicket set Seq = %d, want > 0", want.Seq)
+			tk := tc.ticket()
+			wanted := tk.Seq
+			want := insert(t, s, tk)[0]
+			if want.Seq != wanted {
+				t.Errorf("InsertTicket set Seq = %d, want the free key wanted, %d", want.Seq, wanted)
 			}
 			view(t, s, func(ctx context.Context, tx queue.Tx) error {
 				got, err := tx.Ticket(ctx, want.ID)
@@ -66,16 +78,19 @@ func testTicketNotFound(t *testing.T, s queue.Store) {
 	}
 }
 
-// Seq grows with every insert of the queue, whether tickets come in separate
-// transactions, in one, or interleaved with another queue's.
+// A ticket that wants key 0 (Seq left zero) gets the queue's lowest free key:
+// 0, 1, 2… in insert order, whether tickets come in separate transactions, in
+// one, or interleaved with another queue's, whose keys are its own. (Before
+// order keys, the store gave MAX+1 from 1; the order of such inserts is kept.)
 func testSeqMonotonic(t *testing.T, s queue.Store) {
+	var others []int64
 	var seqs []int64
 	n := 0
 	for i := 0; i < 3; i++ {
 		n++
 		a := insert(t, s, newTicket(queue.DefaultQueueID, n))[0]
 		n++
-		insert(t, s, newTicket(otherQueue, n))
+		others = append(others, insert(t, s, newTicket(otherQueue, n))[0].Seq)
 		seqs = append(seqs, a.Seq)
 	}
 	update(t, s, func(ctx context.Context, tx queue.Tx) error {
@@ -89,20 +104,24 @@ func testSeqMonotonic(t *testing.T, s queue.Store) {
 		}
 		return nil
 	})
-	for i := 1; i < len(seqs); i++ {
-		if seqs[i] <= seqs[i-1] {
-			t.Fatalf("Seq not increasing within the queue: %v", seqs)
-		}
+	if want := []int64{0, 1, 2, 3, 4, 5}; !slices.Equal(seqs, want) {
+		t.Errorf("Seq of inserts wanting key 0 = %v, want %v", seqs, want)
+	}
+	if want := []int64{0, 1, 2}; !slices.Equal(others, want) {
+		t.Errorf("Seq of the other queue's inserts = %v, want %v", others, want)
 	}
 }
 
-// UpdateTicket stores the mutable fields and only those.
+// UpdateTicket stores the mutable fields and only those: not the place in the
+// line either (MoveTicket's).
 func testUpdateTicket(t *testing.T, s queue.Store) {
 	tk := insert(t, s, newTicket(queue.DefaultQueueID, 1))[0]
 	want := tk
 	tk.Status, tk.Room, tk.CalledAt, tk.ReadyAt = queue.StatusCalled, "Room 2", t0.Add(time.Hour), t0.Add(50*time.Minute)
-	want.Status, want.Room, want.CalledAt, want.ReadyAt = tk.Status, tk.Room, tk.CalledAt, tk.ReadyAt
-	tk.Name, tk.Phone, tk.Number, tk.QuotedWait = "Changed", "+14155550000", "Z-999", 99 // not mutable
+	tk.QuotedWait = 99 // mutable: a quote corrected once the store settled the key
+	want.Status, want.Room, want.CalledAt, want.ReadyAt, want.QuotedWait = tk.Status, tk.Room, tk.CalledAt, tk.ReadyAt, tk.QuotedWait
+	tk.Name, tk.Phone, tk.Number = "Changed", "+14155550000", "Z-999"                  // not mutable
+	tk.QueueID, tk.Seq, tk.Urgent, tk.DueAt = otherQueue, 77, true, t0.Add(-time.Hour) // nor these
 	setTicket(t, s, tk)
 	tk.Status, tk.CompletedAt = queue.StatusCompleted, t0.Add(90*time.Minute)
 	want.Status, want.CompletedAt = tk.Status, tk.CompletedAt

@@ -1,4 +1,5 @@
-// admin.js asks before removing a staff account.
+// admin.js asks before removing a staff account (the lines and rooms are
+// admin-setup.js's).
 (function () {
   'use strict';
   document.querySelectorAll('form.confirm').forEach(function (f) {

@@ -1,16 +1,67 @@
 // display.js: the waiting-room TV. It shows ticket numbers and rooms only — the
 // display API carries nothing else — chimes and flashes on each new call, and
 // keeps the last state on screen with an "Updating…" hint while disconnected.
+//
+// /display?lines=a,lab follows the lines named (every line without). With one
+// line it is the one-line display it always was; with several, the latest call
+// stays large at the top and each line has a panel: the tickets it is serving
+// now, in which room, and its waiting count and wait.
 (function () {
   'use strict';
   var SW = window.SmartWait;
   var $ = function (id) { return document.getElementById(id); };
   var lastCall = $('now').getAttribute('data-last-call'); // "ticket@calledAt" of the latest call shown
+  var follow = $('tv').getAttribute('data-lines'); // "a,lab", or "" for every line
+  var query = follow ? '?lines=' + encodeURIComponent(follow) : '';
   var flashTimer = null;
 
   function callKey(c) { return c ? c.ticketNumber + '@' + c.calledAt : null; }
 
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function callItem(c) {
+    var li = el('li');
+    li.appendChild(el('span', 'r-ticket', c.ticketNumber));
+    li.appendChild(el('span', 'r-room', c.room));
+    return li;
+  }
+
+  // renderLines draws one panel per line.
+  function renderLines(lines) {
+    var box = $('tv-lines');
+    box.textContent = '';
+    lines.forEach(function (l) {
+      var sec = el('section', 'tv-panel tv-line');
+      sec.setAttribute('data-line', l.slug);
+      sec.setAttribute('aria-labelledby', 'line-' + l.slug);
+      var h = el('h2', '', l.name);
+      h.id = 'line-' + l.slug;
+      sec.appendChild(h);
+      var ol = el('ol', 'recent serving');
+      if (!l.serving.length) ol.appendChild(el('li', 'muted', 'No one called'));
+      l.serving.forEach(function (c) { ol.appendChild(callItem(c)); });
+      sec.appendChild(ol);
+      var p = el('p', 'tv-line-figs');
+      p.appendChild(el('span', 'n-waiting', String(l.waiting)));
+      p.appendChild(document.createTextNode(' waiting · about '));
+      p.appendChild(el('span', 'n-wait', String(l.typicalWait)));
+      p.appendChild(document.createTextNode(' min'));
+      sec.appendChild(p);
+      box.appendChild(sec);
+    });
+  }
+
   function render(v) {
+    var grouped = (v.lines || []).length > 1;
+    $('tv').classList.toggle('tv-grouped', grouped);
+    $('tv-single').hidden = grouped;
+    $('tv-lines').hidden = !grouped;
+    if (grouped) renderLines(v.lines);
     var now = v.nowServing;
     $('now-ticket').textContent = now ? now.ticketNumber : '—';
     $('now-room-name').textContent = now && now.room ? now.room : '';
@@ -23,18 +74,7 @@
       li.textContent = 'No calls yet today';
       list.appendChild(li);
     }
-    v.recentCalls.forEach(function (c) {
-      var li = document.createElement('li');
-      var t = document.createElement('span');
-      t.className = 'r-ticket';
-      t.textContent = c.ticketNumber;
-      var r = document.createElement('span');
-      r.className = 'r-room';
-      r.textContent = c.room;
-      li.appendChild(t);
-      li.appendChild(r);
-      list.appendChild(li);
-    });
+    v.recentCalls.forEach(function (c) { list.appendChild(callItem(c)); });
     $('waiting').textContent = v.waiting;
     $('typical').textContent = v.typicalWait;
 
@@ -55,9 +95,9 @@
   }
 
   SW.live({
-    url: '/api/events/display',
+    url: '/api/events/display' + query,
     events: ['queue_update', 'snapshot'],
-    refresh: function () { return SW.api('GET', '/api/display').then(render); },
+    refresh: function () { return SW.api('GET', '/api/display' + query).then(render); },
     labels: { live: 'Live', reconnecting: 'Updating…', polling: 'Updating…', offline: 'Updating…', connecting: 'Updating…' },
     pollMs: 5000
   });

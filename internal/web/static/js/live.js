@@ -10,6 +10,11 @@
 // becomes visible again, when the browser comes back online, and on a slow
 // jittered safety poll — so a missed event is never wrong for longer than that.
 // A page without apply re-reads on every event, as all pages once did.
+//
+// Versions count per line (docs/lines.md): the gap check keeps the last
+// version of each line apart, by the event's `line`. A page that follows
+// some lines only passes follows(name, data): events it refuses are neither
+// applied nor counted.
 (function () {
   'use strict';
   var SW = (window.SmartWait = window.SmartWait || {});
@@ -22,12 +27,14 @@
     offline: 'Offline — showing the last known state'
   };
 
-  // SW.live({url, events, refresh, apply, onEvent, pollMs, safetyMs, labels,
-  // indicator}) starts the connection. refresh() must return a promise that
-  // rejects when the server cannot be reached. apply(name, data) returns true
-  // when it rendered the event; safetyMs (default 5 min) is the mean of the
-  // safety poll, jittered by ±25%. Returns {refreshNow, state, saw}: saw(version)
-  // tells the gap check the version a REST read returned.
+  // SW.live({url, events, refresh, apply, follows, onEvent, pollMs, safetyMs,
+  // labels, indicator, version, line}) starts the connection. refresh() must
+  // return a promise that rejects when the server cannot be reached.
+  // apply(name, data) returns true when it rendered the event; safetyMs
+  // (default 5 min) is the mean of the safety poll, jittered by ±25%; version
+  // is the version of line the page was rendered at. Returns {refreshNow,
+  // state, saw}: saw(version, line) tells the gap check the version of a line
+  // a REST read returned.
   SW.live = function (opts) {
     var labels = Object.assign({}, LABELS, opts.labels || {});
     var indicator = opts.indicator || document.getElementById('conn');
@@ -36,13 +43,16 @@
     var safetyMs = opts.safetyMs || 300000;
     var es = null, state = '', pollTimer = null, retryTimer = null, backoff = 2000;
     var running = false, dirty = false, debounce = null, safety = null;
-    var seen = opts.version || 0; // the highest queue version seen, from events or REST
+    var seen = {}; // line → the highest version seen of it, from events or REST
+    if (opts.version) seen[opts.line || ''] = opts.version;
 
-    // saw records a version; it reports a gap when versions were skipped.
-    function saw(v) {
+    // saw records a version of a line; it reports a gap when versions of that
+    // line were skipped.
+    function saw(v, line) {
       if (typeof v !== 'number' || !(v > 0)) return false;
-      var gap = seen > 0 && v > seen + 1;
-      if (v > seen) seen = v;
+      var k = line || '', last = seen[k] || 0;
+      var gap = last > 0 && v > last + 1;
+      if (v > last) seen[k] = v;
       return gap;
     }
 
@@ -101,7 +111,8 @@
         try { data = e.data ? JSON.parse(e.data) : null; } catch (_) { data = null; }
         if (opts.onEvent) opts.onEvent(name, data);
         if (!opts.apply) { schedule(); return; }
-        var gap = saw(data && data.version);
+        if (data && opts.follows && !opts.follows(name, data)) return;
+        var gap = saw(data && data.version, data && data.line);
         var applied = name !== 'resync' && data !== null && opts.apply(name, data) === true;
         if (gap || !applied) schedule();
       };

@@ -10,6 +10,11 @@
 // must (reconnect, a version gap, resync, the tab coming back, the safety poll).
 // Nothing older than what is shown is ever rendered: an event or a REST answer
 // at a version below the one on screen is dropped.
+//
+// Versions count per line (docs/lines.md). The patients room carries every
+// line's queue_update: the page follows its own line's only. A transfer moves
+// the ticket to another line, whose versions are its own: the ticket's first
+// event from there (position_update, with the new line) starts the count anew.
 (function () {
   'use strict';
   var SW = window.SmartWait;
@@ -20,7 +25,8 @@
   var ready = root.getAttribute('data-ready') === 'true'; // the get-ready notice went out
   var lastKey = 'smartwait.last.' + id;
 
-  var shown = parseInt(root.getAttribute('data-version'), 10) || 0; // the queue version on screen
+  var shown = parseInt(root.getAttribute('data-version'), 10) || 0; // the line's version on screen
+  var line = root.getAttribute('data-line') || ''; // the ticket's line
   var cur = {
     patientId: id,
     ticketNumber: root.getAttribute('data-ticket'),
@@ -137,19 +143,27 @@
     } catch (_) { /* private mode: nothing to remember */ }
   }
 
-  // fresh reports whether something at version v may replace what is shown, and
-  // then marks it shown. Events without a version (none today) always may.
-  function fresh(v) {
+  // fresh reports whether something at version v of line l may replace what
+  // is shown, and then marks it shown. Events without a version (none today)
+  // always may; so does the first news from the ticket's new line.
+  function fresh(v, l) {
+    if (l && l !== line) { line = l; shown = typeof v === 'number' ? v : 0; return true; }
     if (typeof v !== 'number') return true;
     if (v < shown) return false;
     shown = v;
     return true;
   }
 
+  // follows keeps the patients room's news of other lines away: personal
+  // events are always this ticket's.
+  function follows(name, d) {
+    return name !== 'queue_update' || !d.line || !line || d.line === line;
+  }
+
   function refresh() {
     return SW.api('GET', '/api/position/' + encodeURIComponent(id)).then(function (s) {
-      live.saw(s.version);
-      if (!fresh(s.version)) return; // events newer than this answer are on screen
+      live.saw(s.version, s.line || line);
+      if (!fresh(s.version, s.line)) return; // events newer than this answer are on screen
       ready = ready || !!s.ready;
       render(s, 'refresh');
     }, function (err) {
@@ -174,23 +188,23 @@
     switch (name) {
       case 'position_update':
         if (d.patientId !== id) return false;
-        if (!fresh(d.version)) return true;
+        if (!fresh(d.version, d.line)) return true;
         render(pick(d, ['position', 'estimatedWait', 'estimatedWaitLow', 'estimatedWaitHigh', 'status', 'queueLength']), 'event');
         return true;
       case 'get_ready':
         ready = true; // once per ticket, whatever its version
-        if (fresh(d.version)) render(pick(d, ['position', 'estimatedWait', 'estimatedWaitLow', 'estimatedWaitHigh']), 'event');
+        if (fresh(d.version, d.line)) render(pick(d, ['position', 'estimatedWait', 'estimatedWaitLow', 'estimatedWaitHigh']), 'event');
         else render({}, 'event');
         return true;
       case 'patient_called':
         if (d.room) cur.room = d.room;
-        if (!fresh(d.version)) return true;
+        if (!fresh(d.version, d.line)) return true;
         if (stage === 'called') { render({}, 'event'); alertFor('called'); return true; } // a recall: say it again
         render({ status: 'called', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'event');
         return true;
       case 'queue_update':
         if (typeof d.queueLength !== 'number') return false;
-        if (fresh(d.version)) render({ queueLength: d.queueLength }, 'event');
+        if (fresh(d.version, d.line)) render({ queueLength: d.queueLength }, 'event');
         return true;
     }
     return false;
@@ -206,8 +220,10 @@
     url: '/api/events/patient/' + encodeURIComponent(id),
     events: ['position_update', 'patient_called', 'get_ready', 'queue_update', 'resync'],
     version: shown,
+    line: line,
     refresh: refresh,
-    apply: apply
+    apply: apply,
+    follows: follows
   });
   setInterval(renderWait, 15000);
 

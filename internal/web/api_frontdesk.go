@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"smartwait/internal/queue"
+)
+
+// handleFrontDeskCheckIn serves POST /api/staff/checkin {name, phone?,
+// appointmentTime?, line?}: staff check a patient in (queue.CheckInRequest's
+// FrontDesk). The phone may be left out — no texts then, the desk reads out
+// or prints the ticket number — and any line may be chosen, staff-only or
+// closed, whatever its capacity. 201 with the same body as POST /api/checkin.
+func (s *Server) handleFrontDeskCheckIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := decodeBody(r, false, checkInFields...)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		req, err := queue.CheckInRequest{
+			Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
+			QueueID: strings.TrimSpace(b["line"]), FrontDesk: true,
+		}.Normalize(s.d.Queue.Config.PhoneRegion)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var e queue.Entry
+		err = s.observe("front_desk_check_in", func() (err error) {
+			e, err = s.d.Queue.CheckIn(r.Context(), req)
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
+			Message: "Checked in: ticket " + e.Number})
+	})
+}

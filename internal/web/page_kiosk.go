@@ -1,0 +1,137 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// The lobby kiosk (docs/lines.md, "Pages"): a tablet at the entrance where
+// patients check themselves in. It posts to POST /api/checkin like a phone
+// does — the same rules, the same rate limit — but keyed per device rather
+// than per address: a clinic's tablets and its patients' phones on the
+// clinic's Wi-Fi share one address, and one busy kiosk must not use up the
+// limit of everyone behind it.
+
+// kioskCookie names the kiosk's device cookie, set by GET /kiosk: 32 random
+// hex characters that say nothing about any patient.
+const kioskCookie = "sw_kiosk"
+
+// kioskDevicesPerIP bounds the kiosk devices behind one address that get a
+// check-in limit of their own. Anyone can make up a cookie; without a bound a
+// client could send a new one with every check-in and escape the limit. A
+// device beyond the bound counts against its address's limit. A device is
+// forgotten after kioskDeviceIdle without a check-in.
+const (
+	kioskDevicesPerIP = 4
+	kioskDeviceIdle   = 10 * time.Minute
+)
+
+// kioskPhoneRequired says whether the kiosk asks for a phone number. The
+// public check-in (POST /api/checkin) still requires one, and the kiosk posts
+// there; once the API takes a kiosk check-in without a phone this turns off.
+const kioskPhoneRequired = true
+
+// kioskData is the kiosk page.
+type kioskData struct {
+	Lines         linePicker
+	PhoneRequired bool
+}
+
+// handleKioskPage serves GET /kiosk: the blank kiosk form. It gives the
+// device its cookie if it has none.
+func (s *Server) handleKioskPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lines, err := s.linePicker(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if _, ok := kioskDevice(r); !ok {
+			var b [16]byte
+			_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+			http.SetCookie(w, &http.Cookie{
+				Name: kioskCookie, Value: hex.EncodeToString(b[:]), Path: "/",
+				MaxAge:   400 * 24 * 60 * 60, // the longest browsers keep a cookie
+				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
+			})
+		}
+		s.render(w, r, http.StatusOK, "kiosk", page{Title: "Check in here", Body: "kiosk", NoBar: true,
+			Scripts: []string{"js/live.js", "js/kiosk.js"},
+			Data:    kioskData{Lines: lines, PhoneRequired: kioskPhoneRequired}})
+	})
+}
+
+// kioskDevice returns the request's kiosk device id, if it carries a
+// well-formed one.
+func kioskDevice(r *http.Request) (string, bool) {
+	c, err := r.Cookie(kioskCookie)
+	if err != nil || len(c.Value) != 32 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(c.Value); err != nil {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// checkinClient returns the key the check-in rate limit counts by: the kiosk
+// device for a request from one (within kioskDevicesPerIP of its address),
+// else the client's address.
+func (s *Server) checkinClient() func(r *http.Request) string {
+	k := &kioskDevices{byIP: map[string]map[string]time.Time{}}
+	return func(r *http.Request) string {
+		ip := s.clientIP(r)
+		if id, ok := kioskDevice(r); ok && k.admit(ip, id, s.now()) {
+			return "kiosk:" + ip + "/" + id
+		}
+		return ip
+	}
+}
+
+// kioskDevices remembers, per address, the kiosk devices that checked in
+// lately. It is safe for concurrent use.
+type kioskDevices struct {
+	mu    sync.Mutex
+	byIP  map[string]map[string]time.Time // address → device → last check-in
+	swept time.Time
+}
+
+// admit records a check-in from device id at address ip, and reports whether
+// the device has a limit of its own.
+func (k *kioskDevices) admit(ip, id string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now.Sub(k.swept) > kioskDeviceIdle {
+		for a, devs := range k.byIP {
+			forgetIdle(devs, now)
+			if len(devs) == 0 {
+				delete(k.byIP, a)
+			}
+		}
+		k.swept = now
+	}
+	devs := k.byIP[ip]
+	if devs == nil {
+		devs = map[string]time.Time{}
+		k.byIP[ip] = devs
+	}
+	forgetIdle(devs, now)
+	if _, known := devs[id]; !known && len(devs) >= kioskDevicesPerIP {
+		return false
+	}
+	devs[id] = now
+	return true
+}
+
+// forgetIdle drops the devices that have not checked anyone in for
+// kioskDeviceIdle.
+func forgetIdle(devs map[string]time.Time, now time.Time) {
+	for id, at := range devs {
+		if now.Sub(at) > kioskDeviceIdle {
+			delete(devs, id)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"strings"
+	"time"
+
+	"smartwait/internal/queue"
+)
+
+// The lines as a patient's pages show them (docs/lines.md, "Pages"): the line
+// picker of the check-in page and the kiosk. A clinic with one public line sees
+// no picker at all — the page is the one-line page it always was.
+
+// lineChoice is one public line in a patient's line picker.
+type lineChoice struct {
+	Slug, Name string
+	Open       bool   // takes check-ins now
+	Opens      string // when closed: "opens Monday at 08:00"; "" when unknown
+	Waiting    int
+	Wait       int // minutes quoted to someone checking in now
+}
+
+// linePicker is what a patient's page shows of the public lines.
+type linePicker struct {
+	Lines []lineChoice // every public line, by position
+	// Show says the patient picks: more than one public line is open.
+	Show bool
+	// Only, when exactly one of several public lines is open, is that line's
+	// slug: the form sends it without asking (the others are shown closed).
+	Only     string
+	OnlyName string
+}
+
+// Several reports whether the clinic has more than one public line, so the
+// page says which lines exist even when it does not ask.
+func (p linePicker) Several() bool { return len(p.Lines) > 1 }
+
+// Has reports whether slug is a line of the picker that takes check-ins now.
+func (p linePicker) Has(slug string) bool {
+	for _, l := range p.Lines {
+		if l.Slug == slug && l.Open {
+			return true
+		}
+	}
+	return false
+}
+
+// linePicker reads the public lines now.
+func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
+	lines, err := s.d.Queue.Lines(ctx, true)
+	if err != nil {
+		return linePicker{}, err
+	}
+	now := s.now()
+	var p linePicker
+	var open []lineChoice
+	for _, l := range lines {
+		c := lineChoice{Slug: l.ID, Name: l.Name, Open: l.OpenNow, Waiting: l.Waiting, Wait: l.EstimatedWait}
+		if !l.OpenNow && !l.OpensAt.IsZero() {
+			c.Opens = "opens " + s.when(l.OpensAt, now)
+		}
+		if c.Open {
+			open = append(open, c)
+		}
+		p.Lines = append(p.Lines, c)
+	}
+	switch {
+	case len(p.Lines) <= 1:
+		p.Lines = nil // one line: today's page
+	case len(open) > 1:
+		p.Show = true
+	case len(open) == 1:
+		p.Only, p.OnlyName = open[0].Slug, open[0].Name
+	}
+	return p, nil
+}
+
+// when words a coming time for a patient in the clinic's time zone, as the
+// queue's closed-line messages do: "today at 13:00", "tomorrow at 08:00",
+// "Monday at 08:00".
+func (s *Server) when(at, now time.Time) string {
+	loc := s.d.Queue.Config.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	la, ln := at.In(loc), now.In(loc)
+	sameDay := func(a, b time.Time) bool { return a.Year() == b.Year() && a.YearDay() == b.YearDay() }
+	clock := la.Format("15:04")
+	switch {
+	case sameDay(la, ln):
+		return "today at " + clock
+	case sameDay(la, ln.AddDate(0, 0, 1)):
+		return "tomorrow at " + clock
+	}
+	return la.Weekday().String() + " at " + clock
+}
+
+// staffRoom is a room as the staff's pages show it.
+type staffRoom struct {
+	Name   string
+	Open   bool
+	Serves string // the names of its lines, in its order of preference
+}
+
+// linesAndRooms reads every line and every room, for the staff's pages.
+func (s *Server) linesAndRooms(ctx context.Context) ([]queue.LineStatus, []staffRoom, error) {
+	lines, err := s.d.Queue.Lines(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	rooms, err := s.d.Queue.Rooms(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make(map[string]string, len(lines))
+	for _, l := range lines {
+		names[l.ID] = l.Name
+	}
+	out := make([]staffRoom, 0, len(rooms))
+	for _, rm := range rooms {
+		serves := make([]string, 0, len(rm.Lines))
+		for _, l := range rm.Lines {
+			serves = append(serves, cmp.Or(names[l], l))
+		}
+		out = append(out, staffRoom{Name: rm.Name, Open: rm.Open, Serves: strings.Join(serves, ", ")})
+	}
+	return lines, out, nil
+}
+
+// weekdays are the API's weekday keys from Monday, with their short names.
+var weekdays = [7][2]string{{"mon", "Mon"}, {"tue", "Tue"}, {"wed", "Wed"}, {"thu", "Thu"}, {"fri", "Fri"}, {"sat", "Sat"}, {"sun", "Sun"}}
+
+// hoursText words a line's opening hours for the admin, runs of days with the
+// same hours together: "Mon–Fri 08:00-17:00; Sat 09:00-12:00". admin.js has
+// the same for what it draws from the API.
+func hoursText(h queue.Hours) string {
+	m := h.Map()
+	if m == nil {
+		return "No hours (open while open)"
+	}
+	var parts []string
+	for i := 0; i < len(weekdays); {
+		span := m[weekdays[i][0]]
+		j := i
+		for j+1 < len(weekdays) && m[weekdays[j+1][0]] == span {
+			j++
+		}
+		if span != "" {
+			days := weekdays[i][1]
+			if j > i {
+				days += "–" + weekdays[j][1]
+			}
+			parts = append(parts, days+" "+span)
+		}
+		i = j + 1
+	}
+	if len(parts) == 0 {
+		return "Closed every day"
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,293 @@
+// admin-setup.js: the admin's lines and rooms (docs/lines.md), through the
+// staff API: create, edit (every setting, opening hours per weekday), open or
+// close, and delete lines; create rooms with the lines they serve in order of
+// preference, edit and delete them. The API checks everything; its messages
+// are shown as they come.
+(function () {
+  'use strict';
+  var SW = window.SmartWait;
+  var $ = function (id) { return document.getElementById(id); };
+  var DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
+  var lines = [], rooms = [];
+  var editing = null; // the slug or room name being edited; null when adding
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function button(label, cls, onClick, aria) {
+    var b = el('button', 'small ' + cls, label);
+    b.type = 'button';
+    if (aria) b.setAttribute('aria-label', aria);
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function say(msg, bad) {
+    var p = $('setup-result');
+    p.textContent = msg;
+    p.className = 'alert ' + (bad ? 'error' : 'ok');
+    p.hidden = !msg;
+  }
+
+  function failed(err) {
+    if (err.status === 401) { location.href = '/staff/login'; return; }
+    say(err.message, true);
+  }
+
+  function lineName(slug) {
+    for (var i = 0; i < lines.length; i++) if (lines[i].slug === slug) return lines[i].name;
+    return slug;
+  }
+
+  // hoursText words hours as the server does (page_lines.go, hoursText).
+  function hoursText(h) {
+    if (!h) return 'No hours (open while open)';
+    var parts = [];
+    for (var i = 0; i < DAYS.length;) {
+      var span = h[DAYS[i][0]] || '', j = i;
+      while (j + 1 < DAYS.length && (h[DAYS[j + 1][0]] || '') === span) j++;
+      if (span) parts.push(DAYS[i][1].slice(0, 3) + (j > i ? '–' + DAYS[j][1].slice(0, 3) : '') + ' ' + span);
+      i = j + 1;
+    }
+    return parts.length ? parts.join('; ') : 'Closed every day';
+  }
+
+  function load() {
+    return Promise.all([SW.api('GET', '/api/staff/lines'), SW.api('GET', '/api/staff/rooms')]).then(function (r) {
+      lines = r[0];
+      rooms = r[1];
+      renderLines();
+      renderRooms();
+    }, failed);
+  }
+
+  function renderLines() {
+    var tb = $('lines-body');
+    tb.textContent = '';
+    lines.forEach(function (l) {
+      var tr = el('tr');
+      tr.setAttribute('data-line', l.slug);
+      var th = el('th', '', l.name + ' ');
+      th.scope = 'row';
+      th.appendChild(el('span', 'muted small', l.slug));
+      tr.appendChild(th);
+      tr.appendChild(el('td', '', l.prefix));
+      tr.appendChild(el('td', '', l.public ? 'pick it at check-in' : 'staff only'));
+      tr.appendChild(el('td', '', hoursText(l.hours)));
+      tr.appendChild(el('td', '', String(l.waiting + l.called)));
+      tr.appendChild(el('td', '', l.open ? (l.openNow ? 'Open' : 'Open, outside its hours') : 'Closed'));
+      var act = el('td', 'actions-cell');
+      act.appendChild(button('Edit', 'secondary', function () { editLine(l); }, 'Edit ' + l.name));
+      act.appendChild(button(l.open ? 'Close' : 'Open', 'secondary', function () {
+        SW.api('PATCH', '/api/staff/lines/' + encodeURIComponent(l.slug), { open: !l.open }).then(function () {
+          say(l.name + (l.open ? ' closed.' : ' opened.'));
+          return load();
+        }, failed);
+      }, (l.open ? 'Close ' : 'Open ') + l.name));
+      act.appendChild(button('Delete', 'danger', function () {
+        if (!window.confirm('Delete the line ' + l.name + '? Its rooms stop serving it.')) return;
+        SW.api('DELETE', '/api/staff/lines/' + encodeURIComponent(l.slug)).then(function () {
+          say(l.name + ' deleted.');
+          return load();
+        }, failed);
+      }, 'Delete ' + l.name));
+      tr.appendChild(act);
+      tb.appendChild(tr);
+    });
+  }
+
+  function renderRooms() {
+    var tb = $('rooms-body');
+    tb.textContent = '';
+    if (!rooms.length) {
+      var tr0 = el('tr'), td = el('td', 'empty', 'No rooms yet: staff type the room when they call.');
+      td.colSpan = 4;
+      tr0.appendChild(td);
+      tb.appendChild(tr0);
+    }
+    rooms.forEach(function (r) {
+      var tr = el('tr');
+      tr.setAttribute('data-room', r.name);
+      var th = el('th', '', r.name);
+      th.scope = 'row';
+      tr.appendChild(th);
+      tr.appendChild(el('td', '', r.lines.map(lineName).join(', ') || 'no line'));
+      tr.appendChild(el('td', '', r.open ? 'Open' : 'Closed'));
+      var act = el('td', 'actions-cell');
+      act.appendChild(button('Edit', 'secondary', function () { editRoom(r); }, 'Edit ' + r.name));
+      act.appendChild(button('Delete', 'danger', function () {
+        if (!window.confirm('Delete the room ' + r.name + '?')) return;
+        SW.api('DELETE', '/api/staff/rooms/' + encodeURIComponent(r.name)).then(function () {
+          say(r.name + ' deleted.');
+          return load();
+        }, failed);
+      }, 'Delete ' + r.name));
+      tr.appendChild(act);
+      tb.appendChild(tr);
+    });
+  }
+
+  function dialogError(id, msg) {
+    $(id).textContent = msg || '';
+    $(id).hidden = !msg;
+  }
+
+  document.querySelectorAll('dialog [data-close]').forEach(function (b) {
+    b.addEventListener('click', function () { b.closest('dialog').close(); });
+  });
+
+  // The line form. Hours: a row per weekday, "open that day" and from–to.
+  var days = $('line-hours-days');
+  DAYS.forEach(function (d) {
+    var row = el('div', 'hours-row');
+    var on = el('input');
+    on.type = 'checkbox';
+    on.id = 'hours-' + d[0];
+    var lab = el('label', '', d[1]);
+    lab.htmlFor = on.id;
+    var from = el('input');
+    from.type = 'time';
+    from.id = 'hours-' + d[0] + '-open';
+    from.setAttribute('aria-label', d[1] + ' opens at');
+    var to = el('input');
+    to.type = 'time';
+    to.id = 'hours-' + d[0] + '-close';
+    to.setAttribute('aria-label', d[1] + ' closes at');
+    row.appendChild(on);
+    row.appendChild(lab);
+    row.appendChild(from);
+    row.appendChild(el('span', 'muted', '–'));
+    row.appendChild(to);
+    days.appendChild(row);
+  });
+  function syncHours() { days.hidden = !$('line-hours-set').checked; }
+  $('line-hours-set').addEventListener('change', syncHours);
+
+  function num(id) { return parseInt($(id).value, 10) || 0; }
+
+  function editLine(l) {
+    editing = l ? l.slug : null;
+    $('line-form').reset();
+    dialogError('line-error', '');
+    $('line-dialog-title').textContent = l ? 'Edit ' + l.name : 'Add a line';
+    $('line-slug').disabled = !!l;
+    $('line-name').value = l ? l.name : '';
+    $('line-slug').value = l ? l.slug : '';
+    $('line-prefix').value = l ? l.prefix : '';
+    $('line-visit').value = l ? l.visitMinutes : 0;
+    $('line-getready').value = l ? l.getReadyPosition : 0;
+    $('line-grace').value = l ? l.graceMinutes : 15;
+    $('line-open').checked = l ? l.open : true;
+    $('line-public').checked = l ? l.public : true;
+    // Appointments are offered where the API shows the setting.
+    var appt = lines.length && 'appointments' in lines[0];
+    $('line-appointments-field').hidden = !appt;
+    $('line-appointments').checked = !!(l && l.appointments);
+    var h = l && l.hours;
+    $('line-hours-set').checked = !!h;
+    DAYS.forEach(function (d) {
+      var span = (h && h[d[0]]) || '';
+      $('hours-' + d[0]).checked = !!span || !h;
+      $('hours-' + d[0] + '-open').value = span ? span.split('-')[0] : '08:00';
+      $('hours-' + d[0] + '-close').value = span ? span.split('-')[1] : '17:00';
+    });
+    syncHours();
+    $('line-dialog').showModal();
+    $('line-name').focus();
+  }
+
+  $('line-add').addEventListener('click', function () { editLine(null); });
+  $('line-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var body = {
+      name: $('line-name').value.trim(), prefix: $('line-prefix').value.trim().toUpperCase(),
+      open: $('line-open').checked, public: $('line-public').checked,
+      visitMinutes: num('line-visit'), getReadyPosition: num('line-getready'), graceMinutes: num('line-grace'),
+      hours: null
+    };
+    if (!$('line-appointments-field').hidden) body.appointments = $('line-appointments').checked;
+    if ($('line-hours-set').checked) {
+      body.hours = {};
+      DAYS.forEach(function (d) {
+        if ($('hours-' + d[0]).checked) body.hours[d[0]] = $('hours-' + d[0] + '-open').value + '-' + $('hours-' + d[0] + '-close').value;
+      });
+    }
+    if (!editing) body.slug = $('line-slug').value.trim();
+    var req = editing ? SW.api('PATCH', '/api/staff/lines/' + encodeURIComponent(editing), body) : SW.api('POST', '/api/staff/lines', body);
+    $('line-save').disabled = true;
+    req.then(function (l) {
+      $('line-dialog').close();
+      say(l.name + (editing ? ' saved.' : ' added.'));
+      return load();
+    }, function (err) {
+      if (err.status === 401) { location.href = '/staff/login'; return; }
+      dialogError('line-error', err.message);
+    }).finally(function () { $('line-save').disabled = false; });
+  });
+
+  // The room form: every line, with "serves" ticked and ↑/↓ to order them.
+  function lineItem(l, on) {
+    var li = el('li', 'order-item');
+    li.setAttribute('data-slug', l.slug);
+    var box = el('input');
+    box.type = 'checkbox';
+    box.id = 'room-line-' + l.slug;
+    box.checked = on;
+    var lab = el('label', '', l.name);
+    lab.htmlFor = box.id;
+    li.appendChild(box);
+    li.appendChild(lab);
+    li.appendChild(button('↑', 'secondary', function () {
+      if (li.previousElementSibling) li.parentNode.insertBefore(li, li.previousElementSibling);
+    }, 'Prefer ' + l.name + ' sooner'));
+    li.appendChild(button('↓', 'secondary', function () {
+      if (li.nextElementSibling) li.parentNode.insertBefore(li.nextElementSibling, li);
+    }, 'Prefer ' + l.name + ' later'));
+    return li;
+  }
+
+  function editRoom(r) {
+    editing = r ? r.name : null;
+    $('room-form').reset();
+    dialogError('room-error', '');
+    $('room-dialog-title').textContent = r ? 'Edit ' + r.name : 'Add a room';
+    $('room-name').value = r ? r.name : '';
+    $('room-open').checked = r ? r.open : true;
+    var ol = $('room-lines');
+    ol.textContent = '';
+    var served = r ? r.lines : [];
+    served.forEach(function (slug) {
+      var l = lines.filter(function (x) { return x.slug === slug; })[0];
+      if (l) ol.appendChild(lineItem(l, true));
+    });
+    lines.forEach(function (l) { if (served.indexOf(l.slug) < 0) ol.appendChild(lineItem(l, false)); });
+    $('room-dialog').showModal();
+    $('room-name').focus();
+  }
+
+  $('room-add').addEventListener('click', function () { editRoom(null); });
+  $('room-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var body = {
+      name: $('room-name').value.trim(), open: $('room-open').checked,
+      lines: Array.prototype.filter.call($('room-lines').children, function (li) { return li.querySelector('input').checked; })
+        .map(function (li) { return li.getAttribute('data-slug'); })
+    };
+    var req = editing ? SW.api('PATCH', '/api/staff/rooms/' + encodeURIComponent(editing), body) : SW.api('POST', '/api/staff/rooms', body);
+    $('room-save').disabled = true;
+    req.then(function (r) {
+      $('room-dialog').close();
+      say(r.name + (editing ? ' saved.' : ' added.'));
+      return load();
+    }, function (err) {
+      if (err.status === 401) { location.href = '/staff/login'; return; }
+      dialogError('room-error', err.message);
+    }).finally(function () { $('room-save').disabled = false; });
+  });
+
+  load();
+})();

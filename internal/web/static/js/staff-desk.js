@@ -1,0 +1,227 @@
+// staff-desk.js: the dashboard's desk tools, on top of staff.js (SW.staff):
+// the room picker and "Call next", opening and closing the room, "Add patient"
+// (a front-desk check-in) and transfers to another line.
+//
+// Without rooms set up the room is typed, as it always was; once an admin sets
+// rooms up, the picker lists them with the lines each serves, in its order of
+// preference, and the room picked is remembered on this desk.
+(function () {
+  'use strict';
+  var SW = window.SmartWait, S = SW.staff;
+  var $ = function (id) { return document.getElementById(id); };
+  var ROOM_KEY = 'smartwait.room';
+
+  function remembered() {
+    try { return localStorage.getItem(ROOM_KEY) || ''; } catch (_) { return ''; }
+  }
+  function remember(v) {
+    try { localStorage.setItem(ROOM_KEY, v); } catch (_) { /* ignore */ }
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function serves(r) {
+    return r.lines.map(S.lineName).join(', ');
+  }
+
+  function roomNamed(name) {
+    var list = S.rooms();
+    for (var i = 0; i < list.length; i++) if (list[i].name === name) return list[i];
+    return null;
+  }
+
+  // renderRooms keeps the picker in line with the rooms: a select of them, or
+  // the typed room while there are none.
+  function renderRooms() {
+    var list = S.rooms(), cur = $('room'), value = cur.value || remembered();
+    var field = $('room-field');
+    if (!list.length) {
+      if (cur.tagName !== 'INPUT') {
+        var input = el('input');
+        input.id = 'room';
+        input.name = 'room';
+        input.type = 'text';
+        input.maxLength = 50;
+        input.autocomplete = 'off';
+        input.value = value || 'Room 1';
+        field.replaceChild(input, cur);
+      }
+      $('room-info').hidden = true;
+      return;
+    }
+    var sel = cur;
+    if (cur.tagName !== 'SELECT') {
+      sel = el('select');
+      sel.id = 'room';
+      sel.name = 'room';
+      sel.addEventListener('change', onPick);
+      field.replaceChild(sel, cur);
+    }
+    sel.textContent = '';
+    list.forEach(function (r) {
+      var o = el('option', '', r.name + ' · ' + (r.lines.length ? serves(r) : 'no lines') + (r.open ? '' : ' (closed)'));
+      o.value = r.name;
+      sel.appendChild(o);
+    });
+    var pick = roomNamed(value) ? value : (list.filter(function (r) { return r.open; })[0] || list[0]).name;
+    sel.value = pick;
+    renderRoomInfo();
+  }
+
+  // renderRoomInfo says what the picked room serves and offers to open or close it.
+  function renderRoomInfo() {
+    var r = roomNamed($('room').value);
+    var info = $('room-info');
+    if (!r) { info.hidden = true; return; }
+    info.hidden = false;
+    info.classList.toggle('closed', !r.open);
+    $('room-state').textContent = (r.lines.length ? 'Serves ' + serves(r) : 'Serves no line') + ' · ' + (r.open ? 'Open' : 'Closed');
+    $('room-toggle').textContent = r.open ? 'Close room' : 'Open room';
+  }
+
+  function onPick() {
+    remember($('room').value);
+    renderRoomInfo();
+  }
+
+  // The page's first room is what this desk picked last time; until the API
+  // answers, the picked room's state comes from the page.
+  (function () {
+    var cur = $('room'), v = remembered();
+    if (cur.tagName !== 'SELECT') {
+      if (v) cur.value = v;
+      return;
+    }
+    cur.addEventListener('change', onPick);
+    if (Array.prototype.some.call(cur.options, function (o) { return o.value === v; })) cur.value = v;
+    var o = cur.selectedOptions[0];
+    if (!o) return;
+    var open = o.getAttribute('data-open') === 'true';
+    $('room-state').textContent = 'Serves ' + (o.getAttribute('data-serves') || 'no line') + ' · ' + (open ? 'Open' : 'Closed');
+    $('room-toggle').textContent = open ? 'Close room' : 'Open room';
+  })();
+  S.onMeta(renderRooms);
+
+  $('room-toggle').addEventListener('click', function () {
+    var r = roomNamed($('room').value);
+    if (!r) return;
+    var b = $('room-toggle');
+    b.disabled = true;
+    SW.api('PATCH', '/api/staff/rooms/' + encodeURIComponent(r.name), { open: !r.open }).then(function (updated) {
+      S.setRoom(updated);
+      S.toast(updated.name + (updated.open ? ' is open.' : ' is closed.'));
+    }, S.failed).finally(function () { b.disabled = false; });
+  });
+
+  // Call next, to the room picked (or typed).
+  $('call-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    SW.alerts.unlock();
+    var b = $('call-next'), room = $('room').value;
+    b.disabled = true;
+    remember(room);
+    SW.api('POST', '/api/staff/call-next', { room: room }).then(function (c) {
+      $('call-result').textContent = 'Called ' + c.ticketNumber + ' (' + c.name + ')' + (c.room ? ' to ' + c.room : '') +
+        (S.multi() && c.line ? ' from ' + S.lineName(c.line) : '') + '.';
+    }, function (err) {
+      if (err.code === 'NO_PATIENTS_WAITING') $('call-result').textContent = 'Nobody is waiting.';
+      else if (err.status >= 400 && err.status < 500 && err.status !== 401) $('call-result').textContent = err.message;
+      else S.failed(err);
+    }).finally(function () {
+      b.disabled = false;
+      S.afterAction();
+    });
+  });
+
+  // Dialogs: Cancel closes; an error shows at the top of the form.
+  document.querySelectorAll('dialog [data-close]').forEach(function (b) {
+    b.addEventListener('click', function () { b.closest('dialog').close(); });
+  });
+
+  function dialogError(id, msg) {
+    var p = $(id);
+    p.textContent = msg || '';
+    p.hidden = !msg;
+  }
+
+  function lineOptions(sel, skip) {
+    sel.textContent = '';
+    S.lines().forEach(function (l) {
+      if (l.slug === skip) return;
+      var o = el('option', '', l.name);
+      o.value = l.slug;
+      sel.appendChild(o);
+    });
+  }
+
+  // Add patient: the front desk checks someone in; the phone and the
+  // appointment may be left out (no phone: no texts — read the number out).
+  var addDialog = $('add-dialog'), addForm = $('add-form');
+  $('add-patient').addEventListener('click', function () {
+    addForm.reset();
+    dialogError('add-error', '');
+    lineOptions($('add-line'));
+    if (S.filter()) $('add-line').value = S.filter();
+    $('add-line-field').hidden = !S.multi();
+    addDialog.showModal();
+    $('add-name').focus();
+  });
+  addForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var name = $('add-name').value.trim(), phone = $('add-phone').value.trim(), appt = $('add-appointment').value.trim();
+    if (!name) { dialogError('add-error', "Enter the patient's name."); $('add-name').focus(); return; }
+    var body = { name: name };
+    if (phone) body.phone = phone;
+    if (appt) body.appointmentTime = appt;
+    if (S.multi()) body.line = $('add-line').value;
+    var b = $('add-submit');
+    b.disabled = true;
+    SW.api('POST', '/api/staff/checkin', body).then(function (t) {
+      addDialog.close();
+      $('desk-result').textContent = 'Checked in ' + name + ': ticket ' + t.ticketNumber +
+        (S.multi() && t.line ? ' in ' + S.lineName(t.line) : '') + ', position ' + t.position + '.';
+    }, function (err) {
+      if (err.status === 401) { location.href = '/staff/login'; return; }
+      dialogError('add-error', err.message);
+    }).finally(function () {
+      b.disabled = false;
+      S.afterAction();
+    });
+  });
+
+  // Transfer: a patient moves to another line, keeping their ticket number.
+  var transferDialog = $('transfer-dialog'), transferFor = null;
+  S.transfer = function (id) {
+    var at = S.find(id);
+    if (!at) return;
+    transferFor = id;
+    $('transfer-who').textContent = at.entry.ticketNumber + ' (' + at.entry.patient.name + ')';
+    lineOptions($('transfer-line'), at.line);
+    $('transfer-keep').checked = false;
+    dialogError('transfer-error', '');
+    transferDialog.showModal();
+    $('transfer-line').focus();
+  };
+  $('transfer-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var line = $('transfer-line').value, who = $('transfer-who').textContent;
+    if (!transferFor || !line) return;
+    var b = $('transfer-submit');
+    b.disabled = true;
+    SW.api('POST', '/api/staff/transfer', { patientId: transferFor, line: line, keepPlace: $('transfer-keep').checked }).then(function (q) {
+      transferDialog.close();
+      S.toast(who + ' moved to ' + S.lineName(line) + ' (#' + q.position + ').');
+    }, function (err) {
+      if (err.status === 401) { location.href = '/staff/login'; return; }
+      dialogError('transfer-error', err.message);
+    }).finally(function () {
+      b.disabled = false;
+      S.afterAction();
+    });
+  });
+})();
