@@ -283,3 +283,21 @@ var errorCases = []configCase{
 	{"SMARTWAIT_TIMEZONE", nil, map[string]string{"SMARTWAIT_TIMEZONE": "Mars/Olympus"}, nil, `invalid SMARTWAIT_TIMEZONE "Mars/Olympus"`},
 	{"SMARTWAIT_LOG_LEVEL", nil, map[string]string{"SMARTWAIT_LOG_LEVEL": "verbose"}, nil, `invalid SMARTWAIT_LOG_LEVEL "verbose"`},
 }
+
+// TestParallelLinesOnPostgres: lines commit in parallel on PostgreSQL (row
+// locks) and through one group commit on SQLite (one writer).
+func TestParallelLinesOnPostgres(t *testing.T) {
+	for url, want := range map[string]bool{
+		"":                                 false,
+		"sqlite:///tmp/x.db":               false,
+		"postgres://u:p@localhost:5432/db": true,
+	} {
+		cfg, err := load(t, nil, map[string]string{"DATABASE_URL": url})
+		if err != nil {
+			t.Fatalf("%q: %v", url, err)
+		}
+		if got := queueConfig(cfg).ParallelLines; got != want {
+			t.Errorf("DATABASE_URL=%q: ParallelLines = %v, want %v", url, got, want)
+		}
+	}
+}

@@ -65,6 +65,11 @@ func TestCheckInLine(t *testing.T) {
 	if res.str(t, "data.line") != "lab" || res.str(t, "data.ticketNumber") != "L-001" || res.num(t, "data.position") != 1 {
 		t.Fatalf("check-in to the lab: %s", res.Raw)
 	}
+	// The patient's own status names the line it counts positions in.
+	pos := h.do("GET", "/api/position/"+res.str(t, "data.patientId"), "").want(t, 200)
+	if pos.str(t, "data.line") != "lab" || pos.num(t, "data.position") != 1 || pos.num(t, "data.queueLength") != 1 {
+		t.Fatalf("position in the lab: %s", pos.Raw)
+	}
 	// Without a line: the default one, as always.
 	res = h.do("POST", "/api/checkin", `{"name":"Ben","phone":"`+phone(2)+`","appointmentTime":"10:00"}`).want(t, 201)
 	if res.str(t, "data.line") != "default" || res.str(t, "data.ticketNumber") != "A-001" {

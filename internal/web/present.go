@@ -30,7 +30,7 @@ func newCheckInView(e queue.Entry) checkInView {
 }
 
 // positionView is what GET /api/position/{id} shows a patient, with the range of
-// the estimate (estimatedWaitLow/High, as in checkInView).
+// the estimate (estimatedWaitLow/High, as in checkInView) and the line.
 type positionView struct {
 	PatientID            string   `json:"patientId"`
 	Position             int      `json:"position"`
@@ -47,6 +47,7 @@ type positionView struct {
 	Room                 string   `json:"room,omitempty"`
 	Ready                bool     `json:"ready"` // the get-ready notice went out, so a re-read restores the stage
 	Version              int64    `json:"version"`
+	Line                 string   `json:"line"` // the line's slug; queueLength and position are the line's
 }
 
 func newPositionView(st queue.PatientStatus) positionView {
@@ -57,6 +58,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
 		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
+		Line: st.QueueID,
 	}
 }
 
