@@ -471,3 +471,35 @@ test('the kiosk shows the ticket with a QR code and then forgets the patient', a
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('a kiosk signed in with a kiosk account checks in a patient without a phone', async (t) => {
+  const { srv, token, ok } = await clinic(t);
+  await ok('POST', '/api/staff/users', { username: 'lobby', password: 'kiosk password 1', role: 'kiosk' });
+  const ctx = await browser.newContext({ ...DESKTOP, viewport: { width: 800, height: 1280 }, hasTouch: true, baseURL: srv.url });
+  const page = await ctx.newPage();
+  const errors = watch(page);
+  await page.goto('/staff/login');
+  await page.getByLabel('Username').fill('lobby');
+  await page.getByLabel('Password').fill('kiosk password 1');
+  await Promise.all([page.waitForURL('**/kiosk'), page.getByRole('button', { name: 'Sign in' }).click()]);
+
+  const phoneField = page.getByLabel('Mobile phone (optional)');
+  assert.equal(await phoneField.getAttribute('required'), null, 'the phone is optional');
+  await page.getByRole('group', { name: 'Choose your line' }).getByRole('radio', { name: /Main queue/ }).check();
+  await page.getByLabel('Your name').fill('Otto Nophone');
+  await page.getByRole('button', { name: 'Check in' }).click();
+  await text(page, '#kiosk-ticket', 'A-001');
+  const { json } = await srv.api('GET', '/api/staff/queue', undefined, token);
+  const otto = json.data.find((q) => q.patient.name === 'Otto Nophone');
+  assert.ok(otto, 'Otto is in the queue');
+  assert.equal(otto.patient.phone, '');
+  assert.equal(otto.line, 'default');
+  await page.getByRole('button', { name: 'Done' }).click();
+  assert.equal(await page.getByLabel('Your name').inputValue(), '');
+
+  // The kiosk's session opens no staff page.
+  await page.goto('/staff');
+  assert.ok(page.url().endsWith('/staff/login'), `a kiosk reached ${page.url()}`);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -28,7 +28,7 @@ func staff(ctx context.Context, args []string, getenv func(string) string, stdin
 	var role, password string
 	switch sub {
 	case "add":
-		fs.StringVar(&role, "role", string(auth.RoleStaff), "staff or admin")
+		fs.StringVar(&role, "role", string(auth.RoleStaff), "staff, admin or kiosk")
 		fs.StringVar(&password, "password", "", "the password (else read from stdin, or prompted for)")
 	case "passwd":
 		fs.StringVar(&password, "password", "", "the new password (else read from stdin, or prompted for)")

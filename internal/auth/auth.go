@@ -11,10 +11,13 @@ import (
 // Role is what a staff account may do.
 type Role string
 
-// The roles. Admins also manage staff accounts.
+// The roles. Admins also manage staff accounts. A kiosk account is a lobby
+// tablet's: it may only check patients in (docs/lines.md, "Kiosk"), so
+// Authenticate refuses its sessions and only AuthenticateDesk accepts them.
 const (
 	RoleStaff Role = "staff"
 	RoleAdmin Role = "admin"
+	RoleKiosk Role = "kiosk"
 )
 
 // User is a staff account.

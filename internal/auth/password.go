@@ -44,8 +44,8 @@ func ValidatePassword(pw string) error {
 
 // ValidateRole checks a role name.
 func ValidateRole(r Role) error {
-	if r != RoleStaff && r != RoleAdmin {
-		return validation("role must be %q or %q", RoleStaff, RoleAdmin)
+	if r != RoleStaff && r != RoleAdmin && r != RoleKiosk {
+		return validation("role must be %q, %q or %q", RoleStaff, RoleAdmin, RoleKiosk)
 	}
 	return nil
 }

@@ -15,6 +15,10 @@ import (
 const (
 	DefaultTTL  = 8 * time.Hour
 	DefaultCost = 12 // bcrypt cost: ~300 ms per hash on the reference machine
+	// KioskTTL is a kiosk session's lifetime: a lobby tablet stays signed in
+	// for weeks rather than a shift. Removing the account or changing its
+	// password ends the session at once.
+	KioskTTL = 30 * 24 * time.Hour
 )
 
 // Service manages staff accounts and sessions on a Store. It is safe for concurrent
@@ -77,9 +81,13 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 		return "", Session{}, User{}, fmt.Errorf("login: sweep sessions: %w", err)
 	}
 	token, hash := newToken()
+	ttl := s.ttl()
+	if u.Role == RoleKiosk {
+		ttl = KioskTTL
+	}
 	sess := Session{
 		ID: randomString(16), TokenHash: hash, UserID: u.ID,
-		CreatedAt: now, ExpiresAt: now.Add(s.ttl()),
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return "", Session{}, User{}, fmt.Errorf("login: create session: %w", err)
@@ -89,8 +97,19 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 
 // Authenticate returns the session and user a token belongs to. A missing,
 // malformed or unknown token fails with CodeUnauthorized, an expired one with
-// CodeInvalidToken.
+// CodeInvalidToken, a kiosk's with CodeForbidden: everything behind
+// Authenticate (the queue, the staff streams and pages) is staff-only.
 func (s *Service) Authenticate(ctx context.Context, token string) (Session, User, error) {
+	sess, u, err := s.AuthenticateDesk(ctx, token)
+	if err == nil && u.Role == RoleKiosk {
+		return Session{}, User{}, errorf(CodeForbidden, "A kiosk account may only check patients in")
+	}
+	return sess, u, err
+}
+
+// AuthenticateDesk is Authenticate that also accepts a kiosk's session: for
+// the front-desk check-in, the kiosk page, and a session's own me and logout.
+func (s *Service) AuthenticateDesk(ctx context.Context, token string) (Session, User, error) {
 	if !wellFormedToken(token) {
 		return Session{}, User{}, unauthorized()
 	}

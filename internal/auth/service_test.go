@@ -240,6 +240,35 @@ func TestAuthenticate(t *testing.T) {
 	})
 }
 
+// TestKioskSession: a kiosk account signs in for KioskTTL, and only
+// AuthenticateDesk accepts its session; staff sessions pass both.
+func TestKioskSession(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.mustAdd(t, "lobby", "correct horse", auth.RoleKiosk)
+	f.mustAdd(t, "nurse", "battery staple", auth.RoleStaff)
+	kiosk, sess := f.mustLogin(t, "lobby", "correct horse")
+	if got := sess.ExpiresAt.Sub(sess.CreatedAt); got != auth.KioskTTL {
+		t.Fatalf("kiosk session lasts %v, want %v", got, auth.KioskTTL)
+	}
+	_, _, err := f.svc.Authenticate(ctx, kiosk)
+	wantCode(t, err, auth.CodeForbidden)
+	if _, u, err := f.svc.AuthenticateDesk(ctx, kiosk); err != nil || u.Role != auth.RoleKiosk {
+		t.Fatalf("AuthenticateDesk(kiosk) = %+v, %v", u, err)
+	}
+	nurse, _ := f.mustLogin(t, "nurse", "battery staple")
+	for _, fn := range []func(context.Context, string) (auth.Session, auth.User, error){f.svc.Authenticate, f.svc.AuthenticateDesk} {
+		if _, u, err := fn(ctx, nurse); err != nil || u.Role != auth.RoleStaff {
+			t.Fatalf("staff session: %+v, %v", u, err)
+		}
+	}
+	_, _, err = f.svc.AuthenticateDesk(ctx, "not-a-token")
+	wantCode(t, err, auth.CodeUnauthorized)
+	f.clock.Add(auth.KioskTTL)
+	_, _, err = f.svc.AuthenticateDesk(ctx, kiosk)
+	wantCode(t, err, auth.CodeInvalidToken)
+}
+
 func TestCustomTTL(t *testing.T) {
 	f := newFixture(t)
 	f.svc.TTL = time.Minute

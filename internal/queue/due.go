@@ -81,7 +81,7 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 	}
 	msg := fmt.Sprintf("The wait for %s would run past closing at %s today.", q.Name, closes.In(s.location()).Format("15:04"))
 	if opens, ok := s.OpensAt(q, closes); ok {
-		msg += " Please come back " + s.when(opens, now) + "."
+		msg += " Please come back " + s.When(opens, now) + "."
 	} else {
 		msg += " Please come back another day."
 	}
@@ -91,7 +91,7 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 func (s *Service) closedError(q Queue, now time.Time, _ string) error {
 	msg := fmt.Sprintf("%s is closed.", q.Name)
 	if opens, ok := s.OpensAt(q, now); ok {
-		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.when(opens, now))
+		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.When(opens, now))
 	}
 	return &Error{Code: CodeLineClosed, Message: msg}
 }
@@ -138,15 +138,17 @@ func atMinute(l time.Time, m int, loc *time.Location) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, m, 0, 0, loc).UTC()
 }
 
-// when words a coming time for a patient: "at 08:00", "tomorrow at 08:00",
-// "Monday at 08:00".
-func (s *Service) when(at, now time.Time) string {
+// When words a coming time for a patient in the clinic's time zone, as the
+// closed-line messages and the pages do: "today at 13:00", "tomorrow at
+// 08:00", "Monday at 08:00".
+func (s *Service) When(at, now time.Time) string {
 	la, ln := at.In(s.location()), now.In(s.location())
+	sameDay := func(a, b time.Time) bool { return a.Year() == b.Year() && a.YearDay() == b.YearDay() }
 	clock := la.Format("15:04")
 	switch {
-	case la.YearDay() == ln.YearDay() && la.Year() == ln.Year():
+	case sameDay(la, ln):
 		return "today at " + clock
-	case la.YearDay() == ln.AddDate(0, 0, 1).YearDay():
+	case sameDay(la, ln.AddDate(0, 0, 1)):
 		return "tomorrow at " + clock
 	}
 	return la.Weekday().String() + " at " + clock

@@ -30,7 +30,7 @@ type place struct {
 // places is layout without the tickets: the position and quote of each of active
 // (zero when not waiting).
 func (s *Service) places(q Queue, active []Ticket, f Fit, now time.Time) []place {
-	qt := s.estimator(q).quoter(f, inService(active, now))
+	qt := s.LineEstimator(q).quoter(f, inService(active, now))
 	out := make([]place, len(active))
 	pos := 0
 	for i := range active {
@@ -55,7 +55,7 @@ func inService(active []Ticket, now time.Time) []time.Duration {
 
 // fit learns the queue's visit lengths from its recent completed visits.
 func (s *Service) fit(ctx context.Context, tx Tx, q Queue) (Fit, error) {
-	e := s.estimator(q)
+	e := s.LineEstimator(q)
 	samples, err := tx.RecentServiceTimes(ctx, q.ID, e.window())
 	if err != nil {
 		return Fit{}, err
@@ -63,13 +63,13 @@ func (s *Service) fit(ctx context.Context, tx Tx, q Queue) (Fit, error) {
 	return e.Fit(samples), nil
 }
 
-// estimator is the deployment's estimator as line q uses it: the line's own
+// LineEstimator is the deployment's estimator as line q uses it: the line's own
 // visit-length prior, and as many rooms as are open and serve it — or the
 // deployment's SMARTWAIT_ROOMS while no room is set up to serve it (a one-line
 // clinic that never defined rooms). A line whose rooms are all closed counts
 // one: its patients will be seen when a room opens, and a quote of "never"
 // helps nobody.
-func (s *Service) estimator(q Queue) Estimator {
+func (s *Service) LineEstimator(q Queue) Estimator {
 	e := s.Config.Estimator
 	if q.VisitPrior > 0 {
 		e.Prior = q.VisitPrior

@@ -49,7 +49,7 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 				return err
 			}
 			st.Position = ahead + 1
-			st.setQuote(s.estimator(q).Quote(st.Position, b.fit, b.elapsed(now)))
+			st.setQuote(s.LineEstimator(q).Quote(st.Position, b.fit, b.elapsed(now)))
 		}
 		return nil
 	})
@@ -133,7 +133,7 @@ func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
 	st := Stats{Day: s.day(now), TotalWaiting: waiting, TotalCalled: called}
 	svc := q.ServiceTime
 	if svc <= 0 {
-		svc = s.estimator(q).Prior
+		svc = s.LineEstimator(q).Prior
 	}
 	st.ServiceTime = minutes(svc)
 	var waitSum, serviceSum, absErr time.Duration

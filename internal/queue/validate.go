@@ -17,6 +17,10 @@ type CheckInRequest struct {
 	// FrontDesk marks a check-in by staff: the phone and the appointment may be
 	// empty, any line may be chosen, and the line's capacity does not apply.
 	FrontDesk bool
+	// Kiosk marks a check-in by a lobby kiosk signed in with a kiosk account:
+	// the phone may be empty, as at the front desk, but the line must be a
+	// public one that is admitting, as for a remote check-in.
+	Kiosk bool
 
 	// checked is what Normalize accepted, with the parsed phone, so that
 	// CheckIn neither validates nor parses the phone a second time. A field
@@ -27,7 +31,7 @@ type CheckInRequest struct {
 // checkedRequest records a request Normalize accepted.
 type checkedRequest struct {
 	region, queueID, name, phone, appt string
-	frontDesk                          bool
+	frontDesk, kiosk                   bool
 	number                             *phonenumbers.PhoneNumber
 }
 
@@ -42,7 +46,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 		return r, err
 	}
 	n.checked = &checkedRequest{region: region, queueID: n.QueueID, name: n.Name, phone: n.Phone,
-		appt: n.AppointmentTime, frontDesk: n.FrontDesk, number: number}
+		appt: n.AppointmentTime, frontDesk: n.FrontDesk, kiosk: n.Kiosk, number: number}
 	return n, nil
 }
 
@@ -50,7 +54,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 // them when r is unchanged since, else from a fresh validation.
 func (r CheckInRequest) validated(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
 	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.name == r.Name &&
-		c.phone == r.Phone && c.appt == r.AppointmentTime && c.frontDesk == r.FrontDesk {
+		c.phone == r.Phone && c.appt == r.AppointmentTime && c.frontDesk == r.FrontDesk && c.kiosk == r.Kiosk {
 		return r, c.number, nil
 	}
 	return r.normalizeParsed(region)
@@ -79,7 +83,7 @@ func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenu
 	}
 	var phone string
 	var number *phonenumbers.PhoneNumber
-	if !r.FrontDesk || strings.TrimSpace(r.Phone) != "" {
+	if !(r.FrontDesk || r.Kiosk) || strings.TrimSpace(r.Phone) != "" {
 		if phone, number, err = parsePhone(r.Phone, region); err != nil {
 			return r, nil, err
 		}

@@ -12,6 +12,9 @@ import (
 // FrontDesk). The phone may be left out — no texts then, the desk reads out
 // or prints the ticket number — and any line may be chosen, staff-only or
 // closed, whatever its capacity. 201 with the same body as POST /api/checkin.
+// A kiosk account (page_kiosk.go) may leave the phone out too, but checks in
+// as a patient would: public lines only, closed or full lines refuse, and
+// the public check-in's rate limit per device.
 func (s *Server) handleFrontDeskCheckIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := decodeBody(r, false, checkInFields...)
@@ -19,9 +22,10 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		kiosk := isKiosk(r)
 		req, err := queue.CheckInRequest{
 			Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
-			QueueID: strings.TrimSpace(b["line"]), FrontDesk: true,
+			QueueID: strings.TrimSpace(b["line"]), FrontDesk: !kiosk, Kiosk: kiosk,
 		}.Normalize(s.d.Queue.Config.PhoneRegion)
 		if err != nil {
 			s.fail(w, r, err)

@@ -106,7 +106,7 @@ func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int
 		// The typical wait leaves out how long the current visits have run, so
 		// that time alone does not change the display (nor its tag).
 		service := time.Duration(st.ServiceTime * float64(time.Minute))
-		wait := lineEstimator(s.d.Queue.Config.Estimator, l.Queue).Wait(l.Waiting+1, l.Called, service)
+		wait := s.d.Queue.LineEstimator(l.Queue).Wait(l.Waiting+1, l.Called, service)
 		if i == 0 {
 			v.TypicalWait = wait
 		}
@@ -129,19 +129,6 @@ func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int
 		}
 	}
 	return v, version, nil
-}
-
-// lineEstimator is the clinic's estimator as line q uses it: its own visit
-// prior, and its open rooms when rooms are set up for it (as the queue's
-// estimates do, docs/lines.md "Estimates").
-func lineEstimator(e queue.Estimator, q queue.Queue) queue.Estimator {
-	if q.VisitPrior > 0 {
-		e.Prior = q.VisitPrior
-	}
-	if q.ServingRooms > 0 {
-		e.Rooms = max(q.OpenRooms, 1)
-	}
-	return e
 }
 
 // latestCallsFirst keeps the entries that were called and orders them latest

@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"smartwait/internal/auth"
 )
 
-// The lobby kiosk (docs/lines.md, "Pages"): a tablet at the entrance where
-// patients check themselves in. It posts to POST /api/checkin like a phone
-// does — the same rules, the same rate limit — but keyed per device rather
-// than per address: a clinic's tablets and its patients' phones on the
+// The lobby kiosk (docs/lines.md, "Kiosk"): a tablet at the entrance where
+// patients check themselves in. Signed in with a kiosk account, it posts to
+// the front-desk check-in, so the phone is optional; anonymous, it posts to
+// POST /api/checkin like a phone does. Either way it has the public
+// check-in's rate limit, keyed per device rather than per address: a clinic's tablets and its patients' phones on the
 // clinic's Wi-Fi share one address, and one busy kiosk must not use up the
 // limit of everyone behind it.
 
@@ -29,15 +32,14 @@ const (
 	kioskDeviceIdle   = 10 * time.Minute
 )
 
-// kioskPhoneRequired says whether the kiosk asks for a phone number. The
-// public check-in (POST /api/checkin) still requires one, and the kiosk posts
-// there; once the API takes a kiosk check-in without a phone this turns off.
-const kioskPhoneRequired = true
-
-// kioskData is the kiosk page.
+// kioskData is the kiosk page. Desk is set on a tablet signed in with a
+// kiosk account: the phone is optional there and the form posts to the
+// front-desk check-in (POST /api/staff/checkin). An anonymous kiosk posts to
+// the public check-in, which requires a phone.
 type kioskData struct {
 	Lines         linePicker
 	PhoneRequired bool
+	Desk          bool
 }
 
 // handleKioskPage serves GET /kiosk: the blank kiosk form. It gives the
@@ -58,10 +60,42 @@ func (s *Server) handleKioskPage() http.Handler {
 				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
 			})
 		}
+		desk := s.kioskSignedIn(r)
 		s.render(w, r, http.StatusOK, "kiosk", page{Title: "Check in here", Body: "kiosk", NoBar: true,
 			Scripts: []string{"js/live.js", "js/kiosk.js"},
-			Data:    kioskData{Lines: lines, PhoneRequired: kioskPhoneRequired}})
+			Data:    kioskData{Lines: lines, PhoneRequired: !desk, Desk: desk}})
 	})
+}
+
+// kioskSignedIn reports whether the request carries the session cookie of a
+// kiosk account.
+func (s *Server) kioskSignedIn(r *http.Request) bool {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	_, user, err := s.d.Auth.AuthenticateDesk(r.Context(), c.Value)
+	return err == nil && user.Role == auth.RoleKiosk
+}
+
+// kioskCheckinLimit is the check-in rate limit of a kiosk account's
+// front-desk check-ins, keyed by its session (one per tablet): the public
+// check-in's limit, per device. Staff at the desk are not limited.
+func (s *Server) kioskCheckinLimit() func(http.Handler) http.Handler {
+	limit := s.rateLimit("checkin", s.d.Config.CheckinPerMinute, func(r *http.Request) string {
+		st, _ := staffFrom(r.Context())
+		return "kiosk-session:" + st.Session.ID
+	})
+	return func(next http.Handler) http.Handler {
+		limited := limit(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isKiosk(r) {
+				limited.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // kioskDevice returns the request's kiosk device id, if it carries a

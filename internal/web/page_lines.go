@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"strings"
-	"time"
 
 	"smartwait/internal/queue"
 )
@@ -59,7 +58,7 @@ func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
 	for _, l := range lines {
 		c := lineChoice{Slug: l.ID, Name: l.Name, Open: l.OpenNow, Waiting: l.Waiting, Wait: l.EstimatedWait}
 		if !l.OpenNow && !l.OpensAt.IsZero() {
-			c.Opens = "opens " + s.when(l.OpensAt, now)
+			c.Opens = "opens " + s.d.Queue.When(l.OpensAt, now)
 		}
 		if c.Open {
 			open = append(open, c)
@@ -75,26 +74,6 @@ func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
 		p.Only, p.OnlyName = open[0].Slug, open[0].Name
 	}
 	return p, nil
-}
-
-// when words a coming time for a patient in the clinic's time zone, as the
-// queue's closed-line messages do: "today at 13:00", "tomorrow at 08:00",
-// "Monday at 08:00".
-func (s *Server) when(at, now time.Time) string {
-	loc := s.d.Queue.Config.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	la, ln := at.In(loc), now.In(loc)
-	sameDay := func(a, b time.Time) bool { return a.Year() == b.Year() && a.YearDay() == b.YearDay() }
-	clock := la.Format("15:04")
-	switch {
-	case sameDay(la, ln):
-		return "today at " + clock
-	case sameDay(la, ln.AddDate(0, 0, 1)):
-		return "tomorrow at " + clock
-	}
-	return la.Weekday().String() + " at " + clock
 }
 
 // staffRoom is a room as the staff's pages show it.

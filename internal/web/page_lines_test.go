@@ -280,7 +280,7 @@ func TestWhen(t *testing.T) {
 		{now.Add(23 * time.Hour), "tomorrow at 08:00"},
 		{now.Add(47 * time.Hour), "Monday at 08:00"},
 	} {
-		if got := h.server.when(tt.at, now); got != tt.want {
+		if got := h.deps.Queue.When(tt.at, now); got != tt.want {
 			t.Errorf("when(%v) = %q, want %q", tt.at, got, tt.want)
 		}
 	}

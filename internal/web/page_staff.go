@@ -92,7 +92,7 @@ func (s *Server) handleLoginForm() http.Handler {
 			s.render(w, r, http.StatusBadRequest, "staff_login", loginPage(d))
 			return
 		}
-		token, sess, _, err := s.d.Auth.Login(r.Context(), username, password)
+		token, sess, user, err := s.d.Auth.Login(r.Context(), username, password)
 		if err != nil {
 			status, info := classify(err)
 			if status >= 500 {
@@ -104,6 +104,10 @@ func (s *Server) handleLoginForm() http.Handler {
 			return
 		}
 		s.setSessionCookie(w, token, sess.ExpiresAt)
+		if user.Role == auth.RoleKiosk { // a lobby tablet signing in
+			http.Redirect(w, r, "/kiosk", http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/staff", http.StatusSeeOther)
 	})
 }

@@ -9,6 +9,7 @@ func (s *Server) routes() http.Handler {
 	mux := &patternMux{ServeMux: http.NewServeMux()}
 	s.mux = mux.ServeMux
 	staff := s.requireStaff
+	desk := s.requireDesk // staff, or a lobby kiosk's account
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
 	lineAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("lines")(h)) }
 	roomAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("rooms")(h)) }
@@ -23,8 +24,8 @@ func (s *Server) routes() http.Handler {
 
 	// Staff sessions.
 	mux.Handle("POST /api/staff/login", s.loginLimit(s.handleLogin()))
-	mux.Handle("POST /api/staff/logout", staff(s.handleLogout()))
-	mux.Handle("GET /api/staff/me", staff(s.handleMe()))
+	mux.Handle("POST /api/staff/logout", desk(s.handleLogout()))
+	mux.Handle("GET /api/staff/me", desk(s.handleMe()))
 
 	// Staff queue operations.
 	mux.Handle("GET /api/staff/queue", staff(s.handleQueue()))
@@ -36,7 +37,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/staff/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
-	mux.Handle("POST /api/staff/checkin", staff(s.handleFrontDeskCheckIn()))
+	mux.Handle("POST /api/staff/checkin", desk(s.kioskLimit(s.handleFrontDeskCheckIn())))
 	mux.Handle("POST /api/staff/transfer", staff(s.handleTransfer()))
 	mux.Handle("POST /api/staff/priority", staff(s.handlePriority()))
 

@@ -102,6 +102,7 @@ type Server struct {
 	// The per-client limits, made once so that every route sharing a limit (the
 	// API login and the login page's form) shares its counters.
 	checkinLimit, loginLimit func(http.Handler) http.Handler
+	kioskLimit               func(http.Handler) http.Handler // a kiosk account's check-ins (page_kiosk.go)
 }
 
 // New builds the server and registers its metrics on d.Registry. It fails when a
@@ -145,6 +146,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.checkinLimit = s.rateLimit("checkin", d.Config.CheckinPerMinute, s.checkinClient())
 	s.loginLimit = s.rateLimit("login", d.Config.LoginPerMinute, s.clientIP)
+	s.kioskLimit = s.kioskCheckinLimit()
 	s.handler = s.routes()
 	return s, nil
 }

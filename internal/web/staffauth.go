@@ -28,15 +28,28 @@ func staffFrom(ctx context.Context) (staffSession, bool) {
 // requireStaff lets through only requests with a valid staff session, from an
 // `Authorization: Bearer` header or the session cookie. A cookie is sent by the
 // browser on its own, so a state-changing request authenticated by one must also
-// come from one of our origins (CSRF defence beside SameSite=Strict).
+// come from one of our origins (CSRF defence beside SameSite=Strict). A kiosk
+// account's session is refused with 403 FORBIDDEN.
 func (s *Server) requireStaff(next http.Handler) http.Handler {
+	return s.authenticated(s.d.Auth.Authenticate, next)
+}
+
+// requireDesk is requireStaff that also lets a kiosk account's session
+// through: for the front-desk check-in and a session's own me and logout.
+func (s *Server) requireDesk(next http.Handler) http.Handler {
+	return s.authenticated(s.d.Auth.AuthenticateDesk, next)
+}
+
+// authenticated runs next with the session authn finds for the request's
+// credentials, or answers the error.
+func (s *Server) authenticated(authn func(context.Context, string) (auth.Session, auth.User, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, cookie, err := credentials(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		sess, user, err := s.d.Auth.Authenticate(r.Context(), token)
+		sess, user, err := authn(r.Context(), token)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -48,6 +61,12 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), staffKey, staffSession{Session: sess, User: user, Cookie: cookie})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// isKiosk reports whether the request's session is a kiosk account's.
+func isKiosk(r *http.Request) bool {
+	st, ok := staffFrom(r.Context())
+	return ok && st.User.Role == auth.RoleKiosk
 }
 
 // requireAdmin lets through only admins; it runs inside requireStaff.

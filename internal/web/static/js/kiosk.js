@@ -13,6 +13,9 @@
   var root = $('kiosk');
   if (!root) return;
   var phoneRequired = root.getAttribute('data-phone-required') === 'true';
+  // A kiosk signed in with a kiosk account checks in at the front desk's
+  // endpoint, where the phone is optional; an anonymous one at the public one.
+  var endpoint = root.getAttribute('data-desk') === 'true' ? '/api/staff/checkin' : '/api/checkin';
   var TICKET_MS = 20000, IDLE_MS = 60000, LINES_MS = 60000;
   var form = $('kiosk-form'), submit = $('kiosk-submit');
   var nameIn = $('kiosk-name'), phoneIn = $('kiosk-phone'), apptIn = $('kiosk-appointment');
@@ -148,7 +151,10 @@
     if (line) body.line = line;
     busy = true;
     submit.disabled = true;
-    SW.api('POST', '/api/checkin', body).then(showTicket, function (err) {
+    SW.api('POST', endpoint, body).then(showTicket, function (err) {
+      // The kiosk's sign-in ended (expired, password changed): start again
+      // as an anonymous kiosk, which asks for a phone.
+      if (err.status === 401 || err.status === 403) return window.location.reload();
       var msg = err.status === 0 ? 'The kiosk cannot reach the server. Please ask at the desk.' : patientMessage(err.message);
       showError(msg, fieldOf(msg));
       if (err.code === 'LINE_CLOSED' || err.code === 'LINE_FULL') loadLines();
