@@ -44,6 +44,7 @@ type Config struct {
 	FollowUpAfter    time.Duration // 0: no follow-up SMS
 
 	CheckinPerMinute int // per client IP; 0 = off
+	KioskDevices     int // anonymous kiosk devices per client IP with a check-in limit of their own; 0 = none
 	LoginPerMinute   int // per client IP; 0 = off
 	TrustProxy       bool
 	BcryptCost       int // work factor of new password hashes
@@ -150,6 +151,10 @@ var settings = []setting{
 	{"SMARTWAIT_FOLLOW_UP_AFTER", "follow-up-after", "10m", "follow-up SMS delay for a called patient (Go duration); 0 = none", parseFollowUp},
 	{"SMARTWAIT_CHECKIN_RATE_LIMIT", "checkin-rate-limit", "120", "check-ins per minute per client IP; 0 = off", func(c *Config, v string) (err error) {
 		c.CheckinPerMinute, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_KIOSK_DEVICES_PER_IP", "kiosk-devices-per-ip", "4", "anonymous kiosk tablets behind one client IP whose check-ins are limited per tablet rather than per IP; 0 = none", func(c *Config, v string) (err error) {
+		c.KioskDevices, err = parseInt(v, 0, 1000)
 		return err
 	}},
 	{"SMARTWAIT_LOGIN_RATE_LIMIT", "login-rate-limit", "10", "login attempts per minute per client IP; 0 = off", func(c *Config, v string) (err error) {

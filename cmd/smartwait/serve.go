@@ -116,7 +116,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
-			CheckinPerMinute: cfg.CheckinPerMinute, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
+			CheckinPerMinute: cfg.CheckinPerMinute, KioskDevices: cfg.KioskDevices, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
 			HealthWriteTimeout: cfg.HealthWriteTimeout,
 			BodyTimeout:        cfg.BodyTimeout, RequestTimeout: cfg.RequestTimeout,
 		},

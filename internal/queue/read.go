@@ -112,34 +112,104 @@ func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
 	if queueID == "" {
 		queueID = DefaultQueueID
 	}
-	now := s.now()
-	var tickets []Ticket
-	var q Queue
-	var waiting, called int
-	err := s.Store.View(ctx, func(tx Tx) error {
-		var err error
-		if q, err = tx.Queue(ctx, queueID); err != nil {
+	var day lineDay
+	err := s.Store.View(ctx, func(tx Tx) (err error) {
+		q, err := tx.Queue(ctx, queueID)
+		if err != nil {
 			return err
 		}
-		if waiting, called, err = tx.CountActive(ctx, queueID); err != nil {
-			return err
-		}
-		tickets, err = tx.TicketsSince(ctx, queueID, s.dayStart(now))
+		day, err = s.loadDay(ctx, tx, q)
 		return err
 	})
 	if err != nil {
 		return Stats{}, storeError(err)
 	}
-	st := Stats{Day: s.day(now), TotalWaiting: waiting, TotalCalled: called}
-	svc := q.ServiceTime
+	return s.stats(day), nil
+}
+
+// LineStats are one line's figures of the day.
+type LineStats struct {
+	Line string `json:"line"`
+	Stats
+}
+
+// ClinicStats computes today's figures of the whole clinic — every line's
+// tickets together — and each line's, in the lines' order. The clinic's
+// serviceTime is the lines' learned figures weighted by their tickets of the
+// day (the default line's on a day without any). With one line both are that
+// line's figures.
+func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
+	var days []lineDay
+	err := s.Store.View(ctx, func(tx Tx) error {
+		lines, err := tx.Lines(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range lines {
+			d, err := s.loadDay(ctx, tx, q)
+			if err != nil {
+				return err
+			}
+			days = append(days, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return Stats{}, nil, storeError(err)
+	}
+	var all lineDay
+	var weighted, weight float64
+	per := make([]LineStats, 0, len(days))
+	for _, d := range days {
+		st := s.stats(d)
+		per = append(per, LineStats{Line: d.queue.ID, Stats: st})
+		all.tickets = append(all.tickets, d.tickets...)
+		all.waiting += d.waiting
+		all.called += d.called
+		if d.queue.ID == DefaultQueueID || all.queue.ID == "" {
+			all.queue = d.queue
+		}
+		weighted += st.ServiceTime * float64(len(d.tickets))
+		weight += float64(len(d.tickets))
+	}
+	total := s.stats(all)
+	if weight > 0 && len(days) > 1 {
+		total.ServiceTime = math.Round(weighted/weight*10) / 10
+	}
+	return total, per, nil
+}
+
+// lineDay is what the figures of a day are computed from.
+type lineDay struct {
+	queue           Queue
+	waiting, called int
+	tickets         []Ticket // today's
+}
+
+// loadDay reads line q's day.
+func (s *Service) loadDay(ctx context.Context, tx Tx, q Queue) (lineDay, error) {
+	d := lineDay{queue: q}
+	var err error
+	if d.waiting, d.called, err = tx.CountActive(ctx, q.ID); err != nil {
+		return d, err
+	}
+	d.tickets, err = tx.TicketsSince(ctx, q.ID, s.dayStart(s.now()))
+	return d, err
+}
+
+// stats computes the figures of a day.
+func (s *Service) stats(d lineDay) Stats {
+	now := s.now()
+	st := Stats{Day: s.day(now), TotalWaiting: d.waiting, TotalCalled: d.called}
+	svc := d.queue.ServiceTime
 	if svc <= 0 {
-		svc = s.LineEstimator(q).Prior
+		svc = s.LineEstimator(d.queue).Prior
 	}
 	st.ServiceTime = minutes(svc)
 	var waitSum, serviceSum, absErr time.Duration
 	var nWait, nService, nQuoted, under, late int
 	var longest time.Duration
-	for _, t := range tickets {
+	for _, t := range d.tickets {
 		switch t.Status {
 		case StatusCompleted:
 			st.TotalCompleted++
@@ -187,7 +257,7 @@ func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
 	if nService > 0 {
 		st.AverageServiceTime = minutes(serviceSum / time.Duration(nService))
 	}
-	return st, nil
+	return st
 }
 
 func minutes(d time.Duration) float64 { return math.Round(d.Minutes()*10) / 10 }

@@ -327,3 +327,43 @@ func (r response) get1(tb testing.TB, path string) any {
 	}
 	return v
 }
+
+// TestStatsByLine: the figures are the whole clinic's, with each line's, or
+// one line's with ?line=; the tag moves with any line.
+func TestStatsByLine(t *testing.T) {
+	h := newHarness(t)
+	h.addLine("lab", "Lab", "L", nil)
+	h.addRoom("Lab bench", "lab")
+	h.checkInTo("default", "Ann", phone(1), "walk-in")
+	h.checkInTo("default", "Bob", phone(2), "walk-in")
+	h.checkInTo("lab", "Cyd", phone(3), "walk-in")
+	h.asStaff("POST", "/api/staff/call-next", `{"room":"Lab bench"}`).want(t, http.StatusOK)
+
+	all := h.asStaff("GET", "/api/staff/stats", "").want(t, http.StatusOK)
+	if all.num(t, "data.totalWaiting") != 2 || all.num(t, "data.totalCalled") != 1 || len(all.list(t, "data.lines")) != 2 {
+		t.Fatalf("clinic stats: %s", all.Raw)
+	}
+	if all.str(t, "data.lines.0.line") != "default" || all.num(t, "data.lines.0.totalWaiting") != 2 || all.num(t, "data.lines.0.totalCalled") != 0 ||
+		all.str(t, "data.lines.1.line") != "lab" || all.num(t, "data.lines.1.totalWaiting") != 0 || all.num(t, "data.lines.1.totalCalled") != 1 {
+		t.Fatalf("per-line stats: %s", all.Raw)
+	}
+	lab := h.asStaff("GET", "/api/staff/stats?line=lab", "").want(t, http.StatusOK)
+	if lab.str(t, "data.line") != "lab" || lab.num(t, "data.totalCalled") != 1 || lab.num(t, "data.totalWaiting") != 0 {
+		t.Fatalf("lab stats: %s", lab.Raw)
+	}
+	if _, ok := lab.get("data.lines"); ok {
+		t.Fatalf("one line's stats list lines: %s", lab.Raw)
+	}
+	for _, bad := range []string{"xray", "", "Lab!"} {
+		h.asStaff("GET", "/api/staff/stats?line="+bad, "").wantError(t, http.StatusNotFound, queue.CodeLineNotFound)
+	}
+	// A change in the lab alone moves the clinic's tag.
+	tag := all.Header.Get("ETag")
+	if nm := h.asStaff("GET", "/api/staff/stats", "", "If-None-Match", tag); nm.Code != http.StatusNotModified {
+		t.Fatalf("unchanged stats: %d, want 304", nm.Code)
+	}
+	h.checkInTo("lab", "Dee", phone(4), "walk-in")
+	if again := h.asStaff("GET", "/api/staff/stats", "", "If-None-Match", tag).want(t, http.StatusOK); again.num(t, "data.lines.1.totalWaiting") != 1 {
+		t.Fatalf("after a lab check-in: %s", again.Raw)
+	}
+}

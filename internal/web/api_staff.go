@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -108,33 +109,50 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 }
 
 // handleStats serves GET /api/staff/stats and its alias GET /api/queue/stats: the
-// day's figures and the dashboard's SMS alert; tagged (etag.go).
+// day's figures and the dashboard's SMS alert; tagged (etag.go). ?line= gives one
+// line's figures (404 LINE_NOT_FOUND for an unknown line).
 func (s *Server) handleStats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var st queue.Stats
+		var view statsView
 		var version int64
+		line := r.URL.Query().Get("line")
+		if r.URL.Query().Has("line") && !queue.ValidSlug(line) {
+			s.fail(w, r, lineNotFound(line))
+			return
+		}
 		err := s.observe("stats", func() (err error) {
-			if version, err = s.queueVersion(r.Context()); err != nil {
+			if version, err = s.queueVersion(r.Context(), line); err != nil {
 				return err
 			}
-			st, err = s.d.Queue.Stats(r.Context(), "")
+			if line != "" {
+				view.Stats, err = s.d.Queue.Stats(r.Context(), line)
+				view.Line = line
+				return err
+			}
+			view.Stats, view.Lines, err = s.d.Queue.ClinicStats(r.Context())
 			return err
 		})
+		if line != "" && (isNotFound(err) || errors.Is(err, queue.ErrNotFound)) {
+			err = lineNotFound(line)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeTagged(w, r, tagged{version: version, cache: cacheStaff},
-			envelope{Success: true, Data: statsView{Stats: st, SMSAlert: s.smsAlert()}})
+		view.SMSAlert = s.smsAlert()
+		writeTagged(w, r, tagged{version: version, cache: cacheStaff}, envelope{Success: true, Data: view})
 	})
 }
 
 // statsView is today's figures plus smsAlert, what the dashboard's banner shows
 // about the texts (e.g. confirmations held back by the breaker); absent when
-// there is nothing to say.
+// there is nothing to say. Without ?line= the figures are the whole clinic's
+// and lines has each line's; with it, line names the line.
 type statsView struct {
 	queue.Stats
-	SMSAlert string `json:"smsAlert,omitempty"`
+	Line     string            `json:"line,omitempty"`
+	Lines    []queue.LineStats `json:"lines,omitempty"`
+	SMSAlert string            `json:"smsAlert,omitempty"`
 }
 
 // handleNotifications serves GET /api/staff/notifications?patientId=: the SMS log,

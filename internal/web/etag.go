@@ -112,15 +112,23 @@ func noneMatch(lines []string, tag string) bool {
 	return false
 }
 
-// queueVersion reads the default queue's version, for answers built by
-// queue calls that do not return it. Read before the answer, it may be one
-// behind the body: the tag then differs from the next one although the body
-// does not, which costs one full answer and is never wrong.
-func (s *Server) queueVersion(ctx context.Context) (int64, error) {
+// queueVersion reads line's version ("": the sum of every line's, as
+// queueEntries tags the whole queue), for answers built by queue calls that
+// do not return it. Read before the answer, it may be one behind the body:
+// the tag then differs from the next one although the body does not, which
+// costs one full answer and is never wrong.
+func (s *Server) queueVersion(ctx context.Context, line string) (int64, error) {
 	var v int64
 	err := s.d.Queue.Store.View(ctx, func(tx queue.Tx) error {
-		q, err := tx.Queue(ctx, queue.DefaultQueueID)
-		v = q.Version
+		if line != "" {
+			q, err := tx.Queue(ctx, line)
+			v = q.Version
+			return err
+		}
+		lines, err := tx.Lines(ctx)
+		for _, q := range lines {
+			v += q.Version
+		}
 		return err
 	})
 	return v, err

@@ -172,7 +172,7 @@ func (s *Server) handleHealthDetailed() http.Handler {
 		runtime.ReadMemStats(&ms)
 		d.Memory = memory{ms.Alloc, ms.HeapInuse, ms.Sys, ms.NumGC}
 		if d.Database.Status != "error" { // reads still work when writes do not
-			if st, err := s.d.Queue.Stats(r.Context(), ""); err == nil {
+			if st, _, err := s.d.Queue.ClinicStats(r.Context()); err == nil { // every line's
 				d.Tickets = map[string]int{
 					string(queue.StatusWaiting): st.TotalWaiting, string(queue.StatusCalled): st.TotalCalled,
 					string(queue.StatusCompleted): st.TotalCompleted, string(queue.StatusNoShow): st.TotalNoShow,

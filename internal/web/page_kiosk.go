@@ -22,14 +22,15 @@ import (
 // hex characters that say nothing about any patient.
 const kioskCookie = "sw_kiosk"
 
-// kioskDevicesPerIP bounds the kiosk devices behind one address that get a
-// check-in limit of their own. Anyone can make up a cookie; without a bound a
-// client could send a new one with every check-in and escape the limit. A
-// device beyond the bound counts against its address's limit. A device is
-// forgotten after kioskDeviceIdle without a check-in.
+// Config.KioskDevices (SMARTWAIT_KIOSK_DEVICES_PER_IP, default DefaultKioskDevices)
+// bounds the kiosk devices behind one address that get a check-in limit of
+// their own. Anyone can make up a cookie; without a bound a client could send
+// a new one with every check-in and escape the limit. A device beyond the
+// bound counts against its address's limit. A device is forgotten after
+// kioskDeviceIdle without a check-in.
 const (
-	kioskDevicesPerIP = 4
-	kioskDeviceIdle   = 10 * time.Minute
+	DefaultKioskDevices = 4
+	kioskDeviceIdle     = 10 * time.Minute
 )
 
 // kioskData is the kiosk page. Desk is set on a tablet signed in with a
@@ -112,10 +113,10 @@ func kioskDevice(r *http.Request) (string, bool) {
 }
 
 // checkinClient returns the key the check-in rate limit counts by: the kiosk
-// device for a request from one (within kioskDevicesPerIP of its address),
+// device for a request from one (within Config.KioskDevices of its address),
 // else the client's address.
 func (s *Server) checkinClient() func(r *http.Request) string {
-	k := &kioskDevices{byIP: map[string]map[string]time.Time{}}
+	k := &kioskDevices{byIP: map[string]map[string]time.Time{}, max: s.d.Config.KioskDevices}
 	return func(r *http.Request) string {
 		ip := s.clientIP(r)
 		if id, ok := kioskDevice(r); ok && k.admit(ip, id, s.now()) {
@@ -129,6 +130,7 @@ func (s *Server) checkinClient() func(r *http.Request) string {
 // lately. It is safe for concurrent use.
 type kioskDevices struct {
 	mu    sync.Mutex
+	max   int                             // devices per address
 	byIP  map[string]map[string]time.Time // address → device → last check-in
 	swept time.Time
 }
@@ -153,7 +155,7 @@ func (k *kioskDevices) admit(ip, id string, now time.Time) bool {
 		k.byIP[ip] = devs
 	}
 	forgetIdle(devs, now)
-	if _, known := devs[id]; !known && len(devs) >= kioskDevicesPerIP {
+	if _, known := devs[id]; !known && len(devs) >= k.max {
 		return false
 	}
 	devs[id] = now

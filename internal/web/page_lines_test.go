@@ -121,10 +121,10 @@ func TestKioskPage(t *testing.T) {
 }
 
 // TestKioskRateLimitPerDevice: a kiosk's check-ins count against its device,
-// not its address; at most kioskDevicesPerIP devices per address get a limit
-// of their own, and a device is forgotten after kioskDeviceIdle.
+// not its address; at most Config.KioskDevices devices per address get a
+// limit of their own, and a device is forgotten after kioskDeviceIdle.
 func TestKioskRateLimitPerDevice(t *testing.T) {
-	h := newHarness(t, func(d *Deps) { d.Config.CheckinPerMinute = 2 })
+	h := newHarness(t, func(d *Deps) { d.Config.CheckinPerMinute, d.Config.KioskDevices = 2, DefaultKioskDevices })
 	n := 0
 	checkIn := func(device string) int {
 		n++
@@ -154,6 +154,19 @@ func TestKioskRateLimitPerDevice(t *testing.T) {
 
 	h.clock.Add(kioskDeviceIdle + time.Minute)
 	want(dev(4), 201) // the others went idle: a device of its own again
+}
+
+// TestKioskDevicesOff: with SMARTWAIT_KIOSK_DEVICES_PER_IP=0 no device has a
+// limit of its own: a kiosk's check-ins count against its address.
+func TestKioskDevicesOff(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.Config.CheckinPerMinute = 2 })
+	for i, want := range []int{201, 201, 429} {
+		body := jsonOf(t, map[string]string{"name": "Pat " + itoa(i), "phone": phone(i), "appointmentTime": "walk-in"})
+		device := strings.Repeat(string(rune('a'+i)), 32) // a new device each time
+		if got := h.do("POST", "/api/checkin", body, "Cookie", kioskCookie+"="+device).Code; got != want {
+			t.Fatalf("check-in %d: %d, want %d", i+1, got, want)
+		}
+	}
 }
 
 // TestDisplayByLine: /api/display and /display follow chosen lines, with each

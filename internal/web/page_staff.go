@@ -154,7 +154,7 @@ func (s *Server) handleDashboard() http.Handler {
 		}
 		d.Rooms = rooms
 		s.render(w, r, http.StatusOK, "staff", page{Title: "Queue", Body: "staff",
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff.js", "js/staff-desk.js"}, Data: d})
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d})
 	})
 }
 

@@ -70,6 +70,11 @@ type Config struct {
 	PublicURL        string   // e.g. "https://clinic.example"; its origin is always allowed
 	TrustProxy       bool     // take the client IP from X-Forwarded-For
 	CheckinPerMinute int      // check-ins per minute per client IP (per kiosk device, page_kiosk.go); 0 = unlimited
+	// KioskDevices bounds the anonymous kiosk devices behind one client IP
+	// that get a check-in limit of their own (page_kiosk.go); 0: none do,
+	// every check-in counts against its address. The binary's default is
+	// DefaultKioskDevices.
+	KioskDevices int
 	LoginPerMinute   int      // login attempts per minute per client IP; 0 = unlimited
 	ClinicName       string
 	// HealthWriteTimeout bounds /health's wait for its write probe; 0: 1 s.

@@ -11,12 +11,7 @@
   var lines = [], rooms = [];
   var editing = null; // the slug or room name being edited; null when adding
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = SW.el;
 
   function button(label, cls, onClick, aria) {
     var b = el('button', 'small ' + cls, label);

@@ -17,12 +17,7 @@
 
   function callKey(c) { return c ? c.ticketNumber + '@' + c.calledAt : null; }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = SW.el;
 
   function callItem(c) {
     var li = el('li');

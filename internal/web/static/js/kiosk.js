@@ -23,12 +23,7 @@
   var names = {}; // line slug → name
   var busy = false, resetTimer = null, tickTimer = null, idleTimer = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = SW.el;
 
   function pad(n) { return String(n).padStart(2, '0'); }
 

@@ -160,6 +160,15 @@
   var tags = {};
 
   // SW.skew is the server's clock minus this one, from the last answer's Date.
+  // SW.el makes an element with an optional class and text (never HTML:
+  // patient names go in as text).
+  SW.el = function (tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+
   SW.skew = 0;
 
   // SW.versionOf returns the queue version of the last tagged answer for path

@@ -18,12 +18,7 @@
     try { localStorage.setItem(ROOM_KEY, v); } catch (_) { /* ignore */ }
   }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = SW.el;
 
   function serves(r) {
     return r.lines.map(S.lineName).join(', ');

@@ -36,7 +36,6 @@
   var metaHooks = [];
   var PAGE = 200;
   var limit = PAGE; // patient rows rendered; "Show more" raises it
-  var STATS_MS = 5000, CHART_MS = 30000;
 
   // Lines named on the page (the filter's options) until the API answers.
   Array.prototype.forEach.call($('line-filter').options, function (o) {
@@ -44,12 +43,7 @@
   });
   try { filter = localStorage.getItem('smartwait.lineFilter') || ''; } catch (_) { /* ignore */ }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
+  var el = SW.el;
 
   function clock(iso) {
     if (!iso) return '';
@@ -356,7 +350,7 @@
       where[p.id] = slug;
       newPatients([q]);
       renderQueue();
-      statsSoon();
+      figures.soon();
       return true;
     }
     if (name !== 'queue_update') return false;
@@ -387,7 +381,7 @@
         return false;
     }
     renderQueue();
-    statsSoon();
+    figures.soon();
     return true;
   }
 
@@ -412,30 +406,6 @@
     if (added.length) {
       toast('New patient: ' + added.map(function (q) { return q.ticketNumber + ' ' + q.patient.name; }).join(', '), 'new');
       SW.alerts.chime([784, 988]);
-    }
-  }
-
-  function setStat(id, v) { $(id).textContent = v === undefined || v === null ? '–' : v; }
-
-  function renderStats(s) {
-    // Why texts are not going out (the breaker on confirmation texts): the API
-    // says it in smsAlert, absent when all is well.
-    var alert = $('sms-alert');
-    alert.textContent = s.smsAlert || '';
-    alert.hidden = !s.smsAlert;
-    setStat('st-waiting', s.totalWaiting);
-    setStat('st-called', s.totalCalled);
-    setStat('st-completed', s.totalCompleted);
-    setStat('st-noshow', s.totalNoShow);
-    setStat('st-avgwait', s.averageWaitTime);
-    setStat('st-avgservice', s.averageServiceTime);
-    if (s.estimateSamples) {
-      setStat('st-error', '±' + s.estimateMeanAbsError);
-      $('st-error-note').textContent = Math.round(s.estimateUnderShare * 100) + '% waited longer than quoted, ' +
-        Math.round((s.estimateLateShare || 0) * 100) + '% by over 10 min · ' + s.estimateSamples + ' completed visits';
-    } else {
-      setStat('st-error', '–');
-      $('st-error-note').textContent = 'No completed visit yet today';
     }
   }
 
@@ -481,25 +451,12 @@
     });
   }
 
-  function loadStats() { return SW.api('GET', '/api/staff/stats').then(renderStats); }
-  function loadChart() {
-    return SW.api('GET', '/api/staff/waits').then(function (points) { SW.chart($('chart'), points, Date.now() + SW.skew); });
-  }
 
-  // later runs load at most once per ms, ms after the first call of a burst.
-  function later(load, ms) {
-    var timer = null;
-    return function () {
-      if (timer) return;
-      timer = setTimeout(function () { timer = null; load().catch(function () {}); }, ms);
-    };
-  }
-  var statsLater = later(loadStats, STATS_MS), chartLater = later(loadChart, CHART_MS);
-  var metaSoon = later(loadMeta, 1000);
-  function statsSoon() { statsLater(); chartLater(); }
+  // The figures follow the line filter: one line's, or the whole clinic's.
+  var figures = SW.staffFigures(function () { return filter && lineKnown(filter) ? filter : ''; });
 
   function refresh() {
-    return Promise.all([loadQueue(), loadStats(), loadChart()]);
+    return Promise.all([loadQueue(), figures.load(), figures.chart()]);
   }
 
   // The line filter: one line's rows, or every line's.
@@ -527,6 +484,7 @@
   $('line-filter').addEventListener('change', function (e) {
     setFilter(e.target.value);
     renderQueue();
+    figures.load().catch(function () {});
   });
   renderFilter();
 
@@ -537,8 +495,6 @@
     apply: apply
   });
   setInterval(tick, 1000);
-  // The SMS alert can end without any queue event: re-read the figures now and then.
-  setInterval(function () { loadStats().catch(function () {}); }, 30000);
   $('queue-more').addEventListener('click', function () { limit += PAGE; renderQueue(); });
   document.addEventListener('pointerdown', SW.alerts.unlock, { once: true });
 
