@@ -74,9 +74,9 @@ type Config struct {
 	// that get a check-in limit of their own (page_kiosk.go); 0: none do,
 	// every check-in counts against its address. The binary's default is
 	// DefaultKioskDevices.
-	KioskDevices int
-	LoginPerMinute   int      // login attempts per minute per client IP; 0 = unlimited
-	ClinicName       string
+	KioskDevices   int
+	LoginPerMinute int // login attempts per minute per client IP; 0 = unlimited
+	ClinicName     string
 	// HealthWriteTimeout bounds /health's wait for its write probe; 0: 1 s.
 	HealthWriteTimeout time.Duration
 
