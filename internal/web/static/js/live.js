@@ -169,6 +169,16 @@
     return e;
   };
 
+  // SW.later returns a function that runs load (a promise) at most once per
+  // ms, ms after the first call of a burst; a failure is left to the next run.
+  SW.later = function (load, ms) {
+    var timer = null;
+    return function () {
+      if (timer) return;
+      timer = setTimeout(function () { timer = null; load().catch(function () {}); }, ms);
+    };
+  };
+
   SW.skew = 0;
 
   // SW.versionOf returns the queue version of the last tagged answer for path

@@ -32,15 +32,6 @@
     }
   }
 
-  // later runs load at most once per ms, ms after the first call of a burst.
-  function later(load, ms) {
-    var timer = null;
-    return function () {
-      if (timer) return;
-      timer = setTimeout(function () { timer = null; load().catch(function () {}); }, ms);
-    };
-  }
-
   // SW.staffFigures builds the loaders; line() is the line whose figures to
   // show ('' for the whole clinic's).
   SW.staffFigures = function (line) {
@@ -51,7 +42,7 @@
     function chart() {
       return SW.api('GET', '/api/staff/waits').then(function (points) { SW.chart($('chart'), points, Date.now() + SW.skew); });
     }
-    var statsLater = later(load, STATS_MS), chartLater = later(chart, CHART_MS);
+    var statsLater = SW.later(load, STATS_MS), chartLater = SW.later(chart, CHART_MS);
     // The SMS alert can end without any queue event: re-read the figures now and then.
     setInterval(function () { load().catch(function () {}); }, ALERT_MS);
     return { load: load, chart: chart, soon: function () { statsLater(); chartLater(); } };

@@ -452,6 +452,10 @@
   }
 
 
+  // A line's or a room's change re-reads the names, order and rooms, at most
+  // once a second.
+  var metaSoon = SW.later(loadMeta, 1000);
+
   // The figures follow the line filter: one line's, or the whole clinic's.
   var figures = SW.staffFigures(function () { return filter && lineKnown(filter) ? filter : ''; });
 
