@@ -3,7 +3,8 @@
 // a Redis server, or a SQLite file for a single instance), then
 //
 //   - check-in throughput: -checkins POST /api/checkin from -concurrency clients,
-//     spread round-robin over the instances (as a load balancer would);
+//     spread round-robin over the instances (as a load balancer would) and
+//     over -lines lines (the default line and -lines − 1 more, issue 12);
 //
 //   - call-next fan-out latency: with an SSE display stream open on every
 //     instance, -calls call-next requests (alternating instances, one at a time),
@@ -52,14 +53,18 @@ func main() {
 	checkins := flag.Int("checkins", 3000, "check-ins to time")
 	concurrency := flag.Int("concurrency", 32, "concurrent check-in clients")
 	calls := flag.Int("calls", 50, "call-next requests to time")
+	lines := flag.Int("lines", 1, "lines the check-ins are spread over (at most 26)")
 	flag.Parse()
+	if *lines < 1 || *lines > 26 {
+		fail(errors.New("-lines must be 1..26"))
+	}
 	if *pg == "" && *instances != 1 {
 		fail(errors.New("several instances need -pg (SQLite is one process's file)"))
 	}
 	if *checkins > 10000 {
 		fail(errors.New("-checkins at most 10000 (distinct phone numbers)"))
 	}
-	if err := run(*bin, *instances, *pg, *redis, *checkins, *concurrency, *calls); err != nil {
+	if err := run(*bin, *instances, *pg, *redis, *checkins, *concurrency, *calls, *lines); err != nil {
 		fail(err)
 	}
 }
@@ -69,7 +74,7 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func run(bin string, n int, pg, redis string, checkins, concurrency, calls int) error {
+func run(bin string, n int, pg, redis string, checkins, concurrency, calls, lines int) error {
 	dir, err := os.MkdirTemp("", "multibench-")
 	if err != nil {
 		return err
@@ -96,6 +101,14 @@ func run(bin string, n int, pg, redis string, checkins, concurrency, calls int) 
 	fmt.Printf("instances: %d, database: %s, broker: %s\n", n, kind(pg), map[bool]string{true: "redis", false: "in-process"}[redis != ""])
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}, Timeout: 60 * time.Second}
+	token, err := login(client, urls[0])
+	if err != nil {
+		return err
+	}
+	slugs, err := addLines(client, urls[0], token, lines)
+	if err != nil {
+		return err
+	}
 	// Check-in throughput.
 	var next atomic.Int64
 	var failed atomic.Int64
@@ -108,7 +121,7 @@ func run(bin string, n int, pg, redis string, checkins, concurrency, calls int) 
 				if i >= checkins {
 					return
 				}
-				body := fmt.Sprintf(`{"name":"Patient %d","phone":"+1212736%04d","appointmentTime":"10:00"}`, i, i)
+				body := fmt.Sprintf(`{"name":"Patient %d","phone":"+1212736%04d","appointmentTime":"10:00","line":%q}`, i, i, slugs[i%len(slugs)])
 				resp, err := client.Post(urls[i%n]+"/api/checkin", "application/json", strings.NewReader(body))
 				if err != nil {
 					failed.Add(1)
@@ -127,13 +140,9 @@ func run(bin string, n int, pg, redis string, checkins, concurrency, calls int) 
 	if failed.Load() > 0 {
 		return fmt.Errorf("%d of %d check-ins failed", failed.Load(), checkins)
 	}
-	fmt.Printf("check-ins: %d in %v with %d clients = %.0f/s\n", checkins, took.Round(time.Millisecond), concurrency, float64(checkins)/took.Seconds())
+	fmt.Printf("check-ins: %d over %d lines in %v with %d clients = %.0f/s\n", checkins, lines, took.Round(time.Millisecond), concurrency, float64(checkins)/took.Seconds())
 
 	// Call-next fan-out.
-	token, err := login(client, urls[0])
-	if err != nil {
-		return err
-	}
 	streams := make([]*stream, n)
 	for i, u := range urls {
 		if streams[i], err = openDisplay(u); err != nil {
@@ -222,6 +231,33 @@ func freshSchema(server string) (string, func(), error) {
 func startServer(bin, dir, dbURL, redis string) (*exec.Cmd, string, error) {
 	return benchserver.Start(bin, dir, adminPassword,
 		"DATABASE_URL="+dbURL, "REDIS_URL="+redis, "SMARTWAIT_LOG_LEVEL=warn")
+}
+
+// addLines creates lines − 1 lines beside the default one and returns the
+// slugs check-ins go to.
+func addLines(client *http.Client, base, token string, lines int) ([]string, error) {
+	slugs := []string{"default"}
+	for i := 1; i < lines; i++ {
+		slug, prefix := fmt.Sprintf("line-%d", i), string(rune('A'+i))
+		body := fmt.Sprintf(`{"slug":%q,"name":"Line %d","prefix":%q}`, slug, i, prefix)
+		req, err := http.NewRequest("POST", base+"/api/staff/lines", strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return nil, fmt.Errorf("create line %s: status %d", slug, resp.StatusCode)
+		}
+		slugs = append(slugs, slug)
+	}
+	return slugs, nil
 }
 
 func login(client *http.Client, base string) (string, error) {
