@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
-import { launch, PHONE, DESKTOP, TV, dropVersions } from './lib/browser.mjs';
+import { launch, PHONE, DESKTOP, TV, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
 let browser;
@@ -67,11 +67,7 @@ async function clinic(t) {
 }
 
 async function staffPage(srv, ctx) {
-  const page = await ctx.newPage();
-  await page.goto('/staff/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL('**/staff'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  const page = await signIn(ctx, 'admin', ADMIN_PASSWORD);
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: LIVE });
   return page;
 }
@@ -334,11 +330,7 @@ test('the display groups calls by line and follows the lines it is given', async
 test('the admin sets up a line with hours and a room with lines in order', async (t) => {
   const { srv, token } = await clinic(t);
   const ctx = await browser.newContext({ ...DESKTOP, baseURL: srv.url });
-  const page = await ctx.newPage();
-  await page.goto('/staff/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL('**/staff'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  const page = await signIn(ctx, 'admin', ADMIN_PASSWORD);
   const errors = watch(page, [/status of 409/]); // deleting a line with patients, on purpose
   await page.goto('/staff/admin');
 
@@ -491,12 +483,9 @@ test('a kiosk signed in with a kiosk account checks in a patient without a phone
   const { srv, token, ok } = await clinic(t);
   await ok('POST', '/api/staff/users', { username: 'lobby', password: 'kiosk password 1', role: 'kiosk' });
   const ctx = await browser.newContext({ ...DESKTOP, viewport: { width: 800, height: 1280 }, hasTouch: true, baseURL: srv.url });
-  const page = await ctx.newPage();
+  const page = await signIn(ctx, 'lobby', 'kiosk password 1', '/kiosk');
   const errors = watch(page);
-  await page.goto('/staff/login');
-  await page.getByLabel('Username').fill('lobby');
-  await page.getByLabel('Password').fill('kiosk password 1');
-  await Promise.all([page.waitForURL('**/kiosk'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.reload(); // under watch from its first script
 
   const phoneField = page.getByLabel('Mobile phone (optional)');
   assert.equal(await phoneField.getAttribute('required'), null, 'the phone is optional');

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
-import { launch, PHONE, DESKTOP, TV } from './lib/browser.mjs';
+import { launch, PHONE, DESKTOP, TV, signIn } from './lib/browser.mjs';
 
 const shots = process.env.SMARTWAIT_SCREENSHOTS === '1'
   ? join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots')
@@ -56,11 +56,7 @@ async function connState(page, state, timeout = LIVE) {
 
 async function staffContext(srv = server) {
   const ctx = await browser.newContext({ ...DESKTOP, baseURL: srv.url });
-  const page = await ctx.newPage();
-  await page.goto('/staff/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL('**/staff'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  const page = await signIn(ctx, 'admin', ADMIN_PASSWORD);
   return { ctx, page };
 }
 

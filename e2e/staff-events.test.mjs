@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
-import { launch, DESKTOP, dropVersions } from './lib/browser.mjs';
+import { launch, DESKTOP, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
 let browser;
@@ -40,11 +40,7 @@ async function checkIn(srv, name) {
 }
 
 async function staffPage(srv, ctx) {
-  const page = await ctx.newPage();
-  await page.goto('/staff/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL('**/staff'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  const page = await signIn(ctx, 'admin', ADMIN_PASSWORD);
   await page.locator('#conn[data-state="live"]').waitFor({ timeout: LIVE });
   return page;
 }

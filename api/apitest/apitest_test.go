@@ -19,7 +19,7 @@ func json(h http.Header) http.Header {
 
 const position = `{"success":true,"data":{"patientId":"0b0c7a58-0c2f-4a8e-9d4e-2f6f3b1f9a10","position":1,"status":"waiting",
 "estimatedWait":0,"estimatedWaitMinutes":0,"estimatedWaitLow":0,"estimatedWaitHigh":0,"ticketNumber":"A-001",
-"queueLength":1,"checkInTime":"2026-11-28T09:00:00.000Z","version":1}}`
+"queueLength":1,"checkInTime":"2026-11-28T09:00:00.000Z","version":1,"line":"default"}}`
 
 // TestCheckerCatchesDrift: the checks that keep the document honest fail on
 // what drift looks like — a field the document does not name, a missing field,

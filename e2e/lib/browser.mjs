@@ -57,3 +57,14 @@ export async function dropVersions(ctx) {
     window.EventSource = Dropping;
   });
 }
+
+// signIn opens a new page of ctx at /staff/login, signs in and waits for
+// the page the account lands on (/staff; /kiosk for a kiosk account).
+export async function signIn(ctx, username, password, landing = '/staff') {
+  const page = await ctx.newPage();
+  await page.goto('/staff/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL('**' + landing), page.getByRole('button', { name: 'Sign in' }).click()]);
+  return page;
+}

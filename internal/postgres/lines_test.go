@@ -15,8 +15,8 @@ import (
 // binary runs on PostgreSQL), 100 check-ins over 4 lines from two instances
 // at once, then two rooms sharing those lines calling concurrently from both
 // instances while urgent marks race the calls: each line's positions are
-// exactly 1..25 and its ticket numbers distinct, and no patient is called
-// twice or lost.
+// exactly 1..25 — as told at check-in and as the queue shows them — and its
+// ticket numbers distinct, and no patient is called twice or lost.
 func TestParallelLinesAcrossInstances(t *testing.T) {
 	url := pgtest.SchemaURL(t)
 	services := []*queue.Service{newService(pgtest.OpenURL(t, url)), newService(pgtest.OpenURL(t, url))}
@@ -47,9 +47,19 @@ func TestParallelLinesAcrossInstances(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	told := map[string][]int{} // line → the positions the check-ins were told
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("check-in %d: %v", i, err)
+		}
+		told[entries[i].QueueID] = append(told[entries[i].QueueID], entries[i].Position)
+	}
+	for l, ps := range told {
+		slices.Sort(ps)
+		for i, p := range ps {
+			if p != i+1 {
+				t.Fatalf("line %s: positions told at check-in are not exactly 1..%d: %v", l, len(ps), ps)
+			}
 		}
 	}
 	waiting := map[string]bool{}

@@ -19,12 +19,20 @@ type basis struct {
 	// return. It is shared between bases and never modified in place; CheckIn
 	// appends to it, which writes only past the end of every slice already shared.
 	active []Ticket
+	// walkIns is the highest key among active's walk-ins (arrivalKey): a new
+	// walk-in's key goes above it, so that walk-ins are ordered as their
+	// check-ins committed even when another instance's clock (or its wait
+	// for the line's lock) put a later commit at an earlier time.
+	walkIns int64
 }
 
 // basisOf is the basis of a queue whose active tickets are active.
 func basisOf(active []Ticket, f Fit, version int64) basis {
 	b := basis{version: version, fit: f, active: active}
 	for i := range active {
+		if k, ok := walkInKey(active[i]); ok && k > b.walkIns {
+			b.walkIns = k
+		}
 		if active[i].Status == StatusCalled {
 			b.calledAt = append(b.calledAt, active[i].CalledAt)
 		} else {
@@ -32,6 +40,12 @@ func basisOf(active []Ticket, f Fit, version int64) basis {
 		}
 	}
 	return b
+}
+
+// walkInKey is t's key when t arrived as a walk-in: not urgent, and due when
+// it checked in (as stored, both to storePrecision).
+func walkInKey(t Ticket) (int64, bool) {
+	return t.Seq, !t.Urgent && t.DueAt.Truncate(storePrecision).Equal(t.CheckInTime.Truncate(storePrecision))
 }
 
 // storePrecision is how finely both stores keep a ticket's times.

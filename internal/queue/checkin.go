@@ -58,6 +58,14 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			Name: r.Name, Phone: r.Phone, AppointmentTime: r.AppointmentTime,
 			Status: StatusWaiting, CheckInTime: now, DueAt: due,
 		}
+		// A walk-in goes after every walk-in already in the line. The group's
+		// clock is read before it waits for the line's lock, so on PostgreSQL
+		// another instance may have committed a check-in stamped later while
+		// this one waited; by time alone this one would jump ahead of it, and
+		// that patient's position at check-in would be wrong at once.
+		if due.Equal(now) && t.Seq <= b.walkIns {
+			t.Seq = b.walkIns + 1
+		}
 		if !r.FrontDesk {
 			// The quote a new arrival would get, before anything is written: a
 			// line that would keep them past closing refuses them.
@@ -156,6 +164,9 @@ func (s *Service) arrive(ctx context.Context, tx Tx, q Queue, b basis, t Ticket,
 		*next = b
 		next.version, next.waiting = q.Version+1, b.waiting+1
 		next.active = append(b.active, stored(t))
+		if k, ok := walkInKey(t); ok && k > next.walkIns {
+			next.walkIns = k
+		}
 		return e, ready, nil
 	}
 	before := s.places(q, b.active, b.fit, now)

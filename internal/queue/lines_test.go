@@ -571,3 +571,36 @@ func isCode(err error, code string) bool {
 	var de *queue.Error
 	return errors.As(err, &de) && de.Code == code
 }
+
+// A walk-in whose clock reads earlier than a walk-in already in the line —
+// another instance committed first while this one waited for the line's lock,
+// or its clock is behind — goes after it: walk-ins are ordered as they
+// committed, so the position each was told at check-in stays true. Booked
+// patients keep their place by appointment.
+func TestWalkInsInCommitOrder(t *testing.T) {
+	h := newHarness(t)
+	h.at(9, 1)
+	ann := h.visit(t, queue.DefaultQueueID, "Ann", "")
+	h.at(9, 0) // a clock behind Ann's
+	ben := h.visit(t, queue.DefaultQueueID, "Ben", "")
+	if ann.Position != 1 || ben.Position != 2 {
+		t.Fatalf("told positions: Ann %d, Ben %d; want 1, 2", ann.Position, ben.Position)
+	}
+	if got := h.order(t, queue.DefaultQueueID); !slices.Equal(got, []string{"Ann", "Ben"}) {
+		t.Fatalf("order %v", got)
+	}
+	// Another instance, which reads the line afresh, with its clock further
+	// behind: after both.
+	other := &queue.Service{Store: h.db, Config: h.svc.Config,
+		Now: func() time.Time { return time.Date(2026, 11, 28, 8, 59, 0, 0, time.UTC) }}
+	cy, err := other.CheckIn(context.Background(), queue.CheckInRequest{Name: "Cy", FrontDesk: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cy.Position != 3 {
+		t.Fatalf("Cy told position %d, want 3", cy.Position)
+	}
+	if got := h.order(t, queue.DefaultQueueID); !slices.Equal(got, []string{"Ann", "Ben", "Cy"}) {
+		t.Fatalf("order %v", got)
+	}
+}

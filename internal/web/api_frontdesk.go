@@ -31,16 +31,6 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		var e queue.Entry
-		err = s.observe("front_desk_check_in", func() (err error) {
-			e, err = s.d.Queue.CheckIn(r.Context(), req)
-			return err
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
-			Message: "Checked in: ticket " + e.Number})
+		s.checkIn(w, r, "front_desk_check_in", req)
 	})
 }

@@ -34,18 +34,24 @@ func (s *Server) handleCheckIn() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		var e queue.Entry
-		err = s.observe("check_in", func() (err error) {
-			e, err = s.d.Queue.CheckIn(r.Context(), req)
-			return err
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
-			Message: "Checked in: ticket " + e.Number})
+		s.checkIn(w, r, "check_in", req)
 	})
+}
+
+// checkIn runs a validated check-in as operation op (its metrics name) and
+// answers 201 with the new ticket: the public and the front-desk check-in.
+func (s *Server) checkIn(w http.ResponseWriter, r *http.Request, op string, req queue.CheckInRequest) {
+	var e queue.Entry
+	err := s.observe(op, func() (err error) {
+		e, err = s.d.Queue.CheckIn(r.Context(), req)
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
+		Message: "Checked in: ticket " + e.Number})
 }
 
 // handlePosition serves GET /api/position/{id} and its alias /api/status/{id}.

@@ -100,9 +100,11 @@ func decodeForm(raw []byte, allowed []string) (body, error) {
 	return b, nil
 }
 
-func decodeJSON(raw []byte, allowed []string) (body, error) {
+// jsonObject decodes raw as one JSON object and nothing after it; blank is
+// an empty object. Its fields stay raw for the caller's own rules.
+func jsonObject(raw []byte) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return body{}, nil
+		return map[string]json.RawMessage{}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var obj map[string]json.RawMessage
@@ -118,6 +120,14 @@ func decodeJSON(raw []byte, allowed []string) (body, error) {
 	}
 	if obj == nil { // the body was `null`
 		return nil, invalidField("", "the request body must be a JSON object")
+	}
+	return obj, nil
+}
+
+func decodeJSON(raw []byte, allowed []string) (body, error) {
+	obj, err := jsonObject(raw)
+	if err != nil {
+		return nil, err
 	}
 	b := make(body, len(obj))
 	for k, v := range obj {

@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 )
@@ -58,23 +56,9 @@ func decodeTyped(r *http.Request, spec fieldSpec) (typedBody, error) {
 	if mediaType(r) != "application/json" {
 		return nil, errNotJSON
 	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return typedBody{}, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	var obj map[string]json.RawMessage
-	if err := dec.Decode(&obj); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil, invalidField("", "the request body must be a JSON object")
-		}
-		return nil, &apiError{code: codeInvalidJSON, message: "Malformed JSON in request body"}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &apiError{code: codeInvalidJSON, message: "Unexpected data after the JSON object"}
-	}
-	if obj == nil { // the body was `null`
-		return nil, invalidField("", "the request body must be a JSON object")
+	obj, err := jsonObject(raw)
+	if err != nil {
+		return nil, err
 	}
 	b := make(typedBody, len(obj))
 	for k, v := range obj {
