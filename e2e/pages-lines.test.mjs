@@ -9,7 +9,7 @@
 // error (and without a console error beyond the refusals a step provokes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, queueReads, settledQueueReads } from './lib/pages-server.mjs';
 import { launch, PHONE, DESKTOP, TV, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -102,31 +102,6 @@ async function matches(page, srv, token, only) {
   });
 }
 
-// queueReads sums the server's count of the dashboard's queue reads.
-async function queueReads(srv) {
-  const body = await (await fetch(srv.url + '/metrics')).text();
-  let n = 0;
-  for (const line of body.split('\n')) {
-    if (line.startsWith('smartwait_http_requests_total{') && /route="GET \/api\/staff\/queue"/.test(line)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
-}
-
-// settledReads is queueReads once the dashboard's opening reads are done.
-// The page goes live, and its table is right, from the stream's snapshot;
-// the catch-up read that going live schedules lands a moment later, and a
-// baseline taken before it would count it as a read the test provoked.
-async function settledReads(srv) {
-  let last = -1;
-  for (let i = 0; i < 20; i++) {
-    const n = await queueReads(srv);
-    if (n > 0 && n === last) return n;
-    last = n;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`the dashboard's queue reads never settled (${last})`);
-}
-
 test('the check-in page offers the open public lines and the status page follows its own', async (t) => {
   const { srv, token, ok, checkIn } = await clinic(t);
   // A line open only tomorrow: listed, not selectable, with its opening time.
@@ -179,7 +154,7 @@ test('the staff dashboard picks rooms, calls, adds, transfers and reorders by ev
   const page = await staffPage(srv, ctx);
   const errors = watch(page, [/status of 409/]); // the closed room's call-next, on purpose
   await matches(page, srv, token);
-  const reads = await settledReads(srv);
+  const reads = await settledQueueReads(srv);
   const row = (ticket) => page.locator(`#queue-body tr[data-ticket="${ticket}"]`);
 
   // The room picker says which lines each room serves; call next uses it.
@@ -269,7 +244,7 @@ test('a dashboard that misses one line\'s version re-reads at that line\'s gap o
   const errors = watch(page);
   await matches(page, srv, token);
   await page.evaluate((v) => { window.__dropVersion = v; }, lab + 1);
-  const start = await settledReads(srv);
+  const start = await settledQueueReads(srv);
 
   await ok('POST', '/api/staff/call-next', { room: 'Lab bench' });
   await until(async () => (await page.evaluate(() => window.__dropped.length)) >= 1, { timeout: LIVE, what: 'the dropped event' });

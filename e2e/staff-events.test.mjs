@@ -10,7 +10,7 @@
 //    "Show more" is pressed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, queueReads, settledQueueReads } from './lib/pages-server.mjs';
 import { launch, DESKTOP, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -20,18 +20,6 @@ const nextPhone = () => `+1415555${phoneSeq++}`;
 
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-// reads sums the server's request counter over the routes matching re.
-async function reads(srv, re) {
-  const text = await (await fetch(srv.url + '/metrics')).text();
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('smartwait_http_requests_total{') && re.test(line)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
-}
-// The page reads /api/staff/queue; the test's own reads use the alias /api/queue.
-const QUEUE = /route="GET \/api\/staff\/queue"/;
 
 async function checkIn(srv, name) {
   const { status, json } = await srv.api('POST', '/api/checkin', { name, phone: nextPhone(), appointmentTime: '10:30' });
@@ -78,7 +66,7 @@ test('the dashboard applies queue events to its rows without re-reading the queu
     const ctx = await browser.newContext({ ...DESKTOP, baseURL: srv.url });
     const page = await staffPage(srv, ctx);
     await matches(page, srv, token);
-    const start = await reads(srv, QUEUE);
+    const start = await settledQueueReads(srv);
 
     // Each step reaches the table before the next, so a page that re-read on
     // every event would show one read per step.
@@ -98,7 +86,7 @@ test('the dashboard applies queue events to its rows without re-reading the queu
       // waits for the page to show this step.
       await matches(page, srv, token);
     }
-    const n = (await reads(srv, QUEUE)) - start;
+    const n = (await queueReads(srv)) - start;
     t.diagnostic(`${steps.length} queue changes: ${n} queue reads by the dashboard`);
     assert.ok(n <= 1, `${n} queue reads for ${steps.length} changes; events should have carried them`);
     await ctx.close();
@@ -117,11 +105,11 @@ test('a dashboard that misses a version re-reads the queue at the gap', async ()
     await dropVersions(ctx);
     const page = await staffPage(srv, ctx);
     await matches(page, srv, token);
+    const start = await settledQueueReads(srv);
     const { json } = await srv.api('GET', '/api/queue', undefined, token);
     const etag = (await fetch(srv.url + '/api/queue', { headers: { Authorization: `Bearer ${token}` } })).headers.get('etag');
     const version = Number(/^"v(\d+)-/.exec(etag)[1]);
     await page.evaluate((v) => { window.__dropVersion = v; }, version + 1);
-    const start = await reads(srv, QUEUE);
 
     await srv.api('POST', '/api/staff/call-next', { room: 'Room 9' }, token);
     await until(async () => (await page.evaluate(() => window.__dropped.length)) >= 1, { timeout: LIVE, what: 'the dropped event' });
@@ -129,7 +117,7 @@ test('a dashboard that misses a version re-reads the queue at the gap', async ()
 
     await checkIn(srv, 'Gap Closer');
     await matches(page, srv, token);
-    assert.ok((await reads(srv, QUEUE)) > start, 'the page re-read the queue');
+    assert.ok((await queueReads(srv)) > start, 'the page re-read the queue');
     await ctx.close();
   } finally {
     await srv.close();

@@ -123,3 +123,30 @@ export class PagesServer {
     return json.data.token;
   }
 }
+
+// queueReads is the server's count of the dashboard's queue reads
+// (GET /api/staff/queue; the tests' own reads use the alias /api/queue).
+export async function queueReads(srv) {
+  const body = await (await fetch(srv.url + '/metrics')).text();
+  let n = 0;
+  for (const line of body.split('\n')) {
+    if (line.startsWith('smartwait_http_requests_total{') && /route="GET \/api\/staff\/queue"/.test(line)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
+
+// settledQueueReads is queueReads once the dashboard's opening reads are
+// done. The page goes live, and its table is right, from the stream's
+// snapshot; the catch-up read that going live schedules lands a moment later,
+// and a baseline taken before it would count it as a read the test provoked
+// (or its answer would show a change the test meant the page to miss).
+export async function settledQueueReads(srv) {
+  let last = -1;
+  for (let i = 0; i < 20; i++) {
+    const n = await queueReads(srv);
+    if (n > 0 && n === last) return n;
+    last = n;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the dashboard's queue reads never settled (${last})`);
+}
