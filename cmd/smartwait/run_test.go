@@ -233,7 +233,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// The banner names every page and prints the generated admin password once.
 	banner := strings.Join(srv.Banner, "\n")
-	for _, p := range []string{"/", "/staff", "/display", "/qr", "/health", "/metrics"} {
+	for _, p := range []string{"/", "/staff", "/display", "/kiosk", "/qr", "/health", "/metrics"} {
 		if !strings.Contains(banner, srv.URL+p+"\n") && !strings.HasSuffix(banner, srv.URL+p) {
 			t.Errorf("banner does not list %s%s:\n%s", srv.URL, p, banner)
 		}

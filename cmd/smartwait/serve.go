@@ -245,7 +245,7 @@ func printBanner(w io.Writer, cfg Config, addr string, created bool, password st
 	base := "http://" + displayAddr(addr)
 	fmt.Fprintf(w, "SmartWait %s listening on %s\n", version, base)
 	for _, p := range []struct{ name, path string }{
-		{"Check-in", "/"}, {"Staff", "/staff"}, {"Display", "/display"}, {"QR poster", "/qr"},
+		{"Check-in", "/"}, {"Staff", "/staff"}, {"Display", "/display"}, {"Kiosk", "/kiosk"}, {"QR poster", "/qr"},
 		{"Health", "/health"}, {"Metrics", "/metrics"},
 	} {
 		fmt.Fprintf(w, "  %-10s %s%s\n", p.name, base, p.path)
