@@ -302,6 +302,97 @@ test('the display groups calls by line and follows the lines it is given', async
   await ctx.close();
 });
 
+// tvState is what a display shows: the latest call, the waiting count and
+// typical wait, the recent calls, and each line's serving, waiting and wait.
+function tvState(page) {
+  return page.evaluate(() => {
+    const t = (sel, root = document) => (root.querySelector(sel)?.textContent || '').trim();
+    return {
+      now: t('#now-ticket') + ' ' + t('#now-room-name'),
+      waiting: t('#waiting'),
+      typical: t('#typical'),
+      recent: Array.from(document.querySelectorAll('#recent li')).map((li) => li.textContent.trim()),
+      lines: Array.from(document.querySelectorAll('#tv-lines .tv-line')).map((sec) =>
+        `${sec.getAttribute('data-line')}: ${t('.serving', sec)} | ${t('.n-waiting', sec)} waiting, ${t('.n-wait', sec)} min`),
+    };
+  });
+}
+
+// tvWant is tvState computed from GET /api/display.
+async function tvWant(srv) {
+  const { json } = await srv.api('GET', '/api/display');
+  const v = json.data;
+  const serving = (l) => l.serving.length ? l.serving.map((c) => c.ticketNumber + c.room).join('') : 'No one called';
+  return {
+    now: v.nowServing ? `${v.nowServing.ticketNumber} ${v.nowServing.room}` : '— ',
+    waiting: String(v.waiting),
+    typical: String(v.typicalWait),
+    recent: v.recentCalls.length ? v.recentCalls.map((c) => c.ticketNumber + c.room) : ['No calls yet today'],
+    lines: v.lines.map((l) => `${l.slug}: ${serving(l)} | ${l.waiting} waiting, ${l.typicalWait} min`),
+  };
+}
+
+async function tvMatches(page, srv) {
+  let got, want;
+  await until(async () => {
+    [got, want] = [await tvState(page), await tvWant(srv)];
+    return JSON.stringify(got) === JSON.stringify(want);
+  }, { timeout: LIVE, what: 'the display to equal GET /api/display' }).catch((e) => {
+    throw new Error(`${e.message}\n shows ${JSON.stringify(got)}\n   api ${JSON.stringify(want)}`);
+  });
+}
+
+test('the display applies its events and re-reads only at a gap', async (t) => {
+  const { srv, token, ok, checkIn } = await clinic(t);
+  const ann = await checkIn('Ann Main', 'default');
+  await checkIn('Ben Main', 'default');
+  const lia = await checkIn('Lia Lab', 'lab');
+  const ctx = await browser.newContext({ ...TV, baseURL: srv.url });
+  await dropVersions(ctx);
+  const tv = await ctx.newPage();
+  const errors = watch(tv);
+  // The page's own reads of the display API (the test's reads, for the
+  // comparison, also reach the server's metrics).
+  let reads = 0;
+  tv.on('request', (r) => { if (new URL(r.url()).pathname === '/api/display') reads++; });
+  await tv.goto('/display');
+  await tv.locator('#conn[data-state="live"]').waitFor({ timeout: LIVE });
+  await tvMatches(tv, srv);
+  await until(async () => { const r = reads; await new Promise((res) => setTimeout(res, 500)); return r > 0 && r === reads; },
+    { timeout: LIVE, what: 'the opening reads to settle' });
+  const start = reads;
+
+  // Calls, a check-in, a completion, a no-show: each applied from its event.
+  await ok('POST', '/api/staff/call-next', { room: 'Room 1' });
+  await tvMatches(tv, srv);
+  await ok('POST', '/api/staff/call-next', { room: 'Lab bench' });
+  await tvMatches(tv, srv);
+  await checkIn('Cy Main', 'default');
+  await tvMatches(tv, srv);
+  await ok('POST', '/api/staff/complete', { patientId: ann.patientId });
+  await tvMatches(tv, srv);
+  await ok('POST', '/api/staff/no-show', { patientId: lia.patientId });
+  await tvMatches(tv, srv);
+  const n = reads - start;
+  t.diagnostic(`two calls, a check-in, a completion and a no-show: ${n} display reads (before issue 17: one per change)`);
+  assert.equal(n, 0, 'the display re-read although every event could be applied');
+
+  // A missed event of the main queue: its next event shows the gap, and the
+  // display re-reads and is right again.
+  const { json } = await srv.api('GET', '/api/queue?line=default', undefined, token);
+  assert.ok(json.data.length > 0);
+  const etag = (await fetch(srv.url + '/api/queue?line=default', { headers: { Authorization: `Bearer ${token}` } })).headers.get('etag');
+  const version = Number(/^"v(\d+)-/.exec(etag)[1]);
+  await tv.evaluate((v) => { window.__dropVersion = v; }, version + 1);
+  await ok('POST', '/api/staff/call-next', { room: 'Room 1' });
+  await until(async () => (await tv.evaluate(() => window.__dropped.length)) >= 1, { timeout: LIVE, what: 'the dropped event' });
+  await checkIn('Dee Main', 'default');
+  await tvMatches(tv, srv);
+  assert.ok(reads > start, 'the display re-read at the gap');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('the admin sets up a line with hours and a room with lines in order', async (t) => {
   const { srv, token } = await clinic(t);
   const ctx = await browser.newContext({ ...DESKTOP, baseURL: srv.url });

@@ -124,29 +124,37 @@ export class PagesServer {
   }
 }
 
-// queueReads is the server's count of the dashboard's queue reads
-// (GET /api/staff/queue; the tests' own reads use the alias /api/queue).
-export async function queueReads(srv) {
+// routeReads is the server's count of requests to route (its pattern, e.g.
+// "GET /api/display"), from /metrics.
+export async function routeReads(srv, route) {
   const body = await (await fetch(srv.url + '/metrics')).text();
+  const label = `route="${route}"`;
   let n = 0;
   for (const line of body.split('\n')) {
-    if (line.startsWith('smartwait_http_requests_total{') && /route="GET \/api\/staff\/queue"/.test(line)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('smartwait_http_requests_total{') && line.includes(label)) n += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return n;
 }
 
-// settledQueueReads is queueReads once the dashboard's opening reads are
-// done. The page goes live, and its table is right, from the stream's
-// snapshot; the catch-up read that going live schedules lands a moment later,
-// and a baseline taken before it would count it as a read the test provoked
-// (or its answer would show a change the test meant the page to miss).
-export async function settledQueueReads(srv) {
+// queueReads is the count of the dashboard's queue reads (GET
+// /api/staff/queue; the tests' own reads use the alias /api/queue).
+export const queueReads = (srv) => routeReads(srv, 'GET /api/staff/queue');
+
+// settledReads is routeReads once a page's opening reads are done. A page
+// goes live, and shows the right state, from the stream's snapshot; the
+// catch-up read that going live schedules lands a moment later, and a
+// baseline taken before it would count it as a read the test provoked (or
+// its answer would show a change the test meant the page to miss).
+export async function settledReads(srv, route) {
   let last = -1;
   for (let i = 0; i < 20; i++) {
-    const n = await queueReads(srv);
+    const n = await routeReads(srv, route);
     if (n > 0 && n === last) return n;
     last = n;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`the dashboard's queue reads never settled (${last})`);
+  throw new Error(`the reads of ${route} never settled (${last})`);
 }
+
+// settledQueueReads is settledReads of the dashboard's queue reads.
+export const settledQueueReads = (srv) => settledReads(srv, 'GET /api/staff/queue');

@@ -54,6 +54,22 @@ func (e PublicUpdate) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// AppendJSON appends the event's JSON, as json.Marshal writes it.
+func (e DisplayUpdate) AppendJSON(b []byte) []byte {
+	b = e.PublicUpdate.AppendJSON(b)
+	b = b[:len(b)-1] // the public update's closing brace
+	if e.TicketNumber != "" {
+		b = append(b, `,"ticketNumber":`...)
+		b = appendString(b, e.TicketNumber)
+	}
+	if e.Room != "" {
+		b = append(b, `,"room":`...)
+		b = appendString(b, e.Room)
+	}
+	b = appendInt(b, `,"typicalWait":`, int64(e.TypicalWait))
+	return append(b, '}')
+}
+
 // appendJSON appends t as MarshalJSON writes it. Every payload of a batch
 // carries the same timestamp, so the last one formatted is kept.
 func (t Time) appendJSON(b []byte) []byte {

@@ -78,9 +78,16 @@ func Batch(c queue.Change) realtime.Batch {
 		})
 	}
 	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line}
-	// One encoding for the three rooms: the payload is the same.
-	raw := pub.AppendJSON(make([]byte, 0, 160))
-	b.AddJSON(RoomPatients, QueueUpdate, raw)
+	b.AddJSON(RoomPatients, QueueUpdate, pub.AppendJSON(make([]byte, 0, 160)))
+	// The display rooms' payload is the same for both of them.
+	disp := DisplayUpdate{PublicUpdate: pub, TypicalWait: c.TypicalWait}
+	switch c.Kind {
+	case queue.ChangeCalled, queue.ChangeRecalled:
+		disp.TicketNumber, disp.Room = t.Number, t.Room
+	case queue.ChangeCompleted, queue.ChangeNoShow, queue.ChangeCancelled, queue.ChangeTransferred:
+		disp.TicketNumber = t.Number
+	}
+	raw := disp.AppendJSON(make([]byte, 0, 200))
 	b.AddJSON(RoomDisplay, QueueUpdate, raw)
 	b.AddJSON(DisplayRoom(line), QueueUpdate, raw)
 	return b

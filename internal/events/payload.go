@@ -83,6 +83,19 @@ type PublicUpdate struct {
 	Line        string `json:"line"`
 }
 
+// DisplayUpdate is queue_update for the display rooms: the public update plus
+// what the waiting-room TV shows of the change, so that it applies the event
+// instead of re-reading GET /api/display — the ticket number the change is
+// about when it is called or leaves the line, the room it is called to, and
+// the line's typical wait for a new arrival. Ticket numbers and rooms are on
+// the TV anyway; never a patient id, name or phone.
+type DisplayUpdate struct {
+	PublicUpdate
+	TicketNumber string `json:"ticketNumber,omitempty"`
+	Room         string `json:"room,omitempty"`
+	TypicalWait  int    `json:"typicalWait"`
+}
+
 // QueueRefreshEvent is queue_refresh, for staff: the whole active queue.
 type QueueRefreshEvent struct {
 	Type      string       `json:"type"`

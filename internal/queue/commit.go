@@ -406,6 +406,7 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	}
 	q.Version++
 	o.ch.Version = q.Version
+	o.ch.TypicalWait = s.TypicalWait(q, o.ch.Waiting, o.ch.Called)
 	if err := gt.UpdateQueue(ctx, q); err != nil {
 		return err
 	}
@@ -568,6 +569,7 @@ func (s *Service) otherLine(ctx context.Context, tx Tx, id string, now time.Time
 	}
 	q.Version++
 	ch.Version = q.Version
+	ch.TypicalWait = s.TypicalWait(q, ch.Waiting, ch.Called)
 	if err := gt.UpdateQueue(ctx, q); err != nil {
 		return Change{}, err
 	}

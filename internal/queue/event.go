@@ -50,6 +50,9 @@ type Change struct {
 	// NowServing is the ticket number of the most recently called ticket that is
 	// still called, or "" when nobody is being served.
 	NowServing string
+	// TypicalWait is the line's wait for a new arrival after the change
+	// (Service.TypicalWait), what the waiting-room display shows.
+	TypicalWait int
 	// From is the line a transferred ticket came from (ChangeCheckedIn of a
 	// transfer), "" for a check-in.
 	From string

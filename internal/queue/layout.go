@@ -80,6 +80,16 @@ func (s *Service) LineEstimator(q Queue) Estimator {
 	return e
 }
 
+// TypicalWait is the wait, in whole minutes, of someone joining line q now
+// behind waiting tickets while called ones are served, by the line's learned
+// visit length and leaving out how long the current visits have run: what the
+// waiting-room display shows, so that time alone never changes it. The
+// display's REST answer and its events both use it, so they agree.
+func (s *Service) TypicalWait(q Queue, waiting, called int) int {
+	e := s.LineEstimator(q)
+	return e.Wait(waiting+1, called, q.ServiceTime)
+}
+
 // getReady is the get-ready position of line q.
 func (s *Service) getReady(q Queue) int {
 	if q.GetReady > 0 {

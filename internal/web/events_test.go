@@ -171,9 +171,12 @@ func TestEventPayloads(t *testing.T) {
 		t.Errorf("staff queue_update = %v", su)
 	}
 	wantPublic := `{"type":"position_change","queueLength":1,"timestamp":"2026-11-28T09:00:00.000Z","version":1,"line":"default"}`
-	for _, i := range []int{3, 4, 5} {
-		if got := string(checkin.Messages[i].Data); got != wantPublic {
-			t.Errorf("%s queue_update = %s, want %s", checkin.Messages[i].Room, got, wantPublic)
+	// The display rooms' payload adds the line's typical wait for a new
+	// arrival (one waiting ahead: one visit of the 15-minute prior).
+	wantDisplay := strings.TrimSuffix(wantPublic, "}") + `,"typicalWait":15}`
+	for i, want := range map[int]string{3: wantPublic, 4: wantDisplay, 5: wantDisplay} {
+		if got := string(checkin.Messages[i].Data); got != want {
+			t.Errorf("%s queue_update = %s, want %s", checkin.Messages[i].Room, got, want)
 		}
 	}
 	if pu := payload(t, checkin, 2); pu["type"] != "position_update" || pu["patientId"] != a || pu["position"] != 1.0 ||
@@ -186,6 +189,18 @@ func TestEventPayloads(t *testing.T) {
 	call := rh.last()
 	if pub := string(call.Messages[len(call.Messages)-3].Data); pub != `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3,"line":"default"}` {
 		t.Errorf("patients queue_update = %s", pub)
+	}
+	// The display learns which ticket went to which room, and the typical
+	// wait GET /api/display gives (one waiting behind one just called: two
+	// visits of 15 minutes).
+	wantCall := `{"type":"patient_called","queueLength":1,"nowServing":"A-001","timestamp":"2026-11-28T09:00:00.000Z","version":3,"line":"default","ticketNumber":"A-001","room":"Room 2","typicalWait":30}`
+	for _, m := range call.Messages[len(call.Messages)-2:] {
+		if got := string(m.Data); got != wantCall {
+			t.Errorf("%s queue_update = %s, want %s", m.Room, got, wantCall)
+		}
+	}
+	if d := rh.do("GET", "/api/display", "").want(t, http.StatusOK); d.num(t, "data.typicalWait") != 30 || d.num(t, "data.lines.0.typicalWait") != 30 {
+		t.Errorf("GET /api/display disagrees with the event: %s", d.Raw)
 	}
 	pc := payload(t, call, 1)
 	if pc["type"] != "patient_called" || pc["room"] != "Room 2" || !strings.Contains(pc["message"].(string), "your turn") ||
@@ -249,6 +264,10 @@ func TestGetReadyOncePerTicket(t *testing.T) {
 // line is the line's slug (issue 12): it names a line, never a patient.
 var publicFields = map[string]bool{"type": true, "queueLength": true, "nowServing": true, "timestamp": true, "version": true, "line": true}
 
+// displayFields are what the display rooms' payload adds (events.DisplayUpdate):
+// a ticket number and a room, as the TV shows them, and the line's typical wait.
+var displayFields = map[string]bool{"ticketNumber": true, "room": true, "typicalWait": true}
+
 // TestPublicPayloadsNeverNamePatients runs a busy queue and scans every message
 // for the patients room and the display.
 func TestPublicPayloadsNeverNamePatients(t *testing.T) {
@@ -295,7 +314,8 @@ func TestPublicPayloadsNeverNamePatients(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k := range p {
-				if !publicFields[k] {
+				display := m.Room == events.RoomDisplay || strings.HasPrefix(m.Room, "display_")
+				if !publicFields[k] && !(display && displayFields[k]) {
 					t.Errorf("%s payload has field %q: %s", m.Room, k, m.Data)
 				}
 			}

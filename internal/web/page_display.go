@@ -48,6 +48,7 @@ type DisplayLine struct {
 	Waiting     int           `json:"waiting"`
 	TypicalWait int           `json:"typicalWait"`
 	Serving     []DisplayCall `json:"serving"` // the calls still in service, latest first
+	Version     int64         `json:"version"` // the line's version this reflects, as its events count it
 }
 
 // LastCall identifies the latest call as the display's script does
@@ -96,21 +97,16 @@ func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int
 		if err != nil {
 			return DisplayView{}, 0, err
 		}
-		st, err := s.d.Queue.Stats(ctx, l.ID)
-		if err != nil {
-			return DisplayView{}, 0, err
-		}
 		version += l.Version
 		v.Waiting += l.Waiting
 		v.InService += l.Called
-		// The typical wait leaves out how long the current visits have run, so
-		// that time alone does not change the display (nor its tag).
-		service := time.Duration(st.ServiceTime * float64(time.Minute))
-		wait := s.d.Queue.LineEstimator(l.Queue).Wait(l.Waiting+1, l.Called, service)
+		// As the display's events carry it (queue.Service.TypicalWait): time
+		// alone does not change it, nor the answer's tag.
+		wait := s.d.Queue.TypicalWait(l.Queue, l.Waiting, l.Called)
 		if i == 0 {
 			v.TypicalWait = wait
 		}
-		dl := DisplayLine{Slug: l.ID, Name: l.Name, Waiting: l.Waiting, TypicalWait: wait, Serving: []DisplayCall{}}
+		dl := DisplayLine{Slug: l.ID, Name: l.Name, Waiting: l.Waiting, TypicalWait: wait, Serving: []DisplayCall{}, Version: l.Version}
 		for _, e := range latestCallsFirst(today) {
 			called = append(called, e)
 			if e.Status == queue.StatusCalled {
