@@ -103,8 +103,11 @@ describe('Server-Sent Events', () => {
       assert.equal(e.event, 'queue_update');
       const text = JSON.stringify(e.data);
       for (const s of secrets) assert.ok(!text.includes(s), `display payload leaks ${s}: ${text}`);
-      // line names the line (issue 12), never a patient.
-      const extra = Object.keys(e.data).filter((k) => !['type', 'queueLength', 'nowServing', 'timestamp', 'version', 'line'].includes(k));
+      // line names the line (issue 12), never a patient; the display's
+      // ticketNumber, room and typicalWait (issue 17) are what the TV shows.
+      const extra = Object.keys(e.data).filter((k) => !['type', 'queueLength', 'nowServing', 'timestamp', 'version', 'line',
+        'ticketNumber', 'room', 'typicalWait'].includes(k));
+      if (e.data.ticketNumber !== undefined) assert.match(e.data.ticketNumber, /^A-\d{3}$/, `a display ticketNumber that is not one: ${text}`);
       assert.deepEqual(extra, [], `unexpected fields in ${text}`);
     }
   });
