@@ -151,6 +151,10 @@ func TestSMSThroughTwilio(t *testing.T) {
 	// Ana is called and stays called: one "your turn", then one follow-up. Ben is
 	// called after her and completed at once: his follow-up never goes out.
 	ben := checkIn(c, "Ben Ode", "+14155552672")
+	// His confirmation goes out first: a completion drops what is still
+	// pending, so calling and completing him before the dispatcher's next
+	// claim would cancel it (and the count below would race the dispatcher).
+	waitNotifications(staff, ben, firstSent)
 	staff.must(http.StatusOK, "POST", "/api/staff/call-next", map[string]string{"room": "3"}, nil)
 	staff.must(http.StatusOK, "POST", "/api/staff/call-next", map[string]string{"room": "4"}, nil)
 	staff.must(http.StatusOK, "POST", "/api/staff/complete", map[string]string{"patientId": ben}, nil)
