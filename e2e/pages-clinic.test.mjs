@@ -9,7 +9,7 @@
 // display follow. Every page runs without a script error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, untilText } from './lib/pages-server.mjs';
 import { launch, PHONE, DESKTOP, TV, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -33,13 +33,7 @@ function watch(page, errors) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`); });
 }
 
-async function text(page, selector, want, timeout = LIVE) {
-  const loc = page.locator(selector);
-  await until(async () => ((await loc.textContent()) || '').includes(want),
-    { timeout, what: `${selector} to contain ${JSON.stringify(want)}` }).catch(async (e) => {
-    throw new Error(`${e.message}; it shows ${JSON.stringify(await loc.textContent().catch(() => null))}`);
-  });
-}
+const text = (page, selector, want, timeout = LIVE) => untilText(page, selector, want, timeout);
 
 test('a clinic day: booked, walk-in and lab lines, three rooms, the desk, triage and the display', async (t) => {
   const srv = new PagesServer({ SMARTWAIT_TIMEZONE: zone });

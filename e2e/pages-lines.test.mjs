@@ -9,7 +9,7 @@
 // error (and without a console error beyond the refusals a step provokes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until, queueReads, settledQueueReads } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, untilText, untilEqual, queueReads, settledQueueReads } from './lib/pages-server.mjs';
 import { launch, PHONE, DESKTOP, TV, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -33,13 +33,7 @@ function watch(page, allowed = []) {
   return errors;
 }
 
-async function text(page, selector, want, timeout = LIVE) {
-  const loc = page.locator(selector);
-  await until(async () => ((await loc.textContent()) || '').includes(want),
-    { timeout, what: `${selector} to contain ${JSON.stringify(want)}` }).catch(async (e) => {
-    throw new Error(`${e.message}; it shows ${JSON.stringify(await loc.textContent().catch(() => null))}`);
-  });
-}
+const text = (page, selector, want, timeout = LIVE) => untilText(page, selector, want, timeout);
 
 // clinic starts a server with three lines — the default line ("Main queue"),
 // the lab and a staff-only doctor's line — and a room for each.
@@ -92,15 +86,8 @@ async function expected(srv, token, only) {
   return out;
 }
 
-async function matches(page, srv, token, only) {
-  let got, want;
-  await until(async () => {
-    [got, want] = [await table(page), await expected(srv, token, only)];
-    return JSON.stringify(got) === JSON.stringify(want);
-  }, { timeout: LIVE, what: 'the table to equal the API' }).catch((e) => {
-    throw new Error(`${e.message}\n shows ${JSON.stringify(got)}\n   api ${JSON.stringify(want)}`);
-  });
-}
+const matches = (page, srv, token, only) =>
+  untilEqual(() => table(page), () => expected(srv, token, only), 'the table to equal the API', LIVE);
 
 test('the check-in page offers the open public lines and the status page follows its own', async (t) => {
   const { srv, token, ok, checkIn } = await clinic(t);
@@ -332,15 +319,8 @@ async function tvWant(srv) {
   };
 }
 
-async function tvMatches(page, srv) {
-  let got, want;
-  await until(async () => {
-    [got, want] = [await tvState(page), await tvWant(srv)];
-    return JSON.stringify(got) === JSON.stringify(want);
-  }, { timeout: LIVE, what: 'the display to equal GET /api/display' }).catch((e) => {
-    throw new Error(`${e.message}\n shows ${JSON.stringify(got)}\n   api ${JSON.stringify(want)}`);
-  });
-}
+const tvMatches = (page, srv) =>
+  untilEqual(() => tvState(page), () => tvWant(srv), 'the display to equal GET /api/display', LIVE);
 
 test('the display applies its events and re-reads only at a gap', async (t) => {
   const { srv, token, ok, checkIn } = await clinic(t);

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PagesServer, ADMIN_PASSWORD, until } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, untilText } from './lib/pages-server.mjs';
 import { launch, PHONE, DESKTOP, TV, signIn } from './lib/browser.mjs';
 
 const shots = process.env.SMARTWAIT_SCREENSHOTS === '1'
@@ -41,13 +41,7 @@ after(async () => {
 });
 
 // text waits until the element's text contains want.
-async function text(page, selector, want, timeout = LIVE) {
-  const loc = page.locator(selector);
-  await until(async () => ((await loc.textContent()) || '').includes(want),
-    { timeout, what: `${selector} to contain ${JSON.stringify(want)}` }).catch(async (e) => {
-    throw new Error(`${e.message}; it shows ${JSON.stringify(await loc.textContent().catch(() => null))}`);
-  });
-}
+const text = (page, selector, want, timeout = LIVE) => untilText(page, selector, want, timeout);
 
 async function connState(page, state, timeout = LIVE) {
   await until(async () => (await page.locator('#conn').getAttribute('data-state')) === state,

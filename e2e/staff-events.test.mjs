@@ -10,7 +10,7 @@
 //    "Show more" is pressed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until, queueReads, settledQueueReads } from './lib/pages-server.mjs';
+import { PagesServer, ADMIN_PASSWORD, until, untilEqual, queueReads, settledQueueReads } from './lib/pages-server.mjs';
 import { launch, DESKTOP, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -46,15 +46,8 @@ async function expected(srv, token, limit = Infinity) {
     (q.status === 'called' ? 'Called' + (q.room ? ' · ' + q.room : '') : 'Waiting · #' + q.position));
 }
 
-async function matches(page, srv, token, limit) {
-  let got, want;
-  await until(async () => {
-    [got, want] = [await table(page), await expected(srv, token, limit)];
-    return JSON.stringify(got) === JSON.stringify(want);
-  }, { timeout: LIVE, what: 'the table to equal GET /api/queue' }).catch((e) => {
-    throw new Error(`${e.message}\n shows ${JSON.stringify(got)}\n   api ${JSON.stringify(want)}`);
-  });
-}
+const matches = (page, srv, token, limit) =>
+  untilEqual(() => table(page), () => expected(srv, token, limit), 'the table to equal GET /api/queue', LIVE);
 
 test('the dashboard applies queue events to its rows without re-reading the queue', async (t) => {
   const srv = new PagesServer();

@@ -19,6 +19,7 @@ import (
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/web"
 )
 
 // Config is the whole configuration of one SmartWait process, read once at
@@ -153,7 +154,7 @@ var settings = []setting{
 		c.CheckinPerMinute, err = parseInt(v, 0, 1_000_000)
 		return err
 	}},
-	{"SMARTWAIT_KIOSK_DEVICES_PER_IP", "kiosk-devices-per-ip", "4", "anonymous kiosk tablets behind one client IP whose check-ins are limited per tablet rather than per IP; 0 = none", func(c *Config, v string) (err error) {
+	{"SMARTWAIT_KIOSK_DEVICES_PER_IP", "kiosk-devices-per-ip", strconv.Itoa(web.DefaultKioskDevices), "anonymous kiosk tablets behind one client IP whose check-ins are limited per tablet rather than per IP; 0 = none", func(c *Config, v string) (err error) {
 		c.KioskDevices, err = parseInt(v, 0, 1000)
 		return err
 	}},

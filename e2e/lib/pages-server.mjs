@@ -37,6 +37,28 @@ export function freePort() {
   });
 }
 
+// untilText waits until the element at selector contains want; on a timeout
+// the error says what it shows instead.
+export async function untilText(page, selector, want, timeout) {
+  const loc = page.locator(selector);
+  await until(async () => ((await loc.textContent()) || '').includes(want),
+    { timeout, what: `${selector} to contain ${JSON.stringify(want)}` }).catch(async (e) => {
+    throw new Error(`${e.message}; it shows ${JSON.stringify(await loc.textContent().catch(() => null))}`);
+  });
+}
+
+// untilEqual waits until read() and expect() give equal JSON — what a page
+// shows and what the API says; on a timeout the error prints both.
+export async function untilEqual(read, expect, what, timeout) {
+  let got, want;
+  await until(async () => {
+    [got, want] = [await read(), await expect()];
+    return JSON.stringify(got) === JSON.stringify(want);
+  }, { timeout, what }).catch((e) => {
+    throw new Error(`${e.message}\n shows ${JSON.stringify(got)}\n   api ${JSON.stringify(want)}`);
+  });
+}
+
 // until polls fn (async, truthy when done) until it succeeds or the deadline passes.
 export async function until(fn, { timeout = 15000, interval = 100, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
@@ -126,7 +148,7 @@ export class PagesServer {
 
 // routeReads is the server's count of requests to route (its pattern, e.g.
 // "GET /api/display"), from /metrics.
-export async function routeReads(srv, route) {
+async function routeReads(srv, route) {
   const body = await (await fetch(srv.url + '/metrics')).text();
   const label = `route="${route}"`;
   let n = 0;
@@ -145,7 +167,7 @@ export const queueReads = (srv) => routeReads(srv, 'GET /api/staff/queue');
 // catch-up read that going live schedules lands a moment later, and a
 // baseline taken before it would count it as a read the test provoked (or
 // its answer would show a change the test meant the page to miss).
-export async function settledReads(srv, route) {
+async function settledReads(srv, route) {
   let last = -1;
   for (let i = 0; i < 20; i++) {
     const n = await routeReads(srv, route);

@@ -59,10 +59,16 @@ func scanQueue(row pgx.Row) (queue.Queue, error) {
 	return q, nil
 }
 
+// The queue's row, read or read and locked (once per group commit per line).
+const (
+	selectQueue = `SELECT ` + queueColumns + ` FROM queues WHERE id = $1`
+	lockQueue   = selectQueue + ` FOR UPDATE`
+)
+
 func (t *tx) queue(ctx context.Context, queueID string, lock bool) (queue.Queue, error) {
-	query := `SELECT ` + queueColumns + ` FROM queues WHERE id = $1`
+	query := selectQueue
 	if lock {
-		query += ` FOR UPDATE`
+		query = lockQueue
 	}
 	q, err := scanQueue(t.tx.QueryRow(ctx, query, queueID))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -160,7 +166,7 @@ func (t *tx) SaveQueue(ctx context.Context, q queue.Queue) error {
 }
 
 // DeleteQueue removes the queue row; its tickets, ticket counters and
-// waiting_buckets rows stay (history, and the counts of tickets still waiting).
+// waiting_buckets and waiting_coarse rows stay (history, and the counts of tickets still waiting).
 func (t *tx) DeleteQueue(ctx context.Context, queueID string) error {
 	tag, err := t.tx.Exec(ctx, `DELETE FROM queues WHERE id = $1`, queueID)
 	if err != nil {

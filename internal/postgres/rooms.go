@@ -3,24 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"smartwait/internal/queue"
 )
 
-// A room's lines are kept in one column, the slugs joined by commas (slugs
-// never contain one): a room is always read and written whole.
-
-// joinLines is the column value of a room's lines.
-func joinLines(lines []string) string { return strings.Join(lines, ",") }
-
-// splitLines is the inverse of joinLines; "" is no lines (nil).
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
+// A room's lines are kept in one column, in queue.JoinSlugs' text form: a
+// room is always read and written whole.
 
 // Rooms returns every room by Position then Name (bytewise, as on SQLite,
 // whatever the database's collation).
@@ -38,7 +26,7 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position); err != nil {
 			return nil, fmt.Errorf("postgres: rooms: %w", translate(ctx, err))
 		}
-		r.Lines = splitLines(lines)
+		r.Lines = queue.SplitSlugs(lines)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -52,7 +40,7 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 func (t *tx) CreateRoom(ctx context.Context, r queue.Room) error {
 	const insert = `INSERT INTO rooms (name, lines, open, position) VALUES ($1, $2, $3, $4)
 		ON CONFLICT DO NOTHING`
-	tag, err := t.tx.Exec(ctx, insert, r.Name, joinLines(r.Lines), r.Open, r.Position)
+	tag, err := t.tx.Exec(ctx, insert, r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
 	if err != nil {
 		return fmt.Errorf("postgres: create room %q: %w", r.Name, translate(ctx, err))
 	}
@@ -69,7 +57,7 @@ func (t *tx) CreateRoom(ctx context.Context, r queue.Room) error {
 func (t *tx) SaveRoom(ctx context.Context, name string, r queue.Room) error {
 	const update = `UPDATE rooms SET name = $2, lines = $3, open = $4, position = $5
 		WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM rooms WHERE name = $2 AND name <> $1)`
-	tag, err := t.tx.Exec(ctx, update, name, r.Name, joinLines(r.Lines), r.Open, r.Position)
+	tag, err := t.tx.Exec(ctx, update, name, r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
 	if err != nil {
 		return fmt.Errorf("postgres: save room %q: %w", name, translate(ctx, err))
 	}

@@ -16,10 +16,11 @@ type basis struct {
 	waiting  int
 	// active is the queue's active tickets at version, in ActiveTickets order and
 	// as the store holds them (see stored): exactly what Tx.ActiveTickets would
-	// return. It is shared between bases and never modified in place; CheckIn
-	// appends to it, which writes only past the end of every slice already shared.
+	// return. It is shared between bases and never modified in place; an
+	// arrival at the end (arrive: a check-in or a transfer) appends to it,
+	// which writes only past the end of every slice already shared.
 	active []Ticket
-	// walkIns is the highest key among active's walk-ins (arrivalKey): a new
+	// walkIns is the highest key among active's walk-ins (walkInKey): a new
 	// walk-in's key goes above it, so that walk-ins are ordered as their
 	// check-ins committed even when another instance's clock (or its wait
 	// for the line's lock) put a later commit at an earlier time.

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // CallRequest asks for the next patient for a room: across the lines the room
@@ -59,10 +60,8 @@ func (s *Service) chooseLine(ctx context.Context, r CallRequest) (string, error)
 			return err
 		}
 		var room *Room
-		for i := range rooms {
-			if rooms[i].Name == r.Room {
-				room = &rooms[i]
-			}
+		if i := slices.IndexFunc(rooms, func(x Room) bool { return x.Name == r.Room }); i >= 0 {
+			room = &rooms[i]
 		}
 		if room == nil {
 			if len(rooms) > 0 {

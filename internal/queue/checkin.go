@@ -32,10 +32,10 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 	}
 	var next basis
 	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		if !r.FrontDesk && !q.Public {
-			return validationError("line", "line %q does not take check-ins; ask at the front desk", q.ID)
-		}
 		if !r.FrontDesk {
+			if !q.Public {
+				return validationError("line", "line %q does not take check-ins; ask at the front desk", q.ID)
+			}
 			if err := s.admitting(*q, now); err != nil {
 				return err
 			}
@@ -149,11 +149,7 @@ func (s *Service) arrive(ctx context.Context, tx Tx, q Queue, b basis, t Ticket,
 		}
 	}
 	ch.Waiting, ch.Called = b.waiting+1, called
-	at := len(b.active)
-	if b.waiting > 0 && t.Seq < b.active[len(b.active)-1].Seq {
-		at, _ = slices.BinarySearchFunc(b.active[called:], t.Seq, func(x Ticket, k int64) int { return cmp.Compare(x.Seq, k) })
-		at += called
-	}
+	at := called + pos - 1 // active holds the called, then the waiting in key order
 	if at == len(b.active) {
 		e := Entry{Ticket: t, Position: pos}
 		e.setQuote(quote)

@@ -209,7 +209,7 @@ func (c *committer) remove(o *op) bool {
 	return false
 }
 
-// runGroup takes the waiting operations (up to maxGroup), commits them in one
+// runGroup takes the waiting operations (up to the lane's max, else maxGroup), commits them in one
 // transaction, answers each, and hands the committer on: to the first
 // operation still waiting, or back to idle.
 func (s *Service) runGroup(c *committer) {

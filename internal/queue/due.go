@@ -43,7 +43,7 @@ func parseAppointment(s string) (int, bool) {
 		return ParseClock(s)
 	}
 	s = strings.TrimSpace(s[:len(s)-2])
-	s = strings.TrimSuffix(s, ".") // "2:30 p.m." reads as "2:30 p.m" → handled below
+	s = strings.TrimSuffix(s, ".") // "2:30 pm." → "2:30" ("p.m." is not read: a note)
 	if !strings.Contains(s, ":") {
 		s += ":00"
 	}
@@ -62,11 +62,11 @@ func parseAppointment(s string) (int, bool) {
 // at now: closed by staff, or outside its opening hours.
 func (s *Service) admitting(q Queue, now time.Time) error {
 	if !q.Open {
-		return s.closedError(q, now, "")
+		return s.closedError(q, now)
 	}
 	if q.Hours.Set {
 		if _, ok := s.closingAt(q, now); !ok {
-			return s.closedError(q, now, "")
+			return s.closedError(q, now)
 		}
 	}
 	return nil
@@ -88,7 +88,7 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 	return &Error{Code: CodeLineFull, Message: msg}
 }
 
-func (s *Service) closedError(q Queue, now time.Time, _ string) error {
+func (s *Service) closedError(q Queue, now time.Time) error {
 	msg := fmt.Sprintf("%s is closed.", q.Name)
 	if opens, ok := s.OpensAt(q, now); ok {
 		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.When(opens, now))

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,15 +196,20 @@ type Room struct {
 	Position int // display order
 }
 
-// Serves reports whether the room serves the line.
-func (r Room) Serves(line string) bool {
-	for _, l := range r.Lines {
-		if l == line {
-			return true
-		}
+// JoinSlugs is the text form both stores keep a room's lines in: the slugs
+// joined by commas (a slug never contains one).
+func JoinSlugs(slugs []string) string { return strings.Join(slugs, ",") }
+
+// SplitSlugs is the inverse of JoinSlugs; "" is no slugs (nil).
+func SplitSlugs(s string) []string {
+	if s == "" {
+		return nil
 	}
-	return false
+	return strings.Split(s, ",")
 }
+
+// Serves reports whether the room serves the line.
+func (r Room) Serves(line string) bool { return slices.Contains(r.Lines, line) }
 
 // MaxRoomName bounds a room's name, in bytes.
 const MaxRoomName = 64

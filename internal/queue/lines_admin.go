@@ -187,7 +187,7 @@ func (s *Service) UpdateLine(ctx context.Context, slug string, p LinePatch) (Que
 		return Queue{}, validationError("line", "there is no line %q", slug)
 	}
 	if err := s.Store.View(ctx, func(tx Tx) error { _, err := tx.Queue(ctx, slug); return err }); errors.Is(err, ErrNotFound) {
-		return Queue{}, notFoundLine(slug)
+		return Queue{}, LineNotFound(slug)
 	}
 	var out Queue
 	_, err := s.relayout(ctx, slug, func(ctx context.Context, tx Tx, q *Queue) error {
@@ -254,12 +254,12 @@ func (s *Service) DeleteLine(ctx context.Context, slug string) error {
 		return validationError("line", "the default line cannot be deleted")
 	}
 	if !ValidSlug(slug) {
-		return notFoundLine(slug)
+		return LineNotFound(slug)
 	}
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.LockQueue(ctx, slug); err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return notFoundLine(slug)
+				return LineNotFound(slug)
 			}
 			return err
 		}
@@ -290,6 +290,8 @@ func (s *Service) DeleteLine(ctx context.Context, slug string) error {
 	return storeError(err)
 }
 
-func notFoundLine(slug string) *Error {
-	return &Error{Code: CodeLineNotFound, Message: "There is no line " + slug}
+// LineNotFound is the error for a line that does not exist (404
+// LINE_NOT_FOUND), for the Service and the HTTP layer alike.
+func LineNotFound(slug string) *Error {
+	return Errorf(CodeLineNotFound, "There is no line %q", slug)
 }

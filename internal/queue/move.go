@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -50,9 +51,7 @@ func (s *Service) Transfer(ctx context.Context, id, line string, keepPlace bool)
 			return Errorf(CodeNotActive, "This patient moved to another line meanwhile; try again")
 		}
 		left, err := s.otherLine(ctx, tx, from, now, func(src *Queue, b basis, sch *Change) (basis, error) {
-			next, err := s.leave(ctx, tx, *src, b, b.fit, t.ID, ChangeTransferred, now, sch)
-			sch.Kind = ChangeTransferred
-			return next, err
+			return s.leave(ctx, tx, *src, b, b.fit, t.ID, ChangeTransferred, now, sch)
 		})
 		if err != nil {
 			return err
@@ -181,14 +180,7 @@ func (s *Service) reorder(ctx context.Context, id string, place func(t *Ticket, 
 				after = append(after, b.active[i])
 			}
 		}
-		at := len(after)
-		for i := range after {
-			if after[i].Status == StatusWaiting && after[i].Seq > t.Seq {
-				at = i
-				break
-			}
-		}
-		after = append(after[:at], append([]Ticket{stored(*t)}, after[at:]...)...)
+		after = slices.Insert(after, len(b.calledAt)+waitingBefore(after, t.Seq), stored(*t))
 		if err := s.finish(ctx, tx, *q, ChangeReordered, b.fit, b.active, before, after, t.ID, now, ch); err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 	err := s.Store.View(ctx, func(tx Tx) error {
 		q, err := tx.Queue(ctx, queueID)
 		if errors.Is(err, ErrNotFound) {
-			return notFoundLine(queueID)
+			return LineNotFound(queueID)
 		}
 		if err != nil {
 			return err
@@ -105,6 +105,9 @@ type Stats struct {
 	EstimateUnderShare   float64 `json:"estimateUnderShare"`
 	EstimateLateShare    float64 `json:"estimateLateShare"`
 	EstimateSamples      int     `json:"estimateSamples"`
+	// Version is the line's version the figures are of (ClinicStats: the sum
+	// of the lines'), for the answer's tag.
+	Version int64 `json:"-"`
 }
 
 // Stats computes today's figures (clinic time zone) for the queue ("" = default).
@@ -113,12 +116,16 @@ func (s *Service) Stats(ctx context.Context, queueID string) (Stats, error) {
 		queueID = DefaultQueueID
 	}
 	var day lineDay
+	now := s.now()
 	err := s.Store.View(ctx, func(tx Tx) (err error) {
 		q, err := tx.Queue(ctx, queueID)
+		if errors.Is(err, ErrNotFound) {
+			return LineNotFound(queueID)
+		}
 		if err != nil {
 			return err
 		}
-		day, err = s.loadDay(ctx, tx, q)
+		day, err = s.loadDay(ctx, tx, q, now)
 		return err
 	})
 	if err != nil {
@@ -140,13 +147,14 @@ type LineStats struct {
 // line's figures.
 func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
 	var days []lineDay
+	now := s.now() // one day for every line
 	err := s.Store.View(ctx, func(tx Tx) error {
 		lines, err := tx.Lines(ctx)
 		if err != nil {
 			return err
 		}
 		for _, q := range lines {
-			d, err := s.loadDay(ctx, tx, q)
+			d, err := s.loadDay(ctx, tx, q, now)
 			if err != nil {
 				return err
 			}
@@ -157,8 +165,9 @@ func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
 	if err != nil {
 		return Stats{}, nil, storeError(err)
 	}
-	var all lineDay
+	all := lineDay{now: now}
 	var weighted, weight float64
+	var version int64
 	per := make([]LineStats, 0, len(days))
 	for _, d := range days {
 		st := s.stats(d)
@@ -169,10 +178,12 @@ func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
 		if d.queue.ID == DefaultQueueID || all.queue.ID == "" {
 			all.queue = d.queue
 		}
+		version += st.Version
 		weighted += st.ServiceTime * float64(len(d.tickets))
 		weight += float64(len(d.tickets))
 	}
 	total := s.stats(all)
+	total.Version = version
 	if weight > 0 && len(days) > 1 {
 		total.ServiceTime = math.Round(weighted/weight*10) / 10
 	}
@@ -183,24 +194,25 @@ func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
 type lineDay struct {
 	queue           Queue
 	waiting, called int
-	tickets         []Ticket // today's
+	tickets         []Ticket  // today's
+	now             time.Time // the figures are as of now
 }
 
 // loadDay reads line q's day.
-func (s *Service) loadDay(ctx context.Context, tx Tx, q Queue) (lineDay, error) {
-	d := lineDay{queue: q}
+func (s *Service) loadDay(ctx context.Context, tx Tx, q Queue, now time.Time) (lineDay, error) {
+	d := lineDay{queue: q, now: now}
 	var err error
 	if d.waiting, d.called, err = tx.CountActive(ctx, q.ID); err != nil {
 		return d, err
 	}
-	d.tickets, err = tx.TicketsSince(ctx, q.ID, s.dayStart(s.now()))
+	d.tickets, err = tx.TicketsSince(ctx, q.ID, s.dayStart(now))
 	return d, err
 }
 
 // stats computes the figures of a day.
 func (s *Service) stats(d lineDay) Stats {
-	now := s.now()
-	st := Stats{Day: s.day(now), TotalWaiting: d.waiting, TotalCalled: d.called}
+	now := d.now
+	st := Stats{Day: s.day(now), TotalWaiting: d.waiting, TotalCalled: d.called, Version: d.queue.Version}
 	svc := d.queue.ServiceTime
 	if svc <= 0 {
 		svc = s.LineEstimator(d.queue).Prior

@@ -142,16 +142,7 @@ func (s *Service) changeRooms(ctx context.Context, change func(tx Tx, rooms []Ro
 			return err
 		}
 		for _, q := range lines {
-			serving, open := 0, 0
-			for _, r := range rooms {
-				if r.Serves(q.ID) {
-					serving++
-					if r.Open {
-						open++
-					}
-				}
-			}
-			if serving == q.ServingRooms && open == q.OpenRooms {
+			if serving, open := roomCounts(rooms, q.ID); serving == q.ServingRooms && open == q.OpenRooms {
 				continue
 			}
 			moved = append(moved, q.ID)
@@ -167,15 +158,7 @@ func (s *Service) changeRooms(ctx context.Context, change func(tx Tx, rooms []Ro
 			if err != nil {
 				return err
 			}
-			q.ServingRooms, q.OpenRooms = 0, 0
-			for _, r := range rooms {
-				if r.Serves(q.ID) {
-					q.ServingRooms++
-					if r.Open {
-						q.OpenRooms++
-					}
-				}
-			}
+			q.ServingRooms, q.OpenRooms = roomCounts(rooms, q.ID)
 			return tx.SaveQueue(ctx, *q)
 		})
 		var de *Error
@@ -184,4 +167,17 @@ func (s *Service) changeRooms(ctx context.Context, change func(tx Tx, rooms []Ro
 		}
 	}
 	return nil
+}
+
+// roomCounts counts the rooms that serve line and the open ones among them.
+func roomCounts(rooms []Room, line string) (serving, open int) {
+	for _, r := range rooms {
+		if r.Serves(line) {
+			serving++
+			if r.Open {
+				open++
+			}
+		}
+	}
+	return serving, open
 }

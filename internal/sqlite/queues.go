@@ -160,7 +160,7 @@ func (t *tx) SaveQueue(ctx context.Context, q queue.Queue) error {
 var deleteQueue = prepared(`DELETE FROM queues WHERE id = ?`)
 
 // DeleteQueue removes the queue row; its tickets, ticket counters and
-// waiting_buckets rows stay (history, and the counts of tickets still waiting).
+// waiting_buckets and waiting_coarse rows stay (history, and the counts of tickets still waiting).
 func (t *tx) DeleteQueue(ctx context.Context, queueID string) error {
 	res, err := t.stmt(ctx, deleteQueue).ExecContext(t.run(ctx), queueID)
 	if err != nil {

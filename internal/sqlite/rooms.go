@@ -3,24 +3,12 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"smartwait/internal/queue"
 )
 
-// A room's lines are kept in one column, the slugs joined by commas (slugs
-// never contain one): a room is always read and written whole.
-
-// joinLines is the column value of a room's lines.
-func joinLines(lines []string) string { return strings.Join(lines, ",") }
-
-// splitLines is the inverse of joinLines; "" is no lines (nil).
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
+// A room's lines are kept in one column, in queue.JoinSlugs' text form: a
+// room is always read and written whole.
 
 var selectRooms = prepared(`SELECT name, lines, open, position FROM rooms ORDER BY position, name`)
 
@@ -38,7 +26,7 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position); err != nil {
 			return nil, fmt.Errorf("sqlite: rooms: %w", translate(err))
 		}
-		r.Lines = splitLines(lines)
+		r.Lines = queue.SplitSlugs(lines)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -53,7 +41,7 @@ var insertRoom = prepared(`INSERT INTO rooms (name, lines, open, position) VALUE
 // CreateRoom stores a new room, or returns an error wrapping queue.ErrDuplicate
 // when the name is taken.
 func (t *tx) CreateRoom(ctx context.Context, r queue.Room) error {
-	res, err := t.stmt(ctx, insertRoom).ExecContext(t.run(ctx), r.Name, joinLines(r.Lines), r.Open, r.Position)
+	res, err := t.stmt(ctx, insertRoom).ExecContext(t.run(ctx), r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
 	if err != nil {
 		return fmt.Errorf("sqlite: create room %q: %w", r.Name, translate(err))
 	}
@@ -72,7 +60,7 @@ var (
 // queue.ErrNotFound for an unknown name, queue.ErrDuplicate when r.Name is
 // another room's.
 func (t *tx) SaveRoom(ctx context.Context, name string, r queue.Room) error {
-	res, err := t.stmt(ctx, saveRoom).ExecContext(t.run(ctx), name, r.Name, joinLines(r.Lines), r.Open, r.Position)
+	res, err := t.stmt(ctx, saveRoom).ExecContext(t.run(ctx), name, r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
 	if err != nil {
 		return fmt.Errorf("sqlite: save room %q: %w", name, translate(err))
 	}

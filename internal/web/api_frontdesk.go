@@ -1,11 +1,6 @@
 package web
 
-import (
-	"net/http"
-	"strings"
-
-	"smartwait/internal/queue"
-)
+import "net/http"
 
 // handleFrontDeskCheckIn serves POST /api/staff/checkin {name, phone?,
 // appointmentTime?, line?}: staff check a patient in (queue.CheckInRequest's
@@ -22,11 +17,10 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		kiosk := isKiosk(r)
-		req, err := queue.CheckInRequest{
-			Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
-			QueueID: strings.TrimSpace(b["line"]), FrontDesk: !kiosk, Kiosk: kiosk,
-		}.Normalize(s.d.Queue.Config.PhoneRegion)
+		req := checkInRequest(b)
+		req.Kiosk = isKiosk(r)
+		req.FrontDesk = !req.Kiosk
+		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
 		if err != nil {
 			s.fail(w, r, err)
 			return

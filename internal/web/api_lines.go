@@ -92,7 +92,7 @@ func (s *Server) handleUpdateLine() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
-			s.fail(w, r, lineNotFound(slug))
+			s.fail(w, r, queue.LineNotFound(slug))
 			return
 		}
 		b, err := decodeTyped(r, lineFields)
@@ -125,7 +125,7 @@ func (s *Server) handleDeleteLine() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
-			s.fail(w, r, lineNotFound(slug))
+			s.fail(w, r, queue.LineNotFound(slug))
 			return
 		}
 		if err := s.d.Queue.DeleteLine(r.Context(), slug); err != nil {
@@ -200,11 +200,6 @@ func (s *Server) lineView(ctx context.Context, q queue.Queue) (lineView, error) 
 		}
 	}
 	return newLineView(queue.LineStatus{Queue: q}, nil), nil
-}
-
-// lineNotFound is 404 LINE_NOT_FOUND for a line named in a path or query.
-func lineNotFound(slug string) error {
-	return queue.Errorf(queue.CodeLineNotFound, "There is no line %q", slug)
 }
 
 // deref is *p, or "" when p is nil.

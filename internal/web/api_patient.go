@@ -22,8 +22,14 @@ func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequ
 	if err != nil {
 		return queue.CheckInRequest{}, err
 	}
+	return checkInRequest(b).Normalize(region)
+}
+
+// checkInRequest is the check-in a decoded body asks for (checkInFields), not
+// yet validated: the public and the front-desk check-in read the same fields.
+func checkInRequest(b body) queue.CheckInRequest {
 	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
-		QueueID: strings.TrimSpace(b["line"])}.Normalize(region)
+		QueueID: strings.TrimSpace(b["line"])}
 }
 
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -114,16 +113,12 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 func (s *Server) handleStats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var view statsView
-		var version int64
 		line := r.URL.Query().Get("line")
 		if r.URL.Query().Has("line") && !queue.ValidSlug(line) {
-			s.fail(w, r, lineNotFound(line))
+			s.fail(w, r, queue.LineNotFound(line))
 			return
 		}
 		err := s.observe("stats", func() (err error) {
-			if version, err = s.queueVersion(r.Context(), line); err != nil {
-				return err
-			}
 			if line != "" {
 				view.Stats, err = s.d.Queue.Stats(r.Context(), line)
 				view.Line = line
@@ -132,15 +127,12 @@ func (s *Server) handleStats() http.Handler {
 			view.Stats, view.Lines, err = s.d.Queue.ClinicStats(r.Context())
 			return err
 		})
-		if line != "" && (isNotFound(err) || errors.Is(err, queue.ErrNotFound)) {
-			err = lineNotFound(line)
-		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		view.SMSAlert = s.smsAlert()
-		writeTagged(w, r, tagged{version: version, cache: cacheStaff}, envelope{Success: true, Data: view})
+		writeTagged(w, r, tagged{version: view.Stats.Version, cache: cacheStaff}, envelope{Success: true, Data: view})
 	})
 }
 

@@ -3,15 +3,12 @@ package web
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"smartwait/internal/queue"
 )
 
 // Conditional reads (issue 17): the pages re-read their REST state after a
@@ -110,26 +107,4 @@ func noneMatch(lines []string, tag string) bool {
 		}
 	}
 	return false
-}
-
-// queueVersion reads line's version ("": the sum of every line's, as
-// queueEntries tags the whole queue), for answers built by queue calls that
-// do not return it. Read before the answer, it may be one behind the body:
-// the tag then differs from the next one although the body does not, which
-// costs one full answer and is never wrong.
-func (s *Server) queueVersion(ctx context.Context, line string) (int64, error) {
-	var v int64
-	err := s.d.Queue.Store.View(ctx, func(tx queue.Tx) error {
-		if line != "" {
-			q, err := tx.Queue(ctx, line)
-			v = q.Version
-			return err
-		}
-		lines, err := tx.Lines(ctx)
-		for _, q := range lines {
-			v += q.Version
-		}
-		return err
-	})
-	return v, err
 }

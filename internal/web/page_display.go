@@ -84,7 +84,7 @@ func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int
 		if len(lines) < len(follow) {
 			for _, slug := range follow {
 				if !slices.ContainsFunc(lines, func(l queue.LineStatus) bool { return l.ID == slug }) {
-					return DisplayView{}, 0, queue.Errorf(queue.CodeLineNotFound, "There is no line %s", slug)
+					return DisplayView{}, 0, queue.LineNotFound(slug)
 				}
 			}
 		}

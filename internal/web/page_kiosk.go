@@ -71,12 +71,8 @@ func (s *Server) handleKioskPage() http.Handler {
 // kioskSignedIn reports whether the request carries the session cookie of a
 // kiosk account.
 func (s *Server) kioskSignedIn(r *http.Request) bool {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
-		return false
-	}
-	_, user, err := s.d.Auth.AuthenticateDesk(r.Context(), c.Value)
-	return err == nil && user.Role == auth.RoleKiosk
+	st, ok := s.cookieSession(r, s.d.Auth.AuthenticateDesk)
+	return ok && st.User.Role == auth.RoleKiosk
 }
 
 // kioskCheckinLimit is the check-in rate limit of a kiosk account's

@@ -36,16 +36,6 @@ type linePicker struct {
 // page says which lines exist even when it does not ask.
 func (p linePicker) Several() bool { return len(p.Lines) > 1 }
 
-// Has reports whether slug is a line of the picker that takes check-ins now.
-func (p linePicker) Has(slug string) bool {
-	for _, l := range p.Lines {
-		if l.Slug == slug && l.Open {
-			return true
-		}
-	}
-	return false
-}
-
 // linePicker reads the public lines now.
 func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
 	lines, err := s.d.Queue.Lines(ctx, true)

@@ -30,11 +30,16 @@ func (s *Server) staffPage(next http.Handler) http.Handler {
 
 // pageSession returns the staff session of the request's cookie, if valid.
 func (s *Server) pageSession(r *http.Request) (staffSession, bool) {
+	return s.cookieSession(r, s.d.Auth.Authenticate)
+}
+
+// cookieSession returns the session authn finds for the request's cookie.
+func (s *Server) cookieSession(r *http.Request, authn func(context.Context, string) (auth.Session, auth.User, error)) (staffSession, bool) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return staffSession{}, false
 	}
-	sess, user, err := s.d.Auth.Authenticate(r.Context(), c.Value)
+	sess, user, err := authn(r.Context(), c.Value)
 	if err != nil {
 		return staffSession{}, false
 	}

@@ -11,13 +11,9 @@ import (
 // line is 404 LINE_NOT_FOUND.
 func (s *Server) lineEntries(ctx context.Context, line string) ([]queue.Entry, int64, error) {
 	if !queue.ValidSlug(line) {
-		return nil, 0, lineNotFound(line)
+		return nil, 0, queue.LineNotFound(line)
 	}
-	entries, version, err := s.d.Queue.Queue(ctx, line)
-	if isNotFound(err) { // the only row Queue looks up is the line's
-		return nil, 0, lineNotFound(line)
-	}
-	return entries, version, err
+	return s.d.Queue.Queue(ctx, line) // LINE_NOT_FOUND when there is no such line
 }
 
 // queueEntries is every line's active queue, line after line by position,
@@ -34,7 +30,7 @@ func (s *Server) queueEntries(ctx context.Context) ([]queue.Entry, int64, error)
 	var sum int64
 	for _, id := range lines {
 		entries, version, err := s.d.Queue.Queue(ctx, id)
-		if isNotFound(err) {
+		if isLineNotFound(err) {
 			continue
 		}
 		if err != nil {
@@ -45,9 +41,8 @@ func (s *Server) queueEntries(ctx context.Context) ([]queue.Entry, int64, error)
 	return all, sum, nil
 }
 
-// isNotFound reports whether err is the Service's "not found" for a row it
-// looked up (which it words as PATIENT_NOT_FOUND whatever the row).
-func isNotFound(err error) bool {
+// isLineNotFound reports whether err is the Service's LINE_NOT_FOUND.
+func isLineNotFound(err error) bool {
 	var qe *queue.Error
-	return errors.As(err, &qe) && qe.Code == queue.CodePatientNotFound
+	return errors.As(err, &qe) && qe.Code == queue.CodeLineNotFound
 }
