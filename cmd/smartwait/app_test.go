@@ -26,13 +26,14 @@ func TestAppShutdownDrainsInFlight(t *testing.T) {
 		order = append(order, name)
 	}
 
-	entered, release := make(chan struct{}), make(chan struct{})
+	entered, release, served := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	answered := make(chan string, 1)
 	a.onStop("database", func(context.Context) error {
 		record("database")
+		// The server's side: the handler has written its whole response. (The
+		// client may still be reading it; that it got all of it is checked below.)
 		select {
-		case body := <-answered:
-			answered <- body // still there for the test below
+		case <-served:
 		default:
 			t.Error("the database closed before the in-flight request was answered")
 		}
@@ -43,6 +44,7 @@ func TestAppShutdownDrainsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := a.startHTTP(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(served)
 		close(entered)
 		<-release
 		io.WriteString(w, "finished")
