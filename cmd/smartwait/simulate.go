@@ -20,7 +20,8 @@ import (
 func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("smartwait simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("scenario", "default", "starting scenario: default or drift (the flags below override it)")
+	name := fs.String("scenario", "default", "starting scenario: "+strings.Join(sim.Names(), ", ")+", or all with --seeds (the flags below override it)")
+	seeds := fs.String("seeds", "", "run one day per seed, FROM-TO (e.g. 1-30), and print one row per scenario against the targets")
 	var set []func(*sim.Scenario)
 	intFlag := func(flagName, usage string, f func(*sim.Scenario, int)) {
 		fs.Func(flagName, usage, func(v string) error {
@@ -56,6 +57,25 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		set = append(set, func(s *sim.Scenario) { s.Profile = v })
 		return nil
 	})
+	stepsFlag := func(flagName, usage string, f func(*sim.Scenario, []sim.Step)) {
+		fs.Func(flagName, usage, func(v string) error {
+			steps, err := sim.ParseSteps(v)
+			if err != nil {
+				return err
+			}
+			set = append(set, func(s *sim.Scenario) { f(s, steps) })
+			return nil
+		})
+	}
+	stepsFlag("rooms-schedule", "rooms serving through the day, ROOMS@WHEN,… e.g. 2@0,1@4h or 1@50% (staff open and close rooms)", func(s *sim.Scenario, st []sim.Step) {
+		for _, x := range st {
+			if x.At == 0 && x.Share == 0 {
+				s.Rooms = int(x.Value) // the count at opening
+			}
+		}
+		s.RoomSteps = st
+	})
+	stepsFlag("service-step", "the mean visit, minutes, from a time on, MINUTES@WHEN,… e.g. 18@4h or 18@50%", func(s *sim.Scenario, st []sim.Step) { s.ServiceSteps = st })
 	fs.Func("seed", "random seed: the same seed gives the same day (default 1)", func(v string) error {
 		var n uint64
 		if _, err := fmt.Sscan(v, &n); err != nil {
@@ -72,16 +92,31 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return fmt.Errorf("simulate: unexpected argument %q", fs.Arg(0))
 	}
-	sc, ok := sim.Scenarios()[*name]
-	if !ok {
-		return fmt.Errorf("simulate: unknown scenario %q (default, drift)", *name)
+	names := []string{*name}
+	if *name == "all" {
+		if *seeds == "" {
+			return fmt.Errorf("simulate: --scenario all needs --seeds (e.g. --seeds 1-30)")
+		}
+		names = sim.Names()
 	}
-	for _, f := range set {
-		f(&sc)
+	var scenarios []sim.Scenario
+	for _, n := range names {
+		sc, ok := sim.Scenarios()[n]
+		if !ok {
+			return fmt.Errorf("simulate: unknown scenario %q (%s, all)", n, strings.Join(sim.Names(), ", "))
+		}
+		for _, f := range set {
+			f(&sc)
+		}
+		if err := sc.Validate(); err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		scenarios = append(scenarios, sc)
 	}
-	if err := sc.Validate(); err != nil {
-		return fmt.Errorf("simulate: %w", err)
+	if *seeds != "" {
+		return simulateSeeds(ctx, scenarios, *seeds, *asJSON, stdout)
 	}
+	sc := scenarios[0]
 
 	var progress sim.Progress
 	if f, ok := stdout.(*os.File); ok && isTerminal(f) && !*asJSON {
@@ -105,6 +140,29 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return enc.Encode(res)
 	}
 	return sim.WriteReport(stdout, res)
+}
+
+// simulateSeeds runs every scenario once per seed and prints one row per
+// scenario: the pooled figures and whether they meet the estimator's targets.
+func simulateSeeds(ctx context.Context, scenarios []sim.Scenario, seedSpec string, asJSON bool, stdout io.Writer) error {
+	seeds, err := sim.ParseSeeds(seedSpec)
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	var rows []sim.Summary
+	for _, sc := range scenarios {
+		days, err := sim.RunSeeds(ctx, sc, seeds)
+		if err != nil {
+			return fmt.Errorf("simulate %s: %w", sc.Name, err)
+		}
+		rows = append(rows, sim.Summarize(days))
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", " ")
+		return enc.Encode(rows)
+	}
+	return sim.WriteSummaries(stdout, seedSpec, rows)
 }
 
 func writeSVG(path string, res *sim.Result) (err error) {

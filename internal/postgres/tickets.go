@@ -261,12 +261,14 @@ func (t *tx) TicketsSince(ctx context.Context, queueID string, since time.Time) 
 	return t.queryTickets(ctx, "tickets since", query, queueID, since.UTC().Truncate(time.Millisecond))
 }
 
-// RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
-// completed tickets of the queue, newest first (limit <= 0: all).
-func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error) {
-	// status = 'completed' is written as a literal so the partial index applies.
-	const query = `SELECT (EXTRACT(EPOCH FROM completed_at - called_at) * 1000)::bigint FROM tickets
-		WHERE queue_id = $1 AND status = 'completed' AND called_at IS NOT NULL AND completed_at IS NOT NULL
+// RecentFinished returns the status, CompletedAt−CalledAt (0 if never called),
+// check-in time and walk-in flag of up to limit most recently finished tickets
+// of the queue, newest first (limit <= 0: all).
+func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]queue.Finished, error) {
+	// completed_at IS NOT NULL is written out so the partial index applies.
+	const query = `SELECT status, COALESCE((EXTRACT(EPOCH FROM completed_at - called_at) * 1000)::bigint, 0),
+		check_in_time, COALESCE(due_at <= check_in_time, true) FROM tickets
+		WHERE queue_id = $1 AND completed_at IS NOT NULL
 		ORDER BY completed_at DESC, seq DESC LIMIT $2`
 	var lim any
 	if limit > 0 {
@@ -274,19 +276,21 @@ func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) 
 	}
 	rows, err := t.tx.Query(ctx, query, queueID, lim)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: service times: %w", translate(ctx, err))
+		return nil, fmt.Errorf("postgres: finished tickets: %w", translate(ctx, err))
 	}
 	defer rows.Close()
-	var out []time.Duration
+	var out []queue.Finished
 	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("postgres: service times: %w", translate(ctx, err))
+		var f queue.Finished
+		var ms int64
+		if err := rows.Scan(&f.Status, &ms, &f.CheckIn, &f.WalkIn); err != nil {
+			return nil, fmt.Errorf("postgres: finished tickets: %w", translate(ctx, err))
 		}
-		out = append(out, time.Duration(d)*time.Millisecond)
+		f.Room, f.CheckIn = time.Duration(ms)*time.Millisecond, f.CheckIn.UTC()
+		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: service times: %w", translate(ctx, err))
+		return nil, fmt.Errorf("postgres: finished tickets: %w", translate(ctx, err))
 	}
 	return out, nil
 }

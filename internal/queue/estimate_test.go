@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -96,7 +97,7 @@ func TestEstimatorFit(t *testing.T) {
 	}
 	// A struct literal with only Prior and Rooms behaves like the default.
 	lit := Estimator{Prior: 15 * m, Rooms: 1}
-	if got, want := lit.Fit(visits[:7]), e.Fit(visits[:7]); got != want {
+	if got, want := lit.Fit(visits[:7]), e.Fit(visits[:7]); !reflect.DeepEqual(got, want) {
 		t.Errorf("literal estimator fit %+v, default %+v", got, want)
 	}
 }

@@ -36,7 +36,7 @@ func (s *Service) places(q Queue, active []Ticket, f Fit, now time.Time) []place
 	for i := range active {
 		if active[i].Status == StatusWaiting {
 			pos++
-			out[i] = place{pos: pos, q: qt.quote(pos)}
+			out[i] = place{pos: pos, q: qt.quoteDue(pos, active[i].DueAt.Sub(now))}
 		}
 	}
 	return out
@@ -53,14 +53,15 @@ func inService(active []Ticket, now time.Time) []time.Duration {
 	return elapsed
 }
 
-// fit learns the queue's visit lengths from its recent completed visits.
+// fit learns the queue's visits, and what becomes of the tickets ahead, from
+// its recently finished tickets.
 func (s *Service) fit(ctx context.Context, tx Tx, q Queue) (Fit, error) {
 	e := s.LineEstimator(q)
-	samples, err := tx.RecentServiceTimes(ctx, q.ID, e.window())
+	finished, err := tx.RecentFinished(ctx, q.ID, e.window())
 	if err != nil {
 		return Fit{}, err
 	}
-	return e.Fit(samples), nil
+	return e.Learn(finished), nil
 }
 
 // LineEstimator is the deployment's estimator as line q uses it: the line's own

@@ -94,7 +94,6 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		if err != nil {
 			return err
 		}
-		wasCalled := t.Status == StatusCalled
 		t.Status, t.CompletedAt = to, now
 		if err := tx.UpdateTicket(ctx, *t); err != nil {
 			return err
@@ -103,14 +102,14 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		if _, err := tx.CancelMessages(ctx, t.ID, ""); err != nil {
 			return err
 		}
-		f := b.fit
-		if to == StatusCompleted && wasCalled {
-			// The visit just completed is one more sample: learn again.
-			if f, err = s.fit(ctx, tx, *q); err != nil {
-				return err
-			}
-			q.ServiceTime = f.Mean
+		// Every finished ticket teaches the estimator something: a completed
+		// visit its length, a no-show or a cancellation how many of those ahead
+		// never become a visit. Learn again.
+		f, err := s.fit(ctx, tx, *q)
+		if err != nil {
+			return err
 		}
+		q.ServiceTime = f.Mean
 		if next, err = s.leave(ctx, tx, *q, b, f, t.ID, kind, now, ch); err != nil {
 			return err
 		}

@@ -26,11 +26,21 @@ const z90 = 1.2816
 // left of each visit in progress, divided by the rooms. The range treats the wait
 // as log-normal with the variance of that sum of visit lengths.
 func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
+	return e.QuoteDue(position, f, elapsed, 0)
+}
+
+// QuoteDue is Quote for a booked patient who arrived early: their appointment
+// is untilDue from now, and the walk-ins who arrive before it go ahead of them
+// (docs/lines.md). Each minute until then brings Fit.WalkIns walk-ins, a
+// load of k = WalkIns × slot / rooms minutes of work per minute; a wait W0 by
+// position becomes W0 + k·min(untilDue, W) — W0/(1−k) if the patient is called
+// before their time, W0 + k·untilDue if not.
+func (e Estimator) QuoteDue(position int, f Fit, elapsed []time.Duration, untilDue time.Duration) Quote {
 	if position <= 0 {
 		return Quote{}
 	}
 	qt := e.quoter(f, elapsed)
-	return qt.quote(position)
+	return qt.quoteDue(position, untilDue)
 }
 
 // quoter holds what Quote works out from the fit and the visits in progress
@@ -42,8 +52,13 @@ type quoter struct {
 	e        Estimator
 	rooms    int
 	called   int       // visits in progress, all of them
+	learned  bool      // the fit rests on enough history (else: the contract's formula)
 	s        float64   // S in minutes
 	visitVar float64   // variance of one visit
+	slot     float64   // room time of one ticket ahead (a visit, or less: see Fit.Slot)
+	slotVar  float64   // its variance
+	walkIns  float64   // walk-ins a minute (Fit.WalkIns)
+	sVar     float64   // variance of S itself, shared by every visit ahead
 	rem      []float64 // what is likely left of each counted visit in progress
 	remVar   []float64 // its share of the variance
 }
@@ -55,12 +70,22 @@ func (e Estimator) quoter(f Fit, elapsed []time.Duration) quoter {
 	if f.Mean <= 0 {
 		f.Mean = e.Prior
 	}
-	q := quoter{e: e, rooms: e.rooms(), called: len(elapsed), s: f.Mean.Minutes()}
-	q.visitVar = q.s * q.s * (math.Exp(f.Sigma*f.Sigma) - 1)
+	// Until PriorVisits visits are known the spread is mostly the prior's guess:
+	// quotes keep the contract's formula with the S learned so far.
+	q := quoter{e: e, rooms: e.rooms(), called: len(elapsed), s: f.Mean.Minutes(), learned: f.N >= e.priorVisits()}
+	q.visitVar = f.visitVar()
+	q.slot, q.slotVar = f.slot()
+	q.walkIns = f.WalkIns
+	// S is learned from a window of visits: its error adds to every visit
+	// ahead alike, so it grows with the square of their number.
+	q.sVar = q.visitVar / float64(e.window())
+	if f.N > 0 {
+		q.sVar = q.visitVar / float64(f.N+int(e.priorWeight(f.N)))
+	}
 	inService := slices.Clone(elapsed)
 	slices.Sort(inService)
 	for _, el := range inService[:min(len(inService), q.rooms)] {
-		rem := remaining(f, el)
+		rem := f.remaining(el)
 		q.rem = append(q.rem, rem)
 		q.remVar = append(q.remVar, q.visitVar*(rem/q.s)*(rem/q.s))
 	}
@@ -68,20 +93,32 @@ func (e Estimator) quoter(f Fit, elapsed []time.Duration) quoter {
 }
 
 // quote is Quote for the waiting ticket at position (≥ 1).
-func (qt *quoter) quote(position int) Quote {
-	rooms, s, visitVar := qt.rooms, qt.s, qt.visitVar
-	work := float64(position-1) * s
-	variance := float64(position-1) * visitVar
+func (qt *quoter) quote(position int) Quote { return qt.quoteDue(position, 0) }
+
+// quoteDue is QuoteDue for the waiting ticket at position (≥ 1).
+func (qt *quoter) quoteDue(position int, untilDue time.Duration) Quote {
+	rooms, s := qt.rooms, qt.s
+	work := float64(position-1) * qt.slot
+	variance := float64(position-1) * qt.slotVar
 	for i, rem := range qt.rem {
 		work += rem
 		variance += qt.remVar[i]
 	}
 	c := float64(rooms)
-	// S itself is learned from a window of visits: its error adds to every visit
-	// ahead alike, so it grows with the square of their number.
 	ahead := float64(position - 1)
-	variance += ahead * ahead * visitVar / float64(qt.e.window())
+	variance += ahead * ahead * qt.sVar
 	mean, variance := work/c, variance/(c*c)
+	if d := untilDue.Minutes(); d > 0 && qt.walkIns > 0 {
+		// The walk-ins still to come before the patient's time, as extra
+		// visits ahead: their number is Poisson, so it adds its own spread.
+		k := qt.walkIns * qt.slot / c
+		extra := k * d
+		if k < 1 {
+			extra = min(extra, mean*k/(1-k))
+		}
+		mean += extra
+		variance += extra * (qt.slotVar + qt.slot*qt.slot) / (qt.slot * c)
+	}
 	q := Quote{Wait: int(math.Round(mean))}
 	q.Low, q.High = q.Wait, q.Wait
 	// The range is centred on where the wait is likely to end, which is earlier
@@ -94,6 +131,11 @@ func (qt *quoter) quote(position int) Quote {
 		// A log-normal with this mean and variance: never negative, long-tailed.
 		s2 := math.Log(1 + variance/(center*center))
 		mu := math.Log(center) - s2/2
+		if qt.learned {
+			// The median: off by the least on average, raised where a late
+			// quote is likely (see raise).
+			q.Wait = int(math.Round(math.Exp(mu) + guard().raise(math.Sqrt(variance))))
+		}
 		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
 		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
 	}
@@ -101,19 +143,33 @@ func (qt *quoter) quote(position int) Quote {
 		// A room is free for this patient: staff may call them any moment. The
 		// point keeps the contract's average over rooms; the range says so.
 		q.Low = 0
+		if qt.learned {
+			// With history the point says what will happen: called now.
+			q.Wait = 0
+		}
 	}
 	return q
 }
 
 // remaining is the expected rest, in minutes, of a visit that has lasted elapsed:
-// E[X − e | X > e] for the fitted log-normal X, at most one whole visit (a visit
-// far beyond the usual length is more likely a forgotten click than a visit with
-// hours to go).
-func remaining(f Fit, elapsed time.Duration) float64 {
+// E[X − e | X > e]. With history it is read from the visits that lasted longer
+// than e (a visit already long in a clinic with short and long kinds is a long
+// one); with few of them, from the fitted log-normal — never more than a whole
+// visit then (a visit far beyond the usual length is more likely a forgotten
+// click than a visit with hours to go).
+func (f Fit) remaining(elapsed time.Duration) float64 {
 	s := f.Mean.Minutes()
 	e := elapsed.Minutes()
 	if e <= 0 {
 		return s
+	}
+	i, _ := slices.BinarySearch(f.visits, e)
+	if longer := f.visits[i:]; len(longer) >= 3 {
+		sum := 0.0
+		for _, x := range longer {
+			sum += x - e
+		}
+		return sum / float64(len(longer))
 	}
 	if f.Sigma < 1e-6 {
 		return max(s-e, 0)

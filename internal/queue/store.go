@@ -89,9 +89,11 @@ type Tx interface {
 	// TicketsSince returns the queue's tickets that checked in at or after since,
 	// in Seq order, whatever their status (for the day's statistics).
 	TicketsSince(ctx context.Context, queueID string, since time.Time) ([]Ticket, error)
-	// RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
-	// completed tickets of the queue, newest first.
-	RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error)
+	// RecentFinished returns how up to limit of the queue's most recently
+	// finished tickets (completed, no-show or cancelled) finished, newest first,
+	// for the estimator: completed visits, and the tickets ahead that never
+	// became one.
+	RecentFinished(ctx context.Context, queueID string, limit int) ([]Finished, error)
 	// RecentCheckIns returns the CheckInTime of up to limit tickets with the given
 	// phone that checked in at or after since, newest first, in every queue and
 	// whatever their status (the per-phone check-in limit). Inside Update it also

@@ -120,3 +120,15 @@ func ValidID(id string) bool {
 	}
 	return true
 }
+
+// Finished is how a ticket left its line, as the estimator learns from it: its
+// final status and how long it held a room, CompletedAt − CalledAt (0 when it
+// was never called: cancelled while waiting, or completed from the list).
+type Finished struct {
+	Status Status
+	Room   time.Duration
+	// CheckIn is when it checked in, and WalkIn whether it was due then (not
+	// booked for later): the walk-ins that overtake an early booked patient.
+	CheckIn time.Time
+	WalkIn  bool
+}

@@ -14,6 +14,7 @@ const (
 	evLeave                   // a waiting patient gives up and cancels
 	evDone                    // a visit ends and its room frees
 	evNoShow                  // staff give up on a called patient who did not come
+	evRooms                   // staff open or close rooms: room is how many serve now
 )
 
 // event is one scheduled happening of the simulation.

@@ -24,6 +24,7 @@ type Result struct {
 	MeanWait    float64  `json:"meanWait"`
 	SmartWait   Accuracy `json:"smartwait"`
 	Fixed       Accuracy `json:"fixed"`
+	Oracle      Accuracy `json:"oracle"` // the fixed rule told the day's true mean visit
 	// InRange is the share of called patients whose wait fell inside the quoted
 	// range QuoteLow..QuoteHigh (±0.5 min for rounding).
 	InRange  float64   `json:"inRange"`
@@ -51,9 +52,27 @@ type Bin struct {
 	MeanWait  float64  `json:"meanWait"`
 	SmartWait Accuracy `json:"smartwait"`
 	Fixed     Accuracy `json:"fixed"`
+	Oracle    Accuracy `json:"oracle"`
 }
 
-func summarize(sc Scenario, day, span time.Duration, ps []Patient, busy time.Duration) *Result {
+// estimators are the quotes a Result compares: SmartWait's, the fixed rule's and
+// the oracle fixed rule's, at check-in and at each later change.
+var estimators = []struct {
+	name   string
+	quote  func(Patient) int
+	update func(Update) int
+	pick   func(*Result) *Accuracy
+	bin    func(*Bin) *Accuracy
+}{
+	{"SmartWait", func(p Patient) int { return p.Quote }, func(u Update) int { return u.Quote },
+		func(r *Result) *Accuracy { return &r.SmartWait }, func(b *Bin) *Accuracy { return &b.SmartWait }},
+	{"fixed 15 min", func(p Patient) int { return p.Fixed }, func(u Update) int { return u.Fixed },
+		func(r *Result) *Accuracy { return &r.Fixed }, func(b *Bin) *Accuracy { return &b.Fixed }},
+	{"oracle fixed", func(p Patient) int { return p.Oracle }, func(u Update) int { return u.Oracle },
+		func(r *Result) *Accuracy { return &r.Oracle }, func(b *Bin) *Accuracy { return &b.Oracle }},
+}
+
+func summarize(sc Scenario, day, span time.Duration, ps []Patient, roomTime, busy time.Duration) *Result {
 	res := &Result{Scenario: sc, DayMinutes: round1(day.Minutes()), Patients: ps}
 	var called []Patient
 	inRange := 0
@@ -77,11 +96,12 @@ func summarize(sc Scenario, day, span time.Duration, ps []Patient, busy time.Dur
 		res.InRange = round3(float64(inRange) / float64(n))
 		res.MeanWait = round1(meanOf(called, func(p Patient) float64 { return p.Wait }))
 	}
-	if span > 0 {
-		res.Utilisation = round3(busy.Minutes() / (float64(sc.Rooms) * span.Minutes()))
+	if roomTime > 0 && span > 0 {
+		res.Utilisation = round3(busy.Minutes() / roomTime.Minutes())
 	}
-	res.SmartWait = accuracy(called, func(p Patient) int { return p.Quote }, func(u Update) int { return u.Quote })
-	res.Fixed = accuracy(called, func(p Patient) int { return p.Fixed }, func(u Update) int { return u.Fixed })
+	for _, e := range estimators {
+		*e.pick(res) = accuracy(called, e.quote, e.update)
+	}
 	byHour := map[int][]Patient{}
 	last := 0
 	for _, p := range called {
@@ -94,12 +114,11 @@ func summarize(sc Scenario, day, span time.Duration, ps []Patient, busy time.Dur
 		if len(b) == 0 {
 			continue
 		}
-		res.Hours = append(res.Hours, Bin{
-			Hour: h, Called: len(b),
-			MeanWait:  round1(meanOf(b, func(p Patient) float64 { return p.Wait })),
-			SmartWait: accuracy(b, func(p Patient) int { return p.Quote }, func(u Update) int { return u.Quote }),
-			Fixed:     accuracy(b, func(p Patient) int { return p.Fixed }, func(u Update) int { return u.Fixed }),
-		})
+		bin := Bin{Hour: h, Called: len(b), MeanWait: round1(meanOf(b, func(p Patient) float64 { return p.Wait }))}
+		for _, e := range estimators {
+			*e.bin(&bin) = accuracy(b, e.quote, e.update)
+		}
+		res.Hours = append(res.Hours, bin)
 	}
 	return res
 }
@@ -154,19 +173,17 @@ func WriteReport(w io.Writer, r *Result) error {
 		r.DayMinutes/60, r.Utilisation*100, r.Called, r.NoShows, r.Cancelled, r.MeanWait)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "estimator\tMAE\tmedian AE\tbias\twaited longer\twaited >10 min longer\tMAE, all quotes\t")
-	for _, row := range []struct {
-		name string
-		a    Accuracy
-	}{{"SmartWait", r.SmartWait}, {"fixed 15 min", r.Fixed}} {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%+.1f\t%.1f%%\t%.1f%%\t%.1f\t\n", row.name, row.a.MAE, row.a.MedianAE, row.a.Bias, row.a.Under*100, row.a.Over10*100, row.a.UpdatesMAE)
+	for _, e := range estimators {
+		a := *e.pick(r)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%+.1f\t%.1f%%\t%.1f%%\t%.1f\t\n", e.name, a.MAE, a.MedianAE, a.Bias, a.Under*100, a.Over10*100, a.UpdatesMAE)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nSmartWait's quoted range held the actual wait for %.1f%% of patients.\n\n", r.InRange*100)
 	fmt.Fprintln(w, "Through the day (by hour of check-in; minutes):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "hour\tcalled\tmean wait\tSmartWait MAE\t>10 late\tfixed MAE\t>10 late\t")
+	fmt.Fprintln(tw, "hour\tcalled\tmean wait\tSmartWait MAE\t>10 late\tfixed MAE\t>10 late\toracle MAE\t")
 	for _, b := range r.Hours {
-		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f%%\t%.1f\t%.0f%%\t\n", b.Hour, b.Called, b.MeanWait, b.SmartWait.MAE, b.SmartWait.Over10*100, b.Fixed.MAE, b.Fixed.Over10*100)
+		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f%%\t%.1f\t%.0f%%\t%.1f\t\n", b.Hour, b.Called, b.MeanWait, b.SmartWait.MAE, b.SmartWait.Over10*100, b.Fixed.MAE, b.Fixed.Over10*100, b.Oracle.MAE)
 	}
 	return tw.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,15 +19,21 @@ import (
 // Patient is what the simulation recorded of one patient. Times are minutes since
 // the clinic opened; waits are minutes.
 type Patient struct {
-	N        int     `json:"n"`        // arrival order, from 1
-	CheckIn  float64 `json:"checkIn"`  // when they checked in
-	Position int     `json:"position"` // position at check-in
+	N        int     `json:"n"`                // arrival order, from 1
+	Booked   bool    `json:"booked,omitempty"` // checked in for an appointment
+	CheckIn  float64 `json:"checkIn"`          // when they checked in
+	Position int     `json:"position"`         // position at check-in
 	// Quote is SmartWait's estimate at check-in and QuoteLow..QuoteHigh its range;
-	// Fixed is what the fixed 15-minutes-per-position rule would have said.
+	// Fixed is what the fixed 15-minutes-per-position rule would have said, and
+	// Oracle the same rule told the day's true mean visit.
 	Quote     int `json:"quote"`
 	QuoteLow  int `json:"quoteLow"`
 	QuoteHigh int `json:"quoteHigh"`
 	Fixed     int `json:"fixed"`
+	Oracle    int `json:"oracle"`
+	// visits is the fixed rule's visits ahead per room, (position − 1 +
+	// inService) / rooms, from which Fixed and Oracle follow.
+	visits float64
 	// Outcome is the ticket's final status: completed, no_show or cancelled.
 	Outcome queue.Status `json:"outcome"`
 	// Wait is the actual wait, check-in to called (-1 when never called).
@@ -40,6 +47,8 @@ type Update struct {
 	Position int     `json:"position"`
 	Quote    int     `json:"quote"`
 	Fixed    int     `json:"fixed"`
+	Oracle   int     `json:"oracle"`
+	visits   float64
 }
 
 // Progress is called after each arrival is processed, with how many of the
@@ -70,8 +79,9 @@ func Run(ctx context.Context, sc Scenario, progress Progress) (*Result, error) {
 	if err := r.run(ctx, progress); err != nil {
 		return nil, err
 	}
+	r.oracle()
 	// The clock stopped at the last event: the end of the day's last visit.
-	return summarize(sc, r.dayLength, r.clock.Sub(sc.Open), r.patients, r.busy), nil
+	return summarize(sc, r.dayLength, r.clock.Sub(sc.Open), r.patients, r.roomTime, r.busy), nil
 }
 
 // runner is one simulation in progress. It is used from one goroutine: the
@@ -87,10 +97,15 @@ type runner struct {
 	patients  []Patient
 	plans     []plan
 	byID      map[string]int // ticket id → index in patients
-	idle      []int          // free rooms
+	idle      []int          // open rooms without a patient, by number
+	open      []bool         // open[room]: the room serves (index 0 unused)
 	busy      time.Duration  // total room time in use, for the measured utilisation
+	roomTime  time.Duration  // total open room time, opening to the last visit's end
+	lastTick  time.Time      // when roomTime was last brought up to date
 	inService int            // patients called and not yet finished
 	fixedS    float64        // the fixed rule's minutes per visit
+	visitSum  time.Duration  // every visit drawn (no-shows' grace left out), for the oracle
+	visitN    int
 }
 
 // plan is what the simulation decided about a patient before they arrived.
@@ -98,6 +113,7 @@ type plan struct {
 	id     string
 	noShow bool
 	leave  time.Duration // > 0: leaves this long after check-in unless called first
+	slot   time.Time     // the appointment, when booked
 	called bool
 	done   bool
 }
@@ -119,10 +135,94 @@ func newRunner(sc Scenario, db *sqlite.DB) *runner {
 	cfg := queue.DefaultConfig()
 	cfg.Estimator, cfg.Location, cfg.FollowUpAfter = est, time.UTC, 0
 	r.svc = &queue.Service{Store: db, Config: cfg, Now: r.now, Publisher: queue.PublisherFunc(r.observe)}
-	for room := sc.Rooms; room >= 1; room-- {
-		r.idle = append(r.idle, room)
-	}
+	r.open = make([]bool, sc.maxRooms()+1)
+	r.lastTick = sc.Open
 	return r
+}
+
+// roomName is how room n is called in SmartWait.
+func roomName(n int) string { return "Room " + strconv.Itoa(n) }
+
+// setUpRooms creates every room the day will use, as staff would, serving the
+// default line; those serving at opening are open. SmartWait then counts the
+// open rooms for its estimates: live staffing, not a setting.
+func (r *runner) setUpRooms(ctx context.Context) error {
+	if r.sc.Booked > 0 {
+		on := true
+		if _, err := r.svc.UpdateLine(ctx, queue.DefaultQueueID, queue.LinePatch{Appointments: &on}); err != nil {
+			return fmt.Errorf("appointments on: %w", err)
+		}
+	}
+	for n := 1; n < len(r.open); n++ {
+		open := n <= r.sc.Rooms
+		if _, err := r.svc.CreateRoom(ctx, queue.Room{Name: roomName(n), Lines: []string{queue.DefaultQueueID}, Open: open}); err != nil {
+			return fmt.Errorf("room %d: %w", n, err)
+		}
+		if open {
+			r.open[n] = true
+			r.idle = append(r.idle, n)
+		}
+	}
+	for _, st := range sortedSteps(r.sc.RoomSteps, r.dayLength) {
+		r.events.push(event{at: r.sc.Open.Add(st.at(r.dayLength)), kind: evRooms, room: int(st.Value)})
+	}
+	return nil
+}
+
+// staff opens or closes rooms so that want of them serve: the highest-numbered
+// close first (a visit in progress there goes on to its end) and the
+// lowest-numbered open first.
+func (r *runner) staff(ctx context.Context, want int) error {
+	serving := 0
+	for n := 1; n < len(r.open); n++ {
+		if r.open[n] {
+			serving++
+		}
+	}
+	for n := len(r.open) - 1; n >= 1 && serving > want; n-- {
+		if r.open[n] {
+			if err := r.setOpen(ctx, n, false); err != nil {
+				return err
+			}
+			serving--
+		}
+	}
+	for n := 1; n < len(r.open) && serving < want; n++ {
+		if !r.open[n] {
+			if err := r.setOpen(ctx, n, true); err != nil {
+				return err
+			}
+			serving++
+		}
+	}
+	return r.callIdle(ctx)
+}
+
+func (r *runner) setOpen(ctx context.Context, n int, open bool) error {
+	if _, err := r.svc.UpdateRoom(ctx, roomName(n), queue.RoomPatch{Open: &open}); err != nil {
+		return fmt.Errorf("room %d open=%v: %w", n, open, err)
+	}
+	r.open[n] = open
+	if open {
+		r.idle = append(r.idle, n)
+		slices.Sort(r.idle)
+		slices.Reverse(r.idle) // callIdle takes from the end: the lowest number first
+	} else {
+		r.idle = slices.DeleteFunc(r.idle, func(x int) bool { return x == n })
+	}
+	return nil
+}
+
+// tick adds the open room time since the last tick.
+func (r *runner) tick() {
+	open := 0
+	for _, o := range r.open {
+		if o {
+			open++
+		}
+	}
+	r.roomTime += time.Duration(open) * r.clock.Sub(r.lastTick)
+	r.lastTick = r.clock
 }
 
 func (r *runner) now() time.Time { return r.clock }
@@ -132,6 +232,9 @@ func (r *runner) minutes(t time.Time) float64 { return t.Sub(r.sc.Open).Minutes(
 
 func (r *runner) run(ctx context.Context, progress Progress) error {
 	r.plan()
+	if err := r.setUpRooms(ctx); err != nil {
+		return err
+	}
 	arrived := 0
 	for r.events.Len() > 0 {
 		if err := ctx.Err(); err != nil {
@@ -139,6 +242,7 @@ func (r *runner) run(ctx context.Context, progress Progress) error {
 		}
 		ev := r.events.pop()
 		r.clock = ev.at
+		r.tick()
 		var err error
 		switch ev.kind {
 		case evArrive:
@@ -153,6 +257,8 @@ func (r *runner) run(ctx context.Context, progress Progress) error {
 			err = r.finish(ctx, ev.patient, ev.room, false)
 		case evNoShow:
 			err = r.finish(ctx, ev.patient, ev.room, true)
+		case evRooms:
+			err = r.staff(ctx, ev.room)
 		}
 		if err != nil {
 			return fmt.Errorf("at %s: %w", r.clock.Format(time.TimeOnly), err)
@@ -190,17 +296,28 @@ func (r *runner) plan() {
 			p.leave = time.Duration(r.rng.ExpFloat64() * float64(r.sc.Patience))
 			p.leave = max(p.leave, time.Minute)
 		}
+		arrival := r.sc.Open.Add(time.Duration(u * float64(r.dayLength)))
+		// Drawn only for scenarios with bookings, so that the others' days
+		// stay as they were.
+		if r.sc.Booked > 0 && r.rng.Float64() < r.sc.Booked {
+			early := float64(r.sc.Early) + r.rng.NormFloat64()*float64(r.sc.EarlySpread)
+			p.slot = arrival.Add(time.Duration(early)).Truncate(time.Minute)
+		}
 		r.plans[i] = p
-		r.patients[i] = Patient{N: i + 1, Wait: -1}
-		r.events.push(event{at: r.sc.Open.Add(time.Duration(u * float64(r.dayLength))), kind: evArrive, patient: i})
+		r.patients[i] = Patient{N: i + 1, Wait: -1, Booked: !p.slot.IsZero()}
+		r.events.push(event{at: arrival, kind: evArrive, patient: i})
 	}
 }
 
 func (r *runner) arrive(ctx context.Context, i int) error {
+	appointment := "walk-in"
+	if slot := r.plans[i].slot; !slot.IsZero() {
+		appointment = slot.Format("15:04")
+	}
 	e, err := r.svc.CheckIn(ctx, queue.CheckInRequest{
 		Name:            "Patient " + strconv.Itoa(i+1),
 		Phone:           phone(i),
-		AppointmentTime: "walk-in",
+		AppointmentTime: appointment,
 	})
 	if err != nil {
 		return fmt.Errorf("check-in %d: %w", i+1, err)
@@ -211,7 +328,8 @@ func (r *runner) arrive(ctx context.Context, i int) error {
 	p.CheckIn = r.minutes(r.clock)
 	p.Position, p.Quote = e.Position, e.EstimatedWait
 	p.QuoteLow, p.QuoteHigh = e.EstimatedWaitLow, e.EstimatedWaitHigh
-	p.Fixed = r.fixed(e.Position, r.inService)
+	p.visits = r.visitsAhead(e.Position, r.inService)
+	p.Fixed = r.fixed(p.visits)
 	if leave := r.plans[i].leave; leave > 0 {
 		r.events.push(event{at: r.clock.Add(leave), kind: evLeave, patient: i})
 	}
@@ -246,7 +364,9 @@ func (r *runner) finish(ctx context.Context, i, room int, noShow bool) error {
 	}
 	r.plans[i].done = true
 	r.inService--
-	r.idle = append(r.idle, room)
+	if r.open[room] {
+		r.idle = append(r.idle, room)
+	}
 	return r.callIdle(ctx)
 }
 
@@ -254,7 +374,7 @@ func (r *runner) finish(ctx context.Context, i, room int, noShow bool) error {
 func (r *runner) callIdle(ctx context.Context) error {
 	for len(r.idle) > 0 {
 		room := r.idle[len(r.idle)-1]
-		e, err := r.svc.CallNext(ctx, "", "Room "+strconv.Itoa(room))
+		e, err := r.svc.Call(ctx, queue.CallRequest{Room: roomName(room)})
 		var qe *queue.Error
 		if errors.As(err, &qe) && qe.Code == queue.CodeNoneWaiting {
 			return nil
@@ -273,6 +393,8 @@ func (r *runner) callIdle(ctx context.Context) error {
 			d, kind = r.sc.NoShowGrace, evNoShow
 		} else {
 			d = r.visit()
+			r.visitSum += d
+			r.visitN++
 		}
 		r.busy += d
 		r.events.push(event{at: r.clock.Add(d), kind: kind, patient: i, room: room})
@@ -280,17 +402,34 @@ func (r *runner) callIdle(ctx context.Context) error {
 	return nil
 }
 
-// visit draws a visit length: log-normal with the mean of this time of day.
+// visit draws a visit length with the mean of this time of day: log-normal, or
+// from the scenario's mixture of kinds scaled to that mean.
 func (r *runner) visit() time.Duration {
-	u := float64(r.clock.Sub(r.sc.Open)) / float64(r.dayLength)
-	mean := r.sc.serviceMeanAt(u).Minutes()
-	if r.sc.ServiceCV == 0 {
-		return time.Duration(mean * float64(time.Minute))
+	mean := r.sc.serviceMeanAt(r.clock.Sub(r.sc.Open), r.dayLength).Minutes()
+	cv := r.sc.ServiceCV
+	if len(r.sc.Mix) > 0 {
+		u, scale := r.rng.Float64(), mean/mixMean(r.sc.Mix).Minutes()
+		m := r.sc.Mix[len(r.sc.Mix)-1]
+		for _, x := range r.sc.Mix {
+			if u < x.Share {
+				m = x
+				break
+			}
+			u -= x.Share
+		}
+		mean, cv = m.Mean.Minutes()*scale, m.CV
 	}
-	s2 := math.Log(1 + r.sc.ServiceCV*r.sc.ServiceCV)
+	return time.Duration(logNormal(r.rng, mean, cv) * float64(time.Minute)).Round(time.Second)
+}
+
+// logNormal draws from a log-normal with the given mean and CV (0: exactly mean).
+func logNormal(rng *rand.Rand, mean, cv float64) float64 {
+	if cv == 0 {
+		return mean
+	}
+	s2 := math.Log(1 + cv*cv)
 	mu := math.Log(mean) - s2/2
-	m := math.Exp(mu + math.Sqrt(s2)*r.rng.NormFloat64())
-	return time.Duration(m * float64(time.Minute)).Round(time.Second)
+	return math.Exp(mu + math.Sqrt(s2)*rng.NormFloat64())
 }
 
 // observe records, for every waiting patient a change moved, the new quote.
@@ -300,17 +439,40 @@ func (r *runner) observe(c queue.Change) {
 		if !ok || e.Status != queue.StatusWaiting {
 			continue
 		}
+		v := r.visitsAhead(e.Position, c.Called)
 		r.patients[i].Updates = append(r.patients[i].Updates, Update{
-			At: r.minutes(c.At), Position: e.Position, Quote: e.EstimatedWait, Fixed: r.fixed(e.Position, c.Called),
+			At: r.minutes(c.At), Position: e.Position, Quote: e.EstimatedWait, Fixed: r.fixed(v), visits: v,
 		})
 	}
 }
 
+// visitsAhead is the contract's cold-start formula without S: (position − 1 +
+// inService) / rooms, with the static SMARTWAIT_ROOMS of the scenario's opening
+// (a fixed rule knows nothing of rooms opening and closing).
+func (r *runner) visitsAhead(position, called int) float64 {
+	inService := min(called, r.sc.Rooms)
+	return float64(position-1+inService) / float64(r.sc.Rooms)
+}
+
 // fixed is the fixed rule: the contract's cold-start formula with 15 minutes
 // (the prior) per visit for ever, never learned.
-func (r *runner) fixed(position, called int) int {
-	inService := min(called, r.sc.Rooms)
-	return int(math.Round(float64(position-1+inService) * r.fixedS / float64(r.sc.Rooms)))
+func (r *runner) fixed(visits float64) int { return int(math.Round(visits * r.fixedS)) }
+
+// oracle fills in every quote of the oracle fixed rule: the fixed rule told the
+// day's true mean visit, known only once the day is over — the best a setting
+// could do, and what a learning estimator has to beat.
+func (r *runner) oracle() {
+	if r.visitN == 0 {
+		return
+	}
+	s := (r.visitSum / time.Duration(r.visitN)).Minutes()
+	for i := range r.patients {
+		p := &r.patients[i]
+		p.Oracle = int(math.Round(p.visits * s))
+		for j := range p.Updates {
+			p.Updates[j].Oracle = int(math.Round(p.Updates[j].visits * s))
+		}
+	}
 }
 
 // phone returns a distinct valid US number for patient i (the 555-01xx fiction

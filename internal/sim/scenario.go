@@ -43,8 +43,24 @@ type Scenario struct {
 	// before cancelling, if not called first.
 	Patience time.Duration `json:"-"`
 	Profile  string        `json:"profile"` // arrival profile: "clinic" or "flat"
-	Seed     uint64        `json:"seed"`
-	Open     time.Time     `json:"open"` // when the first arrival may come
+	// RoomSteps change how many rooms serve during the day (staff open and
+	// close rooms in SmartWait as they would at the desk); Rooms is the count at
+	// opening. ServiceSteps set the mean visit from a time on (a new doctor, a
+	// harder case mix). Mix, when set, draws visits from a mixture of log-normal
+	// kinds instead of one (its means are scaled so that the mixture's mean is
+	// the mean visit of the moment).
+	RoomSteps []Step `json:"roomSteps,omitempty"`
+	// Booked is the share of patients with an appointment on a line that
+	// orders by appointment (docs/lines.md): they arrive Early before their
+	// slot on average (normal, spread EarlySpread; some come late), and the
+	// walk-ins who arrive before their slot go ahead of them.
+	Booked       float64       `json:"booked,omitempty"`
+	Early        time.Duration `json:"-"`
+	EarlySpread  time.Duration `json:"-"`
+	ServiceSteps []Step        `json:"serviceSteps,omitempty"`
+	Mix          []Mode        `json:"mix,omitempty"`
+	Seed         uint64        `json:"seed"`
+	Open         time.Time     `json:"open"` // when the first arrival may come
 
 	// Estimator is the estimator under test; the zero value means the service's
 	// default with Prior and Rooms from the scenario.
@@ -81,9 +97,71 @@ func Drift() Scenario {
 	return s
 }
 
+// builtins are the named scenarios, in the order reports list them: each is a
+// day real clinics have that a fixed setting gets wrong (docs/estimates.md).
+var builtins = []func() Scenario{
+	Default,
+	Drift,
+	func() Scenario { // one of two rooms closes at mid-day, staff close it in SmartWait
+		s := Default()
+		s.Name, s.RoomSteps = "room-closes", []Step{{Value: 1, Share: 0.5}}
+		return s
+	},
+	func() Scenario { // visits double at mid-day: a new doctor, a harder case mix
+		s := Default()
+		s.Name, s.ServiceSteps = "visit-jump", []Step{{Value: 18, Share: 0.5}}
+		return s
+	},
+	func() Scenario { // four in five visits short, one in five long: mean 9, median ≈ 6.5
+		s := Default()
+		s.Name = "bimodal"
+		s.Mix = []Mode{{Share: 0.8, Mean: 6 * time.Minute, CV: 0.3}, {Share: 0.2, Mean: 21 * time.Minute, CV: 0.3}}
+		return s
+	},
+	func() Scenario { // a single room: no second room to absorb a long visit
+		s := Default()
+		s.Name, s.Rooms = "one-room", 1
+		return s
+	},
+	func() Scenario { // visits as spread as they are long
+		s := Default()
+		s.Name, s.ServiceCV = "high-variance", 1.0
+		return s
+	},
+	func() Scenario { // one in five called patients never comes
+		s := Default()
+		s.Name, s.NoShowRate = "no-shows", 0.2
+		return s
+	},
+	func() Scenario { // half the patients booked, arriving around 10 minutes early
+		s := Default()
+		s.Name, s.Booked, s.Early, s.EarlySpread = "appointments", 0.5, 10*time.Minute, 10*time.Minute
+		return s
+	},
+	func() Scenario { // a quiet clinic: the prior matters for most of the day
+		s := Default()
+		s.Name, s.Patients, s.Utilisation = "low-volume", 60, 0.6
+		return s
+	},
+}
+
 // Scenarios returns the named built-in scenarios.
 func Scenarios() map[string]Scenario {
-	return map[string]Scenario{"default": Default(), "drift": Drift()}
+	m := map[string]Scenario{}
+	for _, f := range builtins {
+		s := f()
+		m[s.Name] = s
+	}
+	return m
+}
+
+// Names lists the built-in scenarios in report order.
+func Names() []string {
+	out := make([]string, len(builtins))
+	for i, f := range builtins {
+		out[i] = f().Name
+	}
+	return out
 }
 
 // Validate reports the first nonsensical field.
@@ -109,32 +187,24 @@ func (s Scenario) Validate() error {
 		return errors.New("cancel rate must be in [0, 1)")
 	case s.NoShowGrace < 0 || s.Patience < 0:
 		return errors.New("no-show grace and patience must not be negative")
+	case s.Booked < 0 || s.Booked > 1:
+		return errors.New("booked share must be in [0, 1]")
+	case s.EarlySpread < 0 || s.Early < -2*time.Hour || s.Early > 2*time.Hour:
+		return errors.New("early arrival must be within 2h of the slot, with a spread ≥ 0")
+	}
+	if err := validSteps(s.RoomSteps, "rooms", 1, 100); err != nil {
+		return err
+	}
+	if err := validSteps(s.ServiceSteps, "visit", 0.5, 480); err != nil {
+		return err
+	}
+	if err := validMix(s.Mix); err != nil {
+		return err
 	}
 	if _, ok := profiles[s.Profile]; !ok {
 		return fmt.Errorf("unknown profile %q (clinic, flat)", s.Profile)
 	}
 	return nil
-}
-
-// serviceMeanAt is the mean visit length at fraction u ∈ [0, 1] of the day.
-func (s Scenario) serviceMeanAt(u float64) time.Duration {
-	if s.ServiceEnd == 0 {
-		return s.ServiceMean
-	}
-	u = min(max(u, 0), 1)
-	return s.ServiceMean + time.Duration(u*float64(s.ServiceEnd-s.ServiceMean))
-}
-
-// dayLength is how long arrivals go on: the arrival rate is set so that rooms are
-// busy Utilisation of the time, counting a no-show's grace as room time.
-func (s Scenario) dayLength() time.Duration {
-	avg := s.ServiceMean
-	if s.ServiceEnd != 0 {
-		avg = (s.ServiceMean + s.ServiceEnd) / 2
-	}
-	perPatient := (1-s.NoShowRate)*float64(avg) + s.NoShowRate*float64(s.NoShowGrace)
-	// λ = ρ·rooms / perPatient, and the day holds Patients arrivals.
-	return time.Duration(float64(s.Patients) * perPatient / (s.Utilisation * float64(s.Rooms)))
 }
 
 // profiles are arrival-rate multipliers over the day (knots at equal spacing,
@@ -167,5 +237,7 @@ func (s Scenario) MarshalJSON() ([]byte, error) {
 		Prior       float64 `json:"prior"`
 		NoShowGrace float64 `json:"noShowGrace"`
 		Patience    float64 `json:"patience"`
-	}{plain(s), m(s.ServiceMean), m(s.ServiceEnd), m(s.Prior), m(s.NoShowGrace), m(s.Patience)})
+		Early       float64 `json:"early,omitempty"`
+		EarlySpread float64 `json:"earlySpread,omitempty"`
+	}{plain(s), m(s.ServiceMean), m(s.ServiceEnd), m(s.Prior), m(s.NoShowGrace), m(s.Patience), m(s.Early), m(s.EarlySpread)})
 }

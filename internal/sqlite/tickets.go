@@ -270,31 +270,34 @@ func (t *tx) TicketsSince(ctx context.Context, queueID string, since time.Time) 
 }
 
 // status = 'completed' is written as a literal so the partial index applies.
-var recentServiceTimes = prepared(`SELECT completed_at - called_at FROM tickets
-	WHERE queue_id = ? AND status = 'completed' AND called_at IS NOT NULL AND completed_at IS NOT NULL
+var recentFinished = prepared(`SELECT status, COALESCE(completed_at - called_at, 0), check_in_time, COALESCE(due_at <= check_in_time, 1) FROM tickets
+	WHERE queue_id = ? AND completed_at IS NOT NULL
 	ORDER BY completed_at DESC, seq DESC LIMIT ?`)
 
-// RecentServiceTimes returns CompletedAt−CalledAt of up to limit most recently
-// completed tickets of the queue, newest first (limit <= 0: all).
-func (t *tx) RecentServiceTimes(ctx context.Context, queueID string, limit int) ([]time.Duration, error) {
+// RecentFinished returns the status, CompletedAt−CalledAt (0 if never called),
+// check-in time and walk-in flag of up to limit most recently finished tickets
+// of the queue, newest first (limit <= 0: all).
+func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]queue.Finished, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := t.stmt(ctx, recentServiceTimes).QueryContext(t.run(ctx), queueID, limit)
+	rows, err := t.stmt(ctx, recentFinished).QueryContext(t.run(ctx), queueID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: service times: %w", translate(err))
+		return nil, fmt.Errorf("sqlite: finished tickets: %w", translate(err))
 	}
 	defer rows.Close()
-	var out []time.Duration
+	var out []queue.Finished
 	for rows.Next() {
-		var d int64
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("sqlite: service times: %w", translate(err))
+		var f queue.Finished
+		var ms, checkIn int64
+		if err := rows.Scan(&f.Status, &ms, &checkIn, &f.WalkIn); err != nil {
+			return nil, fmt.Errorf("sqlite: finished tickets: %w", translate(err))
 		}
-		out = append(out, time.Duration(d)*time.Millisecond)
+		f.Room, f.CheckIn = time.Duration(ms)*time.Millisecond, time.UnixMilli(checkIn).UTC()
+		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: service times: %w", translate(err))
+		return nil, fmt.Errorf("sqlite: finished tickets: %w", translate(err))
 	}
 	return out, nil
 }

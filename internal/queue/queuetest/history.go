@@ -3,6 +3,7 @@ package queuetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,55 +102,72 @@ func testTicketsSince(t *testing.T, s queue.Store) {
 	})
 }
 
-// RecentServiceTimes: CompletedAt − CalledAt of completed visits, newest completion
-// first; tickets completed without being called have no service time.
-func testRecentServiceTimes(t *testing.T, s queue.Store) {
+// RecentFinished: every finished ticket of the queue, newest finish first, with
+// CompletedAt − CalledAt as its room time (0 when it was never called), its
+// check-in time and whether it was a walk-in (due when it checked in); active
+// tickets and other queues do not count.
+func testRecentFinished(t *testing.T, s queue.Store) {
 	visits := []struct {
 		status            queue.Status
 		queue             string
-		called, completed time.Duration // after t0; called 0 = never called
+		called, completed time.Duration // after t0; called 0 = never called; completed 0 = active
 	}{
-		{queue.StatusCompleted, queue.DefaultQueueID, 10 * time.Minute, 22 * time.Minute},                     // 12m, completed 3rd
-		{queue.StatusCompleted, queue.DefaultQueueID, 22 * time.Minute, 90 * time.Minute},                     // 68m, completed last
-		{queue.StatusCompleted, queue.DefaultQueueID, 30 * time.Minute, 35 * time.Minute},                     // 5m, completed 2nd
-		{queue.StatusNoShow, queue.DefaultQueueID, 40 * time.Minute, 100 * time.Minute},                       // not completed
+		{queue.StatusCompleted, queue.DefaultQueueID, 10 * time.Minute, 22 * time.Minute},                     // 12m, finished 3rd
+		{queue.StatusCompleted, queue.DefaultQueueID, 22 * time.Minute, 90 * time.Minute},                     // 68m, finished 5th
+		{queue.StatusCompleted, queue.DefaultQueueID, 30 * time.Minute, 35 * time.Minute},                     // 5m, finished 4th
+		{queue.StatusNoShow, queue.DefaultQueueID, 40 * time.Minute, 100 * time.Minute},                       // held 60m, finished 6th
 		{queue.StatusCompleted, otherQueue, 40 * time.Minute, 120 * time.Minute},                              // other queue
-		{queue.StatusCompleted, queue.DefaultQueueID, 0, 130 * time.Minute},                                   // never called
-		{queue.StatusCompleted, queue.DefaultQueueID, 5 * time.Minute, 20*time.Minute + 250*time.Millisecond}, // 15m0.25s, completed 1st
+		{queue.StatusCompleted, queue.DefaultQueueID, 0, 130 * time.Minute},                                   // never called, finished 7th
+		{queue.StatusCompleted, queue.DefaultQueueID, 5 * time.Minute, 20*time.Minute + 250*time.Millisecond}, // 15m0.25s, finished 1st
+		{queue.StatusCancelled, queue.DefaultQueueID, 0, 21 * time.Minute},                                    // left while waiting, finished 2nd
+		{queue.StatusWaiting, queue.DefaultQueueID, 0, 0},                                                     // active
+		{queue.StatusCalled, queue.DefaultQueueID, 50 * time.Minute, 0},                                       // active
 	}
 	for i, v := range visits {
-		tk := newTicket(v.queue, i+1)
-		tk.Status, tk.CompletedAt = v.status, t0.Add(v.completed)
+		tk := newTicket(v.queue, i+1) // checks in and is due at t0 + i+1 minutes
+		tk.Status = v.status
+		if i == 6 {
+			tk.DueAt = tk.CheckInTime.Add(20 * time.Minute) // booked for later
+		}
+		if v.completed > 0 {
+			tk.CompletedAt = t0.Add(v.completed)
+		}
 		if v.called > 0 {
 			tk.CalledAt = t0.Add(v.called)
 		}
 		insert(t, s, tk)
 	}
-	all := []time.Duration{68 * time.Minute, 5 * time.Minute, 12 * time.Minute, 15*time.Minute + 250*time.Millisecond}
+	m := time.Minute
+	in := func(n int) time.Time { return t0.Add(time.Duration(n) * m) }
+	all := []queue.Finished{
+		{Status: queue.StatusCompleted, CheckIn: in(6), WalkIn: true},
+		{Status: queue.StatusNoShow, Room: 60 * m, CheckIn: in(4), WalkIn: true},
+		{Status: queue.StatusCompleted, Room: 68 * m, CheckIn: in(2), WalkIn: true},
+		{Status: queue.StatusCompleted, Room: 5 * m, CheckIn: in(3), WalkIn: true},
+		{Status: queue.StatusCompleted, Room: 12 * m, CheckIn: in(1), WalkIn: true},
+		{Status: queue.StatusCancelled, CheckIn: in(8), WalkIn: true},
+		{Status: queue.StatusCompleted, Room: 15*m + 250*time.Millisecond, CheckIn: in(7), WalkIn: false},
+	}
 	tests := []struct {
 		limit int
-		want  []time.Duration
+		want  []queue.Finished
 	}{
 		{10, all},
-		{4, all},
+		{7, all},
+		{0, all},
 		{2, all[:2]},
 		{1, all[:1]},
 	}
 	for _, tc := range tests {
 		view(t, s, func(ctx context.Context, tx queue.Tx) error {
-			got, err := tx.RecentServiceTimes(ctx, queue.DefaultQueueID, tc.limit)
+			got, err := tx.RecentFinished(ctx, queue.DefaultQueueID, tc.limit)
 			if err != nil {
 				return err
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("RecentServiceTimes(limit %d) = %v, want %v", tc.limit, got, tc.want)
-				return nil
-			}
-			for i := range got {
-				if got[i] != tc.want[i] {
-					t.Errorf("RecentServiceTimes(limit %d) = %v, want %v", tc.limit, got, tc.want)
-					break
-				}
+			if !slices.EqualFunc(got, tc.want, func(a, b queue.Finished) bool {
+				return a.Status == b.Status && a.Room == b.Room && a.CheckIn.Equal(b.CheckIn) && a.WalkIn == b.WalkIn
+			}) {
+				t.Errorf("RecentFinished(limit %d) = %v, want %v", tc.limit, got, tc.want)
 			}
 			return nil
 		})

@@ -57,7 +57,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"CountsAtScale", testCountsAtScale},
 		{"Duplicates", testDuplicates},
 		{"TicketsSince", testTicketsSince},
-		{"RecentServiceTimes", testRecentServiceTimes},
+		{"RecentFinished", testRecentFinished},
 		{"RecentCheckIns", testRecentCheckIns},
 		{"AddMessageDedupe", testAddMessageDedupe},
 		{"CancelMessages", testCancelMessages},

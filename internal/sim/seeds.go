@@ -1,0 +1,183 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+)
+
+// The targets a scenario's days must meet (issue 14, docs/estimates.md).
+const (
+	targetVsFixed    = 0.5  // SmartWait's MAE at most this × the fixed rule's
+	targetVsOracle   = 0.9  // … and this × the oracle fixed rule's
+	targetLate       = 0.10 // at most this share waits > 10 min longer than quoted
+	targetLateDays   = 0.9  // … on at least this share of days (27 of 30)
+	targetRangeHeld  = 0.75 // the P10–P90 range holds at least this share of waits
+	lateMinutes      = 10.0
+	rangeToleranceMn = 0.5 // quotes are whole minutes
+)
+
+// Summary pools the days of one scenario over many seeds: every called patient
+// of every day counts once.
+type Summary struct {
+	Scenario  string  `json:"scenario"`
+	Days      int     `json:"days"`
+	Called    int     `json:"called"`
+	MeanWait  float64 `json:"meanWait"`
+	SmartWait float64 `json:"smartwaitMAE"`
+	Fixed     float64 `json:"fixedMAE"`
+	Oracle    float64 `json:"oracleMAE"`
+	// Late is the pooled share who waited more than 10 minutes longer than
+	// SmartWait quoted; LateDays how many days kept it at most 10%.
+	Late     float64 `json:"late"`
+	LateDays int     `json:"lateDays"`
+	InRange  float64 `json:"inRange"`
+	// Fails says which targets the scenario misses; empty when it passes.
+	Fails []string `json:"fails"`
+}
+
+// ParseSeeds parses "7" or "1-30".
+func ParseSeeds(s string) ([]uint64, error) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	a, err := strconv.ParseUint(lo, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("seeds %q: want N or FROM-TO", s)
+	}
+	b := a
+	if isRange {
+		if b, err = strconv.ParseUint(hi, 10, 64); err != nil || b < a || b-a >= 1000 {
+			return nil, fmt.Errorf("seeds %q: want FROM-TO with FROM ≤ TO, at most 1000 seeds", s)
+		}
+	}
+	var out []uint64
+	for n := a; n <= b; n++ {
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// RunSeeds runs scenario sc once per seed, as many at a time as there are CPUs,
+// and returns the days in seed order.
+func RunSeeds(ctx context.Context, sc Scenario, seeds []uint64) ([]*Result, error) {
+	out := make([]*Result, len(seeds))
+	errs := make([]error, len(seeds))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, seed := range seeds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			day := sc
+			day.Seed = seed
+			out[i], errs[i] = Run(ctx, day, nil)
+			if out[i] != nil {
+				out[i].Patients = compact(out[i].Patients)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("seed %d: %w", seeds[i], err)
+		}
+	}
+	return out, nil
+}
+
+// compact keeps only what Summarize needs of each patient (not their updates).
+func compact(ps []Patient) []Patient {
+	for i := range ps {
+		ps[i].Updates = nil
+	}
+	return ps
+}
+
+// Summarize pools the days of one scenario and checks them against the targets.
+func Summarize(days []*Result) Summary {
+	var s Summary
+	if len(days) == 0 {
+		return s
+	}
+	s.Scenario, s.Days = days[0].Scenario.Name, len(days)
+	var wait, sw, fixed, oracle float64
+	var late, held int
+	for _, d := range days {
+		dayLate, dayCalled := 0, 0
+		for _, p := range d.Patients {
+			if p.Wait < 0 {
+				continue
+			}
+			dayCalled++
+			wait += p.Wait
+			sw += math.Abs(p.Wait - float64(p.Quote))
+			fixed += math.Abs(p.Wait - float64(p.Fixed))
+			oracle += math.Abs(p.Wait - float64(p.Oracle))
+			if p.Wait-float64(p.Quote) > lateMinutes {
+				dayLate++
+			}
+			if float64(p.QuoteLow)-rangeToleranceMn <= p.Wait && p.Wait <= float64(p.QuoteHigh)+rangeToleranceMn {
+				held++
+			}
+		}
+		s.Called += dayCalled
+		late += dayLate
+		if dayCalled > 0 && float64(dayLate) <= targetLate*float64(dayCalled) {
+			s.LateDays++
+		}
+	}
+	if s.Called == 0 {
+		return s
+	}
+	n := float64(s.Called)
+	s.MeanWait, s.SmartWait, s.Fixed, s.Oracle = round1(wait/n), round1(sw/n), round1(fixed/n), round1(oracle/n)
+	s.Late, s.InRange = round3(float64(late)/n), round3(float64(held)/n)
+	// The ratios are checked on the unrounded pooled errors.
+	if sw > targetVsFixed*fixed {
+		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the fixed rule's", sw/fixed))
+	}
+	if sw > targetVsOracle*oracle {
+		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the oracle's", sw/oracle))
+	}
+	if float64(late) > targetLate*n {
+		s.Fails = append(s.Fails, fmt.Sprintf("%.1f%% late in all", 100*float64(late)/n))
+	}
+	if float64(s.LateDays) < targetLateDays*float64(s.Days) {
+		s.Fails = append(s.Fails, fmt.Sprintf("only %d of %d days ≤ 10%% late", s.LateDays, s.Days))
+	}
+	if float64(held) < targetRangeHeld*n {
+		s.Fails = append(s.Fails, fmt.Sprintf("range held %.1f%%", 100*float64(held)/n))
+	}
+	return s
+}
+
+// WriteSummaries prints one row per scenario, as docs/estimates.md records it.
+func WriteSummaries(w io.Writer, seeds string, rows []Summary) error {
+	fmt.Fprintf(w, "Seeds %s; targets: MAE ≤ %.1f× fixed and ≤ %.1f× oracle, ≤ %.0f%% waited > 10 min longer than quoted in all and on ≥ %.0f%% of days, range held ≥ %.0f%%\n\n",
+		seeds, targetVsFixed, targetVsOracle, targetLate*100, targetLateDays*100, targetRangeHeld*100)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tdays\tmean wait\tSmartWait MAE\tfixed MAE\toracle MAE\t÷ fixed\t÷ oracle\t> 10 late\tdays ≤ 10%\trange held\tmeets targets\t")
+	for _, s := range rows {
+		verdict := "yes"
+		if len(s.Fails) > 0 {
+			verdict = "no: " + strings.Join(s.Fails, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%.1f%%\t%d/%d\t%.1f%%\t%s\t\n",
+			s.Scenario, s.Days, s.MeanWait, s.SmartWait, s.Fixed, s.Oracle, ratio(s.SmartWait, s.Fixed), ratio(s.SmartWait, s.Oracle),
+			s.Late*100, s.LateDays, s.Days, s.InRange*100, verdict)
+	}
+	return tw.Flush()
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return math.Inf(1)
+	}
+	return a / b
+}
