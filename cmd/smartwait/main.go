@@ -89,8 +89,8 @@ func usage(w io.Writer) {
   smartwait staff passwd [--password P] USERNAME
   smartwait staff remove USERNAME
   smartwait migrate                              apply database migrations
-  smartwait simulate [--scenario default|drift] [--seed N] [--json] [--svg FILE]
-                                                 simulate a clinic day: estimate accuracy
+  smartwait simulate [--scenario NAME] [--seed N | --seeds 1-30] [--json] [--svg FILE]
+                                                 simulate clinic days: estimate accuracy
   smartwait load [--url http://127.0.0.1:PORT] [--patients N] [--call-rate R]
                                                  load-test a running server (loopback only)
   smartwait version

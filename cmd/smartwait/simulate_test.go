@@ -59,7 +59,39 @@ func TestSimulateCommand(t *testing.T) {
 		t.Errorf("JSON scenario %+v with %d patients", res.Scenario, len(res.Patients))
 	}
 
-	for _, args := range [][]string{{"--rooms", "0"}, {"--patients", "many"}, {"--scenario", "moon"}, {"--utilisation", "-1"}, {"extra"}} {
+	// A schedule: two rooms, one from 2 hours on; visits of 18 minutes from 3 h.
+	out, err = run1("--json", "--patients", "30", "--rooms-schedule", "2@0,1@2h", "--service-step", "18@3h")
+	if err != nil {
+		t.Fatalf("simulate with schedules: %v\n%s", err, out)
+	}
+	var sched struct {
+		Scenario struct {
+			Rooms        int
+			RoomSteps    []struct{ Value, At float64 }
+			ServiceSteps []struct{ Value, At float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &sched); err != nil {
+		t.Fatal(err)
+	}
+	if sc := sched.Scenario; sc.Rooms != 2 || len(sc.RoomSteps) != 2 || sc.RoomSteps[1].Value != 1 || sc.RoomSteps[1].At != 120 ||
+		len(sc.ServiceSteps) != 1 || sc.ServiceSteps[0].Value != 18 || sc.ServiceSteps[0].At != 180 {
+		t.Errorf("scenario with schedules: %+v", sc)
+	}
+
+	// Many days: one row per scenario, with the verdict on the targets.
+	out, err = run1("--seeds", "1-2", "--scenario", "all", "--patients", "20")
+	if err != nil {
+		t.Fatalf("simulate --seeds: %v\n%s", err, out)
+	}
+	for _, name := range []string{"default", "room-closes", "bimodal", "appointments", "low-volume", "meets targets", "days ≤ 10%"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("seeds report lacks %q:\n%s", name, out)
+		}
+	}
+
+	for _, args := range [][]string{{"--rooms", "0"}, {"--patients", "many"}, {"--scenario", "moon"}, {"--utilisation", "-1"}, {"extra"},
+		{"--scenario", "all"}, {"--seeds", "5-1"}, {"--rooms-schedule", "2@later"}, {"--service-step", "0@1h"}} {
 		if out, err := run1(args...); err == nil {
 			t.Errorf("simulate %v succeeded:\n%s", args, out)
 		}

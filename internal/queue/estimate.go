@@ -319,12 +319,3 @@ func (e Estimator) Wait(position, called int, s time.Duration) int {
 	elapsed := make([]time.Duration, max(called, 0))
 	return e.Quote(position, Fit{Mean: s}, elapsed).Wait
 }
-
-// middle is the median of sorted xs (len ≥ 1).
-func middle(xs []float64) float64 {
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
-}

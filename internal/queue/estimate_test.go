@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -153,4 +155,197 @@ func TestEstimatorQuote(t *testing.T) {
 	if far.High-far.Low <= near.High-near.Low {
 		t.Errorf("range at position 10 (%d..%d) not wider than at 2 (%d..%d)", far.Low, far.High, near.Low, near.High)
 	}
+}
+
+// cycle returns n visits cycling through the given minutes.
+func cycle(n int, minutes ...float64) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = time.Duration(minutes[i%len(minutes)] * float64(time.Minute))
+	}
+	return out
+}
+
+func meanMinutes(ds []time.Duration) float64 {
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return (sum / time.Duration(len(ds))).Minutes()
+}
+
+// A mix of short and long visits has a mean well above its median; waits add
+// up means. The median-of-logs fit this replaced said 6.7 for a true 9.0.
+func TestFitIsUnbiasedOnAMixOfVisits(t *testing.T) {
+	e := DefaultEstimator()
+	visits := append(cycle(48, 5, 5.5, 6, 6.5, 7), cycle(12, 19, 20, 21, 22, 23)...)
+	// Interleave them as a day would: newest first, one long in five.
+	mixed := make([]time.Duration, 0, len(visits))
+	for i := range 12 {
+		mixed = append(mixed, visits[12*4+i])
+		mixed = append(mixed, visits[4*i:4*i+4]...)
+	}
+	want := meanMinutes(mixed) // 9.0
+	f := e.Fit(mixed)
+	if got := f.Mean.Minutes(); got < want*0.97 || got > want*1.03 {
+		t.Errorf("S = %.2f min for visits averaging %.2f", got, want)
+	}
+	// The spread is the mix's own: a standard deviation near 6 minutes.
+	if sd := math.Sqrt(f.Var); sd < 5 || sd > 7.5 {
+		t.Errorf("visit standard deviation %.2f, want about 6.3", sd)
+	}
+	// A visit 10 minutes in is one of the long ones: about 11 minutes are left
+	// (21 − 10), not the few a single log-normal fitted to the mix would say.
+	if rest := f.remaining(10 * time.Minute); rest < 9 || rest > 13 {
+		t.Errorf("a 10-minute visit has %.1f min left, want about 11", rest)
+	}
+	if rest := f.remaining(2 * time.Minute); rest < 5 || rest > 8.5 {
+		t.Errorf("a 2-minute visit has %.1f min left, want about 7", rest)
+	}
+}
+
+// Visits that double (a new doctor, harder cases) are followed within a dozen
+// visits, not after the whole window: the older ones stop counting once the
+// newest differ clearly.
+func TestFitFollowsAJumpInVisitLength(t *testing.T) {
+	e := DefaultEstimator()
+	newest := cycle(12, 14, 16, 18, 20, 22) // mean 18
+	older := cycle(48, 7, 8, 9, 10, 11)     // mean 9
+	f := e.Fit(append(newest, older...))
+	if got := f.Mean.Minutes(); got < 16 || got > 20 {
+		t.Errorf("after 12 visits of 18 min following 48 of 9, S = %.1f min, want about 18", got)
+	}
+	// A steady clinic's ordinary ups and downs are not a change: all 60 count.
+	steady := cycle(60, 6, 12, 7, 11, 8, 10, 9)
+	if f := e.Fit(steady); f.N != 60 || math.Abs(f.Mean.Minutes()-meanMinutes(steady)) > 0.01 {
+		t.Errorf("steady visits: fit on %d visits, S = %v, want all 60 and their mean", f.N, f.Mean)
+	}
+}
+
+// Tickets ahead that never become a visit — no-shows staff wait a few minutes
+// for, patients who leave — shorten the wait of everyone behind them.
+func TestLearnCountsTicketsThatNeverBecomeAVisit(t *testing.T) {
+	e := DefaultEstimator()
+	m := time.Minute
+	var finished []Finished
+	for i := range 55 {
+		switch {
+		case i%11 == 3 || i%11 == 7: // 10 no-shows, 3 minutes each
+			finished = append(finished, Finished{Status: StatusNoShow, Room: 3 * m})
+		case i%11 == 9: // 5 who left while waiting
+			finished = append(finished, Finished{Status: StatusCancelled})
+		default: // 40 visits of 9 minutes
+			finished = append(finished, Finished{Status: StatusCompleted, Room: 9 * m})
+		}
+	}
+	f := e.Learn(finished)
+	if f.Mean != 9*m {
+		t.Errorf("S = %v, want the visits' 9m", f.Mean)
+	}
+	// 15 of 55 never became a visit; those 15 held the room 30 minutes in all.
+	want := (40*9.0 + 30) / 55
+	if math.Abs(f.Slot-want) > 0.01 {
+		t.Errorf("room time per ticket ahead = %.2f min, want %.2f", f.Slot, want)
+	}
+	visitsOnly := e.Fit(cycle(40, 9))
+	with, without := e.Quote(11, f, []time.Duration{0}), e.Quote(11, visitsOnly, []time.Duration{0})
+	if with.Wait >= without.Wait-8 {
+		t.Errorf("ten ahead, a quarter of whom never become a visit: quoted %d, same as all coming: %d", with.Wait, without.Wait)
+	}
+	// Without enough visits to tell a rate, nothing changes: the contract's
+	// cold start counts everyone ahead.
+	if f := e.Learn([]Finished{{Status: StatusCancelled}, {Status: StatusCompleted, Room: 9 * m}}); f.Slot != 0 {
+		t.Errorf("one cancellation and one visit gave a rate: slot %.2f", f.Slot)
+	}
+}
+
+// With history the quote is the median of the wait raised by the guard, so
+// that few waits run more than 10 minutes past it: before this, half of the
+// long waits did.
+func TestQuoteGuardsAgainstUnderQuotes(t *testing.T) {
+	e := DefaultEstimator()
+	rng := rand.New(rand.NewPCG(7, 7))
+	var visits []time.Duration
+	for range 60 {
+		visits = append(visits, time.Duration(logNormalDraw(rng, 9, 0.5)*float64(time.Minute)))
+	}
+	f := e.Fit(visits)
+	s, cv := f.Mean.Minutes(), math.Sqrt(f.Var)/f.Mean.Minutes()
+	for _, pos := range []int{2, 4, 8, 16} {
+		q := e.Quote(pos, f, []time.Duration{0})
+		// The wait itself: the visit in progress and the pos−1 ahead, drawn
+		// from the fitted visits' distribution.
+		late, n := 0, 20000
+		for range n {
+			w := 0.0
+			for range pos {
+				w += logNormalDraw(rng, s, cv)
+			}
+			if w > float64(q.Wait)+lateSlack {
+				late++
+			}
+		}
+		share := float64(late) / float64(n)
+		mean := float64(pos) * s
+		t.Logf("position %d: quote %d (mean %.0f, range %d–%d), late %.1f%%", pos, q.Wait, mean, q.Low, q.High, share*100)
+		if share > 0.15 {
+			t.Errorf("position %d: %.1f%% of waits run more than 10 min past the quote %d", pos, share*100, q.Wait)
+		}
+		if pos >= 8 && float64(q.Wait) <= mean {
+			t.Errorf("position %d: quote %d not above the mean wait %.0f: no guard", pos, q.Wait, mean)
+		}
+		if !(q.Low <= q.Wait && q.Wait <= q.High) {
+			t.Errorf("position %d: range %d–%d does not hold the quote %d", pos, q.Low, q.High, q.Wait)
+		}
+	}
+}
+
+// The guard's table agrees with solving for each spread, and raises nothing
+// for waits known to within a few minutes.
+func TestRaiseTable(t *testing.T) {
+	tab := guard()
+	for _, sd := range []float64{0, 0.1, 1, 2.5, 3.3, 7, 12.5, 30, 61, 240, 900} {
+		got, want := tab.raise(sd), solveRaise(sd, lateWeight)
+		if sd <= raiseMin {
+			want = 0
+		}
+		if math.Abs(got-want) > 0.05*max(1, want) {
+			t.Errorf("raise(%.1f) = %.3f from the table, %.3f solved", sd, got, want)
+		}
+	}
+	if r := tab.raise(2); r > 0.01 {
+		t.Errorf("a wait known to ±2 min raised by %.2f", r)
+	}
+	if r := tab.raise(15); r < 5 || r > 25 {
+		t.Errorf("a wait of spread 15 min raised by %.2f, want some minutes", r)
+	}
+}
+
+// An early booked patient is overtaken by the walk-ins who arrive before
+// their time: the quote counts them, up to what the wait itself allows.
+func TestQuoteDueCountsWalkInsBeforeTheAppointment(t *testing.T) {
+	e := DefaultEstimator()
+	f := e.Fit(cycle(60, 7, 8, 9, 10, 11)) // S = 9
+	f.WalkIns = 1.0 / 15                   // one walk-in every 15 minutes: k = 0.6
+	elapsed := []time.Duration{0}
+	base := e.Quote(3, f, elapsed)
+	later := e.QuoteDue(3, f, elapsed, 20*time.Minute)
+	if later.Wait <= base.Wait+5 {
+		t.Errorf("booked 20 minutes from now: quoted %d, walk-in at the same place %d", later.Wait, base.Wait)
+	}
+	// Due long after the wait would end: each walk-in delays the call, and more
+	// arrive meanwhile — W0/(1−k), not W0 + k × 3 hours.
+	far := e.QuoteDue(3, f, elapsed, 3*time.Hour)
+	if mean := 27.0 / (1 - 0.6); float64(far.Wait) > mean*1.5 || far.Wait < later.Wait {
+		t.Errorf("booked 3 hours from now: quoted %d, want about %.0f", far.Wait, mean)
+	}
+	if past := e.QuoteDue(3, f, elapsed, -10*time.Minute); past != base {
+		t.Errorf("a booked patient whose time has come: %+v, want the walk-in's %+v", past, base)
+	}
+}
+
+// logNormalDraw draws a log-normal visit of the given mean and CV.
+func logNormalDraw(rng *rand.Rand, mean, cv float64) float64 {
+	s2 := math.Log(1 + cv*cv)
+	return math.Exp(math.Log(mean) - s2/2 + math.Sqrt(s2)*rng.NormFloat64())
 }

@@ -27,7 +27,7 @@ import (
 // minutes past their quote on the scenarios' days (docs/estimates.md).
 const (
 	lateSlack  = 10.0 // minutes past the quote that count as late
-	lateWeight = 120.0
+	lateWeight = 90.0
 )
 
 // guard is the raise for every spread, worked out once: quoting a queue of

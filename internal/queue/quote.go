@@ -92,9 +92,6 @@ func (e Estimator) quoter(f Fit, elapsed []time.Duration) quoter {
 	return q
 }
 
-// quote is Quote for the waiting ticket at position (≥ 1).
-func (qt *quoter) quote(position int) Quote { return qt.quoteDue(position, 0) }
-
 // quoteDue is QuoteDue for the waiting ticket at position (≥ 1).
 func (qt *quoter) quoteDue(position int, untilDue time.Duration) Quote {
 	rooms, s := qt.rooms, qt.s

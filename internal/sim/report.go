@@ -169,6 +169,9 @@ func WriteReport(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(w, "Scenario %q, seed %d: %d patients, %d rooms, visits %.0f%s min (CV %.2f), prior %.0f min, %s arrivals\n",
 		sc.Name, sc.Seed, sc.Patients, sc.Rooms, sc.ServiceMean.Minutes(), drift, sc.ServiceCV, sc.Prior.Minutes(), sc.Profile)
+	if c := sc.Changes(time.Duration(r.DayMinutes * float64(time.Minute))); c != "" {
+		fmt.Fprintf(w, "Through the day: %s\n", c)
+	}
 	fmt.Fprintf(w, "Day of %.1f h, rooms busy %.0f%%; %d called (%d no-shows), %d left early; mean wait %.1f min\n\n",
 		r.DayMinutes/60, r.Utilisation*100, r.Called, r.NoShows, r.Cancelled, r.MeanWait)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

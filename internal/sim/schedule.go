@@ -197,3 +197,37 @@ func sortedSteps(steps []Step, day time.Duration) []Step {
 	slices.SortStableFunc(out, func(a, b Step) int { return int(a.at(day) - b.at(day)) })
 	return out
 }
+
+// Changes describes what the scenario's day changes, for reports: "2 rooms → 1
+// at 17.1 h; visits: 80% ≈6 min, 20% ≈21 min" ("" when nothing does). day is
+// the day's length, which places steps given as shares.
+func (s Scenario) Changes(day time.Duration) string {
+	var parts []string
+	for _, st := range sortedSteps(s.RoomSteps, day) {
+		parts = append(parts, fmt.Sprintf("%g rooms from %.1f h", st.Value, st.at(day).Hours()))
+	}
+	for _, st := range sortedSteps(s.ServiceSteps, day) {
+		parts = append(parts, fmt.Sprintf("visits %g min from %.1f h", st.Value, st.at(day).Hours()))
+	}
+	if len(s.Mix) > 0 {
+		var kinds []string
+		for _, m := range s.Mix {
+			kinds = append(kinds, fmt.Sprintf("%.0f%% ≈%.0f min", m.Share*100, m.Mean.Minutes()))
+		}
+		parts = append(parts, "visits "+strings.Join(kinds, ", "))
+	}
+	if s.Booked > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f%% booked, arriving %.0f±%.0f min early", s.Booked*100, s.Early.Minutes(), s.EarlySpread.Minutes()))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Steps gives when each change of the day happens, in minutes since opening,
+// for the plot's markers.
+func (s Scenario) Steps(day time.Duration) []float64 {
+	var out []float64
+	for _, st := range append(sortedSteps(s.RoomSteps, day), sortedSteps(s.ServiceSteps, day)...) {
+		out = append(out, st.at(day).Minutes())
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 )
 
 // WriteSVG draws the day as a self-contained SVG image in two panels: above,
@@ -29,8 +30,11 @@ func WriteSVG(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="15" font-weight="bold">Scenario %q (seed %d): %d patients, %d rooms, visits %.0f%s min, prior %.0f min</text>`+"\n",
 		left, sc.Name, sc.Seed, sc.Patients, sc.Rooms, sc.ServiceMean.Minutes(), drift, sc.Prior.Minutes())
-	fmt.Fprintf(&b, `<text x="%.0f" y="40">MAE: SmartWait %.1f min, fixed rule %.1f min · waited &gt;10 min longer than quoted: SmartWait %.1f%%, fixed %.1f%% · range held %.0f%%</text>`+"\n",
-		left, r.SmartWait.MAE, r.Fixed.MAE, r.SmartWait.Over10*100, r.Fixed.Over10*100, r.InRange*100)
+	if c := sc.Changes(time.Duration(r.DayMinutes * float64(time.Minute))); c != "" {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end">%s</text>`+"\n", width-right, top1-6, c)
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="40">MAE: SmartWait %.1f min, fixed rule %.1f, oracle fixed %.1f · waited &gt;10 min longer than quoted: SmartWait %.1f%%, fixed %.1f%% · range held %.0f%%</text>`+"\n",
+		left, r.SmartWait.MAE, r.Fixed.MAE, r.Oracle.MAE, r.SmartWait.Over10*100, r.Fixed.Over10*100, r.InRange*100)
 
 	// Scales: x is hours since opening, shared by both panels.
 	hours := math.Max(1, math.Ceil(r.DayMinutes/60))
@@ -47,6 +51,10 @@ func WriteSVG(w io.Writer, r *Result) error {
 	maxY = niceCeil(maxY)
 	y1 := func(v float64) float64 { return top1 + h1 - v/maxY*h1 }
 	axes(&b, left, top1, plotW, h1, hours, maxY, "wait, minutes", y1)
+	// The day's changes (a room closes, visits jump) as dashed lines.
+	for _, at := range sc.Steps(time.Duration(r.DayMinutes * float64(time.Minute))) {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#555" stroke-dasharray="4 3"/>`+"\n", x(at), top1, x(at), top1+h1)
+	}
 
 	for _, p := range r.Patients {
 		if p.Wait < 0 {
