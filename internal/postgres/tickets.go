@@ -261,13 +261,12 @@ func (t *tx) TicketsSince(ctx context.Context, queueID string, since time.Time) 
 	return t.queryTickets(ctx, "tickets since", query, queueID, since.UTC().Truncate(time.Millisecond))
 }
 
-// RecentFinished returns the status, CompletedAt−CalledAt (0 if never called),
-// check-in time and walk-in flag of up to limit most recently finished tickets
-// of the queue, newest first (limit <= 0: all).
+// RecentFinished returns how up to limit most recently finished tickets of the
+// queue finished (queue.Finished), newest first (limit <= 0: all).
 func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]queue.Finished, error) {
 	// completed_at IS NOT NULL is written out so the partial index applies.
 	const query = `SELECT status, COALESCE((EXTRACT(EPOCH FROM completed_at - called_at) * 1000)::bigint, 0),
-		check_in_time, COALESCE(due_at <= check_in_time, true) FROM tickets
+		room, completed_at, check_in_time, COALESCE(due_at <= check_in_time, true), urgent FROM tickets
 		WHERE queue_id = $1 AND completed_at IS NOT NULL
 		ORDER BY completed_at DESC, seq DESC LIMIT $2`
 	var lim any
@@ -283,10 +282,10 @@ func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]q
 	for rows.Next() {
 		var f queue.Finished
 		var ms int64
-		if err := rows.Scan(&f.Status, &ms, &f.CheckIn, &f.WalkIn); err != nil {
+		if err := rows.Scan(&f.Status, &ms, &f.Room, &f.At, &f.CheckIn, &f.WalkIn, &f.Urgent); err != nil {
 			return nil, fmt.Errorf("postgres: finished tickets: %w", translate(ctx, err))
 		}
-		f.Room, f.CheckIn = time.Duration(ms)*time.Millisecond, f.CheckIn.UTC()
+		f.Held, f.At, f.CheckIn = time.Duration(ms)*time.Millisecond, f.At.UTC(), f.CheckIn.UTC()
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {

@@ -70,7 +70,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 			// The quote a new arrival would get, before anything is written: a
 			// line that would keep them past closing refuses them.
 			pos := waitingBefore(b.active, freeKey(b.active, t.Seq)) + 1
-			quote := s.LineEstimator(*q).QuoteDue(pos, b.fit, b.elapsed(now), due.Sub(now))
+			quote := s.estimatorAt(*q, b.active, b.fit, now).QuoteFor(pos, b.fit, b.elapsed(now), due.Sub(now))
 			if err := s.fitsBeforeClosing(*q, now, quote.Wait); err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func (s *Service) arrive(ctx context.Context, tx Tx, q Queue, b basis, t Ticket,
 	// after the store has the key, and the quote written then corrected.
 	t.Seq = freeKey(b.active, t.Seq)
 	quoteAt := func(pos int) (Quote, bool) {
-		return s.LineEstimator(q).QuoteDue(pos, b.fit, b.elapsed(now), t.DueAt.Sub(now)), called > 0 && pos <= s.getReady(q)
+		return s.estimatorAt(q, b.active, b.fit, now).QuoteFor(pos, b.fit, b.elapsed(now), t.DueAt.Sub(now)), called > 0 && pos <= s.getReady(q)
 	}
 	pos := waitingBefore(b.active, t.Seq) + 1
 	quote, ready := quoteAt(pos)

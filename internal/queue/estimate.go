@@ -74,6 +74,10 @@ type Fit struct {
 	// WalkIns is how many walk-ins join the line a minute, lately: those who
 	// will arrive before an early booked patient's time go ahead of them.
 	WalkIns float64
+	// rooms is when each room last finished a ticket, newest first: a room
+	// that has neither a patient nor finished one within a visit while
+	// patients wait has stopped serving, open or not.
+	rooms []roomSeen
 	// visits are the kept visit lengths in minutes, sorted: what is left of a
 	// visit in progress is read from them rather than from a shape assumed.
 	visits []float64
@@ -92,12 +96,12 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	nOther := 0
 	for _, x := range finished {
 		switch {
-		case x.Status == StatusCompleted && x.Room > 0:
-			visits = append(visits, x.Room)
+		case x.Status == StatusCompleted && x.Held > 0:
+			visits = append(visits, x.Held)
 		case x.Status == StatusCompleted:
 			// Completed from the list without a call: nothing is known.
 		default:
-			m := max(x.Room, 0).Minutes()
+			m := max(x.Held, 0).Minutes()
 			other += m
 			other2 += m * m
 			nOther++
@@ -105,7 +109,8 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	}
 	f := e.Fit(visits)
 	if len(visits) >= e.priorVisits() {
-		f.WalkIns = walkInRate(finished)
+		f.WalkIns = arrivalRate(finished, func(x Finished) bool { return x.WalkIn && !x.Urgent })
+		f.rooms = lastSeen(finished)
 	}
 	if nOther == 0 || len(visits) < e.priorVisits() {
 		// Too little history to tell a rate: the contract's cold start, where
@@ -123,14 +128,15 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	return f
 }
 
-// walkInRate is how many walk-ins a minute checked in, among the finished
-// tickets: their number over the time their check-ins span (0 with fewer than
-// five).
-func walkInRate(finished []Finished) float64 {
+// arrivalRate is how many of the finished tickets that match checked in a
+// minute: their number over the time their check-ins span. With fewer than
+// five of them it is 0 — too few to tell a rate — unless none match among
+// plenty (the rate is then near 0 anyway).
+func arrivalRate(finished []Finished, match func(Finished) bool) float64 {
 	var first, last time.Time
 	n := 0
 	for _, x := range finished {
-		if !x.WalkIn {
+		if !match(x) {
 			continue
 		}
 		if n == 0 || x.CheckIn.Before(first) {
@@ -141,11 +147,33 @@ func walkInRate(finished []Finished) float64 {
 		}
 		n++
 	}
+	if n < 5 {
+		return 0
+	}
 	span := last.Sub(first).Minutes()
-	if n < 5 || span <= 0 {
+	if span <= 0 {
 		return 0
 	}
 	return float64(n-1) / span
+}
+
+// roomSeen is when a room last finished a ticket.
+type roomSeen struct {
+	name string
+	at   time.Time
+}
+
+// lastSeen returns each named room's latest finish among finished (newest
+// first), newest first.
+func lastSeen(finished []Finished) []roomSeen {
+	var out []roomSeen
+	for _, x := range finished {
+		if x.Room == "" || slices.ContainsFunc(out, func(r roomSeen) bool { return r.name == x.Room }) {
+			continue
+		}
+		out = append(out, roomSeen{x.Room, x.At})
+	}
+	return out
 }
 
 // visitVar is the variance of one visit, in minutes².

@@ -231,11 +231,11 @@ func TestLearnCountsTicketsThatNeverBecomeAVisit(t *testing.T) {
 	for i := range 55 {
 		switch {
 		case i%11 == 3 || i%11 == 7: // 10 no-shows, 3 minutes each
-			finished = append(finished, Finished{Status: StatusNoShow, Room: 3 * m})
+			finished = append(finished, Finished{Status: StatusNoShow, Held: 3 * m})
 		case i%11 == 9: // 5 who left while waiting
 			finished = append(finished, Finished{Status: StatusCancelled})
 		default: // 40 visits of 9 minutes
-			finished = append(finished, Finished{Status: StatusCompleted, Room: 9 * m})
+			finished = append(finished, Finished{Status: StatusCompleted, Held: 9 * m})
 		}
 	}
 	f := e.Learn(finished)
@@ -254,7 +254,7 @@ func TestLearnCountsTicketsThatNeverBecomeAVisit(t *testing.T) {
 	}
 	// Without enough visits to tell a rate, nothing changes: the contract's
 	// cold start counts everyone ahead.
-	if f := e.Learn([]Finished{{Status: StatusCancelled}, {Status: StatusCompleted, Room: 9 * m}}); f.Slot != 0 {
+	if f := e.Learn([]Finished{{Status: StatusCancelled}, {Status: StatusCompleted, Held: 9 * m}}); f.Slot != 0 {
 		t.Errorf("one cancellation and one visit gave a rate: slot %.2f", f.Slot)
 	}
 }
@@ -329,17 +329,17 @@ func TestQuoteDueCountsWalkInsBeforeTheAppointment(t *testing.T) {
 	f.WalkIns = 1.0 / 15                   // one walk-in every 15 minutes: k = 0.6
 	elapsed := []time.Duration{0}
 	base := e.Quote(3, f, elapsed)
-	later := e.QuoteDue(3, f, elapsed, 20*time.Minute)
+	later := e.QuoteFor(3, f, elapsed, 20*time.Minute)
 	if later.Wait <= base.Wait+5 {
 		t.Errorf("booked 20 minutes from now: quoted %d, walk-in at the same place %d", later.Wait, base.Wait)
 	}
 	// Due long after the wait would end: each walk-in delays the call, and more
 	// arrive meanwhile — W0/(1−k), not W0 + k × 3 hours.
-	far := e.QuoteDue(3, f, elapsed, 3*time.Hour)
+	far := e.QuoteFor(3, f, elapsed, 3*time.Hour)
 	if mean := 27.0 / (1 - 0.6); float64(far.Wait) > mean*1.5 || far.Wait < later.Wait {
 		t.Errorf("booked 3 hours from now: quoted %d, want about %.0f", far.Wait, mean)
 	}
-	if past := e.QuoteDue(3, f, elapsed, -10*time.Minute); past != base {
+	if past := e.QuoteFor(3, f, elapsed, -10*time.Minute); past != base {
 		t.Errorf("a booked patient whose time has come: %+v, want the walk-in's %+v", past, base)
 	}
 }

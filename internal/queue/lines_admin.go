@@ -44,7 +44,7 @@ func (s *Service) Lines(ctx context.Context, publicOnly bool) ([]LineStatus, err
 				return err
 			}
 			ls := LineStatus{Queue: q, Waiting: b.waiting, Called: len(b.calledAt)}
-			ls.EstimatedWait = s.LineEstimator(q).Quote(b.waiting+1, b.fit, b.elapsed(now)).Wait
+			ls.EstimatedWait = s.estimatorAt(q, b.active, b.fit, now).Quote(b.waiting+1, b.fit, b.elapsed(now)).Wait
 			ls.OpenNow = s.admitting(q, now) == nil
 			if !ls.OpenNow {
 				ls.OpensAt, _ = s.OpensAt(q, now)

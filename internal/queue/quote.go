@@ -26,21 +26,21 @@ const z90 = 1.2816
 // left of each visit in progress, divided by the rooms. The range treats the wait
 // as log-normal with the variance of that sum of visit lengths.
 func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
-	return e.QuoteDue(position, f, elapsed, 0)
+	return e.QuoteFor(position, f, elapsed, 0)
 }
 
-// QuoteDue is Quote for a booked patient who arrived early: their appointment
+// QuoteFor is Quote for a booked patient who arrived early: their appointment
 // is untilDue from now, and the walk-ins who arrive before it go ahead of them
 // (docs/lines.md). Each minute until then brings Fit.WalkIns walk-ins, a
 // load of k = WalkIns × slot / rooms minutes of work per minute; a wait W0 by
 // position becomes W0 + k·min(untilDue, W) — W0/(1−k) if the patient is called
 // before their time, W0 + k·untilDue if not.
-func (e Estimator) QuoteDue(position int, f Fit, elapsed []time.Duration, untilDue time.Duration) Quote {
+func (e Estimator) QuoteFor(position int, f Fit, elapsed []time.Duration, untilDue time.Duration) Quote {
 	if position <= 0 {
 		return Quote{}
 	}
 	qt := e.quoter(f, elapsed)
-	return qt.quoteDue(position, untilDue)
+	return qt.quoteFor(position, untilDue)
 }
 
 // quoter holds what Quote works out from the fit and the visits in progress
@@ -92,8 +92,8 @@ func (e Estimator) quoter(f Fit, elapsed []time.Duration) quoter {
 	return q
 }
 
-// quoteDue is QuoteDue for the waiting ticket at position (≥ 1).
-func (qt *quoter) quoteDue(position int, untilDue time.Duration) Quote {
+// quoteFor is QuoteFor for the waiting ticket at position (≥ 1).
+func (qt *quoter) quoteFor(position int, untilDue time.Duration) Quote {
 	rooms, s := qt.rooms, qt.s
 	work := float64(position-1) * qt.slot
 	variance := float64(position-1) * qt.slotVar

@@ -49,7 +49,7 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 				return err
 			}
 			st.Position = ahead + 1
-			st.setQuote(s.LineEstimator(q).QuoteDue(st.Position, b.fit, b.elapsed(now), t.DueAt.Sub(now)))
+			st.setQuote(s.estimatorAt(q, b.active, b.fit, now).QuoteFor(st.Position, b.fit, b.elapsed(now), t.DueAt.Sub(now)))
 		}
 		return nil
 	})

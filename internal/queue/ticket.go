@@ -122,13 +122,21 @@ func ValidID(id string) bool {
 }
 
 // Finished is how a ticket left its line, as the estimator learns from it: its
-// final status and how long it held a room, CompletedAt − CalledAt (0 when it
-// was never called: cancelled while waiting, or completed from the list).
+// final status and how long it held a room, Held = CompletedAt − CalledAt (0
+// when it was never called: cancelled while waiting, or completed from the
+// list).
 type Finished struct {
 	Status Status
-	Room   time.Duration
-	// CheckIn is when it checked in, and WalkIn whether it was due then (not
-	// booked for later): the walk-ins that overtake an early booked patient.
+	Held   time.Duration
+	// Room is the room it was called to ("" if none) and At when it finished:
+	// which rooms are working now.
+	Room string
+	At   time.Time
+	// CheckIn is when it checked in; WalkIn whether it was due then (not
+	// booked for later) and Urgent whether it was marked urgent: the walk-ins
+	// that overtake an early booked patient, the urgent patients who overtake
+	// everyone.
 	CheckIn time.Time
 	WalkIn  bool
+	Urgent  bool
 }

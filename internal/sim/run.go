@@ -21,6 +21,7 @@ import (
 type Patient struct {
 	N        int     `json:"n"`                // arrival order, from 1
 	Booked   bool    `json:"booked,omitempty"` // checked in for an appointment
+	Urgent   bool    `json:"urgent,omitempty"` // marked urgent at check-in
 	CheckIn  float64 `json:"checkIn"`          // when they checked in
 	Position int     `json:"position"`         // position at check-in
 	// Quote is SmartWait's estimate at check-in and QuoteLow..QuoteHigh its range;
@@ -114,6 +115,7 @@ type plan struct {
 	noShow bool
 	leave  time.Duration // > 0: leaves this long after check-in unless called first
 	slot   time.Time     // the appointment, when booked
+	urgent bool          // marked urgent at check-in
 	called bool
 	done   bool
 }
@@ -199,8 +201,11 @@ func (r *runner) staff(ctx context.Context, want int) error {
 }
 
 func (r *runner) setOpen(ctx context.Context, n int, open bool) error {
-	if _, err := r.svc.UpdateRoom(ctx, roomName(n), queue.RoomPatch{Open: &open}); err != nil {
-		return fmt.Errorf("room %d open=%v: %w", n, open, err)
+	if !r.sc.Unannounced || r.sc.maxRooms() > r.sc.Rooms && n > r.sc.Rooms {
+		// Staff use the dashboard (or open a room that was never open).
+		if _, err := r.svc.UpdateRoom(ctx, roomName(n), queue.RoomPatch{Open: &open}); err != nil {
+			return fmt.Errorf("room %d open=%v: %w", n, open, err)
+		}
 	}
 	r.open[n] = open
 	if open {
@@ -303,8 +308,11 @@ func (r *runner) plan() {
 			early := float64(r.sc.Early) + r.rng.NormFloat64()*float64(r.sc.EarlySpread)
 			p.slot = arrival.Add(time.Duration(early)).Truncate(time.Minute)
 		}
+		if r.sc.Urgent > 0 {
+			p.urgent = r.rng.Float64() < r.sc.Urgent
+		}
 		r.plans[i] = p
-		r.patients[i] = Patient{N: i + 1, Wait: -1, Booked: !p.slot.IsZero()}
+		r.patients[i] = Patient{N: i + 1, Wait: -1, Booked: !p.slot.IsZero(), Urgent: p.urgent}
 		r.events.push(event{at: arrival, kind: evArrive, patient: i})
 	}
 }
@@ -324,6 +332,13 @@ func (r *runner) arrive(ctx context.Context, i int) error {
 	}
 	r.byID[e.ID] = i
 	r.plans[i].id = e.ID
+	if r.plans[i].urgent {
+		// The desk marks them as they arrive: what they are told is the
+		// quote after the move.
+		if e, err = r.svc.SetUrgent(ctx, e.ID, true); err != nil {
+			return fmt.Errorf("urgent %d: %w", i+1, err)
+		}
+	}
 	p := &r.patients[i]
 	p.CheckIn = r.minutes(r.clock)
 	p.Position, p.Quote = e.Position, e.EstimatedWait

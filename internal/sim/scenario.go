@@ -50,6 +50,12 @@ type Scenario struct {
 	// kinds instead of one (its means are scaled so that the mixture's mean is
 	// the mean visit of the moment).
 	RoomSteps []Step `json:"roomSteps,omitempty"`
+	// Unannounced: staff stop and start serving in rooms as RoomSteps say but
+	// never touch the dashboard — a room stays open in SmartWait, quiet.
+	Unannounced bool `json:"unannounced,omitempty"`
+	// Urgent is the share of patients the front desk marks urgent as they
+	// check in: they go ahead of everyone not urgent.
+	Urgent float64 `json:"urgent,omitempty"`
 	// Booked is the share of patients with an appointment on a line that
 	// orders by appointment (docs/lines.md): they arrive Early before their
 	// slot on average (normal, spread EarlySpread; some come late), and the
@@ -107,6 +113,11 @@ var builtins = []func() Scenario{
 		s.Name, s.RoomSteps = "room-closes", []Step{{Value: 1, Share: 0.5}}
 		return s
 	},
+	func() Scenario { // the same, but nobody closes the room on the dashboard
+		s := Default()
+		s.Name, s.RoomSteps, s.Unannounced = "room-left-open", []Step{{Value: 1, Share: 0.5}}, true
+		return s
+	},
 	func() Scenario { // visits double at mid-day: a new doctor, a harder case mix
 		s := Default()
 		s.Name, s.ServiceSteps = "visit-jump", []Step{{Value: 18, Share: 0.5}}
@@ -131,6 +142,11 @@ var builtins = []func() Scenario{
 	func() Scenario { // one in five called patients never comes
 		s := Default()
 		s.Name, s.NoShowRate = "no-shows", 0.2
+		return s
+	},
+	func() Scenario { // one in ten marked urgent at the desk: they go first
+		s := Default()
+		s.Name, s.Urgent = "urgent", 0.1
 		return s
 	},
 	func() Scenario { // half the patients booked, arriving around 10 minutes early
@@ -187,6 +203,8 @@ func (s Scenario) Validate() error {
 		return errors.New("cancel rate must be in [0, 1)")
 	case s.NoShowGrace < 0 || s.Patience < 0:
 		return errors.New("no-show grace and patience must not be negative")
+	case s.Urgent < 0 || s.Urgent > 0.5:
+		return errors.New("urgent share must be in [0, 0.5]")
 	case s.Booked < 0 || s.Booked > 1:
 		return errors.New("booked share must be in [0, 1]")
 	case s.EarlySpread < 0 || s.Early < -2*time.Hour || s.Early > 2*time.Hour:

@@ -270,13 +270,13 @@ func (t *tx) TicketsSince(ctx context.Context, queueID string, since time.Time) 
 }
 
 // status = 'completed' is written as a literal so the partial index applies.
-var recentFinished = prepared(`SELECT status, COALESCE(completed_at - called_at, 0), check_in_time, COALESCE(due_at <= check_in_time, 1) FROM tickets
+var recentFinished = prepared(`SELECT status, COALESCE(completed_at - called_at, 0), room, completed_at, check_in_time,
+	COALESCE(due_at <= check_in_time, 1), urgent FROM tickets
 	WHERE queue_id = ? AND completed_at IS NOT NULL
 	ORDER BY completed_at DESC, seq DESC LIMIT ?`)
 
-// RecentFinished returns the status, CompletedAt−CalledAt (0 if never called),
-// check-in time and walk-in flag of up to limit most recently finished tickets
-// of the queue, newest first (limit <= 0: all).
+// RecentFinished returns how up to limit most recently finished tickets of the
+// queue finished (queue.Finished), newest first (limit <= 0: all).
 func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]queue.Finished, error) {
 	if limit <= 0 {
 		limit = -1
@@ -289,11 +289,11 @@ func (t *tx) RecentFinished(ctx context.Context, queueID string, limit int) ([]q
 	var out []queue.Finished
 	for rows.Next() {
 		var f queue.Finished
-		var ms, checkIn int64
-		if err := rows.Scan(&f.Status, &ms, &checkIn, &f.WalkIn); err != nil {
+		var ms, at, checkIn int64
+		if err := rows.Scan(&f.Status, &ms, &f.Room, &at, &checkIn, &f.WalkIn, &f.Urgent); err != nil {
 			return nil, fmt.Errorf("sqlite: finished tickets: %w", translate(err))
 		}
-		f.Room, f.CheckIn = time.Duration(ms)*time.Millisecond, time.UnixMilli(checkIn).UTC()
+		f.Held, f.At, f.CheckIn = time.Duration(ms)*time.Millisecond, time.UnixMilli(at).UTC(), time.UnixMilli(checkIn).UTC()
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {

@@ -3,6 +3,7 @@ package queuetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -103,9 +104,10 @@ func testTicketsSince(t *testing.T, s queue.Store) {
 }
 
 // RecentFinished: every finished ticket of the queue, newest finish first, with
-// CompletedAt − CalledAt as its room time (0 when it was never called), its
-// check-in time and whether it was a walk-in (due when it checked in); active
-// tickets and other queues do not count.
+// CompletedAt − CalledAt as the time it held its room (0 when it was never
+// called), the room, when it finished, its check-in time and whether it was a
+// walk-in (due when it checked in) or urgent; active tickets and other queues
+// do not count.
 func testRecentFinished(t *testing.T, s queue.Store) {
 	visits := []struct {
 		status            queue.Status
@@ -129,6 +131,12 @@ func testRecentFinished(t *testing.T, s queue.Store) {
 		if i == 6 {
 			tk.DueAt = tk.CheckInTime.Add(20 * time.Minute) // booked for later
 		}
+		if i == 3 {
+			tk.Urgent = true
+		}
+		if v.called > 0 {
+			tk.Room = fmt.Sprintf("Room %d", i%2+1)
+		}
 		if v.completed > 0 {
 			tk.CompletedAt = t0.Add(v.completed)
 		}
@@ -139,14 +147,15 @@ func testRecentFinished(t *testing.T, s queue.Store) {
 	}
 	m := time.Minute
 	in := func(n int) time.Time { return t0.Add(time.Duration(n) * m) }
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	all := []queue.Finished{
-		{Status: queue.StatusCompleted, CheckIn: in(6), WalkIn: true},
-		{Status: queue.StatusNoShow, Room: 60 * m, CheckIn: in(4), WalkIn: true},
-		{Status: queue.StatusCompleted, Room: 68 * m, CheckIn: in(2), WalkIn: true},
-		{Status: queue.StatusCompleted, Room: 5 * m, CheckIn: in(3), WalkIn: true},
-		{Status: queue.StatusCompleted, Room: 12 * m, CheckIn: in(1), WalkIn: true},
-		{Status: queue.StatusCancelled, CheckIn: in(8), WalkIn: true},
-		{Status: queue.StatusCompleted, Room: 15*m + 250*time.Millisecond, CheckIn: in(7), WalkIn: false},
+		{Status: queue.StatusCompleted, At: at(130 * m), CheckIn: in(6), WalkIn: true},
+		{Status: queue.StatusNoShow, Held: 60 * m, Room: "Room 2", At: at(100 * m), CheckIn: in(4), WalkIn: true, Urgent: true},
+		{Status: queue.StatusCompleted, Held: 68 * m, Room: "Room 2", At: at(90 * m), CheckIn: in(2), WalkIn: true},
+		{Status: queue.StatusCompleted, Held: 5 * m, Room: "Room 1", At: at(35 * m), CheckIn: in(3), WalkIn: true},
+		{Status: queue.StatusCompleted, Held: 12 * m, Room: "Room 1", At: at(22 * m), CheckIn: in(1), WalkIn: true},
+		{Status: queue.StatusCancelled, At: at(21 * m), CheckIn: in(8), WalkIn: true},
+		{Status: queue.StatusCompleted, Held: 15*m + 250*time.Millisecond, Room: "Room 1", At: at(20*m + 250*time.Millisecond), CheckIn: in(7), WalkIn: false},
 	}
 	tests := []struct {
 		limit int
@@ -165,7 +174,8 @@ func testRecentFinished(t *testing.T, s queue.Store) {
 				return err
 			}
 			if !slices.EqualFunc(got, tc.want, func(a, b queue.Finished) bool {
-				return a.Status == b.Status && a.Room == b.Room && a.CheckIn.Equal(b.CheckIn) && a.WalkIn == b.WalkIn
+				return a.Status == b.Status && a.Held == b.Held && a.Room == b.Room && a.At.Equal(b.At) &&
+					a.CheckIn.Equal(b.CheckIn) && a.WalkIn == b.WalkIn && a.Urgent == b.Urgent
 			}) {
 				t.Errorf("RecentFinished(limit %d) = %v, want %v", tc.limit, got, tc.want)
 			}
