@@ -34,34 +34,32 @@ const (
 // thousands looks each up instead of solving for it.
 var guard = sync.OnceValue(newRaiseTable)
 
-// raiseTable holds δ(sd) at sd = raiseMin · raiseStep^i, geometrically spaced.
+// raiseTable holds δ(sd) at sd = 0, raiseStep, 2·raiseStep, … up to raiseMax
+// minutes; beyond it the raise barely moves (it tends to lateWeight/2).
 type raiseTable []float64
 
 const (
-	raiseMin   = 0.25 // minutes; below it no raise
-	raiseStep  = 1.02
-	raisePoint = 500 // up to 0.25 · 1.02^500 ≈ 5,000 minutes
+	raiseStep = 0.25 // minutes
+	raiseMax  = 512.0
 )
 
 func newRaiseTable() raiseTable {
-	t := make(raiseTable, raisePoint)
-	sd := raiseMin
+	t := make(raiseTable, int(raiseMax/raiseStep)+1)
 	for i := range t {
-		t[i] = solveRaise(sd, lateWeight)
-		sd *= raiseStep
+		t[i] = solveRaise(float64(i)*raiseStep, lateWeight)
 	}
 	return t
 }
 
 // raise returns δ for a wait of spread sd (minutes), interpolated in the table.
 func (t raiseTable) raise(sd float64) float64 {
-	if !(sd > raiseMin) {
+	if !(sd > 0) {
 		return 0
 	}
-	x := math.Log(sd/raiseMin) / math.Log(raiseStep)
+	x := sd / raiseStep
 	i := int(x)
 	if i >= len(t)-1 {
-		return t[len(t)-1] * sd / (raiseMin * math.Pow(raiseStep, float64(len(t)-1)))
+		return t[len(t)-1]
 	}
 	f := x - float64(i)
 	return t[i]*(1-f) + t[i+1]*f
@@ -71,6 +69,9 @@ func (t raiseTable) raise(sd float64) float64 {
 // the marginal late patients it saves, weighed by weight; 0 when even the
 // first minute costs more than it saves.
 func solveRaise(sd, weight float64) float64 {
+	if sd <= 0 {
+		return 0
+	}
 	gain := func(d float64) float64 {
 		cost := 2*phi(d/sd) - 1
 		saved := weight * math.Exp(-0.5*sq((lateSlack+d)/sd)) / (sd * math.Sqrt(2*math.Pi))

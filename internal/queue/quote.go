@@ -126,15 +126,19 @@ func (qt *quoter) quoteFor(position int, untilDue time.Duration) Quote {
 	variance += float64(rooms-1) * s * s / (12 * c * c) // which room frees first
 	if center > 0 && variance > 0 {
 		// A log-normal with this mean and variance: never negative, long-tailed.
-		s2 := math.Log(1 + variance/(center*center))
-		mu := math.Log(center) - s2/2
+		// Its median is exp(μ) = center/√r and its percentiles the median
+		// times exp(±z·σ), with r = 1 + variance/center² and σ² = ln r: one
+		// logarithm, one exponential and two roots per patient, for queues of
+		// thousands laid out on every change.
+		r := 1 + variance/(center*center)
+		median, spread := center/math.Sqrt(r), math.Exp(z90*math.Sqrt(math.Log(r)))
 		if qt.learned {
 			// The median: off by the least on average, raised where a late
-			// quote is likely (see raise).
-			q.Wait = int(math.Round(math.Exp(mu) + guard().raise(math.Sqrt(variance))))
+			// quote is likely (guard.go).
+			q.Wait = int(math.Round(median + guard().raise(math.Sqrt(variance))))
 		}
-		q.Low = min(q.Wait, int(math.Round(math.Exp(mu-z90*math.Sqrt(s2)))))
-		q.High = max(q.Wait, int(math.Round(math.Exp(mu+z90*math.Sqrt(s2)))))
+		q.Low = min(q.Wait, int(math.Round(median/spread)))
+		q.High = max(q.Wait, int(math.Round(median*spread)))
 	}
 	if position <= rooms-qt.called {
 		// A room is free for this patient: staff may call them any moment. The
