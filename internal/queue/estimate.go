@@ -6,15 +6,18 @@ import (
 	"time"
 )
 
-// Estimator turns a position into an estimated wait (docs/api.md, Words; docs/estimates.md). Its point
-// estimate is the contract's formula
+// Estimator turns a position into an estimated wait (docs/api.md, Words;
+// docs/estimates.md). The expected wait is
 //
-//	(position − 1) × S / rooms + (remaining time of the visits in progress) / rooms
+//	(position − 1) × slot / rooms + (remaining time of the visits in progress) / rooms
 //
-// where S is the learned mean visit length and a visit in progress that has just
-// started has S remaining — so at cold start, with nothing elapsed, it is exactly
-// round((position − 1 + inService) × S / rooms), inService = min(called, rooms).
-// As a visit goes on, the estimate counts only what is likely left of it.
+// where slot is the room time of one ticket ahead — S, the learned mean visit
+// length, less for the share who never become a visit — and a visit in
+// progress that has just started has S remaining. At cold start (fewer than
+// PriorVisits visits of history), with nothing elapsed, the quote is exactly
+// the contract's round((position − 1 + inService) × S / rooms), inService =
+// min(called, rooms). With history it is the median of the wait raised by the
+// under-quote guard (guard.go).
 //
 // The zero value of every tuning field means its default, so an Estimator built
 // as a struct literal with only Prior and Rooms set behaves like DefaultEstimator.
@@ -129,9 +132,8 @@ func (e Estimator) Learn(finished []Finished) Fit {
 }
 
 // arrivalRate is how many of the finished tickets that match checked in a
-// minute: their number over the time their check-ins span. With fewer than
-// five of them it is 0 — too few to tell a rate — unless none match among
-// plenty (the rate is then near 0 anyway).
+// minute: their number over the time their check-ins span; 0 with fewer than
+// five of them, too few to tell a rate.
 func arrivalRate(finished []Finished, match func(Finished) bool) float64 {
 	var first, last time.Time
 	n := 0
@@ -193,8 +195,8 @@ func (f Fit) slot() (float64, float64) {
 	return f.Mean.Minutes(), f.visitVar()
 }
 
-// Fit learns S from recent completed visits, newest first (as
-// Tx.RecentServiceTimes returns them).
+// Fit learns S from recent completed visits, newest first (Learn passes the
+// completed visits of Tx.RecentFinished).
 //
 //   - Recent visits only. When the newest visits differ clearly from the older
 //     ones (a two-sample test on their logarithms at every split), the clinic

@@ -9,7 +9,7 @@ import (
 // Quote is an estimated wait in whole minutes with the range the wait will
 // likely fall in: Low ≤ Wait ≤ High.
 type Quote struct {
-	Wait      int // the expected wait
+	Wait      int // the quoted wait (the expected one at cold start; see Estimator)
 	Low, High int // the 10th and 90th percentiles
 }
 
@@ -22,9 +22,9 @@ const z90 = 1.2816
 // called beyond that is a patient who has not come yet or a forgotten click, not
 // a room in use. Position ≤ 0 (not waiting) quotes 0.
 //
-// The expected wait is the visits ahead, (position − 1) × S, plus what is likely
-// left of each visit in progress, divided by the rooms. The range treats the wait
-// as log-normal with the variance of that sum of visit lengths.
+// The expected wait is the slots ahead, (position − 1) × slot, plus what is
+// likely left of each visit in progress, divided by the rooms. The range treats
+// the wait as log-normal with the variance of that sum.
 func (e Estimator) Quote(position int, f Fit, elapsed []time.Duration) Quote {
 	return e.QuoteFor(position, f, elapsed, 0)
 }
@@ -141,11 +141,11 @@ func (qt *quoter) quoteFor(position int, untilDue time.Duration) Quote {
 		q.High = max(q.Wait, int(math.Round(median*spread)))
 	}
 	if position <= rooms-qt.called {
-		// A room is free for this patient: staff may call them any moment. The
-		// point keeps the contract's average over rooms; the range says so.
+		// A room is free for this patient: staff may call them any moment. At
+		// cold start the point keeps the contract's average over rooms and the
+		// range says so; with history the point says what will happen.
 		q.Low = 0
 		if qt.learned {
-			// With history the point says what will happen: called now.
 			q.Wait = 0
 		}
 	}
