@@ -116,12 +116,13 @@ func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
 // lock of the target queue (LockQueue), as for InsertTicket.
 func (t *tx) MoveTicket(ctx context.Context, tk *queue.Ticket) error {
 	const update = `UPDATE tickets SET queue_id = $2, seq = ` + freeSeqFor + `,
-			urgent = $4, due_at = $5, status = $6, room = $7, called_at = $8, completed_at = $9, ready_at = $10
+			urgent = $4, due_at = $5, status = $6, room = $7, called_at = $8, completed_at = $9, ready_at = $10,
+			quoted_wait = $11
 		WHERE id = $1
 		RETURNING seq`
 	err := t.tx.QueryRow(ctx, update,
 		tk.ID, tk.QueueID, tk.Seq, tk.Urgent, ts(tk.DueAt),
-		string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt),
+		string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait,
 	).Scan(&tk.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("postgres: move ticket: %w", queue.ErrNotFound)

@@ -110,7 +110,8 @@ func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
 }
 
 var moveTicket = prepared(`UPDATE tickets SET queue_id = ?2, seq = ` + freeSeqFor + `,
-		urgent = ?4, due_at = ?5, status = ?6, room = ?7, called_at = ?8, completed_at = ?9, ready_at = ?10
+		urgent = ?4, due_at = ?5, status = ?6, room = ?7, called_at = ?8, completed_at = ?9, ready_at = ?10,
+		quoted_wait = ?11
 	WHERE id = ?1
 	RETURNING seq`)
 
@@ -121,7 +122,7 @@ var moveTicket = prepared(`UPDATE tickets SET queue_id = ?2, seq = ` + freeSeqFo
 func (t *tx) MoveTicket(ctx context.Context, tk *queue.Ticket) error {
 	err := t.stmt(ctx, moveTicket).QueryRowContext(t.run(ctx),
 		tk.ID, tk.QueueID, tk.Seq, tk.Urgent, ms(tk.DueAt),
-		tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt),
+		tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.QuotedWait,
 	).Scan(&tk.Seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlite: move ticket: %w", queue.ErrNotFound)

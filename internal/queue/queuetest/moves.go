@@ -125,6 +125,7 @@ func testMoveToOtherQueue(t *testing.T, s queue.Store) {
 
 	moved := move(t, s, model[1], func(tk *queue.Ticket) {
 		tk.QueueID, tk.Seq, tk.DueAt = "lab", model[4].Seq, t0.Add(2*time.Hour) // the key of patient 5
+		tk.QuotedWait = 42                                                      // quoted again in its new line: a mutable field
 	})
 	if moved.Seq != model[4].Seq+1 {
 		t.Errorf("moved onto a taken key: Seq %d, want the next free one, %d", moved.Seq, model[4].Seq+1)
