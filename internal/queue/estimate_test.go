@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -345,4 +346,56 @@ func TestQuoteDueCountsWalkInsBeforeTheAppointment(t *testing.T) {
 func logNormalDraw(rng *rand.Rand, mean, cv float64) float64 {
 	s2 := math.Log(1 + cv*cv)
 	return math.Exp(math.Log(mean) - s2/2 + math.Sqrt(s2)*rng.NormFloat64())
+}
+
+// Whatever the history — none, one visit, all no-shows, identical visits,
+// wild outliers — quotes are whole minutes ≥ 0 inside their range, and a
+// patient further back is never quoted less than one ahead of them.
+func TestQuotesAreSaneForAnyHistory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	e := DefaultEstimator()
+	statuses := []Status{StatusCompleted, StatusCompleted, StatusCompleted, StatusNoShow, StatusCancelled}
+	base := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for trial := range 2000 {
+		var finished []Finished
+		n := rng.IntN(80)
+		same := rng.IntN(4) == 0 // every visit the same length
+		for i := range n {
+			held := time.Duration(rng.ExpFloat64() * float64(9*time.Minute))
+			switch {
+			case same:
+				held = 9 * time.Minute
+			case rng.IntN(40) == 0:
+				held = time.Duration(rng.IntN(14)) * time.Hour // forgotten clicks, overnight ones
+			}
+			st := statuses[rng.IntN(len(statuses))]
+			if st == StatusCancelled {
+				held = 0
+			}
+			finished = append(finished, Finished{
+				Status: st, Held: held, Room: fmt.Sprint("Room ", rng.IntN(3)),
+				At: base.Add(-time.Duration(i) * time.Minute), CheckIn: base.Add(-time.Duration(i*3) * time.Minute),
+				WalkIn: rng.IntN(3) > 0,
+			})
+		}
+		est := e
+		est.Rooms = 1 + rng.IntN(4)
+		f := est.Learn(finished)
+		var elapsed []time.Duration
+		for range rng.IntN(est.Rooms + 2) {
+			elapsed = append(elapsed, time.Duration(rng.ExpFloat64()*float64(10*time.Minute)))
+		}
+		until := time.Duration(rng.IntN(120)-30) * time.Minute
+		prev := -1
+		for pos := 1; pos <= 60; pos++ {
+			q := est.QuoteFor(pos, f, elapsed, until)
+			if q.Wait < 0 || q.Low < 0 || q.Low > q.Wait || q.Wait > q.High || q.High > 100000 {
+				t.Fatalf("trial %d (%d finished, rooms %d, fit %+v): position %d quoted %+v", trial, n, est.Rooms, f, pos, q)
+			}
+			if q.Wait < prev {
+				t.Fatalf("trial %d (%d finished, rooms %d, fit %+v): position %d quoted %d, less than %d ahead", trial, n, est.Rooms, f, pos, q.Wait, prev)
+			}
+			prev = q.Wait
+		}
+	}
 }

@@ -139,6 +139,12 @@ func (qt *quoter) quoteFor(position int, untilDue time.Duration) Quote {
 		}
 		q.Low = min(q.Wait, int(math.Round(median/spread)))
 		q.High = max(q.Wait, int(math.Round(median*spread)))
+	} else if qt.learned {
+		// No spread (every visit alike), or the next room likely frees before
+		// the average says (center ≤ 0): with history the point is where the
+		// wait ends, as the median would be; the range keeps the average.
+		q.Wait = int(math.Round(max(center, 0)))
+		q.Low = q.Wait
 	}
 	if position <= rooms-qt.called {
 		// A room is free for this patient: staff may call them any moment. At
