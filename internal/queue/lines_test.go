@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -414,6 +415,42 @@ func TestDeleteLine(t *testing.T) {
 	wantCode(t, h.svc.DeleteLine(ctx, "lab"), queue.CodeLineNotFound)
 	_, err = h.svc.CreateLine(ctx, queue.Queue{ID: "x", Name: "X", Prefix: "A"}, queue.LinePatch{})
 	wantCode(t, err, queue.CodeValidation)
+}
+
+// Queues reads several lines at one moment: every line by position, or the
+// lines asked for, each as Queue would give it.
+func TestQueuesReadsLinesTogether(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.line(t, "lab", "L", queue.LinePatch{})
+	h.line(t, "xray", "X", queue.LinePatch{})
+	h.visit(t, "lab", "Ana", "")
+	h.visit(t, "lab", "Ben", "")
+	h.visit(t, queue.DefaultQueueID, "Cy", "")
+	all, err := h.svc.Queues(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range all {
+		entries, version, err := h.svc.Queue(ctx, l.Line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Version != version || !reflect.DeepEqual(l.Entries, entries) {
+			t.Errorf("line %s: Queues gave version %d %+v, Queue %d %+v", l.Line, l.Version, l.Entries, version, entries)
+		}
+		got = append(got, fmt.Sprintf("%s:%d", l.Line, len(l.Entries)))
+	}
+	if want := []string{"default:1", "lab:2", "xray:0"}; !slices.Equal(got, want) {
+		t.Errorf("Queues(nil) = %v, want %v", got, want)
+	}
+	some, err := h.svc.Queues(ctx, []string{"xray", "lab"})
+	if err != nil || len(some) != 2 || some[0].Line != "xray" || some[1].Line != "lab" || len(some[1].Entries) != 2 {
+		t.Errorf("Queues(xray, lab) = %+v, %v", some, err)
+	}
+	_, err = h.svc.Queues(ctx, []string{"lab", "nope"})
+	wantCode(t, err, queue.CodeLineNotFound)
 }
 
 // lanes runs a test with one group commit for all lines and with one per line

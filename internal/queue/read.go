@@ -83,6 +83,51 @@ func (s *Service) Queue(ctx context.Context, queueID string) ([]Entry, int64, er
 	return entries, version, storeError(err)
 }
 
+// LineQueue is one line's active queue, as Queue returns it.
+type LineQueue struct {
+	Line    string
+	Entries []Entry
+	Version int64
+}
+
+// Queues returns the active queues of the given lines (nil: every line, by
+// position) read in one transaction, so that what a dashboard or a stream's
+// snapshot shows of several lines is one moment of the clinic. An unknown line
+// named in lines is LINE_NOT_FOUND.
+func (s *Service) Queues(ctx context.Context, lines []string) ([]LineQueue, error) {
+	now := s.now()
+	var out []LineQueue
+	err := s.Store.View(ctx, func(tx Tx) error {
+		var qs []Queue
+		if lines == nil {
+			var err error
+			if qs, err = tx.Lines(ctx); err != nil {
+				return err
+			}
+		}
+		for _, id := range lines {
+			q, err := tx.Queue(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				return LineNotFound(id)
+			}
+			if err != nil {
+				return err
+			}
+			qs = append(qs, q)
+		}
+		out = make([]LineQueue, 0, len(qs))
+		for _, q := range qs {
+			b, err := s.loadBasis(ctx, tx, q)
+			if err != nil {
+				return err
+			}
+			out = append(out, LineQueue{Line: q.ID, Entries: s.layout(q, b.active, b.fit, now), Version: q.Version})
+		}
+		return nil
+	})
+	return out, storeError(err)
+}
+
 // Stats are the figures of one clinic day. Durations are in minutes, rounded to one
 // decimal.
 type Stats struct {

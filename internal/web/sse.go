@@ -135,21 +135,15 @@ func displayLines(v string) ([]string, error) {
 }
 
 // lineSnapshots builds one snapshot per line (the lines given, or every line)
-// with build, from each line's active queue read now.
+// with build, from the lines' active queues read now, in one transaction.
 func (s *Server) lineSnapshots(ctx context.Context, lines []string, build func(string, []queue.Entry, int64, time.Time) realtime.Message) ([]realtime.Message, error) {
-	if lines == nil {
-		var err error
-		if lines, err = s.d.Queue.LineIDs(ctx); err != nil {
-			return nil, err
-		}
+	queues, err := s.d.Queue.Queues(ctx, lines)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]realtime.Message, 0, len(lines))
-	for _, l := range lines {
-		entries, version, err := s.d.Queue.Queue(ctx, l)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, build(l, entries, version, s.now()))
+	out := make([]realtime.Message, 0, len(queues))
+	for _, l := range queues {
+		out = append(out, build(l.Line, l.Entries, l.Version, s.now()))
 	}
 	return out, nil
 }
