@@ -43,17 +43,22 @@ func (s *Service) Lines(ctx context.Context, publicOnly bool) ([]LineStatus, err
 			if err != nil {
 				return err
 			}
-			ls := LineStatus{Queue: q, Waiting: b.waiting, Called: len(b.calledAt)}
-			ls.EstimatedWait = s.estimatorAt(q, b.active, b.fit, now).Quote(b.waiting+1, b.fit, b.elapsed(now)).Wait
-			ls.OpenNow = s.admitting(q, now) == nil
-			if !ls.OpenNow {
-				ls.OpensAt, _ = s.OpensAt(q, now)
-			}
-			out = append(out, ls)
+			out = append(out, s.lineStatus(q, b, now))
 		}
 		return nil
 	})
 	return out, storeError(err)
+}
+
+// lineStatus is line q's figures at now, from its basis b.
+func (s *Service) lineStatus(q Queue, b basis, now time.Time) LineStatus {
+	ls := LineStatus{Queue: q, Waiting: b.waiting, Called: len(b.calledAt)}
+	ls.EstimatedWait = s.estimatorAt(q, b.active, b.fit, now).Quote(b.waiting+1, b.fit, b.elapsed(now)).Wait
+	ls.OpenNow = s.admitting(q, now) == nil
+	if !ls.OpenNow {
+		ls.OpensAt, _ = s.OpensAt(q, now)
+	}
+	return ls
 }
 
 // LineIDs returns the slug of every line, by position.

@@ -453,6 +453,45 @@ func TestQueuesReadsLinesTogether(t *testing.T) {
 	wantCode(t, err, queue.CodeLineNotFound)
 }
 
+// LinesToday gives the display its lines and their day in one read, in the
+// lines' order whatever order they were asked in.
+func TestLinesTodayForTheDisplay(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.line(t, "lab", "L", queue.LinePatch{})
+	h.line(t, "xray", "X", queue.LinePatch{})
+	h.visit(t, "lab", "Ana", "")
+	h.visit(t, "lab", "Ben", "")
+	if _, err := h.svc.CallNext(ctx, "lab", "Lab"); err != nil {
+		t.Fatal(err)
+	}
+	days, err := h.svc.LinesToday(ctx, []string{"lab", "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 2 || days[0].ID != queue.DefaultQueueID || days[1].ID != "lab" {
+		t.Fatalf("LinesToday(lab, default) = %+v", days)
+	}
+	lab := days[1]
+	today, err := h.svc.Today(ctx, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, version, err := h.svc.Queue(ctx, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lab.Version != version || lab.Waiting != 1 || lab.Called != 1 || !reflect.DeepEqual(lab.Today, today) {
+		t.Errorf("lab: version %d (want %d), %d waiting, %d called, day %+v (want %+v)", lab.Version, version, lab.Waiting, lab.Called, lab.Today, today)
+	}
+	all, err := h.svc.LinesToday(ctx, nil)
+	if err != nil || len(all) != 3 || all[2].ID != "xray" || len(all[2].Today) != 0 {
+		t.Errorf("LinesToday(nil) = %+v, %v", all, err)
+	}
+	_, err = h.svc.LinesToday(ctx, []string{"lab", "nope"})
+	wantCode(t, err, queue.CodeLineNotFound)
+}
+
 // lanes runs a test with one group commit for all lines and with one per line
 // (Config.ParallelLines, as on PostgreSQL; on SQLite the lanes then wait for
 // each other's write lock, which exercises their locks and publishing order).

@@ -69,34 +69,15 @@ func (v DisplayView) Grouped() bool { return len(v.Lines) > 1 }
 // line when follow is nil, and the sum of their versions (the view changes
 // whenever one of them does). A line that does not exist is LINE_NOT_FOUND.
 func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int64, error) {
-	all, err := s.d.Queue.Lines(ctx, false)
+	lines, err := s.d.Queue.LinesToday(ctx, follow)
 	if err != nil {
 		return DisplayView{}, 0, err
-	}
-	lines := all
-	if follow != nil {
-		lines = make([]queue.LineStatus, 0, len(follow))
-		for _, l := range all {
-			if slices.Contains(follow, l.ID) {
-				lines = append(lines, l)
-			}
-		}
-		if len(lines) < len(follow) {
-			for _, slug := range follow {
-				if !slices.ContainsFunc(lines, func(l queue.LineStatus) bool { return l.ID == slug }) {
-					return DisplayView{}, 0, queue.LineNotFound(slug)
-				}
-			}
-		}
 	}
 	v := DisplayView{RecentCalls: []DisplayCall{}, Lines: make([]DisplayLine, 0, len(lines)), UpdatedAt: jsonTime(s.now())}
 	var version int64
 	var called []queue.Entry
 	for i, l := range lines {
-		today, err := s.d.Queue.Today(ctx, l.ID)
-		if err != nil {
-			return DisplayView{}, 0, err
-		}
+		today := l.Today
 		version += l.Version
 		v.Waiting += l.Waiting
 		v.InService += l.Called
