@@ -112,7 +112,7 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	}
 	f := e.Fit(visits)
 	if len(visits) >= e.priorVisits() {
-		f.WalkIns = arrivalRate(finished, func(x Finished) bool { return x.WalkIn && !x.Urgent })
+		f.WalkIns = walkInRate(finished)
 		f.rooms = lastSeen(finished)
 	}
 	if nOther == 0 || len(visits) < e.priorVisits() {
@@ -131,14 +131,14 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	return f
 }
 
-// arrivalRate is how many of the finished tickets that match checked in a
-// minute: their number over the time their check-ins span; 0 with fewer than
-// five of them, too few to tell a rate.
-func arrivalRate(finished []Finished, match func(Finished) bool) float64 {
+// walkInRate is how many walk-ins (not marked urgent) a minute checked in,
+// among the finished tickets: their number over the time their check-ins
+// span; 0 with fewer than five of them, too few to tell a rate.
+func walkInRate(finished []Finished) float64 {
 	var first, last time.Time
 	n := 0
 	for _, x := range finished {
-		if !match(x) {
+		if !x.WalkIn || x.Urgent {
 			continue
 		}
 		if n == 0 || x.CheckIn.Before(first) {

@@ -417,15 +417,22 @@ func TestDeleteLine(t *testing.T) {
 	wantCode(t, err, queue.CodeValidation)
 }
 
-// Queues reads several lines at one moment: every line by position, or the
-// lines asked for, each as Queue would give it.
-func TestQueuesReadsLinesTogether(t *testing.T) {
+// threeLines is a harness with the lines default, lab and xray, and Ana and
+// Ben waiting in lab.
+func threeLines(t *testing.T) *harness {
 	h := newHarness(t)
-	ctx := context.Background()
 	h.line(t, "lab", "L", queue.LinePatch{})
 	h.line(t, "xray", "X", queue.LinePatch{})
 	h.visit(t, "lab", "Ana", "")
 	h.visit(t, "lab", "Ben", "")
+	return h
+}
+
+// Queues reads several lines at one moment: every line by position, or the
+// lines asked for, each as Queue would give it.
+func TestQueuesReadsLinesTogether(t *testing.T) {
+	h := threeLines(t)
+	ctx := context.Background()
 	h.visit(t, queue.DefaultQueueID, "Cy", "")
 	all, err := h.svc.Queues(ctx, nil)
 	if err != nil {
@@ -456,12 +463,8 @@ func TestQueuesReadsLinesTogether(t *testing.T) {
 // LinesToday gives the display its lines and their day in one read, in the
 // lines' order whatever order they were asked in.
 func TestLinesTodayForTheDisplay(t *testing.T) {
-	h := newHarness(t)
+	h := threeLines(t)
 	ctx := context.Background()
-	h.line(t, "lab", "L", queue.LinePatch{})
-	h.line(t, "xray", "X", queue.LinePatch{})
-	h.visit(t, "lab", "Ana", "")
-	h.visit(t, "lab", "Ben", "")
 	if _, err := h.svc.CallNext(ctx, "lab", "Lab"); err != nil {
 		t.Fatal(err)
 	}

@@ -201,8 +201,10 @@ func (r *runner) staff(ctx context.Context, want int) error {
 }
 
 func (r *runner) setOpen(ctx context.Context, n int, open bool) error {
-	if !r.sc.Unannounced || r.sc.maxRooms() > r.sc.Rooms && n > r.sc.Rooms {
-		// Staff use the dashboard (or open a room that was never open).
+	// Staff use the dashboard, unless the scenario says they do not; a room
+	// that was never open at all is opened there whatever the scenario.
+	neverOpen := n > r.sc.Rooms
+	if !r.sc.Unannounced || neverOpen {
 		if _, err := r.svc.UpdateRoom(ctx, roomName(n), queue.RoomPatch{Open: &open}); err != nil {
 			return fmt.Errorf("room %d open=%v: %w", n, open, err)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -194,7 +195,7 @@ func mixMean(mix []Mode) time.Duration {
 // sortedSteps returns the steps by time in a day of length day.
 func sortedSteps(steps []Step, day time.Duration) []Step {
 	out := slices.Clone(steps)
-	slices.SortStableFunc(out, func(a, b Step) int { return int(a.at(day) - b.at(day)) })
+	slices.SortStableFunc(out, func(a, b Step) int { return cmp.Compare(a.at(day), b.at(day)) })
 	return out
 }
 
