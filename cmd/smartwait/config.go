@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/i18n"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 	"smartwait/internal/web"
@@ -38,6 +40,10 @@ type Config struct {
 	ClinicName    string
 	AdminPassword string // empty: random, printed once on first start
 	PhoneRegion   string // ISO 3166 region for numbers without "+country"
+
+	Languages      *i18n.Catalog // the languages patients may use, the default first
+	languageList   []string      // SMARTWAIT_LANGUAGES as parsed, for SMARTWAIT_DEFAULT_LANGUAGE
+	SMSShiftTables bool          // the carrier honours GSM-7 national language shift tables
 
 	ServiceTime      time.Duration // prior per-visit time before there is history
 	Rooms            int
@@ -138,6 +144,18 @@ var settings = []setting{
 		return err
 	}},
 	{"SMARTWAIT_CLINIC_NAME", "clinic-name", "SmartWait", "clinic name used in SMS and pages", parseClinicName},
+	{"SMARTWAIT_LANGUAGES", "languages", "en,es", "languages patients may use, comma-separated, from those with a catalogue (" + strings.Join(i18n.Available(), ", ") + ")", parseLanguages},
+	{"SMARTWAIT_DEFAULT_LANGUAGE", "default-language", "en", "language of a visitor whose browser asks for none of SMARTWAIT_LANGUAGES, and of a check-in that names none", func(c *Config, v string) (err error) {
+		c.Languages, err = i18n.Load(c.languageList, v)
+		if err != nil {
+			return fmt.Errorf("must be one of SMARTWAIT_LANGUAGES (%s)", strings.Join(c.languageList, ", "))
+		}
+		return nil
+	}},
+	{"SMARTWAIT_SMS_SHIFT_TABLES", "sms-shift-tables", "false", "the SMS carrier honours GSM-7 national language shift tables, so Spanish texts keep their accents in one segment (docs/languages.md)", func(c *Config, v string) (err error) {
+		c.SMSShiftTables, err = parseBool(v)
+		return err
+	}},
 	{"SMARTWAIT_ADMIN_PASSWORD", "", "", "password of the bootstrap admin account (first start only); empty: random, printed once", parseAdminPassword},
 	{"SMARTWAIT_PHONE_REGION", "phone-region", "US", "region for phone numbers typed without +country", parseRegion},
 	{"SMARTWAIT_SERVICE_MINUTES", "service-minutes", "15", "prior minutes per visit before there is history", parseServiceMinutes},
@@ -573,4 +591,26 @@ func parseInt(v string, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("must be a whole number from %d to %d", lo, hi)
 	}
 	return n, nil
+}
+
+// parseLanguages reads SMARTWAIT_LANGUAGES: language codes with a catalogue
+// (internal/i18n/catalog), comma-separated, each once.
+func parseLanguages(c *Config, v string) error {
+	c.languageList = nil
+	for _, l := range strings.Split(v, ",") {
+		l = strings.ToLower(strings.TrimSpace(l))
+		switch {
+		case l == "":
+			continue
+		case !slices.Contains(i18n.Available(), l):
+			return fmt.Errorf("no catalogue for %q; have %s", l, strings.Join(i18n.Available(), ", "))
+		case slices.Contains(c.languageList, l):
+			return fmt.Errorf("%q is listed twice", l)
+		}
+		c.languageList = append(c.languageList, l)
+	}
+	if len(c.languageList) == 0 {
+		return errors.New("must name at least one language, e.g. en,es")
+	}
+	return nil
 }

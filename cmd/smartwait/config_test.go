@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,10 @@ func TestConfigDefaults(t *testing.T) {
 		SocketQueue:            256,
 		MemoryLimit:            64 << 20,
 	}
+	if c.Languages == nil || !slices.Equal(c.Languages.Languages(), []string{"en", "es"}) {
+		t.Errorf("default languages: %v, want en (the default) and es", c.Languages)
+	}
+	c.Languages, c.languageList = nil, nil // a catalogue is compared by its languages, above
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
 	}
@@ -175,6 +180,11 @@ var parseCases = []configCase{
 	{"TWILIO_API_URL", nil, map[string]string{"TWILIO_API_URL": "http://127.0.0.1:5555/"}, func(c Config) any { return c.Twilio.APIURL }, "http://127.0.0.1:5555"},
 	{"SMARTWAIT_PUBLIC_URL", nil, map[string]string{"SMARTWAIT_PUBLIC_URL": "https://wait.clinic.example/"}, func(c Config) any { return c.PublicURL }, "https://wait.clinic.example"},
 	{"SMARTWAIT_CLINIC_NAME", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": "  Clínica São José "}, func(c Config) any { return c.ClinicName }, "Clínica São José"},
+	{"SMARTWAIT_LANGUAGES", nil, map[string]string{"SMARTWAIT_LANGUAGES": " ES, en "}, func(c Config) any { return c.Languages.Languages() }, []string{"en", "es"}},
+	{"SMARTWAIT_LANGUAGES one", nil, map[string]string{"SMARTWAIT_LANGUAGES": "en"}, func(c Config) any { return c.Languages.Supports("es") }, false},
+	{"SMARTWAIT_DEFAULT_LANGUAGE", nil, map[string]string{"SMARTWAIT_DEFAULT_LANGUAGE": "es"}, func(c Config) any { return c.Languages.Languages() }, []string{"es", "en"}},
+	{"SMARTWAIT_DEFAULT_LANGUAGE flag", []string{"--languages", "es", "--default-language", "es"}, nil, func(c Config) any { return c.Languages.Match("en-US") }, "es"},
+	{"SMARTWAIT_SMS_SHIFT_TABLES", nil, map[string]string{"SMARTWAIT_SMS_SHIFT_TABLES": "true"}, func(c Config) any { return c.SMSShiftTables }, true},
 	{"SMARTWAIT_ADMIN_PASSWORD", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "correct horse"}, func(c Config) any { return c.AdminPassword }, "correct horse"},
 	{"SMARTWAIT_ADMIN_PASSWORD is not trimmed", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": " spaced out "}, func(c Config) any { return c.AdminPassword }, " spaced out "},
 	{"SMARTWAIT_PHONE_REGION", nil, map[string]string{"SMARTWAIT_PHONE_REGION": "gb"}, func(c Config) any { return c.PhoneRegion }, "GB"},
@@ -249,6 +259,11 @@ var errorCases = []configCase{
 	{"SMARTWAIT_PUBLIC_URL", nil, map[string]string{"SMARTWAIT_PUBLIC_URL": "clinic.example"}, nil, `invalid SMARTWAIT_PUBLIC_URL "clinic.example"`},
 	{"SMARTWAIT_CLINIC_NAME long", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": strings.Repeat("x", 61)}, nil, `invalid SMARTWAIT_CLINIC_NAME`},
 	{"SMARTWAIT_CLINIC_NAME control", nil, map[string]string{"SMARTWAIT_CLINIC_NAME": "a\x07b"}, nil, `invalid SMARTWAIT_CLINIC_NAME`},
+	{"SMARTWAIT_LANGUAGES unknown", nil, map[string]string{"SMARTWAIT_LANGUAGES": "en,xx"}, nil, `invalid SMARTWAIT_LANGUAGES "en,xx": no catalogue for "xx"`},
+	{"SMARTWAIT_LANGUAGES twice", nil, map[string]string{"SMARTWAIT_LANGUAGES": "en,es,EN"}, nil, `invalid SMARTWAIT_LANGUAGES "en,es,EN": "en" is listed twice`},
+	{"SMARTWAIT_LANGUAGES empty", nil, map[string]string{"SMARTWAIT_LANGUAGES": " , "}, nil, `invalid SMARTWAIT_LANGUAGES`},
+	{"SMARTWAIT_DEFAULT_LANGUAGE not enabled", nil, map[string]string{"SMARTWAIT_LANGUAGES": "es", "SMARTWAIT_DEFAULT_LANGUAGE": "en"}, nil, `invalid SMARTWAIT_DEFAULT_LANGUAGE "en": must be one of SMARTWAIT_LANGUAGES (es)`},
+	{"SMARTWAIT_SMS_SHIFT_TABLES", nil, map[string]string{"SMARTWAIT_SMS_SHIFT_TABLES": "maybe"}, nil, `invalid SMARTWAIT_SMS_SHIFT_TABLES "maybe"`},
 	{"SMARTWAIT_ADMIN_PASSWORD short", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "short"}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)": must be 8-72 bytes`},
 	{"SMARTWAIT_ADMIN_PASSWORD long", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": strings.Repeat("p", 73)}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)"`},
 	{"SMARTWAIT_PHONE_REGION", nil, map[string]string{"SMARTWAIT_PHONE_REGION": "XX"}, nil, `invalid SMARTWAIT_PHONE_REGION "XX"`},

@@ -154,6 +154,8 @@ func queueConfig(cfg Config) queue.Config {
 		SMSCountries:     cfg.SMSCountries,
 		CheckInsPerPhone: cfg.CheckinsPerPhone,
 		CommitGather:     cfg.CommitGather,
+		Languages:        cfg.Languages,
+		SMSShiftTables:   cfg.SMSShiftTables,
 		// PostgreSQL locks a line's row, not the database, so lines commit in
 		// parallel; SQLite has one writer, where one group commit is cheapest.
 		ParallelLines: cfg.Database.Driver == "postgres",

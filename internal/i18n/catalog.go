@@ -186,3 +186,11 @@ var pluralForms = map[string]plural.Form{
 	"zero": plural.Zero, "one": plural.One, "two": plural.Two,
 	"few": plural.Few, "many": plural.Many, "other": plural.Other,
 }
+
+// All is the catalogue of every language there is a file for, English by
+// default. Messages built where no deployment setting reaches (a ticket's
+// events, built alike on every instance) read it: a ticket's language was
+// checked against the enabled ones when it was stored.
+func All() *Catalog { return allCatalog }
+
+var allCatalog = MustLoad(Available(), Base)

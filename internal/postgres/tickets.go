@@ -13,14 +13,14 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
 
 func scanTicket(row pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
 	var checkIn time.Time
 	var called, completed, ready, due *time.Time
 	err := row.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
@@ -81,13 +81,13 @@ const freeSeqFor = `CASE
 // phone (queue.ErrDuplicate).
 func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 	const insert = `INSERT INTO tickets (id, queue_id, seq, number, day, name, phone,
-			appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at)
-		VALUES ($1, $2, ` + freeSeq + `, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language)
+		VALUES ($1, $2, ` + freeSeq + `, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		RETURNING seq`
 	err := t.tx.QueryRow(ctx, insert,
 		tk.ID, tk.QueueID, tk.Seq, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
 		string(tk.Status), tk.Room, tk.CheckInTime.UTC().Truncate(time.Millisecond), ts(tk.CalledAt), ts(tk.CompletedAt),
-		tk.QuotedWait, ts(tk.ReadyAt), tk.Urgent, ts(tk.DueAt),
+		tk.QuotedWait, ts(tk.ReadyAt), tk.Urgent, ts(tk.DueAt), tk.Language,
 	).Scan(&tk.Seq)
 	if err != nil {
 		return fmt.Errorf("postgres: insert ticket: %w", translate(ctx, err))
@@ -150,7 +150,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings decoded per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
 
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
 // ones by Seq. They are read by two queries rather than one ordered by status:
@@ -188,7 +188,7 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, query, queueI
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language); err != nil {
 			return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
 		}
 		tk.CheckInTime = checkIn.UTC()

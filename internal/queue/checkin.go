@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,10 @@ import (
 // then — and the appointment, and is never refused for capacity.
 func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) {
 	r, number, err := r.validated(s.Config.PhoneRegion)
+	if err != nil {
+		return Entry{}, err
+	}
+	lang, err := s.language(r.Language)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -56,7 +61,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		t := Ticket{
 			ID: NewID(), QueueID: q.ID, Day: s.day(now), Seq: OrderKey(false, due),
 			Name: r.Name, Phone: r.Phone, AppointmentTime: r.AppointmentTime,
-			Status: StatusWaiting, CheckInTime: now, DueAt: due,
+			Status: StatusWaiting, CheckInTime: now, DueAt: due, Language: lang,
 		}
 		// A walk-in goes after every walk-in already in the line. The group's
 		// clock is read before it waits for the line's lock, so on PostgreSQL
@@ -207,4 +212,17 @@ func waitingBefore(active []Ticket, seq int64) int {
 	}
 	n, _ := slices.BinarySearchFunc(active[called:], seq, func(x Ticket, k int64) int { return cmp.Compare(x.Seq, k) })
 	return n
+}
+
+// language is the language a check-in asked for, or the default when it asked
+// for none; one the deployment does not speak is a validation error.
+func (s *Service) language(lang string) (string, error) {
+	c := s.Config.languages()
+	if lang == "" {
+		return c.DefaultLanguage(), nil
+	}
+	if !c.Supports(lang) {
+		return "", validationError("language", "language must be one of %s", strings.Join(c.Languages(), ", "))
+	}
+	return lang, nil
 }

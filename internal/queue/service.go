@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"smartwait/internal/i18n"
 )
 
 // Config holds the queue rules a deployment can tune.
@@ -30,6 +32,23 @@ type Config struct {
 	// locks a line's row. SQLite has one writer, and one group commit for all
 	// lines is cheaper there (commit.go, Lanes).
 	ParallelLines bool
+	// Languages are the languages patients may check in with, the default
+	// first (SMARTWAIT_LANGUAGES); nil: i18n.Default(), English and Spanish.
+	Languages *i18n.Catalog
+	// SMSShiftTables says the SMS carrier honours GSM-7 national language
+	// single-shift tables (3GPP TS 23.038), so a Spanish text keeps its accents
+	// in a 155-character segment; without them such a text would go as UCS-2 at
+	// 70 characters, and the composer writes it without the accents GSM-7 lacks
+	// instead (texts.go).
+	SMSShiftTables bool
+}
+
+// languages is Config.Languages or the default catalogue.
+func (c Config) languages() *i18n.Catalog {
+	if c.Languages != nil {
+		return c.Languages
+	}
+	return i18n.Default()
 }
 
 // CheckInsPerPhoneWindow is the window Config.CheckInsPerPhone counts in.

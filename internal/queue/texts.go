@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -19,77 +18,71 @@ const (
 	maxRoom = 50 // the web layer refuses longer rooms; this keeps other callers in bounds
 )
 
+// The texts are written in the ticket's language (i18n's "sms" section). A
+// language whose letters GSM-7 lacks (Spanish: á, í, ó, ú) keeps them when the
+// text still fits one segment — with the carrier's Spanish shift table
+// (Config.SMSShiftTables) or, short enough, in UCS-2 — and otherwise is written
+// without those accents, in GSM-7: one segment with the facts beats two with
+// every accent (docs/languages.md).
+
 func (s *Service) confirmationText(e Entry, ready bool) string {
-	facts := fmt.Sprintf("ticket %s, number %d in line, about %d min", e.Number, e.Position, e.EstimatedWait)
+	p := printer(e.Language)
+	facts := p.T("sms.facts", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait)
 	link := s.statusLink(e.ID)
 	var variants []string
 	if ready {
 		if link != "" {
-			variants = append(variants, "Hi{ name}, you're checked in: "+facts+". Please get ready. "+link)
+			variants = append(variants, p.T("sms.confirm.readyLink", "facts", facts, "link", link))
 		}
-		variants = append(variants,
-			"Hi{ name}, you're checked in: "+facts+". Please get ready, it's almost your turn.",
-			"Checked in{, name}: "+facts+". Please get ready.")
+		variants = append(variants, p.T("sms.confirm.readyLong", "facts", facts), p.T("sms.confirm.readyShort", "facts", facts))
 	} else {
 		if link != "" {
-			variants = append(variants, "Hi{ name}, you're checked in: "+facts+". "+link)
+			variants = append(variants, p.T("sms.confirm.waitLink", "facts", facts, "link", link))
 		}
-		variants = append(variants,
-			"Hi{ name}, you're checked in: "+facts+". We'll text you when to come back.",
-			"Checked in{, name}: "+facts+".")
+		variants = append(variants, p.T("sms.confirm.waitLong", "facts", facts), p.T("sms.confirm.waitShort", "facts", facts))
 	}
 	return s.compose(e.Name, variants...)
 }
 
 func (s *Service) getReadyText(e Entry) string {
-	return s.compose(e.Name,
-		fmt.Sprintf(getReadyWording, e.Position, e.Number, e.EstimatedWait),
-		fmt.Sprintf("Please get ready{, name}: number %d in line (ticket %s), about %d min.", e.Position, e.Number, e.EstimatedWait))
+	p := printer(e.Language)
+	return s.compose(e.Name, getReadyLong(p, e),
+		p.T("sms.getReady.short", "position", e.Position, "ticket", e.Number, "minutes", e.EstimatedWait))
 }
 
 func (s *Service) calledText(t Ticket) string {
-	return s.compose(t.Name,
-		fmt.Sprintf(calledWording, t.Number, where(t.Room)))
+	p := printer(t.Language)
+	return s.compose(t.Name, p.T("sms.called", "ticket", t.Number, "where", where(p, t.Room)))
 }
 
 func (s *Service) followUpText(t Ticket) string {
-	return s.compose(t.Name,
-		fmt.Sprintf("Reminder{, name}: it's your turn (ticket %s). Please come to %s or tell the front desk.", t.Number, where(t.Room)),
-		fmt.Sprintf("Reminder{, name}: it's your turn (ticket %s). Please come to %s.", t.Number, where(t.Room)))
+	p := printer(t.Language)
+	w := where(p, t.Room)
+	return s.compose(t.Name, p.T("sms.followUp.long", "ticket", t.Number, "where", w),
+		p.T("sms.followUp.short", "ticket", t.Number, "where", w))
 }
 
-// compose prefixes the clinic name to the first variant that fits maxSMS with it
-// whole; when none does, to the last variant with the clinic name shortened. Then
-// it fits the patient's name in.
+// compose prefixes the clinic name to the first variant that fits one segment
+// with it whole — as written, or else without the accents GSM-7 lacks; when
+// none does, to the last variant, unaccented, with the clinic name shortened.
+// Then it fits the patient's name in.
 func (s *Service) compose(name string, variants ...string) string {
-	clinic := s.clinic()
+	clinic, shift := s.clinic(), s.Config.SMSShiftTables
 	for _, v := range variants {
-		if text := clinic + ": " + v; septets(fill(text, "")) <= maxSMS {
-			return fit(text, name)
+		text := clinic + ": " + v
+		if oneSegment(fill(text, ""), shift) {
+			return fit(text, name, shift)
+		}
+		if folded := foldAccents(text); folded != text && oneSegment(fill(folded, ""), shift) {
+			return fit(folded, name, shift)
 		}
 	}
-	v := variants[len(variants)-1]
+	v := foldAccents(variants[len(variants)-1])
 	room := maxSMS - septets(fill(v, "")) - 2
 	if short := shorten(clinic, room); short != "" {
-		return fit(short+": "+v, name)
+		return fit(short+": "+v, name, shift)
 	}
-	return fit(v, name)
-}
-
-// where is the place a called patient goes, in GSM-7: "room 3", "Desk B", or the
-// front desk when staff gave none. Characters GSM-7 lacks are dropped.
-func where(room string) string {
-	room = gsmOnly(room)
-	if r := []rune(room); len(r) > maxRoom {
-		room = strings.TrimSpace(string(r[:maxRoom]))
-	}
-	if room == "" {
-		return "the front desk"
-	}
-	if r := strings.ToLower(room); strings.HasPrefix(r, "room") || strings.HasPrefix(r, "desk") {
-		return room
-	}
-	return "room " + room
+	return fit(v, name, shift)
 }
 
 // clinic is the clinic's name in GSM-7; a name that cannot be written in GSM-7
@@ -130,19 +123,43 @@ func shorten(s string, n int) string {
 }
 
 // fit puts the patient's first name into text's name slot — "{ name}" reads
-// " Ana", "{, name}" reads ", Ana" — shortened so the whole text fits maxSMS, or
-// leaves it out when it cannot be written in GSM-7 or there is no room.
-func fit(text, name string) string {
+// " Ana", "{, name}" reads ", Ana" — shortened so the whole text stays one
+// segment in its encoding, or leaves it out when it cannot be written in that
+// encoding (a GSM-7 text takes names folded to GSM-7, a UCS-2 one any script)
+// or there is no room for two letters.
+func fit(text, name string, shift bool) string {
 	bare := fill(text, "")
-	first := []rune(toGSM(firstName(name)))
-	room := maxSMS - septets(bare) - 2
-	if len(first) == 0 || room < 2 {
-		return bare
+	enc, units := encode(bare, shift)
+	first := firstName(name)
+	if e, _ := encode(first, shift); enc != UCS2 && e == UCS2 {
+		first = toGSM(first) // "Łukasz" → "Lukasz" rather than a text in UCS-2
 	}
-	if len(first) > room {
-		first = first[:room]
+	r := []rune(first)
+	for least := min(2, len(r)); len(r) > 0 && len(r) >= least; r = r[:len(r)-1] {
+		e, n := encode(string(r), shift)
+		total := enc
+		switch {
+		case enc == UCS2:
+			n = utf16Len(string(r))
+		case e == GSM7Spanish:
+			total = GSM7Spanish // "Ángela" takes the shift table, and its smaller segment
+		}
+		if units+2+n <= capacity(total) {
+			return fill(text, string(r))
+		}
 	}
-	return fill(text, string(first))
+	return bare
+}
+
+// foldAccents writes s's accented letters as their GSM-7 neighbours (á → a),
+// leaving every other character as it is.
+func foldAccents(s string) string {
+	return strings.Map(func(r rune) rune {
+		if f, ok := gsmFold[r]; ok {
+			return f
+		}
+		return r
+	}, s)
 }
 
 // fill puts name into text's placeholder. Two ReplaceAll, not a Replacer: a

@@ -55,7 +55,7 @@ func TestTextsFitAndKeepFacts(t *testing.T) {
 					for _, ready := range []bool{false, true} {
 						body := s.confirmationText(e, ready)
 						checkGSM(t, body)
-						mustContain(t, body, "ticket A-1234", "number 999 in line", "about 14985 min")
+						mustContain(t, body, "ticket A-1234", "number 999 in line", "about 14,985 min")
 						if ready {
 							mustContain(t, strings.ToLower(body), "get ready")
 						}
@@ -67,13 +67,13 @@ func TestTextsFitAndKeepFacts(t *testing.T) {
 					}
 					body := s.getReadyText(e)
 					checkGSM(t, body)
-					mustContain(t, strings.ToLower(body), "get ready", "number 999 in line", "ticket a-1234", "about 14985 min")
+					mustContain(t, strings.ToLower(body), "get ready", "number 999 in line", "ticket a-1234", "about 14,985 min")
 					for _, room := range rooms {
 						tk := e.Ticket
 						tk.Room = room
 						for _, body := range []string{s.calledText(tk), s.followUpText(tk)} {
 							checkGSM(t, body)
-							mustContain(t, body, "your turn", "A-1234", where(room))
+							mustContain(t, body, "your turn", "A-1234", where(printer("en"), room))
 						}
 						mustContain(t, s.followUpText(tk), "Reminder")
 					}
@@ -117,7 +117,7 @@ func TestWhere(t *testing.T) {
 	for room, want := range map[string]string{
 		"": "the front desk", " 3 ": "room 3", "Room 4": "Room 4", "desk b": "desk b", "诊室 3": "room 3", "诊室": "the front desk",
 	} {
-		if got := where(room); got != want {
+		if got := where(printer("en"), room); got != want {
 			t.Errorf("where(%q) = %q, want %q", room, got, want)
 		}
 	}

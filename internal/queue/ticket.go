@@ -83,6 +83,10 @@ type Ticket struct {
 	// who came in time, else the check-in (or transfer) time. With Urgent it
 	// decides the order within the line (docs/lines.md).
 	DueAt time.Time
+	// Language is the language the patient checked in with ("es"): their texts
+	// and the messages of their events are written in it. Empty on tickets from
+	// before languages, which read as the deployment's default.
+	Language string
 }
 
 // TicketNumber formats the daily ticket number n with the queue prefix: "A-007".

@@ -21,6 +21,9 @@ type CheckInRequest struct {
 	// the phone may be empty, as at the front desk, but the line must be a
 	// public one that is admitting, as for a remote check-in.
 	Kiosk bool
+	// Language is the patient's language ("es"), one of Config.Languages; empty:
+	// the default language. Their texts and events are written in it.
+	Language string
 
 	// checked is what Normalize accepted, with the parsed phone, so that
 	// CheckIn neither validates nor parses the phone a second time. A field

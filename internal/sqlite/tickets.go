@@ -12,7 +12,7 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -22,7 +22,7 @@ func scanTicket(s scanner) (queue.Ticket, error) {
 	var checkIn int64
 	var called, completed, ready, due sql.NullInt64
 	err := s.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
@@ -77,8 +77,8 @@ const freeSeqFor = `CASE
 	END`
 
 var insertTicket = prepared(`INSERT INTO tickets (id, queue_id, seq, number, day, name, phone,
-		appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at)
-	VALUES (?1, ?2, ` + freeSeq + `, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+		appointment_time, status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language)
+	VALUES (?1, ?2, ` + freeSeq + `, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
 	RETURNING seq`)
 
 // InsertTicket stores a new ticket at the key it wants (tk.Seq) or the next free
@@ -89,7 +89,7 @@ func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 	err := t.stmt(ctx, insertTicket).QueryRowContext(t.run(ctx),
 		tk.ID, tk.QueueID, tk.Seq, tk.Number, tk.Day, tk.Name, tk.Phone, tk.AppointmentTime,
 		tk.Status, tk.Room, tk.CheckInTime.UnixMilli(), ms(tk.CalledAt), ms(tk.CompletedAt),
-		tk.QuotedWait, ms(tk.ReadyAt), tk.Urgent, ms(tk.DueAt),
+		tk.QuotedWait, ms(tk.ReadyAt), tk.Urgent, ms(tk.DueAt), tk.Language,
 	).Scan(&tk.Seq)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert ticket: %w", translate(err))
@@ -151,7 +151,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings allocated per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
 
 // The called and the waiting tickets are read by two queries rather than one
 // ordered by status: the waiting ones, nearly all of a long queue, then come
@@ -192,7 +192,7 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, s *stmt, queu
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language); err != nil {
 			return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
 		}
 		tk.CheckInTime = time.UnixMilli(checkIn).UTC()

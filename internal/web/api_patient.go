@@ -8,8 +8,9 @@ import (
 )
 
 // checkInFields are the fields POST /api/checkin (and the front desk's POST
-// /api/staff/checkin) accept; line is a line's slug, empty for the default.
-var checkInFields = []string{"name", "phone", "appointmentTime", "line"}
+// /api/staff/checkin) accept; line is a line's slug, empty for the default;
+// language is the patient's ("es"), empty for the default (docs/languages.md).
+var checkInFields = []string{"name", "phone", "appointmentTime", "line", "language"}
 
 // decodeCheckIn reads a check-in body — JSON, or also the check-in page's form
 // when form is true (decodeBody) — and validates it with
@@ -29,7 +30,7 @@ func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequ
 // yet validated: the public and the front-desk check-in read the same fields.
 func checkInRequest(b body) queue.CheckInRequest {
 	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
-		QueueID: strings.TrimSpace(b["line"])}
+		QueueID: strings.TrimSpace(b["line"]), Language: strings.TrimSpace(b["language"])}
 }
 
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.

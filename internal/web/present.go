@@ -18,6 +18,7 @@ type checkInView struct {
 	TicketNumber      string   `json:"ticketNumber"`
 	CheckInTime       jsonTime `json:"checkInTime"`
 	Line              string   `json:"line"`
+	Language          string   `json:"language"` // the patient's texts are written in it
 }
 
 func newCheckInView(e queue.Entry) checkInView {
@@ -25,7 +26,7 @@ func newCheckInView(e queue.Entry) checkInView {
 		PatientID: e.ID, Position: e.Position, EstimatedWait: e.EstimatedWait,
 		EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 		Status: string(e.Status), TicketNumber: e.Number, CheckInTime: jsonTime(e.CheckInTime),
-		Line: e.QueueID,
+		Line: e.QueueID, Language: e.Language,
 	}
 }
 
@@ -47,7 +48,8 @@ type positionView struct {
 	Room                 string   `json:"room,omitempty"`
 	Ready                bool     `json:"ready"` // the get-ready notice went out, so a re-read restores the stage
 	Version              int64    `json:"version"`
-	Line                 string   `json:"line"` // the line's slug; queueLength and position are the line's
+	Line                 string   `json:"line"`               // the line's slug; queueLength and position are the line's
+	Language             string   `json:"language,omitempty"` // the patient's language; empty on tickets from before languages
 }
 
 func newPositionView(st queue.PatientStatus) positionView {
@@ -58,7 +60,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
 		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
-		Line: st.QueueID,
+		Line: st.QueueID, Language: st.Language,
 	}
 }
 
