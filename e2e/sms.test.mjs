@@ -2,65 +2,10 @@
 // Twilio's Messages API (docs/sms.md): `node --test e2e/sms.test.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
 import { checkResponse } from './lib/apidoc.mjs';
-
-const SID = 'AC00000000000000000000000000000001';
-const TOKEN = 'e2e-twilio-token';
-const FROM = '+15005550006';
-const PUBLIC_URL = 'https://clinic.example';
-const WAIT_MS = 20000;
-// startTwilio is the fake: it records every request, checks basic auth and the
-// form, fails the next `failNext` requests with 503, and notifies waiters.
-async function startTwilio() {
-  const fake = { messages: [], requests: 0, failNext: 0, problems: [], waiters: new Set() };
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => { raw += d; });
-    req.on('end', () => {
-      fake.requests++;
-      const form = new URLSearchParams(raw);
-      const auth = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-      const reply = (status, body) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-        for (const w of fake.waiters) w();
-      };
-      if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${SID}/Messages.json`) {
-        fake.problems.push(`${req.method} ${req.url}`);
-        return reply(404, { code: 20404, status: 404 });
-      }
-      if (auth !== `${SID}:${TOKEN}`) {
-        fake.problems.push('bad basic auth');
-        return reply(401, { code: 20003, status: 401 });
-      }
-      const m = { to: form.get('To'), from: form.get('From'), body: form.get('Body'), callback: form.get('StatusCallback') };
-      if (!/^\+[1-9]\d{6,14}$/.test(m.to ?? '') || m.from !== FROM || !m.body || [...m.body].length > 160) {
-        fake.problems.push(`bad form ${JSON.stringify(m)}`);
-      }
-      if (fake.failNext > 0) {
-        fake.failNext--;
-        return reply(503, { status: 503, message: 'Service Unavailable' });
-      }
-      m.sid = `SM${String(fake.messages.length + 1).padStart(32, '0')}`;
-      fake.messages.push(m);
-      reply(201, { sid: m.sid, status: 'queued' });
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  fake.url = `http://127.0.0.1:${server.address().port}`;
-  fake.close = () => new Promise((r) => server.close(r));
-  fake.until = (pred, what) => new Promise((resolveWait, reject) => {
-    const check = () => { if (pred(fake)) { done(); resolveWait(); } };
-    const timer = setTimeout(() => { done(); reject(new Error(`twilio fake: timed out waiting for ${what}; got ${JSON.stringify(fake.messages)}`)); }, WAIT_MS);
-    const done = () => { clearTimeout(timer); fake.waiters.delete(check); };
-    fake.waiters.add(check);
-    check();
-  });
-  return fake;
-}
+import { SID, TOKEN, FROM, PUBLIC_URL, startTwilio } from './lib/twilio.mjs';
 
 // startSmartWait starts the real binary (e2e/lib/server.mjs) with env, logging at
 // INFO so a failure shows the dispatcher's lines; stop asserts a graceful exit.
