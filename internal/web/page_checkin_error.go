@@ -50,7 +50,7 @@ func checkinError(p *i18n.Printer, err error, info errorInfo) (field, msg string
 			case required:
 				return field, p.T(e + "phoneRequired")
 			case strings.Contains(m, "country"):
-				_, countries, _ := strings.Cut(info.Message, ": ")
+				countries := info.Message[strings.LastIndex(info.Message, ": ")+2:] // "…: US (+1)"
 				return field, p.T(e+"phoneCountry", "countries", countries)
 			}
 			return field, p.T(e + "phoneInvalid")
