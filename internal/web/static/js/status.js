@@ -106,10 +106,7 @@
     else setText($('wait-note'), '');
     $('leave').hidden = !(cur.status === 'waiting' || cur.status === 'called');
     renderWait();
-    if (st !== before && why !== 'initial') {
-      if (st === 'called') say();
-      alertFor(st);
-    }
+    if (st !== before && why !== 'initial') alertFor(st);
     remember();
   }
 
@@ -125,18 +122,20 @@
     }
   }
 
-  // say puts the stage's words into the live region #announce (there since
-  // the page loaded, so screen readers listen to it) as a change they read
-  // out: emptied first, then filled a moment later, so the same words said
-  // again (a recall) are a change too.
+  // The stage's words are in the live region #announce (aria-live, there
+  // since the page loaded, so screen readers listen to it): a new stage is a
+  // change of its text, which they read out. sayAgain makes the same words a
+  // change too (a recall): emptied, then filled a moment later.
   var sayTimer = null;
-  function say() {
+  function sayAgain() {
     var title = $('stage-title'), detail = $('stage-detail');
-    var t = titleOf(cur, stage), d = detailOf(cur, stage);
     title.textContent = '';
     detail.textContent = '';
     clearTimeout(sayTimer);
-    sayTimer = setTimeout(function () { title.textContent = t; detail.textContent = d; }, 150);
+    sayTimer = setTimeout(function () {
+      setText(title, titleOf(cur, stage));
+      setText(detail, detailOf(cur, stage));
+    }, 150);
   }
 
   // remember keeps this check-in in "My check-ins" and the last state for offline.
@@ -206,7 +205,7 @@
       case 'patient_called':
         if (d.room) cur.room = d.room;
         if (!fresh(d.version, d.line)) return true;
-        if (stage === 'called') { render({}, 'event'); say(); alertFor('called'); return true; } // a recall: say it again
+        if (stage === 'called') { render({}, 'event'); sayAgain(); alertFor('called'); return true; } // a recall: say it again
         render({ status: 'called', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'event');
         return true;
       case 'queue_update':
