@@ -120,7 +120,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 			HealthWriteTimeout: cfg.HealthWriteTimeout,
 			BodyTimeout:        cfg.BodyTimeout, RequestTimeout: cfg.RequestTimeout,
 		},
-		Registry: reg, Log: a.log, Version: version,
+		Registry: reg, Log: a.log, Version: version, Catalog: cfg.Languages,
 		Realtime:     rt.web(cfg),
 		BrokerStatus: web.BrokerStatus(rt.broker), RealtimeStatus: web.RealtimeStatus(rt.hub),
 	})

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"smartwait/internal/i18n"
 )
 
 // The pages' templates and static files are compiled into the binary, so the
@@ -40,7 +42,7 @@ var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
-	funcs := template.FuncMap{"asset": assetURL}
+	funcs := template.FuncMap{"asset": assetURL, "tx": tx, "strong": strong, "span": span}
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -79,6 +81,13 @@ type page struct {
 	NoBar   bool   // no top bar (the TV display and the printed poster)
 	Scripts []string
 	Data    any
+
+	// The page's language (page_lang.go): L writes its words, Langs is its
+	// language switch (none on the staff pages), Text the strings its scripts
+	// read (scriptText; every page gets the connection indicator's).
+	L     *i18n.Printer
+	Langs []langLink
+	Text  map[string]any
 }
 
 // render writes the named page with status. It renders into a buffer first, so a
@@ -91,6 +100,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if p.Clinic == "" {
 		p.Clinic = s.clinicName()
+	}
+	if p.L == nil {
+		p.L = s.catalog.Printer(i18n.Base) // the staff pages are English
+	}
+	if p.Text == nil {
+		p.Text = map[string]any{}
+	}
+	for k, v := range scriptText(p.L, "pages.conn") {
+		p.Text[k] = v
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {

@@ -147,6 +147,9 @@ func (s *Server) handleDisplayAPI() http.Handler {
 type displayData struct {
 	DisplayView
 	Follow string
+	// Speak is the languages the display says each call in, in turn: those
+	// of ?lang=en,es, or the page's.
+	Speak string
 }
 
 // handleDisplayPage serves GET /display[?lines=a,lab], rendered with the
@@ -165,13 +168,26 @@ func (s *Server) handleDisplayPage() http.Handler {
 				s.fail(w, r, err)
 				return
 			}
+			lp, _ := s.pageLanguage(w, r, "")
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(status)
-			_, _ = w.Write([]byte("This display cannot show that: " + info.Message + " (" + info.Code + ").\n"))
+			_, _ = w.Write([]byte(lp.T("pages.display.notFound", "reason", info.Message+" ("+info.Code+")") + "\n"))
 			return
 		}
-		s.render(w, r, http.StatusOK, "display", page{Title: "Now serving", Body: "display", NoBar: true,
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"},
-			Data:    displayData{DisplayView: v, Follow: strings.Join(follow, ",")}})
+		p, speak := s.patientPage(w, r, "", page{Body: "display", NoBar: true,
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"}})
+		if len(speak) == 0 {
+			speak = []string{p.L.Lang()}
+		}
+		p.Title = p.L.T("pages.display.title")
+		p.Data = displayData{DisplayView: v, Follow: strings.Join(follow, ","), Speak: strings.Join(speak, ",")}
+		p.Text = scriptText(p.L, "pages.display")
+		// What each spoken language says, under speech.<lang>.
+		for _, l := range speak {
+			for k, m := range s.catalog.Printer(l).Section("pages.speech.") {
+				p.Text["speech."+l+"."+k] = m
+			}
+		}
+		s.render(w, r, http.StatusOK, "display", p)
 	})
 }

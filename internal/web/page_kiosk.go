@@ -41,13 +41,15 @@ type kioskData struct {
 	Lines         linePicker
 	PhoneRequired bool
 	Desk          bool
+	Language      string // the page's language, which kiosk.js sends with each check-in
 }
 
 // handleKioskPage serves GET /kiosk: the blank kiosk form. It gives the
 // device its cookie if it has none.
 func (s *Server) handleKioskPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lines, err := s.linePicker(r.Context())
+		p, _ := s.patientPage(w, r, "", page{Body: "kiosk", NoBar: true})
+		lines, err := s.linePicker(r.Context(), p.L)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -62,9 +64,10 @@ func (s *Server) handleKioskPage() http.Handler {
 			})
 		}
 		desk := s.kioskSignedIn(r)
-		s.render(w, r, http.StatusOK, "kiosk", page{Title: "Check in here", Body: "kiosk", NoBar: true,
-			Scripts: []string{"js/live.js", "js/kiosk.js"},
-			Data:    kioskData{Lines: lines, PhoneRequired: !desk, Desk: desk}})
+		p.Title, p.Scripts = p.L.T("pages.kiosk.title"), []string{"js/live.js", "js/kiosk.js"}
+		p.Data = kioskData{Lines: lines, PhoneRequired: !desk, Desk: desk, Language: p.L.Lang()}
+		p.Text = scriptText(p.L, "pages.kiosk", "pages.lines", "pages.checkin", "format.weekday")
+		s.render(w, r, http.StatusOK, "kiosk", p)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 
+	"smartwait/internal/i18n"
 	"smartwait/internal/queue"
 )
 
@@ -18,7 +19,9 @@ type lineChoice struct {
 	Open       bool   // takes check-ins now
 	Opens      string // when closed: "opens Monday at 08:00"; "" when unknown
 	Waiting    int
-	Wait       int // minutes quoted to someone checking in now
+	Wait       int    // minutes quoted to someone checking in now
+	Meta       string // what the picker says under the name: "3 waiting · about 20 min", "Closed · opens …"
+	Closed     string // the line in a list of closed ones: "X-ray: closed, opens Monday at 08:00"
 }
 
 // linePicker is what a patient's page shows of the public lines.
@@ -36,8 +39,8 @@ type linePicker struct {
 // page says which lines exist even when it does not ask.
 func (p linePicker) Several() bool { return len(p.Lines) > 1 }
 
-// linePicker reads the public lines now.
-func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
+// linePicker reads the public lines now, worded by lp.
+func (s *Server) linePicker(ctx context.Context, lp *i18n.Printer) (linePicker, error) {
 	lines, err := s.d.Queue.Lines(ctx, true)
 	if err != nil {
 		return linePicker{}, err
@@ -48,7 +51,19 @@ func (s *Server) linePicker(ctx context.Context) (linePicker, error) {
 	for _, l := range lines {
 		c := lineChoice{Slug: l.ID, Name: l.Name, Open: l.OpenNow, Waiting: l.Waiting, Wait: l.EstimatedWait}
 		if !l.OpenNow && !l.OpensAt.IsZero() {
-			c.Opens = "opens " + s.d.Queue.When(l.OpensAt, now)
+			c.Opens = lp.T("pages.lines.opens", "when", s.when(lp, l.OpensAt, now))
+		}
+		switch {
+		case c.Open:
+			c.Meta = lp.T("pages.lines.meta", "n", c.Waiting, "minutes", c.Wait)
+		case c.Opens != "":
+			c.Meta = lp.T("pages.lines.closedOpens", "opens", c.Opens)
+		default:
+			c.Meta = lp.T("pages.lines.closed")
+		}
+		c.Closed = lp.T("pages.checkin.lineClosed", "line", c.Name)
+		if c.Opens != "" {
+			c.Closed = lp.T("pages.checkin.lineClosedOpens", "line", c.Name, "opens", c.Opens)
 		}
 		if c.Open {
 			open = append(open, c)

@@ -6,10 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"smartwait/internal/i18n"
 	"smartwait/internal/queue"
 )
 
@@ -21,22 +19,29 @@ type checkinData struct {
 	Errors                       map[string]string
 	FormError                    string
 	Lines                        linePicker // the line picker; empty with one public line
+	Language                     string     // the page's language, sent with the form
 }
 
 // handleCheckinPage serves GET / and GET /checkin: the check-in form.
 func (s *Server) handleCheckinPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lines, err := s.linePicker(r.Context())
+		p, _ := s.patientPage(w, r, "", page{})
+		lines, err := s.linePicker(r.Context(), p.L)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "checkin", s.checkinPage(checkinData{Lines: lines}))
+		s.render(w, r, http.StatusOK, "checkin", s.checkinPage(p, checkinData{Lines: lines}))
 	})
 }
 
-func (s *Server) checkinPage(d checkinData) page {
-	return page{Title: "Check in", Body: "patient", Scripts: []string{"js/pwa.js", "js/live.js", "js/checkin.js"}, Data: d}
+// checkinPage is the check-in page p (in its language) showing d.
+func (s *Server) checkinPage(p page, d checkinData) page {
+	d.Language = p.L.Lang()
+	p.Title, p.Body, p.Data = p.L.T("pages.checkin.title"), "patient", d
+	p.Scripts = []string{"js/pwa.js", "js/live.js", "js/checkin.js"}
+	p.Text = scriptText(p.L, "pages.checkin")
+	return p
 }
 
 // handleCheckinForm serves POST /checkin, the form without JavaScript: the same
@@ -61,7 +66,13 @@ func (s *Server) handleCheckinForm() http.Handler {
 		}
 		vals, _ := url.ParseQuery(string(raw))
 		d := checkinData{Name: vals.Get("name"), Phone: vals.Get("phone"), AppointmentTime: vals.Get("appointmentTime"), Line: vals.Get("line")}
-		if d.Lines, err = s.linePicker(r.Context()); err != nil {
+		// The form says the language it was shown in; it wins over the
+		// cookie and the browser, so a refusal reads as the form did.
+		p, _ := s.patientPage(w, r, "", page{})
+		if l := vals.Get("language"); s.catalog.Supports(l) {
+			p.L, p.Langs = s.catalog.Printer(l), s.langLinks(r, l, nil)
+		}
+		if d.Lines, err = s.linePicker(r.Context(), p.L); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -87,39 +98,17 @@ func (s *Server) handleCheckinForm() http.Handler {
 			}
 			setRetryAfter(w, err)
 			d.Errors = map[string]string{}
-			msg := patientMessage(info.Message)
-			switch field := fieldOf(info); {
-			case info.Code == queue.CodeDuplicate:
-				d.Errors["phone"] = msg
-			case field != "":
+			field, msg := checkinError(p.L, err, info)
+			if field != "" {
 				d.Errors[field] = msg
-			default:
+			} else {
 				d.FormError = msg
 			}
-			s.render(w, r, status, "checkin", s.checkinPage(d))
+			s.render(w, r, status, "checkin", s.checkinPage(p, d))
 			return
 		}
 		http.Redirect(w, r, "/status/"+e.ID, http.StatusSeeOther)
 	})
-}
-
-// patientMessage is the API's error message as a patient reads it next to the
-// field: without the "Validation error: " prefix meant for API clients.
-func patientMessage(m string) string {
-	m = strings.TrimPrefix(m, "Validation error: ")
-	if m == "" {
-		return m
-	}
-	r, n := utf8.DecodeRuneInString(m)
-	return string(unicode.ToUpper(r)) + m[n:]
-}
-
-// fieldOf returns the field a validation error names, if any.
-func fieldOf(info errorInfo) string {
-	if m, ok := info.Details.(map[string]string); ok {
-		return m["field"]
-	}
-	return ""
 }
 
 // statusData is the status page, rendered with the state at load time so the page
@@ -139,6 +128,7 @@ type statusData struct {
 	Ready                               bool   // the get-ready notice went out (docs/sms.md)
 	Version                             int64  // the line's version this state is at: the script's gap check starts here
 	Line                                string // the ticket's line: versions count per line
+	StageTitle, StageDetail             string // the headline and what to do, in the page's language
 }
 
 // handleStatusPage serves GET /status/{patientId}. The URL is the patient's
@@ -164,13 +154,39 @@ func (s *Server) handleStatusPage() http.Handler {
 			}
 			d.Stage = stageOf(st.Status, d.Ready)
 		}
-		title := "Your place in the queue"
+		p, _ := s.patientPage(w, r, ticketLanguage(st), page{Body: "patient"})
+		p.Title = p.L.T("pages.status.titleNotFound")
 		if d.Found {
-			title = "Ticket " + d.Ticket
+			p.Title = p.L.T("pages.status.title", "ticket", d.Ticket)
+			d.StageTitle, d.StageDetail = stageText(p.L, d.Stage, d.Status, d.Room)
 		}
-		s.render(w, r, status, "status", page{Title: title, Body: "patient",
-			Scripts: []string{"js/pwa.js", "js/live.js", "js/alerts.js", "js/status.js"}, Data: d})
+		p.Scripts = []string{"js/pwa.js", "js/live.js", "js/alerts.js", "js/status.js"}
+		p.Text, p.Data = scriptText(p.L, "pages.status"), d
+		s.render(w, r, status, "status", p)
 	})
+}
+
+// ticketLanguage is the language the patient checked in with, "" when the
+// ticket does not say (tickets from before languages).
+func ticketLanguage(st queue.PatientStatus) string { return st.Language }
+
+// stageText is a stage's headline and what to do, as status.js words them
+// from the same messages.
+func stageText(p *i18n.Printer, stage, status, room string) (title, detail string) {
+	key := stage
+	if stage == "gone" {
+		key = "left"
+		if status == string(queue.StatusNoShow) {
+			key = "noShow"
+		}
+	}
+	if stage != "called" {
+		return p.T("pages.status." + key + ".title"), p.T("pages.status." + key + ".detail")
+	}
+	if room != "" {
+		return p.T("pages.status.called.title"), p.T("pages.status.called.room", "room", room)
+	}
+	return p.T("pages.status.called.title"), p.T("pages.status.called.desk")
 }
 
 // stageOf is what the status page headlines. A waiting ticket is in the get-ready

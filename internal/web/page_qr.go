@@ -30,8 +30,10 @@ func (s *Server) pageURL(path string) string {
 // handleQRPage serves GET /qr: a poster to print and put up at the entrance.
 func (s *Server) handleQRPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "qr", page{Title: "Check in with your phone", Body: "poster", NoBar: true, Scripts: []string{"js/poster.js"},
+		p, _ := s.patientPage(w, r, "", page{Body: "poster", NoBar: true, Scripts: []string{"js/poster.js"},
 			Data: qrData{CheckinURL: s.checkinURL()}})
+		p.Title = p.L.T("pages.qr.title")
+		s.render(w, r, http.StatusOK, "qr", p)
 	})
 }
 

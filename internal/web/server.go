@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/i18n"
 	"smartwait/internal/origin"
 	"smartwait/internal/queue"
 )
@@ -39,6 +40,9 @@ type Deps struct {
 	Now      func() time.Time     // nil: time.Now
 	Version  string
 	Realtime Realtime // the hub, broker and Socket.IO server; zero: no real-time routes
+	// Catalog is the words of the patient pages in the deployment's languages
+	// (page_lang.go); nil: i18n.Default(), English and Spanish.
+	Catalog *i18n.Catalog
 
 	// Optional health reporters; nil ones report a neutral default.
 	BrokerStatus   func(ctx context.Context) BrokerHealth
@@ -96,6 +100,7 @@ type Server struct {
 	metrics *metrics
 	writes  *writeProbe // /health's "can a write commit now?"
 	pages   *pages      // parsed templates (page.go)
+	catalog *i18n.Catalog
 	mux     *http.ServeMux
 	handler http.Handler
 	// patterns is every route pattern routes.go registered, in order: the test
@@ -125,8 +130,11 @@ func New(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	if d.Catalog == nil {
+		d.Catalog = i18n.Default()
+	}
 	s := &Server{d: d, log: d.Log, started: d.Now(), origins: origin.New(d.Config.PublicURL, d.Config.AllowedOrigins),
-		bodyTimeout: d.Config.BodyTimeout, requestTimeout: d.Config.RequestTimeout}
+		bodyTimeout: d.Config.BodyTimeout, requestTimeout: d.Config.RequestTimeout, catalog: d.Catalog}
 	if s.bodyTimeout <= 0 {
 		s.bodyTimeout = DefaultBodyTimeout
 	}

@@ -1,7 +1,10 @@
 // checkin.js: "My check-ins" (this device's check-ins, from browser storage) and a
-// guard against double submission. The form itself works without it.
+// guard against double submission. The form itself works without it, and
+// sends the page's language in its hidden "language" field either way: this
+// script posts nothing of its own.
 (function () {
   'use strict';
+  var SW = window.SmartWait;
   var form = document.getElementById('checkin-form');
   if (form) {
     form.addEventListener('submit', function () {
@@ -18,13 +21,12 @@
   try { list = JSON.parse(localStorage.getItem('smartwait.checkins') || '[]'); } catch (_) { list = []; }
   if (!box || !list.length) return;
 
-  var LABEL = { waiting: 'waiting', called: "it's your turn", completed: 'done', no_show: 'missed', cancelled: 'left' };
   var keep = [];
   var pending = list.slice(0, 5).map(function (c) {
     var li = document.createElement('li');
     var a = document.createElement('a');
     a.href = '/status/' + encodeURIComponent(c.id);
-    a.textContent = 'Ticket ' + c.ticket;
+    a.textContent = SW.t('checkin.mineTicket', { ticket: c.ticket });
     var state = document.createElement('span');
     state.className = 'muted';
     li.appendChild(a);
@@ -32,8 +34,9 @@
     li.appendChild(state);
     ul.appendChild(li);
     box.hidden = false;
-    return window.SmartWait.api('GET', '/api/position/' + encodeURIComponent(c.id)).then(function (s) {
-      state.textContent = s.status === 'waiting' ? '· position ' + s.position : '· ' + (LABEL[s.status] || s.status);
+    return SW.api('GET', '/api/position/' + encodeURIComponent(c.id)).then(function (s) {
+      var label = SW.text['checkin.mineState.' + s.status] ? SW.t('checkin.mineState.' + s.status) : s.status;
+      state.textContent = s.status === 'waiting' ? SW.t('checkin.minePosition', { position: s.position }) : '· ' + label;
       keep.push(c);
     }, function (err) {
       if (err.status === 404) { li.remove(); return; } // forgotten by the server

@@ -1,6 +1,13 @@
 // display.js: the waiting-room TV. It shows ticket numbers and rooms only — the
-// display API carries nothing else — chimes and flashes on each new call, and
-// keeps the last state on screen with an "Updating…" hint while disconnected.
+// display API carries nothing else — chimes, flashes and says each new call
+// aloud (and a recall again), and keeps the last state on screen with an
+// "Updating…" hint while disconnected.
+//
+// Once *Enable sound* is pressed, a call is spoken with speechSynthesis in
+// each of the display's languages in turn (/display?lang=en,es: English, then
+// Spanish; the page's language without), each utterance marked with its lang
+// so the browser picks a voice for it: "Ticket A 14, room 2." Without
+// speechSynthesis the chime alone sounds.
 //
 // /display?lines=a,lab follows the lines named (every line without). With one
 // line it is the one-line display it always was; with several, the latest call
@@ -15,6 +22,12 @@
   var query = follow ? '?lines=' + encodeURIComponent(follow) : '';
   var flashTimer = null;
   var RECENT = 5; // calls listed, as GET /api/display gives them
+  var speak = ($('now').getAttribute('data-speak') || document.documentElement.lang).split(',').filter(Boolean);
+  var soundOn = false; // *Enable sound* was pressed: the browser lets us speak
+  // announced is, per ticket, the time of the call or recall last announced:
+  // a recall's event carries its own time, a later read of the display the
+  // first call's, which must not announce the same call again.
+  var announced = {};
 
   function callKey(c) { return c ? c.ticketNumber + '@' + c.calledAt : null; }
 
@@ -39,14 +52,11 @@
       h.id = 'line-' + l.slug;
       sec.appendChild(h);
       var ol = el('ol', 'recent serving');
-      if (!l.serving.length) ol.appendChild(el('li', 'muted', 'No one called'));
+      if (!l.serving.length) ol.appendChild(el('li', 'muted', SW.t('display.noOne')));
       l.serving.forEach(function (c) { ol.appendChild(callItem(c)); });
       sec.appendChild(ol);
       var p = el('p', 'tv-line-figs');
-      p.appendChild(el('span', 'n-waiting', String(l.waiting)));
-      p.appendChild(document.createTextNode(' waiting · about '));
-      p.appendChild(el('span', 'n-wait', String(l.typicalWait)));
-      p.appendChild(document.createTextNode(' min'));
+      p.appendChild(SW.tNodes('display.lineFigs', { n: el('span', 'n-waiting', String(l.waiting)), minutes: el('span', 'n-wait', String(l.typicalWait)) }));
       sec.appendChild(p);
       box.appendChild(sec);
     });
@@ -71,21 +81,57 @@
     if (!v.recentCalls.length) {
       var li = document.createElement('li');
       li.className = 'muted';
-      li.textContent = 'No calls yet today';
+      li.textContent = SW.t('display.noCalls');
       list.appendChild(li);
     }
     v.recentCalls.forEach(function (c) { list.appendChild(callItem(c)); });
     $('waiting').textContent = v.waiting;
     $('typical').textContent = v.typicalWait;
 
-    var key = callKey(v.recentCalls[0]);
-    if (key && key !== lastCall) announce();
+    var c = v.recentCalls[0];
+    var key = callKey(c);
+    if (key && key !== lastCall && Date.parse(c.calledAt) > (announced[c.ticketNumber] || 0)) {
+      announced[c.ticketNumber] = Date.parse(c.calledAt);
+      announce(c);
+    }
     lastCall = key || '';
   }
 
-  // announce chimes and highlights the "now serving" panel for a few seconds.
-  function announce() {
+  // The call shown at load was announced before this page was.
+  (function () {
+    var at = lastCall ? lastCall.lastIndexOf('@') : -1;
+    if (at > 0) announced[lastCall.slice(0, at)] = Date.parse(lastCall.slice(at + 1));
+  })();
+
+  // spell writes a ticket number as it should be read aloud: "A-014" is
+  // "A 14" (letters apart, the number without its zeros), not "a minus
+  // fourteen" or "a zero fourteen".
+  function spell(ticket) {
+    var m = /^([A-Za-z]+)-?(\d+)$/.exec(ticket || '');
+    return m ? m[1].split('').join(' ') + ' ' + parseInt(m[2], 10) : ticket;
+  }
+
+  // sayCall speaks call c in each of the display's languages in turn, in
+  // the words of that language's catalogue (speech.<lang>.*).
+  function sayCall(c) {
+    var synth = window.speechSynthesis;
+    if (!soundOn || !synth || typeof window.SpeechSynthesisUtterance !== 'function') return;
+    speak.forEach(function (lang) {
+      var key = !c.room ? 'desk' : /^\d+$/.test(c.room) ? 'room' : 'place';
+      var text = SW.t('speech.' + lang + '.' + key, { ticket: spell(c.ticketNumber), room: c.room });
+      try {
+        var u = new window.SpeechSynthesisUtterance(text);
+        u.lang = lang;
+        synth.speak(u);
+      } catch (_) { /* no voice: the chime was enough */ }
+    });
+  }
+
+  // announce chimes, says the call and highlights the "now serving" panel
+  // for a few seconds.
+  function announce(c) {
     SW.alerts.chime([659, 523, 784]);
+    sayCall(c);
     var now = $('now');
     now.classList.remove('flash');
     void now.offsetWidth; // restart the animation
@@ -156,7 +202,7 @@
         render(v);
       });
     },
-    labels: { live: 'Live', reconnecting: 'Updating…', polling: 'Updating…', offline: 'Updating…', connecting: 'Updating…' },
+    labels: { live: SW.t('conn.live'), reconnecting: SW.t('conn.updating'), polling: SW.t('conn.updating'), offline: SW.t('conn.updating'), connecting: SW.t('conn.updating') },
     pollMs: 5000
   });
 
@@ -164,6 +210,12 @@
   sound.addEventListener('click', function () {
     SW.alerts.unlock();
     SW.alerts.chime([523, 659]);
+    soundOn = true;
+    // Speech, like sound, must start from a gesture: an empty utterance now
+    // lets the calls speak later.
+    if (window.speechSynthesis && typeof window.SpeechSynthesisUtterance === 'function') {
+      try { window.speechSynthesis.speak(new window.SpeechSynthesisUtterance('')); } catch (_) { /* none */ }
+    }
     sound.hidden = true;
   });
 })();

@@ -31,15 +31,18 @@
     return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
   }
 
-  // opensText words a line's next opening as the server does, in the tablet's
-  // time zone (the clinic's: the tablet stands in its lobby).
+  var WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+  // opensText words a line's next opening as the server does (Server.when),
+  // in the tablet's time zone (the clinic's: the tablet stands in its lobby).
   function opensText(iso) {
     var at = new Date(iso), now = new Date(Date.now() + SW.skew);
     var hm = pad(at.getHours()) + ':' + pad(at.getMinutes());
     var tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
-    if (sameDay(at, now)) return 'opens today at ' + hm;
-    if (sameDay(at, tomorrow)) return 'opens tomorrow at ' + hm;
-    return 'opens ' + at.toLocaleDateString('en-GB', { weekday: 'long' }) + ' at ' + hm;
+    var when = sameDay(at, now) ? SW.t('lines.today', { time: hm })
+      : sameDay(at, tomorrow) ? SW.t('lines.tomorrow', { time: hm })
+        : SW.t('lines.day', { day: SW.t('weekday.' + WEEKDAYS[at.getDay()]), time: hm });
+    return SW.t('lines.opens', { when: when });
   }
 
   // renderLines shows the public lines as the server renders them: no picker
@@ -57,14 +60,12 @@
     if (list.length <= 1) return;
     if (open.length === 1) {
       only = open[0].slug;
-      note.appendChild(document.createTextNode('Checking in for '));
-      note.appendChild(el('strong', '', open[0].name));
-      note.appendChild(document.createTextNode('.'));
+      note.appendChild(SW.tNodes('kiosk.onlyLine', { line: el('strong', '', open[0].name) }));
       note.hidden = false;
       return;
     }
     if (!open.length) {
-      note.textContent = 'No line takes check-ins right now. Please ask at the desk.';
+      note.textContent = SW.t('kiosk.noneOpen');
       note.hidden = false;
       return;
     }
@@ -78,8 +79,8 @@
       else input.disabled = true;
       label.appendChild(input);
       label.appendChild(el('span', 'line-name', l.name));
-      label.appendChild(el('span', 'line-meta', l.open ? l.waiting + ' waiting · about ' + l.estimatedWait + ' min'
-        : 'Closed' + (l.opensAt ? ' · ' + opensText(l.opensAt) : '')));
+      label.appendChild(el('span', 'line-meta', l.open ? SW.t('lines.meta', { n: l.waiting, minutes: l.estimatedWait })
+        : l.opensAt ? SW.t('lines.closedOpens', { opens: opensText(l.opensAt) }) : SW.t('lines.closed')));
       box.appendChild(label);
     });
     picker.hidden = false;
@@ -113,17 +114,31 @@
     form.querySelectorAll('[aria-invalid]').forEach(function (f) { f.removeAttribute('aria-invalid'); });
   }
 
-  // patientMessage is the API's message without the prefix meant for programs.
-  function patientMessage(m) {
-    m = String(m || '').replace(/^Validation error: /, '');
-    return m.charAt(0).toUpperCase() + m.slice(1);
-  }
-
-  function fieldOf(msg) {
-    if (/phone/i.test(msg)) return phoneIn;
-    if (/name/i.test(msg)) return nameIn;
-    if (/appointment/i.test(msg)) return apptIn;
-    return null;
+  // refusal is a refused check-in as the patient reads it: the field it
+  // concerns and the message in the page's language, by the API's code and
+  // field as the check-in page's form does (checkinError in
+  // page_checkin_error.go); never the API's English.
+  function refusal(err) {
+    var E = 'checkin.error.', m = String(err.message || '').toLowerCase();
+    var required = m.indexOf('is required') >= 0;
+    switch (err.code) {
+      case 'DUPLICATE_CHECKIN': return [phoneIn, SW.t(E + 'phoneDuplicate')];
+      case 'RATE_LIMITED':
+        if (err.field === 'phone' && err.retryAfter > 0) return [phoneIn, SW.t(E + 'phoneLimit', { minutes: Math.ceil(err.retryAfter / 60) })];
+        return [null, SW.t(E + 'rateLimited')];
+      case 'LINE_CLOSED': return [null, SW.t(E + 'lineClosed')];
+      case 'LINE_FULL': return [null, SW.t(E + 'lineFull')];
+      case 'VALIDATION_ERROR':
+        switch (err.field) {
+          case 'name': return [nameIn, SW.t(E + (required ? 'nameRequired' : m.indexOf('at most') >= 0 ? 'nameTooLong' : 'nameInvalid'), { max: nameIn.maxLength })];
+          case 'phone':
+            if (m.indexOf('country') >= 0) return [phoneIn, SW.t(E + 'phoneCountry', { countries: String(err.message).slice(String(err.message).lastIndexOf(': ') + 2) })];
+            return [phoneIn, SW.t(E + (required ? 'phoneRequired' : 'phoneInvalid'))];
+          case 'appointmentTime': return [apptIn, SW.t(E + (required ? 'appointmentRequired' : 'appointmentInvalid'), { max: apptIn.maxLength })];
+          case 'line': return [null, SW.t(E + (m.indexOf('choose') >= 0 ? 'lineChoose' : 'lineUnavailable'))];
+        }
+    }
+    return [null, SW.t(E + 'other')];
   }
 
   form.addEventListener('submit', function (e) {
@@ -135,23 +150,25 @@
     var name = nameIn.value.trim(), phone = phoneIn.value.trim(), appt = apptIn.value.trim();
     if (!$('kiosk-lines').hidden && !picked) {
       var first = form.querySelector('input[name=line]:not([disabled])');
-      return showError('Choose the line you are here for.', first);
+      return showError(SW.t('checkin.error.lineChoose'), first);
     }
-    if (!name) return showError('Please enter your name.', nameIn);
-    if (phoneRequired && !phone) return showError('Please enter your mobile phone number.', phoneIn);
+    if (!name) return showError(SW.t('kiosk.nameMissing'), nameIn);
+    if (phoneRequired && !phone) return showError(SW.t('kiosk.phoneMissing'), phoneIn);
     // The public check-in asks every patient for an appointment time; a
     // kiosk patient who leaves it empty walked in.
-    var body = { name: name, appointmentTime: appt || 'Walk-in' };
+    var body = { name: name, appointmentTime: appt || SW.t('kiosk.walkIn') };
     if (phone) body.phone = phone;
     if (line) body.line = line;
+    var language = $('kiosk-language');
+    if (language) body.language = language.value;
     busy = true;
     submit.disabled = true;
     SW.api('POST', endpoint, body).then(showTicket, function (err) {
       // The kiosk's sign-in ended (expired, password changed): start again
       // as an anonymous kiosk, which asks for a phone.
       if (err.status === 401 || err.status === 403) return window.location.reload();
-      var msg = err.status === 0 ? 'The kiosk cannot reach the server. Please ask at the desk.' : patientMessage(err.message);
-      showError(msg, fieldOf(msg));
+      var r = err.status === 0 ? [null, SW.t('kiosk.unreachable')] : refusal(err);
+      showError(r[1], r[0]);
       if (err.code === 'LINE_CLOSED' || err.code === 'LINE_FULL') loadLines();
     }).finally(function () {
       busy = false;
@@ -163,7 +180,7 @@
   function showTicket(t) {
     clearTimeout(idleTimer);
     form.reset();
-    var place = t.position > 0 ? 'You are number ' + t.position + ' · about ' + t.estimatedWait + ' min' : '';
+    var place = t.position > 0 ? SW.t('kiosk.place', { position: t.position, minutes: t.estimatedWait }) : '';
     if (names[t.line] && Object.keys(names).length > 1) place = names[t.line] + (place ? ' · ' + place : '');
     $('kiosk-ticket').textContent = t.ticketNumber;
     $('kiosk-place').textContent = place;
@@ -171,16 +188,16 @@
     img.src = '/qr.png?status=' + encodeURIComponent(t.patientId);
     img.width = 512;
     img.height = 512;
-    img.alt = 'QR code that opens your place in the queue on your phone';
+    img.alt = SW.t('kiosk.qrAlt');
     $('kiosk-qr').appendChild(img);
     $('kiosk-form-view').hidden = true;
     $('kiosk-ticket-view').hidden = false;
     var left = TICKET_MS / 1000;
     var countdown = $('kiosk-countdown');
-    countdown.textContent = 'This screen clears in ' + left + ' s.';
+    countdown.textContent = SW.t('kiosk.clears', { s: left });
     tickTimer = setInterval(function () {
       left -= 1;
-      countdown.textContent = 'This screen clears in ' + Math.max(0, left) + ' s.';
+      countdown.textContent = SW.t('kiosk.clears', { s: Math.max(0, left) });
     }, 1000);
     resetTimer = setTimeout(reset, TICKET_MS);
     $('kiosk-done').focus();

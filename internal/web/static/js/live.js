@@ -19,12 +19,61 @@
   'use strict';
   var SW = (window.SmartWait = window.SmartWait || {});
 
+  // SW.text is the page's strings, from the server's catalogue in the page's
+  // language (the JSON block #sw-text; docs/languages.md): scripts hold no
+  // words of their own.
+  SW.text = (function () {
+    var el = document.getElementById('sw-text');
+    try { return (el && JSON.parse(el.textContent)) || {}; } catch (_) { return {}; }
+  })();
+
+  // SW.t(key, vars) is the message key with its {placeholders} filled from
+  // vars; a plural message ({by, one, other, …}) picks its form by the
+  // number vars[by], as Intl.PluralRules says for the page's language
+  // (<html lang>). A missing key shows itself, so a slip is seen, not blank.
+  SW.t = function (key, vars) {
+    return fill(pick(key, vars), vars, function (v) { return String(v); });
+  };
+
+  // SW.tNodes is SW.t as a DocumentFragment, where vars may be nodes (a
+  // <strong> name, a <span> a script updates later) as well as text.
+  SW.tNodes = function (key, vars) {
+    var frag = document.createDocumentFragment();
+    var parts = fill(pick(key, vars), vars, function (v) { return v; }, true);
+    parts.forEach(function (p) { frag.appendChild(p && p.nodeType ? p : document.createTextNode(String(p))); });
+    return frag;
+  };
+
+  function pick(key, vars) {
+    var m = SW.text[key];
+    if (m === undefined) return key;
+    if (typeof m === 'string') return m;
+    var n = Number(vars && vars[m.by]);
+    var form = 'other';
+    try { form = new Intl.PluralRules(document.documentElement.lang || undefined).select(isNaN(n) ? 0 : n); } catch (_) { /* old browser: other */ }
+    return m[form] || m.other || key;
+  }
+
+  // fill replaces each {name} of text that vars has; as parts, it returns
+  // the list of texts and values instead of one string.
+  function fill(text, vars, conv, parts) {
+    var out = [], last = 0;
+    text.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, function (all, name, at) {
+      if (!vars || vars[name] === undefined) return all;
+      out.push(text.slice(last, at), conv(vars[name]));
+      last = at + all.length;
+      return all;
+    });
+    out.push(text.slice(last));
+    return parts ? out : out.join('');
+  }
+
   var LABELS = {
-    connecting: 'Connecting…',
-    live: 'Live',
-    reconnecting: 'Reconnecting…',
-    polling: 'Live updates paused — checking every few seconds',
-    offline: 'Offline — showing the last known state'
+    connecting: SW.t('conn.connecting'),
+    live: SW.t('conn.live'),
+    reconnecting: SW.t('conn.reconnecting'),
+    polling: SW.t('conn.polling'),
+    offline: SW.t('conn.offline')
   };
 
   // SW.live({url, events, refresh, apply, follows, onEvent, pollMs, safetyMs,
@@ -208,13 +257,15 @@
         var etag = res.headers.get('ETag');
         if (method === 'GET' && res.ok && j.success && etag) tags[path] = { etag: etag, data: JSON.stringify(j.data) };
         if (res.ok && j.success) return j.data;
-        var err = new Error((j.error && j.error.message) || ('Request failed (' + res.status + ')'));
+        var err = new Error((j.error && j.error.message) || SW.t('conn.failed', { status: res.status }));
         err.status = res.status;
         err.code = j.error && j.error.code;
+        err.field = j.error && j.error.details && j.error.details.field;
+        err.retryAfter = parseInt(res.headers.get('Retry-After'), 10) || 0;
         throw err;
       });
     }, function (e) {
-      var err = new Error('Cannot reach the server');
+      var err = new Error(SW.t('conn.unreachable'));
       err.status = 0;
       err.cause = e;
       throw err;

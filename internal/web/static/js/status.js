@@ -50,26 +50,17 @@
     }
   }
 
-  var TITLES = {
-    waiting: 'You are in the queue',
-    ready: 'Get ready — you are nearly next',
-    called: "It's your turn!",
-    done: 'Done — thank you'
-  };
-
-  function titleOf(s, st) {
-    if (st !== 'gone') return TITLES[st];
-    return s.status === 'no_show' ? 'You missed your turn' : 'You left the queue';
+  // The stage's words, as the server renders them (stageText in page_patient.go).
+  function keyOf(s, st) {
+    if (st !== 'gone') return st;
+    return s.status === 'no_show' ? 'noShow' : 'left';
   }
 
+  function titleOf(s, st) { return SW.t('status.' + keyOf(s, st) + '.title'); }
+
   function detailOf(s, st) {
-    switch (st) {
-      case 'waiting': return 'We will alert you when you are nearly next.';
-      case 'ready': return 'Please make your way back to the waiting room.';
-      case 'called': return s.room ? 'Please go to ' + s.room + '.' : 'Please go to reception.';
-      case 'done': return 'Your visit is complete.';
-    }
-    return s.status === 'no_show' ? 'Please see reception.' : 'Your ticket is no longer active.';
+    if (st === 'called') return s.room ? SW.t('status.called.room', { room: s.room }) : SW.t('status.called.desk');
+    return SW.t('status.' + keyOf(s, st) + '.detail');
   }
 
   function setText(el, v) { if (el && el.textContent !== String(v)) el.textContent = v; }
@@ -90,9 +81,8 @@
     setText($('wait-low'), low);
     setText($('wait-high'), high);
     var ago = Math.floor((Date.now() - waitAnchor.at) / 60000);
-    var note = cur.queueLength + ' waiting in total. ';
-    note += ago < 1 ? 'Estimate updated just now; it counts down as time passes.'
-      : 'Counting down since the last update ' + ago + ' min ago.';
+    var note = SW.t('status.waitingTotal', { n: cur.queueLength }) + ' ';
+    note += ago < 1 ? SW.t('status.updatedNow') : SW.t('status.updatedAgo', { minutes: ago });
     setText($('wait-note'), note);
   }
 
@@ -124,12 +114,28 @@
     if (st === 'ready') {
       SW.alerts.chime([523, 659]);
       SW.alerts.vibrate([200, 100, 200]);
-      SW.alerts.notify('Get ready', 'Ticket ' + cur.ticketNumber + ': you are nearly next.');
+      SW.alerts.notify(SW.t('status.notify.readyTitle'), SW.t('status.notify.readyBody', { ticket: cur.ticketNumber }));
     } else if (st === 'called') {
       SW.alerts.chime([523, 659, 784]);
       SW.alerts.vibrate([400, 150, 400, 150, 400]);
-      SW.alerts.notify("It's your turn", 'Ticket ' + cur.ticketNumber + ': ' + detailOf(cur, st));
+      SW.alerts.notify(SW.t('status.notify.calledTitle'), SW.t('status.notify.calledBody', { ticket: cur.ticketNumber, detail: detailOf(cur, st) }));
     }
+  }
+
+  // The stage's words are in the live region #announce (aria-live, there
+  // since the page loaded, so screen readers listen to it): a new stage is a
+  // change of its text, which they read out. sayAgain makes the same words a
+  // change too (a recall): emptied, then filled a moment later.
+  var sayTimer = null;
+  function sayAgain() {
+    var title = $('stage-title'), detail = $('stage-detail');
+    title.textContent = '';
+    detail.textContent = '';
+    clearTimeout(sayTimer);
+    sayTimer = setTimeout(function () {
+      setText(title, titleOf(cur, stage));
+      setText(detail, detailOf(cur, stage));
+    }, 150);
   }
 
   // remember keeps this check-in in "My check-ins" and the last state for offline.
@@ -199,7 +205,7 @@
       case 'patient_called':
         if (d.room) cur.room = d.room;
         if (!fresh(d.version, d.line)) return true;
-        if (stage === 'called') { render({}, 'event'); alertFor('called'); return true; } // a recall: say it again
+        if (stage === 'called') { render({}, 'event'); sayAgain(); alertFor('called'); return true; } // a recall: say it again
         render({ status: 'called', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'event');
         return true;
       case 'queue_update':
@@ -229,13 +235,13 @@
 
   // Leave the queue, after a confirmation.
   $('leave').addEventListener('click', function () {
-    if (!window.confirm('Leave the queue? You will lose your place.')) return;
+    if (!window.confirm(SW.t('status.leaveConfirm'))) return;
     var btn = $('leave');
     btn.disabled = true;
     SW.api('DELETE', '/api/checkin/' + encodeURIComponent(id)).then(function () {
       render({ status: 'cancelled', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'refresh');
     }, function (err) {
-      window.alert(err.message);
+      window.alert(err.status === 0 ? err.message : SW.t('status.leaveFailed'));
     }).finally(function () { btn.disabled = false; });
   });
 
