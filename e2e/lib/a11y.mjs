@@ -1,0 +1,116 @@
+// a11y.mjs: what the accessibility suites share (issue 16). axe-core runs
+// inside the page under test; the pages' CSP allows no inline script, so its
+// source goes in as a context init script (the DevTools protocol's
+// "evaluate on new document", which a page's CSP does not govern) — nothing
+// is added to the product. settle waits until what axe measures is what a
+// patient sees: styles and fonts loaded, the live pages connected, and the
+// finite animations (the display's call flash, the status page's glow) over,
+// so colour contrast is measured on the colours that stay on screen.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { until } from './pages-server.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// RULES are the axe rules every page must pass: WCAG 2.0 and 2.1, levels A
+// and AA, and Deque's best practices (landmarks, one h1, heading order…).
+// Colour contrast (color-contrast, wcag2aa) is among them.
+export const RULES = { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } };
+
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+export const TV = { viewport: { width: 1920, height: 1080 } };
+
+// withAxe makes every page of ctx load axe-core before its own scripts.
+export async function withAxe(ctx) {
+  await ctx.addInitScript({ content: axeSource });
+  return ctx;
+}
+
+// settle waits until the page is fully rendered and still: loaded, fonts
+// ready, a live page's connection indicator live, and every animation that
+// ends (not the connection dot's endless pulse, which has no text) ended.
+export async function settle(page) {
+  await page.waitForLoadState('load');
+  if (await page.locator('#conn').count()) {
+    await until(async () => (await page.locator('#conn').getAttribute('data-state')) === 'live',
+      { timeout: 10000, what: `${page.url()} to go live` });
+  }
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    // Jump each finite animation to its end, where it stays: the colours
+    // measured are the ones on screen from then on (the flash and glow
+    // themselves only ever add contrast: dark on yellow, a shadow).
+    for (const a of document.getAnimations()) {
+      if (a.effect && a.effect.getComputedTiming().endTime !== Infinity) a.finish();
+    }
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  });
+}
+
+// axe runs axe-core on the whole document with RULES and returns its result.
+export async function axe(page, rules = RULES) {
+  return page.evaluate(async (opts) => {
+    if (!window.axe) throw new Error('axe-core is not loaded in this page (withAxe on its context?)');
+    const r = await window.axe.run(document, opts);
+    const slim = (list) => list.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary || '' })),
+    }));
+    return { violations: slim(r.violations), incomplete: slim(r.incomplete), passes: r.passes.map((p) => p.id) };
+  }, rules);
+}
+
+// report is a failure message: each violation's id, impact and help, and
+// every offending element with what axe says is wrong with it.
+export function report(where, violations) {
+  const lines = [`${where}: ${violations.length} accessibility violation(s)`];
+  for (const v of violations) {
+    lines.push(`  ${v.id} (${v.impact}): ${v.help}`);
+    for (const n of v.nodes) lines.push(`    ${n.target}` + (n.summary ? ` — ${n.summary.replace(/\s*\n\s*/g, ' ')}` : ''));
+  }
+  return lines.join('\n');
+}
+
+// checkPage settles the page, runs axe and returns the problems found on it
+// as messages (empty when it passes). A page on which colour contrast was
+// not checked at all counts as a problem: a contrast test that silently
+// measured nothing would pass every page.
+export async function checkPage(page, where) {
+  await settle(page);
+  const r = await axe(page);
+  const problems = [];
+  if (r.violations.length) problems.push(report(where, r.violations));
+  if (!r.passes.includes('color-contrast') && !r.violations.some((v) => v.id === 'color-contrast')) {
+    problems.push(`${where}: axe measured no text contrast on the page`);
+  }
+  return problems;
+}
+
+// withLang adds ?lang=es (or &lang=es) to a path.
+export function withLang(path, lang) {
+  if (!lang) return path;
+  return path + (path.includes('?') ? '&' : '?') + 'lang=' + lang;
+}
+
+// focusState describes document.activeElement and whether its focus can be
+// seen: an outline (width > 0, style not none, colour not transparent) or a
+// box-shadow.
+export function focusState(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return { tag: 'body', visible: false, desc: 'nothing (body)' };
+    const cs = getComputedStyle(el);
+    const outline = parseFloat(cs.outlineWidth) > 0 && cs.outlineStyle !== 'none' && cs.outlineColor !== 'rgba(0, 0, 0, 0)';
+    const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+    const r = el.getBoundingClientRect();
+    const label = (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 40);
+    return {
+      tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute('type') || '', text: label,
+      visible: Boolean(outline || shadow) && r.width > 0 && r.height > 0,
+      indicator: outline ? `outline ${cs.outlineWidth} ${cs.outlineStyle} ${cs.outlineColor}` : (shadow ? `box-shadow ${cs.boxShadow}` : 'none'),
+      desc: `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}> "${label}"`,
+    };
+  });
+}
