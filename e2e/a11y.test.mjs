@@ -173,3 +173,73 @@ test('the axe check fails on a page with known violations', async (t) => {
   assert.match(msg, /#faint — .*contrast of 2\.32/, 'the message names the offending element and what is wrong');
   await ctx.close();
 });
+
+test('the states pages reach in use pass axe: errors, dialogs, alerts, the kiosk ticket', async (t) => {
+  const { srv, ok } = await clinic(t, { lines: [{ slug: 'lab', name: 'Lab', prefix: 'L' }] });
+  await ok('POST', '/api/staff/rooms', { name: 'Room 1', lines: ['default', 'lab'] });
+  const problems = [];
+  const check = async (page, where) => problems.push(...await checkPage(page, where));
+  for (const [size, sizeName] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
+    // A wrong password.
+    const anon = await session(srv, size);
+    const page = await anon.newPage();
+    await page.goto('/staff/login');
+    await page.locator('#username').fill('admin');
+    await page.locator('#password').fill('not-the-password');
+    await Promise.all([page.waitForURL('**/staff/login'), page.locator('button[type=submit]').click()]);
+    await page.locator('#login-error').waitFor();
+    await check(page, `${sizeName} sign-in error`);
+    // The anonymous kiosk's ticket, and a phone's "My check-ins".
+    await page.goto('/kiosk');
+    await page.locator('#kiosk-lines input[value=lab]').check();
+    await page.locator('#kiosk-name').fill('Kim Kiosk');
+    await page.locator('#kiosk-phone').fill(nextPhone());
+    await page.locator('#kiosk-submit').click();
+    await page.locator('#kiosk-ticket-view:not([hidden])').waitFor();
+    await check(page, `${sizeName} kiosk ticket`);
+    await page.goto('/checkin');
+    await page.locator('#checkin-form input[value=lab]').check();
+    await page.locator('#name').fill('Mia Mine');
+    await page.locator('#phone').fill(nextPhone());
+    await page.locator('#appointmentTime').fill('walk-in');
+    await Promise.all([page.waitForURL(/\/status\//), page.locator('#checkin-form button[type=submit]').click()]);
+    await page.goto('/');
+    await page.locator('#my-checkins:not([hidden]) a').waitFor();
+    await check(page, `${sizeName} my check-ins`);
+    await anon.close();
+
+    // The dashboard: a new patient's alert, an action's error, the dialogs.
+    const ctx = await session(srv, size, 'admin');
+    const staff = await ctx.newPage();
+    await staff.goto('/staff');
+    await settle(staff);
+    await ok('POST', '/api/checkin', { name: 'Nora New', phone: nextPhone(), appointmentTime: '11:00', line: 'lab' });
+    await staff.locator('#toast.new:not([hidden])').waitFor();
+    await check(staff, `${sizeName} /staff new-patient alert`);
+    await staff.locator('#add-patient').click();
+    await staff.locator('#add-submit').click();
+    await staff.locator('#add-error:not([hidden])').waitFor();
+    await check(staff, `${sizeName} /staff add-patient dialog with an error`);
+    await staff.keyboard.press('Escape');
+    await staff.locator('#queue-body tr[data-ticket="L-001"]').getByRole('button', { name: 'Transfer' }).click();
+    await staff.locator('#transfer-dialog[open]').waitFor();
+    await check(staff, `${sizeName} /staff transfer dialog`);
+    await staff.keyboard.press('Escape');
+    const admin = await ctx.newPage();
+    await admin.goto('/staff/admin');
+    await admin.locator('#new-username').fill('casey');
+    await admin.locator('#new-password').fill('casey-password-1');
+    await Promise.all([admin.waitForResponse((r) => r.url().endsWith('/staff/admin/users')), admin.locator('#new-password').press('Enter')]);
+    await admin.locator('.alert.ok, .alert.error').first().waitFor();
+    await check(admin, `${sizeName} /staff/admin after adding an account`);
+    await admin.locator('#line-add').click();
+    await admin.locator('#line-dialog[open]').waitFor();
+    await check(admin, `${sizeName} /staff/admin line dialog`);
+    await admin.keyboard.press('Escape');
+    await admin.locator('#room-add').click();
+    await admin.locator('#room-dialog[open]').waitFor();
+    await check(admin, `${sizeName} /staff/admin room dialog`);
+    await ctx.close();
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
+});

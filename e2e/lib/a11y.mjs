@@ -95,22 +95,53 @@ export function withLang(path, lang) {
 }
 
 // focusState describes document.activeElement and whether its focus can be
-// seen: an outline (width > 0, style not none, colour not transparent) or a
-// box-shadow.
+// seen: an outline (width > 0, a style, not transparent) or a box-shadow,
+// one of whose colours has at least 3:1 contrast with the background behind
+// the element (WCAG 1.4.11: a focus ring the eye cannot tell from the page
+// is not a visible focus).
 export function focusState(page) {
   return page.evaluate(() => {
     const el = document.activeElement;
-    if (!el || el === document.body || el === document.documentElement) return { tag: 'body', visible: false, desc: 'nothing (body)' };
+    if (!el || el === document.body || el === document.documentElement) return { tag: 'body', visible: false, desc: 'nothing (body)', indicator: 'none' };
+    const rgb = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); return m ? m[1].split(/[ ,/]+/).map(Number) : null; };
+    const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    let bg = [255, 255, 255];
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const c = rgb(getComputedStyle(p).backgroundColor);
+      if (c && (c.length < 4 || c[3] > 0)) { bg = c; break; }
+    }
     const cs = getComputedStyle(el);
-    const outline = parseFloat(cs.outlineWidth) > 0 && cs.outlineStyle !== 'none' && cs.outlineColor !== 'rgba(0, 0, 0, 0)';
-    const shadow = cs.boxShadow && cs.boxShadow !== 'none';
+    const rings = [];
+    if (parseFloat(cs.outlineWidth) > 0 && cs.outlineStyle !== 'none') rings.push(rgb(cs.outlineColor));
+    if (cs.boxShadow && cs.boxShadow !== 'none') rings.push(rgb(cs.boxShadow));
+    const best = Math.max(0, ...rings.filter((c) => c && (c.length < 4 || c[3] > 0)).map((c) => ratio(c, bg)));
     const r = el.getBoundingClientRect();
     const label = (el.getAttribute('aria-label') || el.innerText || el.value || '').trim().slice(0, 40);
+    const row = el.closest('tr[data-ticket]');
     return {
       tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute('type') || '', text: label,
-      visible: Boolean(outline || shadow) && r.width > 0 && r.height > 0,
-      indicator: outline ? `outline ${cs.outlineWidth} ${cs.outlineStyle} ${cs.outlineColor}` : (shadow ? `box-shadow ${cs.boxShadow}` : 'none'),
-      desc: `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}> "${label}"`,
+      row: row ? row.getAttribute('data-ticket') : '',
+      visible: best >= 3 && r.width > 0 && r.height > 0,
+      indicator: `outline ${cs.outlineWidth} ${cs.outlineStyle} ${cs.outlineColor}, box-shadow ${cs.boxShadow}; best contrast ${best.toFixed(2)}:1 on rgb(${bg.join(',')})`,
+      desc: `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}> "${label}"` + (row ? ` in row ${row.getAttribute('data-ticket')}` : ''),
     };
   });
+}
+
+// tab presses Tab (Shift+Tab when back) until want(focus) holds, at most
+// max times, and returns the focus reached. Every element focus lands on
+// on the way must show it: a keyboard user sees each stop, not just the
+// last. The error lists the stops.
+export async function tab(page, want, what, { back = false, max = 40 } = {}) {
+  const stops = [];
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const f = await focusState(page);
+    stops.push(f.desc);
+    if (!f.visible) throw new Error(`${what}: focus is not visible on ${f.desc} (${f.indicator}); stops: ${stops.join(' → ')}`);
+    if (want(f)) return f;
+  }
+  throw new Error(`${what}: not reached in ${max} ${back ? 'Shift+Tab' : 'Tab'} presses; stops: ${stops.join(' → ')}`);
 }
