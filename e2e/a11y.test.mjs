@@ -7,14 +7,16 @@
 // (anonymous and signed in with a kiosk account), the staff sign-in, the
 // dashboard with patients waiting and called, and the admin page — at phone
 // and desktop sizes, signed out and signed in, in English and with
-// ?lang=es. A second test scales the text to 200% on a phone and requires
-// that nothing is lost (WCAG 1.4.4). The keyboard walk-through is in
-// a11y-keyboard.test.mjs.
+// ?lang=es; and what pages show only in use (errors, dialogs, alerts, the
+// kiosk's ticket). Another test doubles the browser's text size on a phone
+// and requires that the check-in and status pages lose nothing (WCAG
+// 1.4.4), and one plants known faults to show that these checks fail. The
+// keyboard walk-through is in a11y-keyboard.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, ADMIN_PASSWORD } from './lib/pages-server.mjs';
 import { launch, signIn } from './lib/browser.mjs';
-import { PHONE, DESKTOP, TV, withAxe, checkPage, axe, report, withLang, settle } from './lib/a11y.mjs';
+import { PHONE, DESKTOP, TV, withAxe, checkPage, axe, report, withLang, settle, textLoss } from './lib/a11y.mjs';
 
 const KIOSK = { username: 'lobby-tablet', password: 'kiosk-password-1' };
 const NOT_FOUND = '/status/00000000-0000-4000-8000-000000000000';
@@ -150,7 +152,7 @@ test('the pages of a clinic with several lines pass axe', async (t) => {
   assert.deepEqual(problems, [], problems.join('\n'));
 });
 
-test('the axe check fails on a page with known violations', async (t) => {
+test('the checks fail on a page with known violations', async (t) => {
   const { srv } = await clinic(t);
   const ctx = await session(srv, PHONE);
   const page = await ctx.newPage();
@@ -171,6 +173,18 @@ test('the axe check fails on a page with known violations', async (t) => {
   assert.match(msg, /color-contrast \(serious\): Elements must meet minimum color contrast ratio thresholds/);
   assert.match(msg, /image-alt \(critical\)/);
   assert.match(msg, /#faint — .*contrast of 2\.32/, 'the message names the offending element and what is wrong');
+
+  // And the text-size check: a box that clips its text, a row wider than the window.
+  await page.evaluate(() => {
+    const main = document.querySelector('main');
+    main.insertAdjacentHTML('beforeend', '<p id="clipped">A sentence too long for its box</p><p id="wide">Wide</p>');
+    Object.assign(document.getElementById('clipped').style, { width: '4rem', height: '1.5rem', overflow: 'hidden' });
+    Object.assign(document.getElementById('wide').style, { width: '150vw' });
+  });
+  const lost = await textLoss(page);
+  assert.ok(lost.some((l) => l.startsWith('the page scrolls sideways')), lost.join('\n'));
+  assert.ok(lost.some((l) => l.startsWith('p#clipped clips its text')), lost.join('\n'));
+  assert.ok(lost.some((l) => l.startsWith('p#wide runs out of the window')), lost.join('\n'));
   await ctx.close();
 });
 
@@ -241,5 +255,40 @@ test('the states pages reach in use pass axe: errors, dialogs, alerts, the kiosk
     await check(admin, `${sizeName} /staff/admin room dialog`);
     await ctx.close();
   }
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+// Text at 200% (WCAG 1.4.4, resize text). A phone's reader makes text
+// bigger with the browser's text-size setting, not by zooming the page
+// (which only magnifies, and is not what 1.4.4 is about on a phone). That
+// setting is the default font size; CDP's Page.setFontSizes sets it to
+// 32 px, twice the 16 px every browser ships with, and the pages, whose
+// sizes are all in rem and em from a root of 112.5%, grow to twice their
+// size. (A fixed root font size would ignore the setting: the test checks
+// the root really doubled.) Then nothing may be lost: no sideways
+// scrolling and no clipped text, on the check-in page (also with its
+// errors) and the status page in every stage.
+test('at 200% text on a phone, the check-in and status pages lose nothing', async (t) => {
+  const { srv, stages } = await clinic(t, { lines: [{ slug: 'lab', name: 'Laboratory and blood tests', prefix: 'L' }] });
+  const ctx = await browser.newContext({ ...PHONE, baseURL: srv.url });
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  const base = { standard: 16, fixed: 13 };
+  const problems = [];
+  for (const scale of [1, 2]) {
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: base.standard * scale, fixed: base.fixed * scale } });
+    for (const lang of ['', 'es']) {
+      for (const path of ['/checkin', 'POST /checkin', ...Object.values(stages), NOT_FOUND]) {
+        const where = `${scale * 100}% ${withLang(path, lang)}`;
+        if (path === 'POST /checkin') await badPost(page, withLang('/checkin', lang));
+        else await page.goto(withLang(path, lang));
+        await settle(page);
+        const root = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+        assert.equal(root, 18 * scale, `${where}: the root font size follows the browser's text size`);
+        problems.push(...(await textLoss(page)).map((p) => `${where}: ${p}`));
+      }
+    }
+  }
+  await ctx.close();
   assert.deepEqual(problems, [], problems.join('\n'));
 });

@@ -145,3 +145,33 @@ export async function tab(page, want, what, { back = false, max = 40 } = {}) {
   }
   throw new Error(`${what}: not reached in ${max} ${back ? 'Shift+Tab' : 'Tab'} presses; stops: ${stops.join(' → ')}`);
 }
+
+// textLoss lists what the page loses at its current text size: a document
+// wider than the window (horizontal scrolling), and every visible element
+// with text that clips its content (overflow hidden or clip, and content
+// larger than its box). Visually hidden text (.sr-only, 1×1 px) is meant
+// to be clipped and is left out.
+export function textLoss(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const de = document.documentElement;
+    if (de.scrollWidth > de.clientWidth + 1) out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in ${de.clientWidth}px`);
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+    for (const el of document.querySelectorAll('body *')) {
+      const cs = getComputedStyle(el);
+      if (!/hidden|clip/.test(cs.overflowX + cs.overflowY)) continue;
+      if (!el.textContent.trim() || el.getClientRects().length === 0 || cs.visibility === 'hidden') continue;
+      if (el.clientWidth <= 1 && el.clientHeight <= 1) continue;
+      if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+        out.push(`${name(el)} clips its text: ${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight}`);
+      }
+    }
+    // Text cut off by the window itself (a fixed-width row pushed past it).
+    for (const el of document.querySelectorAll('main *')) {
+      if (el.children.length || !el.textContent.trim() || el.getClientRects().length === 0) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 1 && (r.right > de.clientWidth + 1 || r.left < -1)) out.push(`${name(el)} runs out of the window: ${Math.round(r.left)}–${Math.round(r.right)}px of ${de.clientWidth}px`);
+    }
+    return out;
+  });
+}
