@@ -198,6 +198,7 @@
   $('line-add').addEventListener('click', function () { editLine(null); });
   $('line-form').addEventListener('submit', function (e) {
     e.preventDefault();
+    if (SW.isBusy($('line-save'))) return;
     var body = {
       name: $('line-name').value.trim(), prefix: $('line-prefix').value.trim().toUpperCase(),
       open: $('line-open').checked, public: $('line-public').checked,
@@ -213,7 +214,7 @@
     }
     if (!editing) body.slug = $('line-slug').value.trim();
     var req = editing ? SW.api('PATCH', '/api/staff/lines/' + encodeURIComponent(editing), body) : SW.api('POST', '/api/staff/lines', body);
-    $('line-save').disabled = true;
+    SW.busy($('line-save'), true);
     req.then(function (l) {
       $('line-dialog').close();
       say(l.name + (editing ? ' saved.' : ' added.'));
@@ -221,7 +222,7 @@
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('line-error', err.message);
-    }).finally(function () { $('line-save').disabled = false; });
+    }).finally(function () { SW.busy($('line-save'), false); });
   });
 
   // The room form: every line, with "serves" ticked and ↑/↓ to order them.
@@ -267,13 +268,14 @@
   $('room-add').addEventListener('click', function () { editRoom(null); });
   $('room-form').addEventListener('submit', function (e) {
     e.preventDefault();
+    if (SW.isBusy($('room-save'))) return;
     var body = {
       name: $('room-name').value.trim(), open: $('room-open').checked,
       lines: Array.prototype.filter.call($('room-lines').children, function (li) { return li.querySelector('input').checked; })
         .map(function (li) { return li.getAttribute('data-slug'); })
     };
     var req = editing ? SW.api('PATCH', '/api/staff/rooms/' + encodeURIComponent(editing), body) : SW.api('POST', '/api/staff/rooms', body);
-    $('room-save').disabled = true;
+    SW.busy($('room-save'), true);
     req.then(function (r) {
       $('room-dialog').close();
       say(r.name + (editing ? ' saved.' : ' added.'));
@@ -281,7 +283,7 @@
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('room-error', err.message);
-    }).finally(function () { $('room-save').disabled = false; });
+    }).finally(function () { SW.busy($('room-save'), false); });
   });
 
   load();

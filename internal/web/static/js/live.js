@@ -228,6 +228,17 @@
     };
   };
 
+  // SW.busy marks button b as working (on) or done (off), and SW.isBusy
+  // tells; handlers ignore a busy button. It sets aria-disabled, not
+  // disabled: Chromium takes focus away from a focused button that becomes
+  // disabled, so a keyboard user who pressed it would find their focus back
+  // at the start of the page (docs/testing.md, the keyboard walk-through).
+  SW.busy = function (b, on) {
+    if (on) b.setAttribute('aria-disabled', 'true');
+    else b.removeAttribute('aria-disabled');
+  };
+  SW.isBusy = function (b) { return b.getAttribute('aria-disabled') === 'true'; };
+
   SW.skew = 0;
 
   // SW.versionOf returns the queue version of the last tagged answer for path

@@ -106,11 +106,12 @@
     var r = roomNamed($('room').value);
     if (!r) return;
     var b = $('room-toggle');
-    b.disabled = true;
+    if (SW.isBusy(b)) return;
+    SW.busy(b, true);
     SW.api('PATCH', '/api/staff/rooms/' + encodeURIComponent(r.name), { open: !r.open }).then(function (updated) {
       S.setRoom(updated);
       S.toast(updated.name + (updated.open ? ' is open.' : ' is closed.'));
-    }, S.failed).finally(function () { b.disabled = false; });
+    }, S.failed).finally(function () { SW.busy(b, false); });
   });
 
   // Call next, to the room picked (or typed).
@@ -118,7 +119,8 @@
     e.preventDefault();
     SW.alerts.unlock();
     var b = $('call-next'), room = $('room').value;
-    b.disabled = true;
+    if (SW.isBusy(b)) return;
+    SW.busy(b, true);
     remember(room);
     SW.api('POST', '/api/staff/call-next', { room: room }).then(function (c) {
       $('call-result').textContent = 'Called ' + c.ticketNumber + ' (' + c.name + ')' + (c.room ? ' to ' + c.room : '') +
@@ -128,7 +130,7 @@
       else if (err.status >= 400 && err.status < 500 && err.status !== 401) $('call-result').textContent = err.message;
       else S.failed(err);
     }).finally(function () {
-      b.disabled = false;
+      SW.busy(b, false);
       S.afterAction();
     });
   });
@@ -175,7 +177,8 @@
     if (appt) body.appointmentTime = appt;
     if (S.multi()) body.line = $('add-line').value;
     var b = $('add-submit');
-    b.disabled = true;
+    if (SW.isBusy(b)) return;
+    SW.busy(b, true);
     SW.api('POST', '/api/staff/checkin', body).then(function (t) {
       addDialog.close();
       $('desk-result').textContent = 'Checked in ' + name + ': ticket ' + t.ticketNumber +
@@ -184,7 +187,7 @@
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('add-error', err.message);
     }).finally(function () {
-      b.disabled = false;
+      SW.busy(b, false);
       S.afterAction();
     });
   });
@@ -207,7 +210,8 @@
     var line = $('transfer-line').value, who = $('transfer-who').textContent;
     if (!transferFor || !line) return;
     var b = $('transfer-submit');
-    b.disabled = true;
+    if (SW.isBusy(b)) return;
+    SW.busy(b, true);
     SW.api('POST', '/api/staff/transfer', { patientId: transferFor, line: line, keepPlace: $('transfer-keep').checked }).then(function (q) {
       transferDialog.close();
       S.toast(who + ' moved to ' + S.lineName(line) + ' (#' + q.position + ').');
@@ -215,7 +219,7 @@
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('transfer-error', err.message);
     }).finally(function () {
-      b.disabled = false;
+      SW.busy(b, false);
       S.afterAction();
     });
   });

@@ -85,8 +85,9 @@
     b.type = 'button';
     if (aria) b.setAttribute('aria-label', aria);
     b.addEventListener('click', function () {
-      b.disabled = true;
-      Promise.resolve(onClick()).finally(function () { b.disabled = false; });
+      if (SW.isBusy(b)) return;
+      SW.busy(b, true);
+      Promise.resolve(onClick()).finally(function () { SW.busy(b, false); });
     });
     return b;
   }
@@ -225,9 +226,33 @@
     return order;
   }
 
-  // renderQueue brings the table in line with the model, touching only rows
-  // that moved, changed, came or went, and rendering at most limit patients.
+  // renderQueue renders the table (renderRows) and keeps the keyboard focus
+  // of a row it rebuilt or removed: Complete, No-show or Urgent pressed with
+  // the keyboard must not drop focus to the start of the page. A rebuilt row
+  // gets focus back on the same control; when the row left the table, focus
+  // goes to the table's heading, from where Tab goes on into the rows.
   function renderQueue() {
+    var a = document.activeElement;
+    var tr = a && a !== body && body.contains(a) ? a.closest('tr[data-key]') : null;
+    renderRows();
+    if (!tr || body.contains(a)) return;
+    var label = nameOf(a), r = rows[tr.getAttribute('data-key')];
+    var same = r && r.tr.parentNode && Array.prototype.filter.call(r.tr.querySelectorAll('a, button'), function (c) {
+      return nameOf(c) === label;
+    })[0];
+    if (same) {
+      same.focus();
+    } else {
+      $('queue-title').tabIndex = -1;
+      $('queue-title').focus();
+    }
+  }
+
+  function nameOf(c) { return c.getAttribute('aria-label') || c.textContent; }
+
+  // renderRows brings the table in line with the model, touching only rows
+  // that moved, changed, came or went, and rendering at most limit patients.
+  function renderRows() {
     var items = [], total = 0;
     lineOrder().forEach(function (slug) {
       var Q = queues[slug];

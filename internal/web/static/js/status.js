@@ -234,15 +234,21 @@
   setInterval(renderWait, 15000);
 
   // Leave the queue, after a confirmation.
+  // The button goes once the patient has left: focus moves to the page's
+  // heading, which now says so, rather than falling to the start of the page.
   $('leave').addEventListener('click', function () {
-    if (!window.confirm(SW.t('status.leaveConfirm'))) return;
     var btn = $('leave');
-    btn.disabled = true;
+    if (SW.isBusy(btn)) return;
+    if (!window.confirm(SW.t('status.leaveConfirm'))) return;
+    SW.busy(btn, true);
     SW.api('DELETE', '/api/checkin/' + encodeURIComponent(id)).then(function () {
       render({ status: 'cancelled', position: 0, estimatedWait: 0, estimatedWaitLow: 0, estimatedWaitHigh: 0 }, 'refresh');
+      var h = $('stage-title');
+      h.tabIndex = -1;
+      h.focus();
     }, function (err) {
       window.alert(err.status === 0 ? err.message : SW.t('status.leaveFailed'));
-    }).finally(function () { btn.disabled = false; });
+    }).finally(function () { SW.busy(btn, false); });
   });
 
   // Turn alerts: sound needs a tap, notifications a permission.
