@@ -41,10 +41,13 @@ test('a patient checks in and leaves the queue with the keyboard alone', async (
   const page = await ctx.newPage();
   await page.goto('/');
   // The form's first field has focus on arrival (autofocus); one step back
-  // is the skip link, then forward again.
+  // is the language switch, one more the skip link, then forward again.
   await focused(page, (f) => f.id === 'name', 'on arrival');
   await page.keyboard.press('Shift+Tab');
-  await focused(page, (f) => f.tag === 'a' && f.text === 'Skip to content', 'Shift+Tab from the name');
+  await focused(page, (f) => f.tag === 'a' && f.text === 'Español', 'Shift+Tab from the name');
+  await page.keyboard.press('Shift+Tab');
+  await focused(page, (f) => f.tag === 'a' && f.text === 'Skip to content', 'Shift+Tab from the language switch');
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await focused(page, (f) => f.id === 'name', 'Tab back to the name');
   await page.keyboard.type('Kai Keyboard');

@@ -155,8 +155,13 @@ export function textLoss(page) {
   return page.evaluate(() => {
     const out = [];
     const de = document.documentElement;
-    if (de.scrollWidth > de.clientWidth + 1) out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in ${de.clientWidth}px`);
     const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+    if (de.scrollWidth > de.clientWidth + 1) {
+      // Name the elements that reach past the window, so the failure says what to fix.
+      const past = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > de.clientWidth + 1)
+        .map((el) => `${name(el)} (to ${Math.round(el.getBoundingClientRect().right)}px)`).slice(0, 4);
+      out.push(`the page scrolls sideways: ${de.scrollWidth}px wide in ${de.clientWidth}px; past the edge: ${past.join(', ') || 'none in the flow'}`);
+    }
     for (const el of document.querySelectorAll('body *')) {
       const cs = getComputedStyle(el);
       if (!/hidden|clip/.test(cs.overflowX + cs.overflowY)) continue;
