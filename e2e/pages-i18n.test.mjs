@@ -5,20 +5,23 @@
 // region, and again at a recall. The display with ?lang=en,es speaks each call
 // in English, then Spanish (observed by wrapping speechSynthesis.speak), a
 // recall again and a later read of the display not; without speechSynthesis
-// the display still shows the call, without an error.
+// the display still shows the call, without an error. Texts go through a fake
+// of Twilio (lib/twilio.mjs): the Spanish patient's texts are Spanish too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PagesServer, until, untilText } from './lib/pages-server.mjs';
 import { launch, PHONE, TV } from './lib/browser.mjs';
+import { startTwilio, twilioEnv } from './lib/twilio.mjs';
 
 const LIVE = 6000;
-let server, browser, token;
+let server, browser, token, twilio;
 let phoneSeq = 3600;
 const nextPhone = () => `+1415555${phoneSeq++}`;
 const text = (page, selector, want, timeout = LIVE) => untilText(page, selector, want, timeout);
 
 before(async () => {
-  server = new PagesServer();
+  twilio = await startTwilio();
+  server = new PagesServer(twilioEnv(twilio));
   await server.start();
   browser = await launch();
   token = await server.staffToken();
@@ -27,7 +30,17 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await twilio?.close();
 });
+
+// textsTo waits for n texts to phone (E.164) and returns their bodies.
+async function textsTo(phone, n, what) {
+  await twilio.until((f) => f.messages.filter((m) => m.to === phone).length >= n, what);
+  return twilio.messages.filter((m) => m.to === phone).map((m) => m.body);
+}
+
+// ENGLISH are words of the English texts that a Spanish one must not hold.
+const ENGLISH = [/your turn/i, /checked in/i, /ticket/i, /in line/i, /please/i, /get ready/i];
 
 // watch collects a page's script errors and console errors.
 function watch(page) {
@@ -79,6 +92,11 @@ test('a Spanish-speaking patient checks in, follows the queue and hears their tu
   await live(page);
   await text(page, '#conn-text', 'En vivo');
   await text(page, '#wait-note', 'en espera en total');
+  const { json: pos } = await server.api('GET', `/api/position/${id}`);
+  assert.equal(pos.data.language, 'es', 'the ticket keeps the page\'s language');
+  const [confirmation] = await textsTo('+14155552690', 1, 'the Spanish confirmation text');
+  assert.match(confirmation, /en la fila/, confirmation);
+  assert.match(confirmation, new RegExp(pos.data.ticketNumber), confirmation);
   for (const en of ['Your ticket', 'Position', 'Estimated wait', 'Leave the queue', 'waiting in total', 'Live']) {
     assert.ok(!(await page.locator('body').innerText()).includes(en), `the Spanish status page shows "${en}"`);
   }
@@ -98,6 +116,11 @@ test('a Spanish-speaking patient checks in, follows the queue and hears their tu
   assert.equal(called.data.patientId, id);
   await text(page, '#announce', '¡Es su turno!');
   await text(page, '#announce', 'Pase a Consultorio 2, por favor.');
+  const texts = await textsTo('+14155552690', 2, 'the Spanish call text');
+  assert.match(texts[1], /¡Es su turno, Maria! Turno [A-Z]-\d+, pase a Consultorio 2 ahora, por favor\./, texts[1]);
+  for (const body of texts) {
+    for (const en of ENGLISH) assert.doesNotMatch(body, en, `a Spanish patient's text in English: ${body}`);
+  }
   const region = await page.evaluate(() => ({
     same: document.getElementById('announce') === window.__region,
     live: window.__region.getAttribute('aria-live'),
