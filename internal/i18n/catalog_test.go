@@ -120,16 +120,16 @@ func TestLoadRefusesWhatItCannotSpeak(t *testing.T) {
 func TestMatchPicksTheBrowsersLanguage(t *testing.T) {
 	c := MustLoad([]string{"en", "es"}, "en")
 	for header, want := range map[string]string{
-		"":                            "en",
-		"es-MX,es;q=0.9,en;q=0.5":     "es",
-		"es-419":                      "es",
-		"fr-FR,fr;q=0.9,es;q=0.8":     "es",
-		"fr-FR":                       "en",
-		"en-GB,en;q=0.9,es;q=0.8":     "en",
-		"de;q=0.9,es;q=0.1":           "es",
-		"not a header;;;q=x":          "en",
-		"ES":                          "es",
-		"*":                           "en",
+		"":                           "en",
+		"es-MX,es;q=0.9,en;q=0.5":    "es",
+		"es-419":                     "es",
+		"fr-FR,fr;q=0.9,es;q=0.8":    "es",
+		"fr-FR":                      "en",
+		"en-GB,en;q=0.9,es;q=0.8":    "en",
+		"de;q=0.9,es;q=0.1":          "es",
+		"not a header;;;q=x":         "en",
+		"ES":                         "es",
+		"*":                          "en",
 		"pt-BR,pt;q=0.9,en-US;q=0.8": "en",
 	} {
 		if got := c.Match(header); got != want {
