@@ -34,7 +34,7 @@ func (s *Server) adminPage(next http.Handler) http.Handler {
 		if st, _ := staffFrom(r.Context()); st.User.Role != auth.RoleAdmin {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte("Only admins may set up lines, rooms and staff accounts (FORBIDDEN).\n"))
+			_, _ = w.Write([]byte(s.staffPrinter().T("staff.admin.forbidden") + "\n"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -47,9 +47,9 @@ func (s *Server) handleAdminPage() http.Handler {
 		d := adminData{NewRole: string(auth.RoleStaff)}
 		switch r.URL.Query().Get("done") {
 		case "added":
-			d.Notice = "Account added."
+			d.Notice = s.staffPrinter().T("staff.accounts.added")
 		case "removed":
-			d.Notice = "Account removed."
+			d.Notice = s.staffPrinter().T("staff.accounts.removed")
 		}
 		s.renderAdmin(w, r, http.StatusOK, d)
 	})
@@ -57,6 +57,7 @@ func (s *Server) handleAdminPage() http.Handler {
 
 func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, d adminData) {
 	st, _ := staffFrom(r.Context())
+	p := s.staffPrinter()
 	users, err := s.d.Auth.ListUsers(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -69,18 +70,23 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 	}
 	for _, l := range lines {
 		d.Lines = append(d.Lines, adminLine{Slug: l.ID, Name: l.Name, Prefix: l.Prefix, Open: l.Open, Public: l.Public,
-			Hours: hoursText(l.Hours), Waiting: l.Waiting})
+			Hours: hoursText(p, l.Hours), Waiting: l.Waiting})
 	}
 	d.Rooms = rooms
 	d.Username, d.Users = st.User.Username, users
-	s.render(w, r, status, "admin", page{Title: "Clinic setup", Body: "staff", Scripts: []string{"js/live.js", "js/admin.js", "js/admin-setup.js"}, Data: d})
+	s.render(w, r, status, "admin", page{Title: p.T("staff.admin.title"), Body: "staff", Scripts: []string{"js/live.js", "js/admin.js", "js/admin-setup.js"},
+		Data: d, L: p, Text: scriptText(p, adminText...)})
 }
+
+// adminText is the catalogue sections admin-setup.js reads: its own, the
+// opening hours it words as hoursText does, and the weekdays' names.
+var adminText = []string{"staff.setup", "staff.hours", "format.weekday"}
 
 // handleAddUserForm serves POST /staff/admin/users {username, password, role}.
 func (s *Server) handleAddUserForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
-			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: "Could not read the form."})
+			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: s.staffPrinter().T("staff.form.unreadable")})
 			return
 		}
 		username := strings.TrimSpace(r.PostForm.Get("username"))
@@ -99,12 +105,12 @@ func (s *Server) handleAddUserForm() http.Handler {
 func (s *Server) handleRemoveUserForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
-			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: "Could not read the form."})
+			s.renderAdmin(w, r, http.StatusBadRequest, adminData{Error: s.staffPrinter().T("staff.form.unreadable")})
 			return
 		}
 		username := r.PostForm.Get("username")
 		if st, _ := staffFrom(r.Context()); st.User.Username == username {
-			s.renderAdmin(w, r, http.StatusConflict, adminData{Error: "You cannot remove your own account while signed in with it."})
+			s.renderAdmin(w, r, http.StatusConflict, adminData{Error: s.staffPrinter().T("staff.accounts.removeSelf")})
 			return
 		}
 		if err := s.d.Auth.RemoveUser(r.Context(), username); err != nil {

@@ -113,35 +113,36 @@ func (s *Server) linesAndRooms(ctx context.Context) ([]queue.LineStatus, []staff
 	return lines, out, nil
 }
 
-// weekdays are the API's weekday keys from Monday, with their short names.
-var weekdays = [7][2]string{{"mon", "Mon"}, {"tue", "Tue"}, {"wed", "Wed"}, {"thu", "Thu"}, {"fri", "Fri"}, {"sat", "Sat"}, {"sun", "Sun"}}
+// weekdays are the API's weekday keys from Monday; their short names are the
+// catalogue's staff.hours.short.<key>.
+var weekdays = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 // hoursText words a line's opening hours for the admin, runs of days with the
-// same hours together: "Mon–Fri 08:00-17:00; Sat 09:00-12:00". admin.js has
-// the same for what it draws from the API.
-func hoursText(h queue.Hours) string {
+// same hours together: "Mon–Fri 08:00-17:00; Sat 09:00-12:00". admin-setup.js
+// has the same, from the same messages, for what it draws from the API.
+func hoursText(p *i18n.Printer, h queue.Hours) string {
 	m := h.Map()
 	if m == nil {
-		return "No hours (open while open)"
+		return p.T("staff.hours.none")
 	}
 	var parts []string
 	for i := 0; i < len(weekdays); {
-		span := m[weekdays[i][0]]
+		span := m[weekdays[i]]
 		j := i
-		for j+1 < len(weekdays) && m[weekdays[j+1][0]] == span {
+		for j+1 < len(weekdays) && m[weekdays[j+1]] == span {
 			j++
 		}
 		if span != "" {
-			days := weekdays[i][1]
+			days := p.T("staff.hours.short." + weekdays[i])
 			if j > i {
-				days += "–" + weekdays[j][1]
+				days = p.T("staff.hours.days", "first", days, "last", p.T("staff.hours.short."+weekdays[j]))
 			}
-			parts = append(parts, days+" "+span)
+			parts = append(parts, p.T("staff.hours.span", "days", days, "hours", span))
 		}
 		i = j + 1
 	}
 	if len(parts) == 0 {
-		return "Closed every day"
+		return p.T("staff.hours.closed")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"smartwait/internal/i18n"
 	"smartwait/internal/queue"
 )
 
@@ -276,7 +277,7 @@ func TestHoursText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := hoursText(h); got != tt.want {
+		if got := hoursText(i18n.Default().Printer(i18n.Base), h); got != tt.want {
 			t.Errorf("hoursText(%q) = %q, want %q", tt.hours, got, tt.want)
 		}
 	}

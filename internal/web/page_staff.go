@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/i18n"
 )
 
 // staffPage lets through only browsers with a valid session cookie; others are
@@ -68,13 +69,18 @@ func (s *Server) handleLoginPage() http.Handler {
 			http.Redirect(w, r, "/staff", http.StatusSeeOther)
 			return
 		}
-		s.render(w, r, http.StatusOK, "staff_login", loginPage(loginData{}))
+		s.render(w, r, http.StatusOK, "staff_login", s.loginPage(loginData{}))
 	})
 }
 
-func loginPage(d loginData) page {
-	return page{Title: "Staff sign-in", Body: "staff", Data: d}
+func (s *Server) loginPage(d loginData) page {
+	p := s.staffPrinter()
+	return page{Title: p.T("staff.login.title"), Body: "staff", Data: d, L: p}
 }
+
+// staffPrinter writes the staff pages: English whatever the browser asks, as
+// the catalogue's "staff" section is English-only (i18n.EnglishOnly).
+func (s *Server) staffPrinter() *i18n.Printer { return s.catalog.Printer(i18n.Base) }
 
 // handleLoginForm serves POST /staff/login: the session cookie, then the
 // dashboard; or the form again with the error. It is rate limited together with
@@ -86,15 +92,15 @@ func (s *Server) handleLoginForm() http.Handler {
 			return
 		}
 		if err := r.ParseForm(); err != nil {
-			s.render(w, r, http.StatusBadRequest, "staff_login", loginPage(loginData{Error: "Could not read the form."}))
+			s.render(w, r, http.StatusBadRequest, "staff_login", s.loginPage(loginData{Error: s.staffPrinter().T("staff.form.unreadable")}))
 			return
 		}
 		username := strings.TrimSpace(r.PostForm.Get("username"))
 		password := r.PostForm.Get("password")
 		d := loginData{Username: username}
 		if username == "" || password == "" {
-			d.Error = "Enter your username and password."
-			s.render(w, r, http.StatusBadRequest, "staff_login", loginPage(d))
+			d.Error = s.staffPrinter().T("staff.login.missing")
+			s.render(w, r, http.StatusBadRequest, "staff_login", s.loginPage(d))
 			return
 		}
 		token, sess, user, err := s.d.Auth.Login(r.Context(), username, password)
@@ -105,7 +111,7 @@ func (s *Server) handleLoginForm() http.Handler {
 				return
 			}
 			d.Error = info.Message
-			s.render(w, r, status, "staff_login", loginPage(d))
+			s.render(w, r, status, "staff_login", s.loginPage(d))
 			return
 		}
 		s.setSessionCookie(w, token, sess.ExpiresAt)
@@ -158,10 +164,16 @@ func (s *Server) handleDashboard() http.Handler {
 			d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
 		}
 		d.Rooms = rooms
-		s.render(w, r, http.StatusOK, "staff", page{Title: "Queue", Body: "staff",
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d})
+		p := s.staffPrinter()
+		s.render(w, r, http.StatusOK, "staff", page{Title: p.T("staff.dashboard.title"), Body: "staff",
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d,
+			L: p, Text: scriptText(p, dashboardText...)})
 	})
 }
+
+// dashboardText is the catalogue sections the dashboard's scripts read
+// (SW.t("queue.complete") is staff.queue.complete).
+var dashboardText = []string{"staff.queue", "staff.desk", "staff.figures", "staff.chart"}
 
 // smsAlert is what staff should know about the texts now, "" when nothing.
 func (s *Server) smsAlert() string {

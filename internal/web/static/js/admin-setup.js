@@ -7,7 +7,10 @@
   'use strict';
   var SW = window.SmartWait;
   var $ = function (id) { return document.getElementById(id); };
-  var DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'], ['sat', 'Saturday'], ['sun', 'Sunday']];
+  var t = SW.t; // the page's words (#sw-text): staff.setup, staff.hours, format.weekday
+  // DAYS are the API's weekday keys with the catalogue's names of the days.
+  var DAYS = [['mon', 'monday'], ['tue', 'tuesday'], ['wed', 'wednesday'], ['thu', 'thursday'], ['fri', 'friday'], ['sat', 'saturday'], ['sun', 'sunday']]
+    .map(function (d) { return [d[0], t('weekday.' + d[1])]; });
   var lines = [], rooms = [];
   var editing = null; // the slug or room name being edited; null when adding
 
@@ -38,17 +41,22 @@
     return slug;
   }
 
-  // hoursText words hours as the server does (page_lines.go, hoursText).
+  // hoursText words hours as the server does, from the same messages
+  // (page_lines.go, hoursText).
   function hoursText(h) {
-    if (!h) return 'No hours (open while open)';
+    if (!h) return t('hours.none');
     var parts = [];
     for (var i = 0; i < DAYS.length;) {
       var span = h[DAYS[i][0]] || '', j = i;
       while (j + 1 < DAYS.length && (h[DAYS[j + 1][0]] || '') === span) j++;
-      if (span) parts.push(DAYS[i][1].slice(0, 3) + (j > i ? '–' + DAYS[j][1].slice(0, 3) : '') + ' ' + span);
+      if (span) {
+        var days = t('hours.short.' + DAYS[i][0]);
+        if (j > i) days = t('hours.days', { first: days, last: t('hours.short.' + DAYS[j][0]) });
+        parts.push(t('hours.span', { days: days, hours: span }));
+      }
       i = j + 1;
     }
-    return parts.length ? parts.join('; ') : 'Closed every day';
+    return parts.length ? parts.join('; ') : t('hours.closed');
   }
 
   function load() {
@@ -71,25 +79,26 @@
       th.appendChild(el('span', 'muted small', l.slug));
       tr.appendChild(th);
       tr.appendChild(el('td', '', l.prefix));
-      tr.appendChild(el('td', '', l.public ? 'pick it at check-in' : 'staff only'));
+      tr.appendChild(el('td', '', t(l.public ? 'setup.public' : 'setup.staffOnly')));
       tr.appendChild(el('td', '', hoursText(l.hours)));
       tr.appendChild(el('td', '', String(l.waiting + l.called)));
-      tr.appendChild(el('td', '', l.open ? (l.openNow ? 'Open' : 'Open, outside its hours') : 'Closed'));
+      tr.appendChild(el('td', '', t(l.open ? (l.openNow ? 'setup.open' : 'setup.openOutside') : 'setup.closed')));
       var act = el('td', 'actions-cell');
-      act.appendChild(button('Edit', 'secondary', function () { editLine(l); }, 'Edit ' + l.name));
-      act.appendChild(button(l.open ? 'Close' : 'Open', 'secondary', function () {
+      var named = { name: l.name };
+      act.appendChild(button(t('setup.edit'), 'secondary', function () { editLine(l); }, t('setup.editNamed', named)));
+      act.appendChild(button(t(l.open ? 'setup.close' : 'setup.reopen'), 'secondary', function () {
         SW.api('PATCH', '/api/staff/lines/' + encodeURIComponent(l.slug), { open: !l.open }).then(function () {
-          say(l.name + (l.open ? ' closed.' : ' opened.'));
+          say(t(l.open ? 'setup.lineClosed' : 'setup.lineOpened', named));
           return load();
         }, failed);
-      }, (l.open ? 'Close ' : 'Open ') + l.name));
-      act.appendChild(button('Delete', 'danger', function () {
-        if (!window.confirm('Delete the line ' + l.name + '? Its rooms stop serving it.')) return;
+      }, t(l.open ? 'setup.closeNamed' : 'setup.reopenNamed', named)));
+      act.appendChild(button(t('setup.delete'), 'danger', function () {
+        if (!window.confirm(t('setup.deleteLine', named))) return;
         SW.api('DELETE', '/api/staff/lines/' + encodeURIComponent(l.slug)).then(function () {
-          say(l.name + ' deleted.');
+          say(t('setup.deleted', named));
           return load();
         }, failed);
-      }, 'Delete ' + l.name));
+      }, t('setup.deleteNamed', named)));
       tr.appendChild(act);
       tb.appendChild(tr);
     });
@@ -99,7 +108,7 @@
     var tb = $('rooms-body');
     tb.textContent = '';
     if (!rooms.length) {
-      var tr0 = el('tr'), td = el('td', 'empty', 'No rooms yet: staff type the room when they call.');
+      var tr0 = el('tr'), td = el('td', 'empty', t('setup.noRooms'));
       td.colSpan = 4;
       tr0.appendChild(td);
       tb.appendChild(tr0);
@@ -110,17 +119,18 @@
       var th = el('th', '', r.name);
       th.scope = 'row';
       tr.appendChild(th);
-      tr.appendChild(el('td', '', r.lines.map(lineName).join(', ') || 'no line'));
-      tr.appendChild(el('td', '', r.open ? 'Open' : 'Closed'));
+      tr.appendChild(el('td', '', r.lines.map(lineName).join(', ') || t('setup.noLine')));
+      tr.appendChild(el('td', '', t(r.open ? 'setup.open' : 'setup.closed')));
       var act = el('td', 'actions-cell');
-      act.appendChild(button('Edit', 'secondary', function () { editRoom(r); }, 'Edit ' + r.name));
-      act.appendChild(button('Delete', 'danger', function () {
-        if (!window.confirm('Delete the room ' + r.name + '?')) return;
+      var named = { name: r.name };
+      act.appendChild(button(t('setup.edit'), 'secondary', function () { editRoom(r); }, t('setup.editNamed', named)));
+      act.appendChild(button(t('setup.delete'), 'danger', function () {
+        if (!window.confirm(t('setup.deleteRoom', named))) return;
         SW.api('DELETE', '/api/staff/rooms/' + encodeURIComponent(r.name)).then(function () {
-          say(r.name + ' deleted.');
+          say(t('setup.deleted', named));
           return load();
         }, failed);
-      }, 'Delete ' + r.name));
+      }, t('setup.deleteNamed', named)));
       tr.appendChild(act);
       tb.appendChild(tr);
     });
@@ -147,11 +157,11 @@
     var from = el('input');
     from.type = 'time';
     from.id = 'hours-' + d[0] + '-open';
-    from.setAttribute('aria-label', d[1] + ' opens at');
+    from.setAttribute('aria-label', t('setup.opensAt', { day: d[1] }));
     var to = el('input');
     to.type = 'time';
     to.id = 'hours-' + d[0] + '-close';
-    to.setAttribute('aria-label', d[1] + ' closes at');
+    to.setAttribute('aria-label', t('setup.closesAt', { day: d[1] }));
     row.appendChild(on);
     row.appendChild(lab);
     row.appendChild(from);
@@ -168,7 +178,7 @@
     editing = l ? l.slug : null;
     $('line-form').reset();
     dialogError('line-error', '');
-    $('line-dialog-title').textContent = l ? 'Edit ' + l.name : 'Add a line';
+    $('line-dialog-title').textContent = l ? t('setup.editNamed', { name: l.name }) : t('setup.addLine');
     $('line-slug').disabled = !!l;
     $('line-name').value = l ? l.name : '';
     $('line-slug').value = l ? l.slug : '';
@@ -217,7 +227,7 @@
     SW.busy($('line-save'), true);
     req.then(function (l) {
       $('line-dialog').close();
-      say(l.name + (editing ? ' saved.' : ' added.'));
+      say(t(editing ? 'setup.saved' : 'setup.added', { name: l.name }));
       return load();
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }
@@ -239,10 +249,10 @@
     li.appendChild(lab);
     li.appendChild(button('↑', 'secondary', function () {
       if (li.previousElementSibling) li.parentNode.insertBefore(li, li.previousElementSibling);
-    }, 'Prefer ' + l.name + ' sooner'));
+    }, t('setup.preferSooner', { name: l.name })));
     li.appendChild(button('↓', 'secondary', function () {
       if (li.nextElementSibling) li.parentNode.insertBefore(li.nextElementSibling, li);
-    }, 'Prefer ' + l.name + ' later'));
+    }, t('setup.preferLater', { name: l.name })));
     return li;
   }
 
@@ -250,7 +260,7 @@
     editing = r ? r.name : null;
     $('room-form').reset();
     dialogError('room-error', '');
-    $('room-dialog-title').textContent = r ? 'Edit ' + r.name : 'Add a room';
+    $('room-dialog-title').textContent = r ? t('setup.editNamed', { name: r.name }) : t('setup.addRoom');
     $('room-name').value = r ? r.name : '';
     $('room-open').checked = r ? r.open : true;
     var ol = $('room-lines');
@@ -278,7 +288,7 @@
     SW.busy($('room-save'), true);
     req.then(function (r) {
       $('room-dialog').close();
-      say(r.name + (editing ? ' saved.' : ' added.'));
+      say(t(editing ? 'setup.saved' : 'setup.added', { name: r.name }));
       return load();
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }

@@ -6,6 +6,7 @@
   'use strict';
   var NS = 'http://www.w3.org/2000/svg';
   var W = 720, H = 240, L = 44, R = 36, T = 26, B = 30;
+  var t = window.SmartWait.t; // the page's words (#sw-text): staff.chart
 
   function node(name, attrs, text) {
     var n = document.createElementNS(NS, name);
@@ -26,7 +27,7 @@
     if (!points.length) {
       var p = document.createElement('p');
       p.className = 'empty';
-      p.textContent = 'No waits yet today.';
+      p.textContent = t('chart.empty');
       box.appendChild(p);
       return;
     }
@@ -35,21 +36,21 @@
     start.setMinutes(0, 0, 0);
     var end = Math.max(now, start.getTime() + 3600e3);
     var yMax = niceMax(Math.max.apply(null, points.map(function (p) { return Math.max(p.waitMinutes, p.quotedMinutes); }).concat([10])));
-    var x = function (t) { return L + (t - start.getTime()) / (end - start.getTime()) * (W - L - R); };
+    var x = function (ms) { return L + (ms - start.getTime()) / (end - start.getTime()) * (W - L - R); };
     var y = function (m) { return T + (1 - m / yMax) * (H - T - B); };
 
     var svg = node('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': 'chart-t chart-d', class: 'chart-svg' });
-    svg.appendChild(node('title', { id: 'chart-t' }, 'Waits through the day'));
+    svg.appendChild(node('title', { id: 'chart-t' }, t('chart.title')));
     var worst = points.reduce(function (a, p) { return p.waitMinutes > a.waitMinutes ? p : a; });
-    svg.appendChild(node('desc', { id: 'chart-d' }, points.length + ' patients today; longest wait ' +
-      Math.round(worst.waitMinutes) + ' minutes (' + worst.ticketNumber + ').'));
+    svg.appendChild(node('desc', { id: 'chart-d' },
+      t('chart.summary', { n: points.length, minutes: Math.round(worst.waitMinutes), ticket: worst.ticketNumber })));
 
     for (var i = 0; i <= 4; i++) { // horizontal grid with minute labels
       var m = yMax * i / 4;
       svg.appendChild(node('line', { x1: L, x2: W - R, y1: y(m), y2: y(m), class: 'grid' }));
       svg.appendChild(node('text', { x: L - 6, y: y(m) + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(m))));
     }
-    svg.appendChild(node('text', { x: 4, y: 14, class: 'axis' }, 'minutes'));
+    svg.appendChild(node('text', { x: 4, y: 14, class: 'axis' }, t('chart.axis')));
     for (var h = start.getTime(); h <= end; h += 3600e3) { // an hour mark per hour
       var hx = x(h);
       svg.appendChild(node('line', { x1: hx, x2: hx, y1: T, y2: H - B, class: 'grid' }));
@@ -62,7 +63,7 @@
       var px = x(Date.parse(p.checkInTime));
       svg.appendChild(node('line', { x1: px - 7, x2: px + 7, y1: y(p.quotedMinutes), y2: y(p.quotedMinutes), class: 'quoted' }));
       var c = node('circle', { cx: px, cy: y(p.waitMinutes), r: 5, class: p.stillWaiting ? 'dot waiting' : 'dot' });
-      c.appendChild(node('title', {}, p.ticketNumber + ': waited ' + Math.round(p.waitMinutes) + ' min, quoted ' + p.quotedMinutes));
+      c.appendChild(node('title', {}, t('chart.point', { ticket: p.ticketNumber, minutes: Math.round(p.waitMinutes), quoted: p.quotedMinutes })));
       svg.appendChild(c);
     });
     box.appendChild(svg);

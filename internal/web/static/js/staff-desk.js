@@ -19,6 +19,7 @@
   }
 
   var el = SW.el;
+  var t = SW.t; // the page's words (#sw-text)
 
   function serves(r) {
     return r.lines.map(S.lineName).join(', ');
@@ -43,7 +44,7 @@
         input.type = 'text';
         input.maxLength = 50;
         input.autocomplete = 'off';
-        input.value = value || 'Room 1';
+        input.value = value || t('desk.defaultRoom');
         field.replaceChild(input, cur);
       }
       $('room-info').hidden = true;
@@ -59,7 +60,7 @@
     }
     sel.textContent = '';
     list.forEach(function (r) {
-      var o = el('option', '', r.name + ' · ' + (r.lines.length ? serves(r) : 'no lines') + (r.open ? '' : ' (closed)'));
+      var o = el('option', '', t(r.open ? 'desk.roomOption' : 'desk.roomOptionClosed', { room: r.name, lines: r.lines.length ? serves(r) : t('desk.noLines') }));
       o.value = r.name;
       sel.appendChild(o);
     });
@@ -75,8 +76,15 @@
     if (!r) { info.hidden = true; return; }
     info.hidden = false;
     info.classList.toggle('closed', !r.open);
-    $('room-state').textContent = (r.lines.length ? 'Serves ' + serves(r) : 'Serves no line') + ' · ' + (r.open ? 'Open' : 'Closed');
-    $('room-toggle').textContent = r.open ? 'Close room' : 'Open room';
+    $('room-state').textContent = roomState(r.lines.length ? serves(r) : '', r.open);
+    $('room-toggle').textContent = t(r.open ? 'desk.closeRoom' : 'desk.openRoom');
+  }
+
+  // roomState says what a room serves (lines: their names, '' for none) and
+  // whether it is open.
+  function roomState(lines, open) {
+    if (!lines) return t(open ? 'desk.servesNoneOpen' : 'desk.servesNoneClosed');
+    return t(open ? 'desk.servesOpen' : 'desk.servesClosed', { lines: lines });
   }
 
   function onPick() {
@@ -97,8 +105,8 @@
     var o = cur.selectedOptions[0];
     if (!o) return;
     var open = o.getAttribute('data-open') === 'true';
-    $('room-state').textContent = 'Serves ' + (o.getAttribute('data-serves') || 'no line') + ' · ' + (open ? 'Open' : 'Closed');
-    $('room-toggle').textContent = open ? 'Close room' : 'Open room';
+    $('room-state').textContent = roomState(o.getAttribute('data-serves') || '', open);
+    $('room-toggle').textContent = t(open ? 'desk.closeRoom' : 'desk.openRoom');
   })();
   S.onMeta(renderRooms);
 
@@ -110,7 +118,7 @@
     SW.busy(b, true);
     SW.api('PATCH', '/api/staff/rooms/' + encodeURIComponent(r.name), { open: !r.open }).then(function (updated) {
       S.setRoom(updated);
-      S.toast(updated.name + (updated.open ? ' is open.' : ' is closed.'));
+      S.toast(t(updated.open ? 'desk.roomOpened' : 'desk.roomClosed', { room: updated.name }));
     }, S.failed).finally(function () { SW.busy(b, false); });
   });
 
@@ -123,10 +131,11 @@
     SW.busy(b, true);
     remember(room);
     SW.api('POST', '/api/staff/call-next', { room: room }).then(function (c) {
-      $('call-result').textContent = 'Called ' + c.ticketNumber + ' (' + c.name + ')' + (c.room ? ' to ' + c.room : '') +
-        (S.multi() && c.line ? ' from ' + S.lineName(c.line) : '') + '.';
+      var line = S.multi() && c.line ? S.lineName(c.line) : '';
+      var key = c.room ? (line ? 'desk.calledRoomLine' : 'desk.calledRoom') : (line ? 'desk.calledLine' : 'desk.called');
+      $('call-result').textContent = t(key, { ticket: c.ticketNumber, name: c.name, room: c.room, line: line });
     }, function (err) {
-      if (err.code === 'NO_PATIENTS_WAITING') $('call-result').textContent = 'Nobody is waiting.';
+      if (err.code === 'NO_PATIENTS_WAITING') $('call-result').textContent = t('desk.nobodyWaiting');
       else if (err.status >= 400 && err.status < 500 && err.status !== 401) $('call-result').textContent = err.message;
       else S.failed(err);
     }).finally(function () {
@@ -171,7 +180,7 @@
   addForm.addEventListener('submit', function (e) {
     e.preventDefault();
     var name = $('add-name').value.trim(), phone = $('add-phone').value.trim(), appt = $('add-appointment').value.trim();
-    if (!name) { dialogError('add-error', "Enter the patient's name."); $('add-name').focus(); return; }
+    if (!name) { dialogError('add-error', t('desk.nameMissing')); $('add-name').focus(); return; }
     var body = { name: name };
     if (phone) body.phone = phone;
     if (appt) body.appointmentTime = appt;
@@ -179,10 +188,11 @@
     var b = $('add-submit');
     if (SW.isBusy(b)) return;
     SW.busy(b, true);
-    SW.api('POST', '/api/staff/checkin', body).then(function (t) {
+    SW.api('POST', '/api/staff/checkin', body).then(function (c) {
       addDialog.close();
-      $('desk-result').textContent = 'Checked in ' + name + ': ticket ' + t.ticketNumber +
-        (S.multi() && t.line ? ' in ' + S.lineName(t.line) : '') + ', position ' + t.position + '.';
+      var line = S.multi() && c.line ? S.lineName(c.line) : '';
+      $('desk-result').textContent = t(line ? 'desk.checkedInLine' : 'desk.checkedIn',
+        { name: name, ticket: c.ticketNumber, line: line, position: c.position });
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('add-error', err.message);
@@ -198,7 +208,7 @@
     var at = S.find(id);
     if (!at) return;
     transferFor = id;
-    $('transfer-who').textContent = at.entry.ticketNumber + ' (' + at.entry.patient.name + ')';
+    $('transfer-who').textContent = t('queue.who', { ticket: at.entry.ticketNumber, name: at.entry.patient.name });
     lineOptions($('transfer-line'), at.line);
     $('transfer-keep').checked = false;
     dialogError('transfer-error', '');
@@ -214,7 +224,7 @@
     SW.busy(b, true);
     SW.api('POST', '/api/staff/transfer', { patientId: transferFor, line: line, keepPlace: $('transfer-keep').checked }).then(function (q) {
       transferDialog.close();
-      S.toast(who + ' moved to ' + S.lineName(line) + ' (#' + q.position + ').');
+      S.toast(t('desk.transferred', { who: who, line: S.lineName(line), position: q.position }));
     }, function (err) {
       if (err.status === 401) { location.href = '/staff/login'; return; }
       dialogError('transfer-error', err.message);

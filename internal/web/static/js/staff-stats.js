@@ -6,6 +6,7 @@
   'use strict';
   var SW = window.SmartWait;
   var $ = function (id) { return document.getElementById(id); };
+  var t = SW.t; // the page's words (#sw-text)
   var STATS_MS = 5000, CHART_MS = 30000, ALERT_MS = 30000;
 
   function setStat(id, v) { $(id).textContent = v === undefined || v === null ? '–' : v; }
@@ -23,12 +24,13 @@
     setStat('st-avgwait', s.averageWaitTime);
     setStat('st-avgservice', s.averageServiceTime);
     if (s.estimateSamples) {
-      setStat('st-error', '±' + s.estimateMeanAbsError);
-      $('st-error-note').textContent = Math.round(s.estimateUnderShare * 100) + '% waited longer than quoted, ' +
-        Math.round((s.estimateLateShare || 0) * 100) + '% by over 10 min · ' + s.estimateSamples + ' completed visits';
+      setStat('st-error', t('figures.meanError', { minutes: s.estimateMeanAbsError }));
+      $('st-error-note').textContent = t('figures.errorNote', {
+        under: Math.round(s.estimateUnderShare * 100), late: Math.round((s.estimateLateShare || 0) * 100), samples: s.estimateSamples
+      });
     } else {
       setStat('st-error', '–');
-      $('st-error-note').textContent = 'No completed visit yet today';
+      $('st-error-note').textContent = t('figures.noVisit');
     }
   }
 

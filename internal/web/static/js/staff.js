@@ -44,6 +44,7 @@
   try { filter = localStorage.getItem('smartwait.lineFilter') || ''; } catch (_) { /* ignore */ }
 
   var el = SW.el;
+  var t = SW.t; // the page's words (#sw-text): staff.queue, .desk, .figures, .chart
 
   function clock(iso) {
     if (!iso) return '';
@@ -59,12 +60,12 @@
 
   var toastTimer = null;
   function toast(msg, kind) {
-    var t = $('toast');
-    t.textContent = msg;
-    t.className = 'toast ' + (kind || '');
-    t.hidden = false;
+    var box = $('toast');
+    box.textContent = msg;
+    box.className = 'toast ' + (kind || '');
+    box.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.hidden = true; }, 8000);
+    toastTimer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
   function failed(err) {
@@ -102,7 +103,8 @@
   function queueOf(slug) { return queues[slug] || (queues[slug] = { called: [], waiting: [] }); }
 
   function statusText(q) {
-    return q.status === 'called' ? 'Called' + (q.room ? ' · ' + q.room : '') : 'Waiting · #' + q.position;
+    if (q.status !== 'called') return t('queue.waiting', { position: q.position });
+    return q.room ? t('queue.calledRoom', { room: q.room }) : t('queue.called');
   }
 
   // buildRow makes the row of one ticket, with its buttons.
@@ -115,7 +117,7 @@
     tr.setAttribute('data-line', q.line);
     var th = el('th', 'ticket-cell', q.ticketNumber);
     th.scope = 'row';
-    if (q.urgent) th.appendChild(el('span', 'badge urgent', 'Urgent'));
+    if (q.urgent) th.appendChild(el('span', 'badge urgent', t('queue.urgentBadge')));
     tr.appendChild(th);
     tr.appendChild(el('td', 'name-cell', q.patient.name));
     var phone = el('td', 'phone-cell');
@@ -124,7 +126,7 @@
       a.href = 'tel:' + q.patient.phone;
       phone.appendChild(a);
     } else {
-      phone.appendChild(el('span', 'muted', 'no phone'));
+      phone.appendChild(el('span', 'muted', t('queue.noPhone')));
     }
     tr.appendChild(phone);
     tr.appendChild(el('td', '', q.appointmentTime));
@@ -136,37 +138,37 @@
     var status = el('td', 'status-cell', statusText(q));
     tr.appendChild(status);
     var actions = el('td', 'actions-cell');
-    var who = q.ticketNumber + ' (' + q.patient.name + ')';
-    actions.appendChild(button('Complete', 'small primary', function () {
-      return act('POST', '/api/staff/complete', { patientId: id }, function () { toast(who + ' completed.'); });
+    var who = t('queue.who', { ticket: q.ticketNumber, name: q.patient.name });
+    actions.appendChild(button(t('queue.complete'), 'small primary', function () {
+      return act('POST', '/api/staff/complete', { patientId: id }, function () { toast(t('queue.completed', { who: who })); });
     }));
     if (q.status === 'called') {
-      actions.appendChild(button('Recall', 'small secondary', function () {
-        return act('POST', '/api/staff/recall', { patientId: id }, function () { toast(who + ' called again.'); });
+      actions.appendChild(button(t('queue.recall'), 'small secondary', function () {
+        return act('POST', '/api/staff/recall', { patientId: id }, function () { toast(t('queue.recalled', { who: who })); });
       }));
     }
-    actions.appendChild(button('No-show', 'small secondary', function () {
-      return act('POST', '/api/staff/no-show', { patientId: id }, function () { toast(who + ' marked as no-show.'); });
+    actions.appendChild(button(t('queue.noShow'), 'small secondary', function () {
+      return act('POST', '/api/staff/no-show', { patientId: id }, function () { toast(t('queue.noShown', { who: who })); });
     }));
     if (q.status === 'waiting') {
-      var urgent = button('Urgent', 'small secondary toggle', function () {
+      var urgent = button(t('queue.urgent'), 'small secondary toggle', function () {
         var at = find(id);
         var now = !(at && at.list[at.i].urgent);
         return act('POST', '/api/staff/priority', { patientId: id, urgent: now }, function () {
-          toast(who + (now ? ' marked urgent.' : ' no longer urgent.'));
+          toast(t(now ? 'queue.markedUrgent' : 'queue.unmarkedUrgent', { who: who }));
         });
       });
       urgent.setAttribute('aria-pressed', q.urgent ? 'true' : 'false');
       actions.appendChild(urgent);
-      actions.appendChild(button('↑', 'small secondary', function () { return move(id, -1, who); }, 'Move ' + q.ticketNumber + ' up'));
-      actions.appendChild(button('↓', 'small secondary', function () { return move(id, 1, who); }, 'Move ' + q.ticketNumber + ' down'));
+      actions.appendChild(button('↑', 'small secondary', function () { return move(id, -1, who); }, t('queue.moveUp', { ticket: q.ticketNumber })));
+      actions.appendChild(button('↓', 'small secondary', function () { return move(id, 1, who); }, t('queue.moveDown', { ticket: q.ticketNumber })));
     }
     if (multi()) {
-      actions.appendChild(button('Transfer', 'small secondary', function () { SW.staff.transfer(id); }));
+      actions.appendChild(button(t('queue.transfer'), 'small secondary', function () { SW.staff.transfer(id); }));
     }
-    actions.appendChild(button('Remove', 'small danger', function () {
-      if (!window.confirm('Remove ' + who + ' from the queue?')) return;
-      return act('DELETE', '/api/checkin/' + encodeURIComponent(id), undefined, function () { toast(who + ' removed.'); });
+    actions.appendChild(button(t('queue.remove'), 'small danger', function () {
+      if (!window.confirm(t('queue.removeConfirm', { who: who }))) return;
+      return act('DELETE', '/api/checkin/' + encodeURIComponent(id), undefined, function () { toast(t('queue.removed', { who: who })); });
     }));
     tr.appendChild(actions);
     return { tr: tr, status: status };
@@ -178,10 +180,10 @@
     var at = find(id);
     if (!at || at.list !== queueOf(at.line).waiting) return;
     var other = at.list[at.i + by];
-    if (!other) { toast(who + (by < 0 ? ' is already first.' : ' is already last.')); return; }
+    if (!other) { toast(t(by < 0 ? 'queue.alreadyFirst' : 'queue.alreadyLast', { who: who })); return; }
     var body = by < 0 ? { patientId: id, before: other.patientId } : { patientId: other.patientId, before: id };
     return act('POST', '/api/staff/priority', body, function (e) {
-      toast(who + ' moved to #' + (by < 0 ? e.position : e.position + 1) + '.');
+      toast(t('queue.moved', { who: who, position: by < 0 ? e.position : e.position + 1 }));
     });
   }
 
@@ -213,8 +215,8 @@
       tr.appendChild(th);
       r = rows[h.key] = { tr: tr, status: th };
     }
-    var t = lineName(h.line) + ' · ' + h.waiting + ' waiting' + (h.called ? ', ' + h.called + ' being served' : '');
-    if (r.status.textContent !== t) r.status.textContent = t;
+    var head = t(h.called ? 'queue.lineHeadServed' : 'queue.lineHead', { line: lineName(h.line), waiting: h.waiting, called: h.called });
+    if (r.status.textContent !== head) r.status.textContent = head;
     return r.tr;
   }
 
@@ -265,10 +267,10 @@
       Q.called.concat(Q.waiting).forEach(function (q) { items.push({ key: q.patientId, q: q }); });
       total += n;
     });
-    $('queue-count').textContent = '(' + total + ')';
+    $('queue-count').textContent = t('queue.count', { n: total });
     var more = $('queue-more');
     more.hidden = total <= limit;
-    more.textContent = 'Show ' + Math.min(PAGE, total - limit) + ' more (' + (total - limit) + ' not shown)';
+    more.textContent = t('queue.more', { n: Math.min(PAGE, total - limit), hidden: total - limit });
     var want = [], count = 0;
     for (var i = 0; i < items.length; i++) {
       if (items[i].q && count++ >= limit) break;
@@ -287,7 +289,7 @@
       if (!tr.hasAttribute('data-key')) body.removeChild(tr); // "Loading…", "Nobody is waiting."
     });
     if (!total) {
-      var tr = el('tr'), td = el('td', 'empty', 'Nobody is waiting.');
+      var tr = el('tr'), td = el('td', 'empty', t('queue.empty'));
       td.colSpan = 8;
       tr.appendChild(td);
       body.appendChild(tr);
@@ -429,7 +431,10 @@
     });
     known = Object.assign(known || {}, ids);
     if (added.length) {
-      toast('New patient: ' + added.map(function (q) { return q.ticketNumber + ' ' + q.patient.name; }).join(', '), 'new');
+      toast(t('queue.newPatients', {
+        n: added.length,
+        list: added.map(function (q) { return t('queue.newPatient', { ticket: q.ticketNumber, name: q.patient.name }); }).join(', ')
+      }), 'new');
       SW.alerts.chime([784, 988]);
     }
   }
@@ -498,7 +503,7 @@
     var sel = $('line-filter');
     var want = [''].concat(lines.map(function (l) { return l.slug; }));
     var have = Array.prototype.map.call(sel.options, function (o) { return o.value + '\n' + o.textContent; });
-    var next = [['', 'All lines']].concat(lines.map(function (l) { return [l.slug, l.name]; }));
+    var next = [['', t('queue.allLines')]].concat(lines.map(function (l) { return [l.slug, l.name]; }));
     if (have.join('\t') !== next.map(function (o) { return o.join('\n'); }).join('\t')) {
       sel.textContent = '';
       next.forEach(function (o) {
