@@ -336,6 +336,7 @@ var (
 var notProse = []string{
 	"use strict", "dialog [data-close]", "small primary", "small secondary", "small secondary toggle", "small danger", "badge urgent",
 	"muted small", "toast ", "alert ", "small ", " row-urgent", "dot waiting", "chart-t chart-d",
+	"a, button", // the controls a rebuilt row gives focus back to (staff.js)
 }
 
 // sharedScripts are loaded by the staff pages but belong to the patient
