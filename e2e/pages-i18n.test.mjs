@@ -92,6 +92,8 @@ test('a Spanish-speaking patient checks in, follows the queue and hears their tu
   await live(page);
   await text(page, '#conn-text', 'En vivo');
   await text(page, '#wait-note', 'en espera en total');
+  assert.match(await page.evaluate(() => SmartWait.t('status.waitingTotal', { n: 12345 })), /^12\.345 /,
+    'the scripts write numbers the Spanish way');
   const { json: pos } = await server.api('GET', `/api/position/${id}`);
   assert.equal(pos.data.language, 'es', 'the ticket keeps the page\'s language');
   const [confirmation] = await textsTo('+14155552690', 1, 'the Spanish confirmation text');
@@ -137,6 +139,8 @@ test('a Spanish-speaking patient checks in, follows the queue and hears their tu
   await Promise.all([page.waitForURL(/lang=en/), english.click()]);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   await text(page, '#stage-title', "It's your turn!");
+  assert.match(await page.evaluate(() => SmartWait.t('status.waitingTotal', { n: 12345 })), /^12,345 /,
+    'the scripts write numbers the English way');
   await page.goto('/');
   assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the choice is remembered over the browser\'s language');
   assert.deepEqual(errors, []);

@@ -4,7 +4,7 @@
 // context, call and complete patients; the display shows ticket numbers and never
 // names; the staff pages refuse visitors without a session and forged cross-origin
 // posts; the status page reconnects after the server restarts. Screenshots of the
-// four pages go to docs/screenshots/ when SMARTWAIT_SCREENSHOTS=1 (to a temporary
+// four pages (and the status page in Spanish) go to docs/screenshots/ when SMARTWAIT_SCREENSHOTS=1 (to a temporary
 // directory otherwise, so a test run does not dirty the repository).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -313,7 +313,7 @@ test('pages send their security headers and run under the CSP without violations
   await ctx.close();
 });
 
-test('screenshots of the four pages', async () => {
+test('screenshots of the four pages, and the status page in Spanish', async () => {
   const token = await server.staffToken();
   await clearQueue(token);
   const names = ['Amelia Hart', 'Bruno Silva', 'Chen Wei', 'Dana O\'Connor', 'Elif Yılmaz', 'Farah Haddad'];
@@ -330,6 +330,11 @@ test('screenshots of the four pages', async () => {
   await p.goto(`/status/${ps[3].patientId}`);
   await connState(p, 'live');
   await p.screenshot({ path: join(shots, 'status.png'), fullPage: true });
+  // One page in Spanish, as a Spanish-speaking patient sees it (docs/languages.md).
+  await p.goto(`/status/${ps[4].patientId}?lang=es`);
+  await connState(p, 'live');
+  assert.equal(await p.getAttribute('html', 'lang'), 'es');
+  await p.screenshot({ path: join(shots, 'status-es.png'), fullPage: true });
   await phone.close();
 
   const staff = await staffContext();

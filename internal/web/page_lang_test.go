@@ -53,7 +53,7 @@ func TestPatientPagesInSpanish(t *testing.T) {
 		{"/checkin?lang=es", http.StatusOK, []string{"<title>Registrarse · Test Clinic</title>", "Su nombre", "Teléfono móvil", "Hora de la cita",
 			`placeholder="p. ej. 10:30 o sin cita"`, `<input type="hidden" name="language" value="es">`, "Saltar al contenido"}},
 		{"/status/" + id + "?lang=es", http.StatusOK, []string{"Turno A-001", "Su turno", "Está en la fila", "Puesto", "Espera estimada",
-			`probablemente <span id="wait-low">`, "Salir de la fila", "1 persona en espera en total."}},
+			`entre <span id="wait-low">`, "Salir de la fila", "1 persona en espera en total."}},
 		{"/status/00000000-0000-4000-8000-000000000000?lang=es", http.StatusNotFound, []string{"Registro no encontrado"}},
 		{"/display?lang=es", http.StatusOK, []string{"Atendiendo ahora", "Últimos llamados", "Aún no hay llamados hoy", "Activar sonido", `data-speak="es"`}},
 		{"/qr?lang=es", http.StatusOK, []string{"Regístrese con su teléfono", "o abra <strong>" + testPublicURL + "/checkin</strong>", "Imprimir este cartel"}},

@@ -32,14 +32,23 @@
   // number vars[by], as Intl.PluralRules says for the page's language
   // (<html lang>). A missing key shows itself, so a slip is seen, not blank.
   SW.t = function (key, vars) {
-    return fill(pick(key, vars), vars, function (v) { return String(v); });
+    return fill(pick(key, vars), vars, formatValue);
   };
+
+  // formatValue writes a value into a message: a number as the page's language
+  // writes it ("1,234", "1234"), anything else as it is.
+  var numbers = null;
+  function formatValue(v) {
+    if (typeof v !== 'number') return String(v);
+    try { numbers = numbers || new Intl.NumberFormat(document.documentElement.lang || undefined); } catch (_) { return String(v); }
+    return numbers.format(v);
+  }
 
   // SW.tNodes is SW.t as a DocumentFragment, where vars may be nodes (a
   // <strong> name, a <span> a script updates later) as well as text.
   SW.tNodes = function (key, vars) {
     var frag = document.createDocumentFragment();
-    var parts = fill(pick(key, vars), vars, function (v) { return v; }, true);
+    var parts = fill(pick(key, vars), vars, function (v) { return v && v.nodeType ? v : formatValue(v); }, true);
     parts.forEach(function (p) { frag.appendChild(p && p.nodeType ? p : document.createTextNode(String(p))); });
     return frag;
   };
