@@ -103,7 +103,7 @@ test('the check-in page offers the open public lines and the status page follows
   assert.deepEqual(await picker.getByRole('radio').evaluateAll((rs) => rs.map((r) => `${r.value}${r.disabled ? ' disabled' : ''}`)),
     ['default', 'lab', 'xray disabled'], 'the public lines, the closed one not selectable; no staff-only line');
   await text(page, '#line-picker', 'X-ray');
-  await text(page, '#line-picker', 'opens tomorrow at 08:00');
+  await text(page, '#line-picker', 'opens tomorrow at 8:00 AM');
 
   // Without a choice the form asks for one and keeps what was typed.
   await page.getByLabel('Your name').fill('Lena Lab');

@@ -119,16 +119,15 @@ func scriptText(p *i18n.Printer, sections ...string) map[string]any {
 }
 
 // when words a moment for a patient in the clinic's time zone, relative to
-// now: "today at 13:00", "tomorrow at 08:00", "Monday at 08:00" (queue.When,
-// in the page's language). Times are the 24-hour clock of opening hours
-// (format.hours), as the admin sets them.
+// now, with the clock as the page's language writes it (Printer.Time):
+// "today at 1:00 PM", "tomorrow at 8:00 AM", "lunes a las 08:00".
 func (s *Server) when(p *i18n.Printer, at, now time.Time) string {
 	loc := s.d.Queue.Config.Location
 	if loc == nil {
 		loc = time.Local
 	}
 	la, ln := at.In(loc), now.In(loc)
-	clock := la.Format(p.T("format.hours"))
+	clock := p.Time(la)
 	sameDay := func(a, b time.Time) bool { return a.Year() == b.Year() && a.YearDay() == b.YearDay() }
 	switch {
 	case sameDay(la, ln):

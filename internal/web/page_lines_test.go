@@ -33,7 +33,7 @@ func TestCheckinLinePicker(t *testing.T) {
 	r = h.do("GET", "/checkin", "")
 	wantPage(t, r, http.StatusOK)
 	for _, want := range []string{`<legend>Choose your line</legend>`, `value="default" required`, `value="lab" required`,
-		`value="xray" disabled`, "opens Monday at 08:00"} {
+		`value="xray" disabled`, "opens Monday at 8:00 AM"} {
 		if !strings.Contains(r.Raw, want) {
 			t.Errorf("picker lacks %q", want)
 		}
@@ -74,7 +74,7 @@ func TestCheckinLinePicker(t *testing.T) {
 	h.asAdmin("PATCH", "/api/staff/lines/default", `{"open":false}`).want(t, http.StatusOK)
 	r = h.do("GET", "/checkin", "")
 	if strings.Contains(r.Raw, `type="radio"`) || !strings.Contains(r.Raw, `<input type="hidden" name="line" value="lab">`) ||
-		!strings.Contains(r.Raw, "checking in for <strong>Lab</strong>") || !strings.Contains(r.Raw, "X-ray: closed, opens Monday at 08:00") {
+		!strings.Contains(r.Raw, "checking in for <strong>Lab</strong>") || !strings.Contains(r.Raw, "X-ray: closed, opens Monday at 8:00 AM") {
 		t.Fatalf("one open line: %.3000s", r.Raw)
 	}
 }
