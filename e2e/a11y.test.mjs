@@ -14,7 +14,7 @@
 // keyboard walk-through is in a11y-keyboard.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD } from './lib/pages-server.mjs';
+import { ADMIN_PASSWORD, serverFor } from './lib/pages-server.mjs';
 import { launch, signIn } from './lib/browser.mjs';
 import { PHONE, DESKTOP, TV, withAxe, checkPage, axe, report, withLang, settle, textLoss } from './lib/a11y.mjs';
 
@@ -32,15 +32,7 @@ after(async () => { await browser?.close(); });
 // shows, with a kiosk account. lines adds lines (and rooms) before anyone
 // checks in. It returns the server and the status path of each stage.
 async function clinic(t, { lines = [] } = {}) {
-  const srv = new PagesServer();
-  await srv.start();
-  t.after(() => srv.close());
-  const token = await srv.staffToken();
-  const ok = async (method, path, body) => {
-    const r = await srv.api(method, path, body, token);
-    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json.data;
-  };
+  const { srv, ok } = await serverFor(t);
   for (const l of lines) await ok('POST', '/api/staff/lines', l);
   await ok('POST', '/api/staff/users', { ...KIOSK, role: 'kiosk' });
   const checkIn = (name, line) => ok('POST', '/api/checkin', { name, phone: nextPhone(), appointmentTime: '10:30', line });

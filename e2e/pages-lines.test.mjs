@@ -9,7 +9,7 @@
 // error (and without a console error beyond the refusals a step provokes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PagesServer, ADMIN_PASSWORD, until, untilText, untilEqual, queueReads, settledQueueReads } from './lib/pages-server.mjs';
+import { ADMIN_PASSWORD, serverFor, until, untilText, untilEqual, queueReads, settledQueueReads } from './lib/pages-server.mjs';
 import { launch, PHONE, DESKTOP, TV, dropVersions, signIn } from './lib/browser.mjs';
 
 const LIVE = 6000;
@@ -38,15 +38,7 @@ const text = (page, selector, want, timeout = LIVE) => untilText(page, selector,
 // clinic starts a server with three lines — the default line ("Main queue"),
 // the lab and a staff-only doctor's line — and a room for each.
 async function clinic(t) {
-  const srv = new PagesServer();
-  await srv.start();
-  t.after(() => srv.close());
-  const token = await srv.staffToken();
-  const ok = async (method, path, body) => {
-    const r = await srv.api(method, path, body, token);
-    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json.data;
-  };
+  const { srv, token, ok } = await serverFor(t);
   await ok('POST', '/api/staff/lines', { slug: 'lab', name: 'Lab', prefix: 'L' });
   await ok('POST', '/api/staff/lines', { slug: 'doctor', name: 'Doctor', prefix: 'D', public: false });
   await ok('POST', '/api/staff/rooms', { name: 'Room 1', lines: ['default'] });

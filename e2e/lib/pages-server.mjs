@@ -3,6 +3,7 @@
 // can stop and start the same server again (same port, same database) to test
 // that pages reconnect. SMARTWAIT_BIN names the binary (scripts/test.sh builds
 // it); without it the suite builds one from the repository.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -180,3 +181,19 @@ async function settledReads(srv, route) {
 
 // settledQueueReads is settledReads of the dashboard's queue reads.
 export const settledQueueReads = (srv) => settledReads(srv, 'GET /api/staff/queue');
+
+// serverFor starts a fresh server for test t, closed when t ends, and returns
+// it with a staff token and ok(method, path, body): a staff API call that must
+// succeed, answering its data.
+export async function serverFor(t) {
+  const srv = new PagesServer();
+  await srv.start();
+  t.after(() => srv.close());
+  const token = await srv.staffToken();
+  const ok = async (method, path, body) => {
+    const r = await srv.api(method, path, body, token);
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json.data;
+  };
+  return { srv, token, ok };
+}
