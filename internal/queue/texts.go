@@ -131,8 +131,10 @@ func fit(text, name string, shift bool) string {
 	bare := fill(text, "")
 	enc, units := encode(bare, shift)
 	first := firstName(name)
-	if e, _ := encode(first, shift); enc != UCS2 && e == UCS2 {
-		first = toGSM(first) // "Łukasz" → "Lukasz" rather than a text in UCS-2
+	if enc != UCS2 && !(shift && spanishLetters(first)) {
+		// "Łukasz" → "Lukasz" rather than a text in UCS-2; a name with a
+		// character outside GSM-7's basic set ("|", "€") is left out.
+		first = toGSM(first)
 	}
 	r := []rune(first)
 	for least := min(2, len(r)); len(r) > 0 && len(r) >= least; r = r[:len(r)-1] {
@@ -149,6 +151,17 @@ func fit(text, name string, shift bool) string {
 		}
 	}
 	return bare
+}
+
+// spanishLetters reports whether s is written in GSM-7's basic set and the
+// Spanish shift table's letters only ("Ángela").
+func spanishLetters(s string) bool {
+	for _, r := range s {
+		if r == '\n' || r == '\r' || !strings.ContainsRune(gsmBasic, r) && !strings.ContainsRune(spanishShift, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // foldAccents writes s's accented letters as their GSM-7 neighbours (á → a),
