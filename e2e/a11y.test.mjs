@@ -109,7 +109,7 @@ const stageOf = (stages) => Object.fromEntries(Object.entries(stages).map(([s, p
 
 test('every page passes axe at phone and desktop sizes, signed out and in, in English and Spanish', async (t) => {
   const { srv, stages } = await clinic(t);
-  const patient = ['/', '/checkin', 'POST /checkin', ...Object.values(stages), NOT_FOUND, '/display', '/qr', '/kiosk'];
+  const patient = ['/', '/checkin', 'POST /checkin', ...Object.values(stages), NOT_FOUND, '/display', '/qr', '/kiosk', '/offline'];
   const problems = [];
   for (const [size, sizeName] of [[PHONE, 'phone'], [DESKTOP, 'desktop']]) {
     for (const who of [undefined, 'admin']) {

@@ -216,3 +216,21 @@ test('a display without speechSynthesis shows the call and chimes without an err
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('offline, a page the service worker has no copy of says so in the patient\'s language', async () => {
+  const ctx = await browser.newContext({ ...PHONE, baseURL: server.url, locale: 'es-ES',
+    extraHTTPHeaders: { 'Accept-Language': 'es-ES,es;q=0.9' } });
+  const page = await ctx.newPage();
+  const errors = watch(page);
+  await page.goto('/checkin');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await until(() => page.evaluate(async () => Boolean(await caches.match('/offline'))),
+    { timeout: LIVE, what: 'the service worker to keep the offline note' });
+  await ctx.setOffline(true);
+  await page.goto('/status/00000000-0000-4000-8000-00000000cafe').catch(() => {});
+  await text(page, 'h1', 'Sin conexión');
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  await ctx.setOffline(false);
+  assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e)), []);
+  await ctx.close();
+});

@@ -348,3 +348,30 @@ func TestStatusPageSpeaksTheTicketsLanguage(t *testing.T) {
 		t.Errorf("an English ticket's page follows the ticket, not the browser: %.120s", r.Raw)
 	}
 }
+
+// TestOfflineNoteSpeaksThePatientsLanguage: the page the service worker keeps
+// for a patient page it has no copy of is in the visitor's language, and the
+// worker itself holds no words (it shows that page, or the browser's own).
+func TestOfflineNoteSpeaksThePatientsLanguage(t *testing.T) {
+	h := newHarness(t)
+	es := h.do("GET", "/offline", "", "Accept-Language", "es-MX")
+	wantPage(t, es, http.StatusOK)
+	if !strings.Contains(es.Raw, `<html lang="es">`) || !strings.Contains(es.Raw, "Sin conexión") {
+		t.Errorf("offline note for a Spanish browser: %.300s", es.Raw)
+	}
+	if en := h.do("GET", "/offline", ""); !strings.Contains(en.Raw, "You are offline") {
+		t.Errorf("offline note: %.300s", en.Raw)
+	}
+	sw, err := staticFS.ReadFile("static/sw.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`(?m)//.*$`).ReplaceAllString(string(sw), "") // comments may speak
+	code = strings.ReplaceAll(code, "'use strict'", "")
+	if m := regexp.MustCompile(`'[^'\n]*\b[A-Za-z]{2,} [a-z]{2,}\b[^'\n]*'`).FindString(code); m != "" {
+		t.Errorf("sw.js holds words of its own: %s", m)
+	}
+	if !strings.Contains(code, "'/offline'") {
+		t.Error("sw.js does not keep /offline")
+	}
+}

@@ -97,6 +97,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /display", pg(s.handleDisplayPage()))
 	mux.Handle("GET /kiosk", pg(noStore(s.handleKioskPage())))
 	mux.Handle("GET /qr", pg(s.handleQRPage()))
+	mux.Handle("GET /offline", pg(s.handleOfflinePage()))
 	mux.Handle("GET /qr.png", s.handleQRImage())
 	mux.Handle("GET /static/", pg(handleStatic()))
 	mux.Handle("GET /sw.js", pg(serveFile("sw.js", "text/javascript; charset=utf-8")))

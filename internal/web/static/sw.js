@@ -2,11 +2,23 @@
 // first and kept in a cache, so a patient who opens their status page without a
 // connection sees the last copy (its script then shows the last known state from
 // browser storage). Versioned static files are cached on first use. Staff pages,
-// the API and event streams are never cached.
+// the API and event streams are never cached. A page it has no copy of gets
+// /offline, the server's offline note in the patient's language, fetched at
+// install and again after each patient page (the language may have changed);
+// without that, the browser's own offline page.
 'use strict';
-var CACHE = 'smartwait-v1';
+var CACHE = 'smartwait-v2';
+var OFFLINE = '/offline';
 
-self.addEventListener('install', function () { self.skipWaiting(); });
+// keepOffline stores the offline note as the browser's cookie and language get it now.
+function keepOffline() {
+  return caches.open(CACHE).then(function (c) { return c.add(OFFLINE); }).catch(function () { /* offline: keep the last */ });
+}
+
+self.addEventListener('install', function (e) {
+  self.skipWaiting();
+  e.waitUntil(keepOffline());
+});
 
 self.addEventListener('activate', function (e) {
   e.waitUntil(caches.keys().then(function (keys) {
@@ -38,12 +50,12 @@ self.addEventListener('fetch', function (e) {
       if (res.ok) {
         var copy = res.clone();
         caches.open(CACHE).then(function (c) { c.put(req, copy); });
+        keepOffline();
       }
       return res;
     }).catch(function () {
       return caches.match(req).then(function (hit) {
-        return hit || new Response('<!doctype html><meta charset="utf-8"><title>Offline</title><p>You are offline. Open this page again when you have a connection.</p>',
-          { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+        return hit || caches.match(OFFLINE).then(function (note) { return note || Response.error(); });
       });
     }));
   }
