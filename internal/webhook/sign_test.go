@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,3 +93,21 @@ func TestSignatureMatchesDocsSnippet(t *testing.T) {
 
 // vector is HMAC-SHA256("whsec_test", `1767225600.{"a":1}`), from openssl.
 const vector = "6d204545ff126a339c00513d93603299c984074ce1331c3537c3f6c976b49019"
+
+// TestDocsHoldTheGoSnippet: docs/integrations.md shows verifySmartWait as
+// this file has it, so the tested code is the documented code.
+func TestDocsHoldTheGoSnippet(t *testing.T) {
+	src, err := os.ReadFile("sign_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(src), "// --- snippet start ---\n")
+	snippet, _, _ := strings.Cut(after, "\n// --- snippet end ---")
+	doc, err := os.ReadFile("../../docs/integrations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snippet = strings.TrimSpace(snippet); snippet == "" || !strings.Contains(string(doc), snippet) {
+		t.Error("docs/integrations.md does not hold verifySmartWait as sign_test.go has it")
+	}
+}
