@@ -71,6 +71,11 @@ type Config struct {
 	CommitGather           time.Duration   // group commit: a busy server's wait for concurrent operations; 0 = none
 	ConfirmationsPerMinute int             // confirmation texts per minute per instance; 0 = off
 
+	// Outbound webhooks: docs/integrations.md.
+	WebhookMaxEndpoints int           // endpoints an admin may register
+	WebhookAllowPrivate bool          // admit loopback, private and link-local receivers
+	WebhookTimeout      time.Duration // bound on one delivery
+
 	BodyTimeout    time.Duration // time to receive a request body
 	RequestTimeout time.Duration // time for a handler's work after the body (not event streams)
 
@@ -197,6 +202,18 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", "sms-confirmations-per-minute", "60", "confirmation texts sent per minute by one instance; the rest wait in the outbox; 0 = off", func(c *Config, v string) (err error) {
 		c.ConfirmationsPerMinute, err = parseInt(v, 0, 1_000_000)
+		return err
+	}},
+	{"SMARTWAIT_WEBHOOK_MAX_ENDPOINTS", "webhook-max-endpoints", "20", "webhook endpoints an admin may register (1-1000)", func(c *Config, v string) (err error) {
+		c.WebhookMaxEndpoints, err = parseInt(v, 1, 1000)
+		return err
+	}},
+	{"SMARTWAIT_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "deliver webhooks to loopback, private and link-local addresses too (refused by default against SSRF)", func(c *Config, v string) (err error) {
+		c.WebhookAllowPrivate, err = parseBool(v)
+		return err
+	}},
+	{"SMARTWAIT_WEBHOOK_TIMEOUT", "webhook-timeout", "10s", "bound on one webhook delivery: connect, send, response headers (Go duration, 1s-30s)", func(c *Config, v string) (err error) {
+		c.WebhookTimeout, err = parseDurationIn(v, time.Second, 30*time.Second)
 		return err
 	}},
 	{"SMARTWAIT_TRUST_PROXY", "trust-proxy", "false", "take the client IP from X-Forwarded-For (only behind your own proxy)", func(c *Config, v string) (err error) {

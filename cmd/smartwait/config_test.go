@@ -54,11 +54,12 @@ func TestConfigDefaults(t *testing.T) {
 		CommitGather:       500 * time.Microsecond,
 
 		ConfirmationsPerMinute: 60,
-		BodyTimeout:            30 * time.Second,
-		RequestTimeout:         10 * time.Second,
-		MaxConnectionsPerIP:    20,
-		SocketQueue:            256,
-		MemoryLimit:            64 << 20,
+		WebhookMaxEndpoints:    20, WebhookTimeout: 10 * time.Second,
+		BodyTimeout:         30 * time.Second,
+		RequestTimeout:      10 * time.Second,
+		MaxConnectionsPerIP: 20,
+		SocketQueue:         256,
+		MemoryLimit:         64 << 20,
 	}
 	if c.Languages == nil || !slices.Equal(c.Languages.Languages(), []string{"en", "es"}) {
 		t.Errorf("default languages: %v, want en (the default) and es", c.Languages)
@@ -205,6 +206,10 @@ var parseCases = []configCase{
 	{"--checkins-per-phone", []string{"--checkins-per-phone=5"}, nil, func(c Config) any { return c.CheckinsPerPhone }, 5},
 	{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE", nil, map[string]string{"SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE": "0"}, func(c Config) any { return c.ConfirmationsPerMinute }, 0},
 	{"--sms-confirmations-per-minute", []string{"--sms-confirmations-per-minute=200"}, nil, func(c Config) any { return c.ConfirmationsPerMinute }, 200},
+	{"SMARTWAIT_WEBHOOK_MAX_ENDPOINTS", nil, map[string]string{"SMARTWAIT_WEBHOOK_MAX_ENDPOINTS": "3"}, func(c Config) any { return c.WebhookMaxEndpoints }, 3},
+	{"--webhook-allow-private", []string{"--webhook-allow-private=true"}, nil, func(c Config) any { return c.WebhookAllowPrivate }, true},
+	{"SMARTWAIT_WEBHOOK_ALLOW_PRIVATE", nil, map[string]string{"SMARTWAIT_WEBHOOK_ALLOW_PRIVATE": "true"}, func(c Config) any { return c.WebhookAllowPrivate }, true},
+	{"SMARTWAIT_WEBHOOK_TIMEOUT", nil, map[string]string{"SMARTWAIT_WEBHOOK_TIMEOUT": "2s"}, func(c Config) any { return c.WebhookTimeout }, 2 * time.Second},
 	{"SMARTWAIT_TRUST_PROXY", nil, map[string]string{"SMARTWAIT_TRUST_PROXY": "true"}, func(c Config) any { return c.TrustProxy }, true},
 	{"SMARTWAIT_BCRYPT_COST", nil, map[string]string{"SMARTWAIT_BCRYPT_COST": "4"}, func(c Config) any { return c.BcryptCost }, 4},
 	{"SMARTWAIT_SSE_HEARTBEAT", nil, map[string]string{"SMARTWAIT_SSE_HEARTBEAT": "1s"}, func(c Config) any { return c.SSEHeartbeat }, time.Second},
@@ -239,6 +244,9 @@ var errorCases = []configCase{
 	{"SMARTWAIT_PPROF_ADDR public", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": "0.0.0.0:6060"}, nil, `invalid SMARTWAIT_PPROF_ADDR "0.0.0.0:6060": must be a loopback address`},
 	{"--pprof-addr name", []string{"--pprof-addr", "clinic.example:6060"}, nil, nil, `invalid --pprof-addr "clinic.example:6060": must be a loopback address`},
 	{"SMARTWAIT_PPROF_ADDR no port", nil, map[string]string{"SMARTWAIT_PPROF_ADDR": "127.0.0.1"}, nil, `invalid SMARTWAIT_PPROF_ADDR "127.0.0.1": must be host:port`},
+	{"SMARTWAIT_WEBHOOK_MAX_ENDPOINTS zero", nil, map[string]string{"SMARTWAIT_WEBHOOK_MAX_ENDPOINTS": "0"}, nil, `invalid SMARTWAIT_WEBHOOK_MAX_ENDPOINTS "0"`},
+	{"SMARTWAIT_WEBHOOK_ALLOW_PRIVATE word", nil, map[string]string{"SMARTWAIT_WEBHOOK_ALLOW_PRIVATE": "maybe"}, nil, `invalid SMARTWAIT_WEBHOOK_ALLOW_PRIVATE "maybe"`},
+	{"SMARTWAIT_WEBHOOK_TIMEOUT long", nil, map[string]string{"SMARTWAIT_WEBHOOK_TIMEOUT": "5m"}, nil, `invalid SMARTWAIT_WEBHOOK_TIMEOUT "5m"`},
 	{"PORT word", nil, map[string]string{"PORT": "http"}, nil, `invalid PORT "http"`},
 	{"PORT range", nil, map[string]string{"PORT": "70000"}, nil, `invalid PORT "70000"`},
 	{"--addr no port", []string{"--addr", "localhost"}, nil, nil, `invalid --addr "localhost"`},

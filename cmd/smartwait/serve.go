@@ -92,6 +92,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	// The dispatcher starts before the HTTP server so that it stops after it: the
 	// last requests' texts are still sent during the drain.
 	texts := a.startSMS(db, reg)
+	hooks := a.startWebhooks(db, reg)
 	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
 	rt, err := a.startRealtime(ctx, reg, users, queues)
 	if err != nil {
@@ -110,16 +111,19 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 
 	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
 	queues.Publisher = texts.wakeAfter(queues.Publisher)
+	// And the webhook dispatcher: the commit may have written webhook events.
+	queues.Publisher = hooks.wakeAfter(queues.Publisher)
 
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
-		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
+		Deliveries: queues, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,
 			CheckinPerMinute: cfg.CheckinPerMinute, KioskDevices: cfg.KioskDevices, LoginPerMinute: cfg.LoginPerMinute, ClinicName: cfg.ClinicName,
 			HealthWriteTimeout: cfg.HealthWriteTimeout,
 			BodyTimeout:        cfg.BodyTimeout, RequestTimeout: cfg.RequestTimeout,
 		},
+		Webhooks: hooks.svc,
 		Registry: reg, Log: a.log, Version: version, Catalog: cfg.Languages,
 		Realtime:     rt.web(cfg),
 		BrokerStatus: web.BrokerStatus(rt.broker), RealtimeStatus: web.RealtimeStatus(rt.hub),

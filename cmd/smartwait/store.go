@@ -9,6 +9,7 @@ import (
 	"smartwait/internal/postgres"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/webhook"
 )
 
 // store is what the server needs of its database. *sqlite.DB and *postgres.DB
@@ -17,6 +18,7 @@ type store interface {
 	queue.Store
 	auth.Store
 	notify.Outbox // also the staff's SMS log and Twilio's delivery reports
+	webhook.Store // the webhook endpoints, their outbox and delivery logs
 	Migrate(ctx context.Context) error
 	CheckWrite(ctx context.Context) error // /health's write probe
 	Close() error

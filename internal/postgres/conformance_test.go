@@ -11,6 +11,7 @@ import (
 	"smartwait/internal/postgres/pgtest"
 	"smartwait/internal/queue"
 	"smartwait/internal/queue/queuetest"
+	"smartwait/internal/webhook/webhooktest"
 )
 
 // TestStore runs the queue.Store conformance suite that SQLite passes, unchanged.
@@ -21,4 +22,9 @@ func TestStore(t *testing.T) {
 // TestAuthStore runs the auth.Store conformance suite that SQLite passes, unchanged.
 func TestAuthStore(t *testing.T) {
 	authtest.RunStoreTests(t, func(tb testing.TB) auth.Store { return pgtest.Open(tb) })
+}
+
+// TestWebhookStore runs the webhook outbox conformance suite that SQLite passes, unchanged.
+func TestWebhookStore(t *testing.T) {
+	webhooktest.RunStoreTests(t, func(tb testing.TB) webhooktest.Store { return pgtest.Open(tb) })
 }

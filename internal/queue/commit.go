@@ -404,6 +404,10 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	if err := o.m(ctx, gt, &q, now, &o.ch); err != nil {
 		return err
 	}
+	// The webhook outbox row commits with the change, or neither does.
+	if err := s.addWebhookEvent(ctx, gt, o.ch, now); err != nil {
+		return err
+	}
 	q.Version++
 	o.ch.Version = q.Version
 	o.ch.TypicalWait = s.TypicalWait(q, o.ch.Waiting, o.ch.Called)

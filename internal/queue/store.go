@@ -109,6 +109,18 @@ type Tx interface {
 	// kind (every kind when kind is "") as cancelled and returns how many it
 	// cancelled. Messages already being sent or sent are left alone.
 	CancelMessages(ctx context.Context, ticketID string, kind MessageKind) (int, error)
+	// RecordDelivery records the SMS provider's final report on the sent message
+	// it knows as providerID: its status becomes status and a non-empty detail
+	// its LastError. It returns the message after the update and whether its
+	// status changed (a repeated report changes nothing); a zero Message when no
+	// sent message has that provider id.
+	RecordDelivery(ctx context.Context, providerID string, status MessageStatus, detail string) (Message, bool, error)
+
+	// AddWebhookEvent writes e to the webhook outbox: one delivery for every
+	// enabled endpoint subscribed to e.Type, with e.Personal as the body for
+	// the endpoints marked to receive personal data and e.Public for the others.
+	// It writes nothing when no endpoint wants the event.
+	AddWebhookEvent(ctx context.Context, e WebhookEvent) error
 
 	// Savepoint runs fn inside a savepoint of this transaction: when fn returns
 	// an error every write fn made is undone, the writes before it stay, the

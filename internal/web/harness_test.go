@@ -23,6 +23,7 @@ import (
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/webhook"
 )
 
 // testPublicURL is the public URL the test servers believe they have.
@@ -125,6 +126,7 @@ func newHarness(tb testing.TB, opts ...func(*Deps)) *harness {
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Now:      clk.Now,
 		Version:  "test",
+		Webhooks: &webhook.Service{Store: db, Now: clk.Now},
 	}
 	for _, o := range opts {
 		o(&h.deps)

@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"smartwait/internal/i18n"
+	"smartwait/internal/queue"
 )
 
 // The staff pages' words live in the catalogue (issue 16): the staff pages
@@ -177,6 +178,15 @@ func TestStaffPagesSpeakOnlyTheCatalogue(t *testing.T) {
 	take("admin, account refused", h.form("/staff/admin/users", dup, cookie(h.admin)...),
 		apiMessage(h.asAdmin("POST", "/api/staff/users", `{"username":"nurse","password":"a long enough password","role":"kiosk"}`))...)
 
+	take("webhooks, none", h.do("GET", "/staff/admin/webhooks", "", cookie(h.admin)...))
+	h.asAdmin("POST", "/api/staff/webhooks", `{"url":"https://qhooks.example/in","description":"Qehr","events":["ticket.created"],"personalData":true}`).want(t, http.StatusCreated)
+	h.asAdmin("POST", "/api/staff/webhooks", `{"url":"https://qoff.example/in","events":["ticket.called","sms.status"],"enabled":false}`).want(t, http.StatusCreated)
+	take("webhooks", h.do("GET", "/staff/admin/webhooks", "", cookie(h.admin)...))
+	data = append(data, "https://qhooks.example/in", "Qehr", "https://qoff.example/in", "ticket.called", "sms.status")
+	for _, typ := range queue.WebhookEventTypes {
+		data = append(data, string(typ))
+	}
+
 	for _, s := range shots {
 		texts := visibleTexts(s.r.Raw)
 		if !strings.HasPrefix(s.r.Header.Get("Content-Type"), "text/html") {
@@ -231,7 +241,7 @@ func TestUnexplainedFindsStrayWords(t *testing.T) {
 
 // staffTemplates are the templates the staff pages render (the layout is
 // shared with the patient pages, and checked with them here too).
-var staffTemplates = []string{"layout", "staff_login", "staff", "admin"}
+var staffTemplates = []string{"layout", "staff_login", "staff", "admin", "webhooks"}
 
 // TestStaffTemplatesHoldNoWords reads the staff templates themselves, every
 // branch of them: with their actions taken out, no text or visible attribute
@@ -354,7 +364,7 @@ func TestStaffScriptsHoldNoWords(t *testing.T) {
 	h := newHarness(t)
 	en := h.server.catalog.Printer(i18n.Base)
 	scripts := map[string]map[string]bool{} // script → the keys of #sw-text on its pages
-	for _, path := range []string{"/staff/login", "/staff", "/staff/admin"} {
+	for _, path := range []string{"/staff/login", "/staff", "/staff/admin", "/staff/admin/webhooks"} {
 		r := h.do("GET", path, "", cookie(h.admin)...)
 		if path == "/staff/login" {
 			r = h.do("GET", path, "")

@@ -10,6 +10,7 @@ import (
 
 	"smartwait/internal/events"
 	"smartwait/internal/queue"
+	"smartwait/internal/webhook"
 )
 
 // envelope is the contract's success body: {"success": true, "data": …,
@@ -95,6 +96,7 @@ var statusOf = map[string]int{
 	queue.CodePatientNotFound: http.StatusNotFound,
 	queue.CodeNoneWaiting:     http.StatusNotFound,
 	"USER_NOT_FOUND":          http.StatusNotFound,
+	webhook.CodeNotFound:      http.StatusNotFound,
 	queue.CodeLineNotFound:    http.StatusNotFound,
 	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
 	codeRequestTimeout:        http.StatusRequestTimeout,
@@ -109,6 +111,7 @@ var statusOf = map[string]int{
 	queue.CodeRoomClosed:      http.StatusConflict,
 	"USER_EXISTS":             http.StatusConflict,
 	"LAST_ADMIN":              http.StatusConflict,
+	webhook.CodeTooMany:       http.StatusConflict,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
 	codeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 	codeRateLimited:           http.StatusTooManyRequests,

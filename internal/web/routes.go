@@ -60,6 +60,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
 	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
 
+	// Outbound webhooks (admin only; docs/integrations.md).
+	hooks := func(h http.Handler) http.Handler { return admin(s.webhooksOn(h)) }
+	mux.Handle("GET /api/staff/webhooks", hooks(s.handleListWebhooks()))
+	mux.Handle("POST /api/staff/webhooks", hooks(s.handleCreateWebhook()))
+	mux.Handle("PATCH /api/staff/webhooks/{id}", hooks(s.handleUpdateWebhook()))
+	mux.Handle("DELETE /api/staff/webhooks/{id}", hooks(s.handleDeleteWebhook()))
+	mux.Handle("GET /api/staff/webhooks/{id}/deliveries", hooks(s.handleWebhookDeliveries()))
+
 	// Real-time: Server-Sent Events (sse.go) and the admin's test message.
 	if s.d.Realtime.Hub != nil {
 		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
@@ -94,6 +102,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /staff/admin", pageHeaders(noStore(s.adminPage(s.handleAdminPage()))))
 	mux.Handle("POST /staff/admin/users", pageHeaders(noStore(s.adminPage(s.handleAddUserForm()))))
 	mux.Handle("POST /staff/admin/users/remove", pageHeaders(noStore(s.adminPage(s.handleRemoveUserForm()))))
+	mux.Handle("GET /staff/admin/webhooks", pageHeaders(noStore(s.adminPage(s.handleWebhooksPage()))))
 	mux.Handle("GET /display", pg(s.handleDisplayPage()))
 	mux.Handle("GET /kiosk", pg(noStore(s.handleKioskPage())))
 	mux.Handle("GET /qr", pg(s.handleQRPage()))

@@ -20,6 +20,7 @@ import (
 	"smartwait/internal/i18n"
 	"smartwait/internal/origin"
 	"smartwait/internal/queue"
+	"smartwait/internal/webhook"
 )
 
 // Deps is what the HTTP layer needs. Queue, Auth and Store are required; the
@@ -58,6 +59,10 @@ type Deps struct {
 	// nil every report is refused.
 	Deliveries   DeliveryLog
 	VerifyTwilio func(signature string, params url.Values) bool
+
+	// Webhooks manages the outbound webhook endpoints (admin routes and the
+	// page /staff/admin/webhooks); nil: those routes answer 404.
+	Webhooks *webhook.Service
 }
 
 // MessageLog reads the SMS outbox for staff.

@@ -1,0 +1,22 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"smartwait/internal/sqlite"
+	"smartwait/internal/webhook/webhooktest"
+)
+
+func TestWebhookStore(t *testing.T) {
+	webhooktest.RunStoreTests(t, func(tb testing.TB) webhooktest.Store {
+		tb.Helper()
+		db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "webhooks.db"))
+		if err != nil {
+			tb.Fatalf("open: %v", err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	})
+}
