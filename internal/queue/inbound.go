@@ -1,0 +1,162 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Two-way SMS (docs/sms.md): a patient answers a text, and the first word of
+// what they send says what they want. Every reply goes through the outbox, in
+// the transaction that records what the text asked, never inline in the
+// webhook's answer; its dedupe key is the provider's message id, so a webhook
+// the provider retries is answered once.
+
+// InboundText is a text a patient sent to the clinic's number.
+type InboundText struct {
+	SID  string // the provider's id of the text (Twilio's MessageSid)
+	From string // the sender's number, E.164
+	Body string
+}
+
+// Keyword is what an inbound text asks for.
+type Keyword string
+
+// The keywords (first word, any case, accents ignored).
+const (
+	KeywordStatus Keyword = "status" // STATUS, WHERE: position, estimate and link
+	KeywordHelp   Keyword = "help"   // HELP: the keywords
+	KeywordStop   Keyword = "stop"   // the carriers' opt-out words: no text of any kind
+	KeywordStart  Keyword = "start"  // START, UNSTOP: texts again
+	KeywordOther  Keyword = "other"  // anything else: one short help text an hour
+)
+
+// keywords maps a first word to its keyword. STOP and its kin are the words
+// US carriers and Twilio treat as an opt-out; CANCEL, which they also do, is
+// left out here: it will mean leaving the queue (issue 15).
+var keywords = map[string]Keyword{
+	"STATUS": KeywordStatus, "WHERE": KeywordStatus, "ESTADO": KeywordStatus, "DONDE": KeywordStatus,
+	"HELP": KeywordHelp, "INFO": KeywordHelp, "AYUDA": KeywordHelp,
+	"STOP": KeywordStop, "STOPALL": KeywordStop, "UNSUBSCRIBE": KeywordStop, "END": KeywordStop, "QUIT": KeywordStop,
+	"START": KeywordStart, "UNSTOP": KeywordStart, "YES": KeywordStart,
+}
+
+// ParseKeyword reads the keyword of a text: its first word, folded to capitals
+// without accents and punctuation ("¿Dónde?" is WHERE's Spanish).
+func ParseKeyword(body string) Keyword {
+	first := ""
+	if f := strings.Fields(body); len(f) > 0 {
+		first = f[0]
+	}
+	folded, _, _ := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), first)
+	folded = strings.ToUpper(strings.TrimFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) }))
+	if k, ok := keywords[folded]; ok {
+		return k
+	}
+	return KeywordOther
+}
+
+// helpEvery is how often, at most, a number that sends an unknown word gets
+// the short help text.
+const helpEvery = time.Hour
+
+// Reply handles a text a patient sent: it records an opt-out or opt-in, or
+// writes the answer to the outbox. A number that opted out gets no answer of
+// any kind; STOP and START get none from us either, as the carrier (Twilio's
+// Advanced Opt-Out) answers those words itself. Nothing in an answer is about
+// any ticket but the newest active one of the sender's own number.
+func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
+	kw := ParseKeyword(in.Body)
+	phone, err := NormalizePhone(in.From, s.Config.PhoneRegion)
+	if err != nil {
+		return kw, err
+	}
+	if strings.TrimSpace(in.SID) == "" {
+		return kw, validationError("MessageSid", "MessageSid is required")
+	}
+	now := s.now()
+	switch kw {
+	case KeywordStop:
+		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptOut(ctx, phone, now) })
+	case KeywordStart:
+		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptIn(ctx, phone) })
+	}
+	// The ticket and its figures as a patient's status read sees them.
+	var t Ticket
+	found := false
+	err = s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		t, err = tx.ActiveTicketByPhone(ctx, phone)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	if err != nil {
+		return kw, err
+	}
+	var st PatientStatus
+	if found && kw == KeywordStatus {
+		if st, err = s.Status(ctx, t.ID); err != nil {
+			return kw, err
+		}
+	}
+	lang := t.Language
+	if !found {
+		lang = s.Config.languages().DefaultLanguage()
+	}
+	body := s.replyText(kw, lang, found, st)
+	return kw, s.Store.Update(ctx, func(tx Tx) error {
+		if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
+			return err
+		}
+		if kw == KeywordOther {
+			sent, err := tx.TextedSince(ctx, phone, MessageReply, now.Add(-helpEvery))
+			if err != nil || sent {
+				return err
+			}
+		}
+		return tx.AddMessage(ctx, &Message{
+			TicketID: t.ID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + in.SID,
+			Status: MessagePending, CreatedAt: now, DueAt: now,
+		})
+	})
+}
+
+// replyText is the answer to kw in lang, one segment.
+func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatus) string {
+	p := printer(lang)
+	switch {
+	case kw == KeywordStatus && found && st.Status == StatusCalled:
+		w := where(p, st.Room)
+		return s.compose("", p.T("sms.followUp.short", "ticket", st.Number, "where", w))
+	case kw == KeywordStatus && found:
+		facts := p.T("sms.facts", "ticket", st.Number, "position", st.Position, "minutes", st.EstimatedWait)
+		var variants []string
+		if link := s.statusLink(st.ID); link != "" {
+			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
+		}
+		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
+	case kw == KeywordStatus:
+		return s.compose("", p.T("sms.reply.noTicket", "link", s.checkinLink()), p.T("sms.reply.noTicketShort"))
+	case kw == KeywordHelp:
+		return s.compose("", p.T("sms.reply.help"))
+	}
+	return s.compose("", p.T("sms.reply.unknown"))
+}
+
+// checkinLink is the check-in page, or "" when the public URL is not GSM-7.
+func (s *Service) checkinLink() string {
+	link := strings.TrimRight(s.Config.PublicURL, "/") + "/checkin"
+	if s.Config.PublicURL == "" || toGSM(link) != link {
+		return ""
+	}
+	return link
+}
