@@ -29,7 +29,7 @@ const (
 type smsParts struct {
 	outbox   notify.Outbox
 	disp     *notify.Dispatcher
-	provider string                        // "twilio" or "log"
+	provider string                                         // "twilio" or "log"
 	verify   func(path, sig string, params url.Values) bool // Twilio webhook signature check; nil without Twilio
 }
 
