@@ -34,17 +34,22 @@ const (
 	KeywordHelp   Keyword = "help"   // HELP: the keywords
 	KeywordStop   Keyword = "stop"   // the carriers' opt-out words: no text of any kind
 	KeywordStart  Keyword = "start"  // START, UNSTOP: texts again
+	KeywordLeave  Keyword = "leave"  // LEAVE, CANCEL: leave the queue
+	KeywordJoin   Keyword = "join"   // JOIN <name>: check in to the default line
 	KeywordOther  Keyword = "other"  // anything else: one short help text an hour
 )
 
 // keywords maps a first word to its keyword. STOP and its kin are the words
-// US carriers and Twilio treat as an opt-out; CANCEL, which they also do, is
-// left out here: it will mean leaving the queue (issue 15).
+// US carriers and Twilio treat as an opt-out; CANCEL, which Twilio's Advanced
+// Opt-Out also treats as one by default, means leaving the queue here, as the
+// issue asks (docs/sms.md says to take it off the carrier's list).
 var keywords = map[string]Keyword{
 	"STATUS": KeywordStatus, "WHERE": KeywordStatus, "ESTADO": KeywordStatus, "DONDE": KeywordStatus,
 	"HELP": KeywordHelp, "INFO": KeywordHelp, "AYUDA": KeywordHelp,
 	"STOP": KeywordStop, "STOPALL": KeywordStop, "UNSUBSCRIBE": KeywordStop, "END": KeywordStop, "QUIT": KeywordStop,
 	"START": KeywordStart, "UNSTOP": KeywordStart, "YES": KeywordStart,
+	"LEAVE": KeywordLeave, "CANCEL": KeywordLeave, "SALIR": KeywordLeave, "CANCELAR": KeywordLeave,
+	"JOIN": KeywordJoin,
 }
 
 // ParseKeyword reads the keyword of a text: its first word, folded to capitals
@@ -87,6 +92,9 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	case KeywordStart:
 		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptIn(ctx, phone) })
 	}
+	if kw == KeywordJoin {
+		return kw, s.joinByText(ctx, in, phone, now)
+	}
 	// The ticket and its figures as a patient's status read sees them.
 	var t Ticket
 	found := false
@@ -102,6 +110,17 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	if err != nil {
 		return kw, err
 	}
+	if found && kw == KeywordLeave {
+		p := printer(t.Language)
+		_, err := s.finishTicket(ctx, t.ID, StatusCancelled, ChangeCancelled, func(ctx context.Context, tx Tx, t Ticket, now time.Time) error {
+			return s.addReply(ctx, tx, phone, t.ID, in.SID, s.compose("", p.T("sms.reply.left", "ticket", t.Number)), now)
+		})
+		var qe *Error
+		if errors.As(err, &qe) && qe.Code == CodeNotActive {
+			err = nil // it ended in the meantime: as if it had been found so
+		}
+		return kw, err
+	}
 	var st PatientStatus
 	if found && kw == KeywordStatus {
 		if st, err = s.Status(ctx, t.ID); err != nil {
@@ -114,20 +133,57 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	}
 	body := s.replyText(kw, lang, found, st)
 	return kw, s.Store.Update(ctx, func(tx Tx) error {
-		if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
-			return err
-		}
 		if kw == KeywordOther {
 			sent, err := tx.TextedSince(ctx, phone, MessageReply, now.Add(-helpEvery))
 			if err != nil || sent {
 				return err
 			}
 		}
-		return tx.AddMessage(ctx, &Message{
-			TicketID: t.ID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + in.SID,
-			Status: MessagePending, CreatedAt: now, DueAt: now,
-		})
+		return s.addReply(ctx, tx, phone, t.ID, in.SID, body, now)
 	})
+}
+
+// addReply writes the answer to the text sid to the outbox, unless the
+// number opted out; a second answer to the same text is dropped by its
+// dedupe key.
+func (s *Service) addReply(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) error {
+	if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
+		return err
+	}
+	return tx.AddMessage(ctx, &Message{
+		TicketID: ticketID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + sid,
+		Status: MessagePending, CreatedAt: now, DueAt: now,
+	})
+}
+
+// joinByText checks the sender in to the default line under the name after
+// JOIN, with the web check-in's validation, duplicate and pumping rules; the
+// confirmation is the reply. A refusal is answered in words, except the
+// pumping limit's, which must not make us text.
+func (s *Service) joinByText(ctx context.Context, in InboundText, phone string, now time.Time) error {
+	name := strings.TrimSpace(strings.Join(strings.Fields(in.Body)[1:], " "))
+	p := printer(s.Config.languages().DefaultLanguage())
+	_, err := s.CheckIn(ctx, CheckInRequest{Name: name, Phone: phone, AppointmentTime: "walk-in", ReplyTo: in.SID})
+	var qe *Error
+	if err == nil || !errors.As(err, &qe) {
+		return err
+	}
+	var body string
+	switch qe.Code {
+	case CodeDuplicate:
+		body = p.T("sms.reply.joinedAlready")
+	case CodeValidation:
+		if qe.Field() == "name" {
+			body = p.T("sms.reply.joinHow")
+		} else {
+			body = p.T("sms.reply.joinRefused")
+		}
+	case CodeLineClosed, CodeLineFull:
+		body = p.T("sms.reply.joinRefused")
+	default:
+		return nil // the per-phone limit (CodeRateLimited) and the like: no text
+	}
+	return s.Store.Update(ctx, func(tx Tx) error { return s.addReply(ctx, tx, phone, "", in.SID, s.compose("", body), now) })
 }
 
 // replyText is the answer to kw in lang, one segment.
@@ -144,8 +200,11 @@ func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatu
 			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
 		}
 		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
-	case kw == KeywordStatus:
-		return s.compose("", p.T("sms.reply.noTicket", "link", s.checkinLink()), p.T("sms.reply.noTicketShort"))
+	case kw == KeywordStatus, kw == KeywordLeave: // the number has no active ticket
+		if link := s.checkinLink(); link != "" {
+			return s.compose("", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
+		}
+		return s.compose("", p.T("sms.reply.noTicketShort"))
 	case kw == KeywordHelp:
 		return s.compose("", p.T("sms.reply.help"))
 	}

@@ -138,3 +138,57 @@ func TestStopMeansNoTexts(t *testing.T) {
 		t.Errorf("after START the recall is texted: %d call texts", n)
 	}
 }
+
+// TestLeaveAndJoinByText: LEAVE cancels the sender's own ticket, with the
+// reply in the same transaction; JOIN checks a number in under the web's
+// rules, its confirmation being the reply; retried webhooks answer once.
+func TestLeaveAndJoinByText(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const phone = "+14155552821"
+	reply := func(sid, body string) {
+		t.Helper()
+		if _, err := h.svc.Reply(ctx, queue.InboundText{SID: sid, From: phone, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reply("SM1", "JOIN   Ana   Lopez ")
+	reply("SM1", "JOIN Ana Lopez") // Twilio retries: one ticket, one text
+	st, err := h.svc.Queues(ctx, []string{queue.DefaultQueueID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := st[0].Entries
+	if len(entries) != 1 || entries[0].Name != "Ana Lopez" || entries[0].Phone != phone {
+		t.Fatalf("queue after JOIN: %+v", entries)
+	}
+	id := entries[0].ID
+	ms := h.messages(t, id)
+	if n := len(ms[queue.MessageReply]) + len(ms[queue.MessageConfirmation]); n != 1 || !strings.Contains(ms[queue.MessageReply][0].Body, "checked in") {
+		t.Fatalf("JOIN's confirmation: %+v", ms)
+	}
+	reply("SM2", "join Ana again") // already in line
+	reply("SM3", "JOIN")           // no name
+	answers := strings.Join(h.replies(t, "", phone), "|")
+	if !strings.Contains(answers, "already in line") || !strings.Contains(answers, "reply JOIN and your name") {
+		t.Fatalf("JOIN refusals: %q", answers)
+	}
+
+	reply("SM4", "Leave")
+	reply("SM4", "Leave")
+	if st, err := h.svc.Status(ctx, id); err != nil || st.Status != queue.StatusCancelled {
+		t.Fatalf("after LEAVE: %v, %v", st.Status, err)
+	}
+	left := h.replies(t, id, phone) // the JOIN confirmation, and the answer to LEAVE once
+	if len(left) != 2 || strings.Count(strings.Join(left, "|"), "You left the line") != 1 {
+		t.Fatalf("LEAVE's reply: %q", left)
+	}
+	changes := h.take()
+	if len(changes) == 0 || changes[len(changes)-1].Kind != queue.ChangeCancelled {
+		t.Fatalf("LEAVE publishes the cancellation: %+v", changes)
+	}
+	reply("SM5", "cancel") // nothing left to cancel: told so, no error
+	if got := h.replies(t, "", phone); !strings.Contains(strings.Join(got, "|"), "no check-in") {
+		t.Fatalf("LEAVE without a ticket: %q", got)
+	}
+}
