@@ -95,7 +95,7 @@ test('texts go out through Twilio exactly once, after an outage, with a signed d
   assert.deepEqual(fake.problems, []);
 });
 
-test('patients answer by text: STATUS in their language, STOP ends every text, START brings them back', async (t) => {
+test('patients answer by text: STATUS in their language, HERE, JOIN, LEAVE, STOP ends every text, START brings them back', async (t) => {
   const fake = await startTwilio();
   t.after(() => fake.close());
   const sw = await startSmartWait({
@@ -124,6 +124,24 @@ test('patients answer by text: STATUS in their language, STOP ends every text, S
   assert.match(to(luz)[1], new RegExp(`Estado: turno ${l.ticketNumber}, numero 2 en la fila`));
   assert.ok(!to(luz)[1].includes('A-001'), 'an answer names no other ticket');
 
+  // HERE: the desk sees the patient is in the building.
+  assert.equal((await sendText(sw.url, PUBLIC_URL, luz, 'Aquí')).status, 200);
+  await fake.until((f) => to(luz).length === 3, 'the HERE answer');
+  const staff = await staffToken(sw.url);
+  const { json: queue } = await api(sw.url, 'GET', '/api/staff/queue', { token: staff });
+  const luzEntry = queue.data.find((e) => e.patientId === l.patientId);
+  assert.ok(luzEntry.arrivedAt, `arrivedAt on the staff queue: ${JSON.stringify(luzEntry)}`);
+  assert.ok(!queue.data.find((e) => e.patient.phone === ana).arrivedAt);
+
+  // JOIN checks a number in by text; LEAVE takes it out again.
+  const kim = '+14155552933';
+  await sendText(sw.url, PUBLIC_URL, kim, 'JOIN Kim Lee');
+  await fake.until((f) => to(kim).length === 1, "JOIN's confirmation");
+  assert.match(to(kim)[0], /Hi Kim, you're checked in: ticket A-003/);
+  await sendText(sw.url, PUBLIC_URL, kim, 'leave');
+  await fake.until((f) => to(kim).length === 2, "LEAVE's answer");
+  assert.match(to(kim)[1], /You left the line: ticket A-003/);
+
   // A forged text changes nothing.
   const forged = await fetch(`${sw.url}/api/sms/inbound`, { method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
@@ -135,7 +153,7 @@ test('patients answer by text: STATUS in their language, STOP ends every text, S
   const token = await staffToken(sw.url);
   await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '2' }, token }); // Ana
   await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '3' }, token }); // Luz
-  await fake.until((f) => to(luz).length === 3, "Luz's call");
+  await fake.until((f) => to(luz).length === 4, "Luz's call");
   assert.equal(to(ana).length, 1, `texts after STOP: ${JSON.stringify(to(ana))}`);
 
   // START: texts again (the recall's call text arrives).

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -36,6 +37,7 @@ const (
 	KeywordStart  Keyword = "start"  // START, UNSTOP: texts again
 	KeywordLeave  Keyword = "leave"  // LEAVE, CANCEL: leave the queue
 	KeywordJoin   Keyword = "join"   // JOIN <name>: check in to the default line
+	KeywordHere   Keyword = "here"   // HERE, ARRIVED: in the building
 	KeywordOther  Keyword = "other"  // anything else: one short help text an hour
 )
 
@@ -50,6 +52,7 @@ var keywords = map[string]Keyword{
 	"START": KeywordStart, "UNSTOP": KeywordStart, "YES": KeywordStart,
 	"LEAVE": KeywordLeave, "CANCEL": KeywordLeave, "SALIR": KeywordLeave, "CANCELAR": KeywordLeave,
 	"JOIN": KeywordJoin,
+	"HERE": KeywordHere, "ARRIVED": KeywordHere, "AQUI": KeywordHere, "LLEGUE": KeywordHere,
 }
 
 // ParseKeyword reads the keyword of a text: its first word, folded to capitals
@@ -121,7 +124,10 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 		}
 		return kw, err
 	}
-	var st PatientStatus
+	if found && kw == KeywordHere && t.ArrivedAt.IsZero() {
+		return kw, s.arrived(ctx, t.ID, phone, in.SID)
+	}
+	st := PatientStatus{Entry: Entry{Ticket: t}}
 	if found && kw == KeywordStatus {
 		if st, err = s.Status(ctx, t.ID); err != nil {
 			return kw, err
@@ -200,11 +206,13 @@ func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatu
 			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
 		}
 		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
-	case kw == KeywordStatus, kw == KeywordLeave: // the number has no active ticket
+	case !found && (kw == KeywordStatus || kw == KeywordLeave || kw == KeywordHere): // the number has no active ticket
 		if link := s.checkinLink(); link != "" {
 			return s.compose("", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
 		}
 		return s.compose("", p.T("sms.reply.noTicketShort"))
+	case kw == KeywordHere && found: // again: nothing changes, they are told again
+		return s.compose("", p.T("sms.reply.here", "ticket", st.Number))
 	case kw == KeywordHelp:
 		return s.compose("", p.T("sms.reply.help"))
 	}
@@ -218,4 +226,48 @@ func (s *Service) checkinLink() string {
 		return ""
 	}
 	return link
+}
+
+// arrived records that the patient of ticket id is in the building (HERE):
+// the desk sees it (Ticket.ArrivedAt, the staff queue's arrivedAt and a
+// patient_arrived update), and the patient is told, in the same transaction.
+// Nobody's place changes; the first HERE counts.
+func (s *Service) arrived(ctx context.Context, id, phone, sid string) error {
+	var next basis
+	_, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
+		if !t.Status.Active() {
+			return Errorf(CodeNotActive, "This check-in is no longer active")
+		}
+		b, err := s.loadBasis(ctx, tx, *q)
+		if err != nil {
+			return err
+		}
+		if t.ArrivedAt.IsZero() {
+			t.ArrivedAt = now
+			if err := tx.UpdateTicket(ctx, *t); err != nil {
+				return err
+			}
+		}
+		// The next basis is this one with the ticket as stored now: a copy,
+		// as bases share their lists.
+		next = b
+		next.active = slices.Clone(b.active)
+		entries := make([]Entry, len(next.active))
+		for i := range next.active {
+			if next.active[i].ID == t.ID {
+				next.active[i] = *t
+			}
+			entries[i].Ticket = next.active[i]
+		}
+		next.version = q.Version + 1
+		ch.Kind, ch.Ticket = ChangeArrived, Entry{Ticket: *t}
+		ch.Waiting, ch.Called, ch.NowServing = counts(entries)
+		p := printer(t.Language)
+		return s.addReply(ctx, tx, phone, t.ID, sid, s.compose("", p.T("sms.reply.here", "ticket", t.Number)), now)
+	})
+	var qe *Error
+	if errors.As(err, &qe) && qe.Code == CodeNotActive {
+		return nil // it ended in the meantime
+	}
+	return err
 }

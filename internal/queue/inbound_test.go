@@ -192,3 +192,62 @@ func TestLeaveAndJoinByText(t *testing.T) {
 		t.Fatalf("LEAVE without a ticket: %q", got)
 	}
 }
+
+// TestHereByText: HERE marks the sender's ticket arrived once — the desk sees
+// it and the change is published, nobody moves — and the patient is told.
+func TestHereByText(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const phone = "+14155552841"
+	a, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: "Ana", Phone: "+14155552840", AppointmentTime: "9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: "Bo", Phone: phone, AppointmentTime: "9", Language: "es"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.take()
+	arrivedAt := h.now
+	if _, err := h.svc.Reply(ctx, queue.InboundText{SID: "SM1", From: phone, Body: "Aquí"}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(time.Minute)
+	if _, err := h.svc.Reply(ctx, queue.InboundText{SID: "SM2", From: phone, Body: "here"}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := h.svc.Queues(ctx, []string{queue.DefaultQueueID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range qs[0].Entries {
+		switch e.ID {
+		case b.ID:
+			if !e.ArrivedAt.Equal(arrivedAt) || e.Position != 2 {
+				t.Errorf("Bo after HERE: arrived %v (want %v, the first HERE), position %d", e.ArrivedAt, arrivedAt, e.Position)
+			}
+		case a.ID:
+			if !e.ArrivedAt.IsZero() || e.Position != 1 {
+				t.Errorf("Ana: %+v", e)
+			}
+		}
+	}
+	changes := h.take()
+	if len(changes) != 1 || changes[0].Kind != queue.ChangeArrived || changes[0].Ticket.ID != b.ID || changes[0].Waiting != 2 {
+		t.Fatalf("HERE publishes an arrival: %+v", changes)
+	}
+	got := h.replies(t, b.ID, phone)
+	if len(got) != 2 || !strings.Contains(got[0], "sabemos que esta aqui") && !strings.Contains(got[0], "sabemos que está aquí") {
+		t.Fatalf("HERE replies: %q", got)
+	}
+	// A call after it keeps the arrival (the basis carried it forward).
+	if _, err := h.svc.CallNext(ctx, "", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.CallNext(ctx, "", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := h.svc.Status(ctx, b.ID); err != nil || !st.ArrivedAt.Equal(arrivedAt) || st.Status != queue.StatusCalled {
+		t.Errorf("after the call: %v %v %v", st.ArrivedAt, st.Status, err)
+	}
+}
