@@ -2,10 +2,9 @@
 // Twilio's Messages API (docs/sms.md): `node --test e2e/sms.test.mjs`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
 import { checkResponse } from './lib/apidoc.mjs';
-import { SID, TOKEN, FROM, PUBLIC_URL, startTwilio } from './lib/twilio.mjs';
+import { SID, TOKEN, FROM, PUBLIC_URL, startTwilio, twilioSignature, sendText } from './lib/twilio.mjs';
 
 // startSmartWait starts the real binary (e2e/lib/server.mjs) with env, logging at
 // INFO so a failure shows the dispatcher's lines; stop asserts a graceful exit.
@@ -33,10 +32,10 @@ async function api(base, method, path, { body, token, form, headers = {} } = {})
   return { status: res.status, json: JSON.parse(text) };
 }
 
-// twilioSignature: base64(HMAC-SHA1(token, url + sorted key+value pairs)).
-function twilioSignature(url, params) {
-  const data = Object.keys(params).sort().reduce((s, k) => s + k + params[k], url);
-  return createHmac('sha1', TOKEN).update(data).digest('base64');
+// staffToken signs the bootstrap admin in.
+async function staffToken(base) {
+  const login = await api(base, 'POST', '/api/staff/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  return login.json.data.token;
 }
 
 test('texts go out through Twilio exactly once, after an outage, with a signed delivery report', async (t) => {
@@ -93,5 +92,76 @@ test('texts go out through Twilio exactly once, after an outage, with a signed d
   assert.equal(bodies.filter((b) => /checked in/.test(b)).length, 1, JSON.stringify(bodies));
   assert.equal(bodies.filter((b) => /your turn/.test(b)).length, 1, JSON.stringify(bodies));
   assert.equal(fake.requests, fake.messages.length + 1, 'one failed request, then one per text');
+  assert.deepEqual(fake.problems, []);
+});
+
+test('patients answer by text: STATUS in their language, HERE, JOIN, LEAVE, STOP ends every text, START brings them back', async (t) => {
+  const fake = await startTwilio();
+  t.after(() => fake.close());
+  const sw = await startSmartWait({
+    TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_PHONE_NUMBER: FROM, TWILIO_API_URL: fake.url,
+    SMARTWAIT_PUBLIC_URL: PUBLIC_URL, SMARTWAIT_CLINIC_NAME: 'Riverside Clinic',
+  });
+  t.after(() => sw.stop());
+  const ana = '+14155552931', luz = '+14155552932';
+  const to = (phone) => fake.messages.filter((m) => m.to === phone).map((m) => m.body);
+  const checkIn = async (name, phone, language) => {
+    const r = await api(sw.url, 'POST', '/api/checkin', { body: { name, phone, appointmentTime: 'walk-in', language } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    return r.json.data;
+  };
+  await checkIn('Ana', ana, 'en');
+  const l = await checkIn('Luz', luz, 'es');
+  await fake.until((f) => to(ana).length === 1 && to(luz).length === 1, 'the two confirmations');
+
+  // STATUS: the answer goes through the outbox, never inline, in the
+  // patient's language, about their own ticket only.
+  const answer = await sendText(sw.url, PUBLIC_URL, luz, 'Estado');
+  assert.equal(answer.status, 200);
+  assert.match(answer.type, /text\/xml/);
+  assert.equal(answer.text, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+  await fake.until((f) => to(luz).length === 2, 'the STATUS answer');
+  assert.match(to(luz)[1], new RegExp(`Estado: turno ${l.ticketNumber}, numero 2 en la fila`));
+  assert.ok(!to(luz)[1].includes('A-001'), 'an answer names no other ticket');
+
+  // HERE: the desk sees the patient is in the building.
+  assert.equal((await sendText(sw.url, PUBLIC_URL, luz, 'Aquí')).status, 200);
+  await fake.until((f) => to(luz).length === 3, 'the HERE answer');
+  const staff = await staffToken(sw.url);
+  const { json: queue } = await api(sw.url, 'GET', '/api/staff/queue', { token: staff });
+  const luzEntry = queue.data.find((e) => e.patientId === l.patientId);
+  assert.ok(luzEntry.arrivedAt, `arrivedAt on the staff queue: ${JSON.stringify(luzEntry)}`);
+  assert.ok(!queue.data.find((e) => e.patient.phone === ana).arrivedAt);
+
+  // JOIN checks a number in by text; LEAVE takes it out again.
+  const kim = '+14155552933';
+  await sendText(sw.url, PUBLIC_URL, kim, 'JOIN Kim Lee');
+  await fake.until((f) => to(kim).length === 1, "JOIN's confirmation");
+  assert.match(to(kim)[0], /Hi Kim, you're checked in: ticket A-003/);
+  await sendText(sw.url, PUBLIC_URL, kim, 'leave');
+  await fake.until((f) => to(kim).length === 2, "LEAVE's answer");
+  assert.match(to(kim)[1], /You left the line: ticket A-003/);
+
+  // A forged text changes nothing.
+  const forged = await fetch(`${sw.url}/api/sms/inbound`, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+    body: new URLSearchParams({ MessageSid: 'SMx', From: ana, Body: 'STOP' }).toString() });
+  assert.equal(forged.status, 403);
+
+  // STOP: no text of any kind to that number, even its call; others still get theirs.
+  assert.equal((await sendText(sw.url, PUBLIC_URL, ana, 'STOP')).status, 200);
+  const token = await staffToken(sw.url);
+  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '2' }, token }); // Ana
+  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '3' }, token }); // Luz
+  await fake.until((f) => to(luz).length === 4, "Luz's call");
+  assert.equal(to(ana).length, 1, `texts after STOP: ${JSON.stringify(to(ana))}`);
+
+  // START: texts again (the recall's call text arrives).
+  assert.equal((await sendText(sw.url, PUBLIC_URL, ana, 'START')).status, 200);
+  const { json: q } = await api(sw.url, 'GET', '/api/staff/queue', { token });
+  const anaTicket = q.data.find((e) => e.patient.phone === ana);
+  await api(sw.url, 'POST', '/api/staff/recall', { body: { patientId: anaTicket.patientId }, token });
+  await fake.until((f) => to(ana).length === 2, 'the call after START');
+  assert.match(to(ana)[1], /It's your turn/);
   assert.deepEqual(fake.problems, []);
 });

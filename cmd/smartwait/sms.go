@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,8 +29,8 @@ const (
 type smsParts struct {
 	outbox   notify.Outbox
 	disp     *notify.Dispatcher
-	provider string                        // "twilio" or "log"
-	verify   func(string, url.Values) bool // Twilio webhook signature check; nil without Twilio
+	provider string                                         // "twilio" or "log"
+	verify   func(path, sig string, params url.Values) bool // Twilio webhook signature check; nil without Twilio
 }
 
 // startSMS starts the dispatcher on outbox with Twilio when it is configured and
@@ -48,8 +49,9 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 			BaseURL: cfg.Twilio.APIURL, StatusCallback: callback,
 		}
 		token := cfg.Twilio.AuthToken
-		p.verify = func(sig string, params url.Values) bool {
-			return sms.ValidSignature(token, callback, params, sig)
+		base := strings.TrimRight(cfg.PublicURL, "/")
+		p.verify = func(path, sig string, params url.Values) bool {
+			return sms.ValidSignature(token, base+path, params, sig)
 		}
 	}
 	p.disp = &notify.Dispatcher{Outbox: outbox, Sender: sender, Log: a.log, Metrics: notify.NewMetrics(reg),

@@ -3,6 +3,7 @@
 // auth and the form, fails the next `failNext` requests with 503, and notifies
 // waiters.
 import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 
 export const SID = 'AC00000000000000000000000000000001';
 export const TOKEN = 'e2e-twilio-token';
@@ -57,6 +58,27 @@ export async function startTwilio() {
     check();
   });
   return fake;
+}
+
+// twilioSignature is X-Twilio-Signature as Twilio documents it:
+// base64(HMAC-SHA1(auth token, url + each form key and value, keys sorted)).
+export function twilioSignature(url, params) {
+  const data = Object.keys(params).sort().reduce((s, k) => s + k + params[k], url);
+  return createHmac('sha1', TOKEN).update(data).digest('base64');
+}
+
+// sendText is the fake's incoming-message webhook: a patient's text from
+// `from`, posted to the server at appURL and signed for publicURL (what the
+// Twilio console would be set to). It answers the response.
+let inboundSeq = 0;
+export async function sendText(appURL, publicURL, from, body) {
+  const params = { MessageSid: `SMin${String(++inboundSeq).padStart(28, '0')}`, AccountSid: SID, From: from, To: FROM, Body: body };
+  const res = await fetch(`${appURL}/api/sms/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(`${publicURL}/api/sms/inbound`, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text(), sid: params.MessageSid };
 }
 
 // twilioEnv is the configuration that points the binary at the fake.

@@ -187,6 +187,7 @@ type QueueEntry struct {
 	Urgent               bool        `json:"urgent,omitempty"`
 	DueAt                Time        `json:"dueAt,omitzero"`
 	Language             string      `json:"language,omitempty"` // the patient's language, for the desk
+	ArrivedAt            Time        `json:"arrivedAt,omitzero"` // when the patient texted HERE
 }
 
 // PatientView is the patient inside a QueueEntry; ID is the patient id and Phone
@@ -214,7 +215,7 @@ func NewQueueEntry(e queue.Entry, now time.Time) QueueEntry {
 		CalledAt:             Time(e.CalledAt), CompletedAt: Time(e.CompletedAt),
 		WaitingMinutes: max(0, int(until.Sub(e.CheckInTime)/time.Minute)),
 		Room:           e.Room,
-		Line:           e.QueueID, Urgent: e.Urgent, DueAt: Time(e.DueAt), Language: e.Language,
+		Line:           e.QueueID, Urgent: e.Urgent, DueAt: Time(e.DueAt), Language: e.Language, ArrivedAt: Time(e.ArrivedAt),
 	}
 }
 

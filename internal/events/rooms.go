@@ -83,6 +83,8 @@ func updateType(k queue.ChangeKind) string {
 		return "position_change"
 	case queue.ChangeLineUpdated:
 		return "line_updated"
+	case queue.ChangeArrived:
+		return "patient_arrived"
 	}
 	return ""
 }

@@ -13,19 +13,19 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
 
 func scanTicket(row pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
 	var checkIn time.Time
-	var called, completed, ready, due *time.Time
+	var called, completed, ready, due, arrived *time.Time
 	err := row.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
 	t.CheckInTime = checkIn.UTC()
-	t.CalledAt, t.CompletedAt, t.ReadyAt, t.DueAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due)
+	t.CalledAt, t.CompletedAt, t.ReadyAt, t.DueAt, t.ArrivedAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due), fromTS(arrived)
 	return t, nil
 }
 
@@ -98,8 +98,8 @@ func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 // UpdateTicket stores the mutable fields of tk.
 func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
 	const update = `UPDATE tickets SET status = $1, room = $2, called_at = $3, completed_at = $4, ready_at = $5,
-			quoted_wait = $6 WHERE id = $7`
-	tag, err := t.tx.Exec(ctx, update, string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait, tk.ID)
+			quoted_wait = $6, arrived_at = $7 WHERE id = $8`
+	tag, err := t.tx.Exec(ctx, update, string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait, ts(tk.ArrivedAt), tk.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update ticket: %w", translate(ctx, err))
 	}
@@ -150,7 +150,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings decoded per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
 
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
 // ones by Seq. They are read by two queries rather than one ordered by status:
@@ -184,15 +184,15 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, query, queueI
 	}
 	defer rows.Close()
 	var checkIn time.Time
-	var called, completed, ready, due *time.Time
+	var called, completed, ready, due, arrived *time.Time
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived); err != nil {
 			return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
 		}
 		tk.CheckInTime = checkIn.UTC()
-		tk.CalledAt, tk.CompletedAt, tk.ReadyAt, tk.DueAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due)
+		tk.CalledAt, tk.CompletedAt, tk.ReadyAt, tk.DueAt, tk.ArrivedAt = fromTS(called), fromTS(completed), fromTS(ready), fromTS(due), fromTS(arrived)
 		out = append(out, tk)
 	}
 	if err := rows.Err(); err != nil {

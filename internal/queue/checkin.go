@@ -100,7 +100,13 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		}
 		// One text, not two: a ticket ready at check-in gets a confirmation worded
 		// as the get-ready notice (docs/sms.md).
-		if err := s.addMessage(ctx, tx, e.Ticket, MessageConfirmation, "", s.confirmationText(e, ready), now); err != nil {
+		confirm := s.confirmationText(e, ready)
+		if r.ReplyTo != "" {
+			err = s.addReply(ctx, tx, e.Phone, e.ID, r.ReplyTo, confirm, now)
+		} else {
+			err = s.addMessage(ctx, tx, e.Ticket, MessageConfirmation, "", confirm, now)
+		}
+		if err != nil {
 			return err
 		}
 		ch.Kind, ch.Ticket = ChangeCheckedIn, e

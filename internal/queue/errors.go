@@ -35,6 +35,12 @@ func (e *Error) Error() string { return e.Message }
 // ErrorCode returns the contract code (the web layer's mapping key).
 func (e *Error) ErrorCode() string { return e.Code }
 
+// Field is the field a validation error names, "" for any other error.
+func (e *Error) Field() string {
+	m, _ := e.Details.(map[string]string)
+	return m["field"]
+}
+
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -13,6 +13,8 @@ const (
 	ChangeCompleted ChangeKind = "completed"
 	ChangeNoShow    ChangeKind = "no_show"
 	ChangeCancelled ChangeKind = "cancelled"
+	// ChangeArrived: the patient texted HERE; nothing moves (inbound.go).
+	ChangeArrived ChangeKind = "arrived"
 	// ChangeTransferred: a ticket left this line for another (Change.Ticket is
 	// the ticket in its new line); the other line gets a ChangeCheckedIn.
 	ChangeTransferred ChangeKind = "transferred"

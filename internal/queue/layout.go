@@ -259,6 +259,10 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageK
 	if t.Phone == "" {
 		return nil
 	}
+	// A number that texted STOP gets no text of any kind (inbound.go).
+	if at, err := tx.OptedOut(ctx, t.Phone); err != nil || !at.IsZero() {
+		return err
+	}
 	dedupe := t.ID + ":" + string(kind)
 	if key != "" {
 		dedupe += ":" + key

@@ -66,22 +66,25 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 // CodePatientNotFound when the ticket is unknown or no longer active. Completing a
 // called ticket teaches the estimator its service time.
 func (s *Service) Complete(ctx context.Context, id string) (Entry, error) {
-	return s.finishTicket(ctx, id, StatusCompleted, ChangeCompleted)
+	return s.finishTicket(ctx, id, StatusCompleted, ChangeCompleted, nil)
 }
 
 // NoShow marks a waiting or called patient who did not come. Errors as Complete.
 func (s *Service) NoShow(ctx context.Context, id string) (Entry, error) {
-	return s.finishTicket(ctx, id, StatusNoShow, ChangeNoShow)
+	return s.finishTicket(ctx, id, StatusNoShow, ChangeNoShow, nil)
 }
 
 // Cancel takes a patient out of the queue (the patient left, or staff removed
 // them). It fails with CodePatientNotFound for an unknown ticket and CodeNotActive
 // for one that already left.
 func (s *Service) Cancel(ctx context.Context, id string) (Entry, error) {
-	return s.finishTicket(ctx, id, StatusCancelled, ChangeCancelled)
+	return s.finishTicket(ctx, id, StatusCancelled, ChangeCancelled, nil)
 }
 
-func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind) (Entry, error) {
+// finishTicket ends ticket id's visit with status to. then, when not nil,
+// runs in the same transaction once the ticket is stored: the reply to a text
+// that asked for it (inbound.go).
+func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind, then func(ctx context.Context, tx Tx, t Ticket, now time.Time) error) (Entry, error) {
 	var next basis
 	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if !t.Status.Active() {
@@ -101,6 +104,11 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 		// A text that arrives after the visit is over is noise: drop what is pending.
 		if _, err := tx.CancelMessages(ctx, t.ID, ""); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(ctx, tx, *t, now); err != nil {
+				return err
+			}
 		}
 		// Every finished ticket teaches the estimator something: a completed
 		// visit its length, a no-show or a cancellation how many of those ahead

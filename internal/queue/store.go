@@ -102,6 +102,18 @@ type Tx interface {
 	// concurrency, across queues and instances.
 	RecentCheckIns(ctx context.Context, phone string, since time.Time, limit int) ([]time.Time, error)
 
+	// OptOut records that phone texted STOP at at (docs/sms.md): no text of any
+	// kind goes to it from then on, and its texts still pending are cancelled.
+	OptOut(ctx context.Context, phone string, at time.Time) error
+	// OptIn forgets phone's opt-out (it texted START).
+	OptIn(ctx context.Context, phone string) error
+	// OptedOut returns when phone opted out, or the zero time.
+	OptedOut(ctx context.Context, phone string) (time.Time, error)
+	// TextedSince reports whether a text of kind went to phone at or after since.
+	TextedSince(ctx context.Context, phone string, kind MessageKind, since time.Time) (bool, error)
+	// ActiveTicketByPhone returns the newest waiting or called ticket of phone,
+	// in any line, or an error wrapping ErrNotFound.
+	ActiveTicketByPhone(ctx context.Context, phone string) (Ticket, error)
 	// AddMessage writes m to the SMS outbox and sets m.ID. A message whose
 	// DedupeKey is already in the outbox is not added again (no error; m.ID = 0).
 	AddMessage(ctx context.Context, m *Message) error
@@ -140,6 +152,8 @@ const (
 	MessageGetReady     MessageKind = "get_ready"
 	MessageCalled       MessageKind = "called"
 	MessageFollowUp     MessageKind = "follow_up"
+	// MessageReply answers a text the patient sent (inbound.go).
+	MessageReply MessageKind = "reply"
 )
 
 // MessageStatus is where an SMS stands in the outbox.

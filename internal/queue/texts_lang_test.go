@@ -146,3 +146,22 @@ func TestEveryTemplateFitsOneSegment(t *testing.T) {
 		}
 	}
 }
+
+// TestRepliesFitOneSegment: every answer to a patient's text, in every
+// language, with the longer clinic name, is one segment as sent.
+func TestRepliesFitOneSegment(t *testing.T) {
+	for _, lang := range i18n.Available() {
+		p := printer(lang)
+		for key := range p.Section("sms.reply.") {
+			for _, shift := range []bool{false, true} {
+				s := textService("Clínica de Salud Familiar San José del Valle", "https://waitroom.riverside-clinic.example.org")
+				s.Config.SMSShiftTables = shift
+				body := s.compose("María", p.T("sms.reply."+key, "ticket", "A-114", "link", "https://waitroom.riverside-clinic.example.org/checkin",
+					"facts", p.T("sms.facts", "ticket", "A-114", "position", 12, "minutes", 45)))
+				if n, enc, units := Segments(body, shift); n != 1 {
+					t.Errorf("%s sms.reply.%s shift=%v: %d segments (%s, %d): %q", lang, key, shift, n, enc, units, body)
+				}
+			}
+		}
+	}
+}

@@ -87,6 +87,8 @@ type Ticket struct {
 	// and the messages of their events are written in it. Empty on tickets from
 	// before languages, which read as the deployment's default.
 	Language string
+	// ArrivedAt is when the patient texted HERE (docs/sms.md); zero until then.
+	ArrivedAt time.Time
 }
 
 // TicketNumber formats the daily ticket number n with the queue prefix: "A-007".

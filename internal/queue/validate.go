@@ -24,6 +24,10 @@ type CheckInRequest struct {
 	// Language is the patient's language ("es"), one of Config.Languages; empty:
 	// the default language. Their texts and events are written in it.
 	Language string
+	// ReplyTo is the provider's id of the text that asked for this check-in
+	// (JOIN, inbound.go): the confirmation is its reply, deduplicated on it,
+	// so a webhook the provider retries is answered once.
+	ReplyTo string
 
 	// checked is what Normalize accepted, with the parsed phone, so that
 	// CheckIn neither validates nor parses the phone a second time. A field

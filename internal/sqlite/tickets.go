@@ -12,7 +12,7 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -20,14 +20,14 @@ type scanner interface{ Scan(dest ...any) error }
 func scanTicket(s scanner) (queue.Ticket, error) {
 	var t queue.Ticket
 	var checkIn int64
-	var called, completed, ready, due sql.NullInt64
+	var called, completed, ready, due, arrived sql.NullInt64
 	err := s.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
 	t.CheckInTime = time.UnixMilli(checkIn).UTC()
-	t.CalledAt, t.CompletedAt, t.ReadyAt, t.DueAt = fromMS(called), fromMS(completed), fromMS(ready), fromMS(due)
+	t.CalledAt, t.CompletedAt, t.ReadyAt, t.DueAt, t.ArrivedAt = fromMS(called), fromMS(completed), fromMS(ready), fromMS(due), fromMS(arrived)
 	return t, nil
 }
 
@@ -98,11 +98,11 @@ func (t *tx) InsertTicket(ctx context.Context, tk *queue.Ticket) error {
 }
 
 var updateTicket = prepared(`UPDATE tickets SET status = ?, room = ?, called_at = ?, completed_at = ?, ready_at = ?,
-	quoted_wait = ? WHERE id = ?`)
+	quoted_wait = ?, arrived_at = ? WHERE id = ?`)
 
 // UpdateTicket stores the mutable fields of tk.
 func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
-	res, err := t.stmt(ctx, updateTicket).ExecContext(t.run(ctx), tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.QuotedWait, tk.ID)
+	res, err := t.stmt(ctx, updateTicket).ExecContext(t.run(ctx), tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.QuotedWait, ms(tk.ArrivedAt), tk.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update ticket: %w", translate(err))
 	}
@@ -151,7 +151,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings allocated per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
 
 // The called and the waiting tickets are read by two queries rather than one
 // ordered by status: the waiting ones, nearly all of a long queue, then come
@@ -188,15 +188,15 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, s *stmt, queu
 	}
 	defer rows.Close()
 	var checkIn int64
-	var called, completed, ready, due sql.NullInt64
+	var called, completed, ready, due, arrived sql.NullInt64
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived); err != nil {
 			return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
 		}
 		tk.CheckInTime = time.UnixMilli(checkIn).UTC()
-		tk.CalledAt, tk.CompletedAt, tk.ReadyAt, tk.DueAt = fromMS(called), fromMS(completed), fromMS(ready), fromMS(due)
+		tk.CalledAt, tk.CompletedAt, tk.ReadyAt, tk.DueAt, tk.ArrivedAt = fromMS(called), fromMS(completed), fromMS(ready), fromMS(due), fromMS(arrived)
 		out = append(out, tk)
 	}
 	if err := rows.Err(); err != nil {

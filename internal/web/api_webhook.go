@@ -8,6 +8,14 @@ import (
 	"smartwait/internal/queue"
 )
 
+// The paths of Twilio's webhooks: the signature covers SMARTWAIT_PUBLIC_URL
+// plus the path (internal/sms.StatusCallbackPath is the first, as the sender
+// gives it to Twilio).
+const (
+	twilioStatusPath = "/api/webhooks/twilio/status"
+	inboundSMSPath   = "/api/sms/inbound"
+)
+
 // DeliveryLog records the SMS provider's delivery reports in the outbox.
 type DeliveryLog interface {
 	// RecordDelivery sets the status of the message the provider knows as
@@ -46,7 +54,7 @@ func (s *Server) handleTwilioStatus() http.Handler {
 			return
 		}
 		sig := r.Header.Get("X-Twilio-Signature")
-		if s.d.VerifyTwilio == nil || s.d.Deliveries == nil || !s.d.VerifyTwilio(sig, r.PostForm) {
+		if s.d.VerifyTwilio == nil || s.d.Deliveries == nil || !s.d.VerifyTwilio(twilioStatusPath, sig, r.PostForm) {
 			s.log.Warn("twilio webhook: invalid signature", "request", requestIDFrom(r.Context()))
 			s.fail(w, r, &apiError{code: codeInvalidSignature, message: "The request signature is not valid"})
 			return

@@ -32,7 +32,7 @@ func twilioSign(token, fullURL string, form url.Values) string {
 	for _, k := range keys {
 		s += k + form.Get(k)
 	}
-	mac := hmac.New(sha1.New, []byte(webhookToken))
+	mac := hmac.New(sha1.New, []byte(token))
 	mac.Write([]byte(s))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
@@ -41,8 +41,8 @@ func webhookHarness(t *testing.T) *harness {
 	t.Helper()
 	return newHarness(t, func(d *Deps) {
 		d.Deliveries = d.Messages.(DeliveryLog)
-		d.VerifyTwilio = func(sig string, params url.Values) bool {
-			return sms.ValidSignature(webhookToken, sms.StatusCallbackURL(testPublicURL), params, sig)
+		d.VerifyTwilio = func(path, sig string, params url.Values) bool {
+			return sms.ValidSignature(webhookToken, strings.TrimRight(testPublicURL, "/")+path, params, sig)
 		}
 	})
 }

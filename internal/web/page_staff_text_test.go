@@ -345,7 +345,7 @@ var (
 // words but are not shown: CSS classes, element ids, selectors.
 var notProse = []string{
 	"use strict", "dialog [data-close]", "small primary", "small secondary", "small secondary toggle", "small danger", "badge urgent",
-	"muted small", "toast ", "alert ", "small ", " row-urgent", "dot waiting", "chart-t chart-d",
+	"muted small", "toast ", "alert ", "small ", " row-urgent", "dot waiting", "chart-t chart-d", "badge arrived",
 	"a, button", // the controls a rebuilt row gives focus back to (staff.js)
 }
 

@@ -52,7 +52,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("DELETE /api/staff/rooms/{name}", roomAdmin(s.handleDeleteRoom()))
 
 	// SMS provider callbacks: authenticated by signature, not by staff session.
-	mux.Handle("POST /api/webhooks/twilio/status", s.handleTwilioStatus())
+	mux.Handle("POST "+twilioStatusPath, s.handleTwilioStatus())
+	mux.Handle("POST "+inboundSMSPath, s.handleInboundSMS())
 
 	// Staff accounts (admin only).
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))

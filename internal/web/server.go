@@ -53,12 +53,13 @@ type Deps struct {
 	// e.g. that confirmations are held back; shown on the dashboard. nil: nothing.
 	SMSAlert func() string
 
-	// Twilio's delivery reports (POST /api/webhooks/twilio/status): Deliveries
-	// records them, VerifyTwilio checks their X-Twilio-Signature over the form
-	// parameters (the signed URL is the public URL's webhook path). If either is
-	// nil every report is refused.
+	// Twilio's webhooks: the delivery reports (POST /api/webhooks/twilio/status),
+	// which Deliveries records, and the patients' texts (POST /api/sms/inbound).
+	// VerifyTwilio checks a webhook's X-Twilio-Signature over the form
+	// parameters and the public URL plus path (never the request's Host). If it
+	// is nil every webhook is refused.
 	Deliveries   DeliveryLog
-	VerifyTwilio func(signature string, params url.Values) bool
+	VerifyTwilio func(path, signature string, params url.Values) bool
 
 	// Webhooks manages the outbound webhook endpoints (admin routes and the
 	// page /staff/admin/webhooks); nil: those routes answer 404.

@@ -119,7 +119,10 @@
     th.scope = 'row';
     if (q.urgent) th.appendChild(el('span', 'badge urgent', t('queue.urgentBadge')));
     tr.appendChild(th);
-    tr.appendChild(el('td', 'name-cell', q.patient.name));
+    var name = el('td', 'name-cell', q.patient.name);
+    // The patient texted HERE (docs/sms.md): they are in the building.
+    if (q.arrivedAt) name.appendChild(el('span', 'badge arrived', t('queue.arrivedBadge')));
+    tr.appendChild(name);
     var phone = el('td', 'phone-cell');
     if (q.patient.phone) {
       var a = el('a', '', q.patient.phone);
@@ -190,7 +193,7 @@
   // rowOf returns q's row, rebuilt only when what its cells and buttons show
   // changed; the position in its status cell is updated in place.
   function rowOf(q) {
-    var shape = [q.status, q.room || '', q.calledAt || '', q.urgent ? 1 : 0, q.line, multi() ? 1 : 0].join('|');
+    var shape = [q.status, q.room || '', q.calledAt || '', q.urgent ? 1 : 0, q.line, multi() ? 1 : 0, q.arrivedAt || ''].join('|');
     var r = rows[q.patientId];
     if (!r || r.shape !== shape) {
       if (r && r.tr.parentNode) r.tr.parentNode.removeChild(r.tr);
@@ -392,6 +395,10 @@
     switch (d.type) {
       case 'position_change': // a check-in (its new_patient came first) or a move (its queue_refresh follows)
         return !!it;
+      case 'patient_arrived':
+        if (!it) return false;
+        it.list[it.i] = Object.assign({}, it.list[it.i], { arrivedAt: d.timestamp });
+        break;
       case 'patient_called':
         if (!it || d.recall || it.line !== slug || it.list !== queueOf(slug).waiting) return false; // a recall reorders: re-read
         var c = it.list.splice(it.i, 1)[0];

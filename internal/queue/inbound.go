@@ -1,0 +1,273 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Two-way SMS (docs/sms.md): a patient answers a text, and the first word of
+// what they send says what they want. Every reply goes through the outbox, in
+// the transaction that records what the text asked, never inline in the
+// webhook's answer; its dedupe key is the provider's message id, so a webhook
+// the provider retries is answered once.
+
+// InboundText is a text a patient sent to the clinic's number.
+type InboundText struct {
+	SID  string // the provider's id of the text (Twilio's MessageSid)
+	From string // the sender's number, E.164
+	Body string
+}
+
+// Keyword is what an inbound text asks for.
+type Keyword string
+
+// The keywords (first word, any case, accents ignored).
+const (
+	KeywordStatus Keyword = "status" // STATUS, WHERE: position, estimate and link
+	KeywordHelp   Keyword = "help"   // HELP: the keywords
+	KeywordStop   Keyword = "stop"   // the carriers' opt-out words: no text of any kind
+	KeywordStart  Keyword = "start"  // START, UNSTOP: texts again
+	KeywordLeave  Keyword = "leave"  // LEAVE, CANCEL: leave the queue
+	KeywordJoin   Keyword = "join"   // JOIN <name>: check in to the default line
+	KeywordHere   Keyword = "here"   // HERE, ARRIVED: in the building
+	KeywordOther  Keyword = "other"  // anything else: one short help text an hour
+)
+
+// keywords maps a first word to its keyword. STOP and its kin are the words
+// US carriers and Twilio treat as an opt-out; CANCEL, which Twilio's Advanced
+// Opt-Out also treats as one by default, means leaving the queue here, as the
+// issue asks (docs/sms.md says to take it off the carrier's list).
+var keywords = map[string]Keyword{
+	"STATUS": KeywordStatus, "WHERE": KeywordStatus, "ESTADO": KeywordStatus, "DONDE": KeywordStatus,
+	"HELP": KeywordHelp, "INFO": KeywordHelp, "AYUDA": KeywordHelp,
+	"STOP": KeywordStop, "STOPALL": KeywordStop, "UNSUBSCRIBE": KeywordStop, "END": KeywordStop, "QUIT": KeywordStop,
+	"START": KeywordStart, "UNSTOP": KeywordStart, "YES": KeywordStart,
+	"LEAVE": KeywordLeave, "CANCEL": KeywordLeave, "SALIR": KeywordLeave, "CANCELAR": KeywordLeave,
+	"JOIN": KeywordJoin,
+	"HERE": KeywordHere, "ARRIVED": KeywordHere, "AQUI": KeywordHere, "LLEGUE": KeywordHere,
+}
+
+// ParseKeyword reads the keyword of a text: its first word, folded to capitals
+// without accents and punctuation ("¿Dónde?" is WHERE's Spanish).
+func ParseKeyword(body string) Keyword {
+	first := ""
+	if f := strings.Fields(body); len(f) > 0 {
+		first = f[0]
+	}
+	folded, _, _ := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), first)
+	folded = strings.ToUpper(strings.TrimFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) }))
+	if k, ok := keywords[folded]; ok {
+		return k
+	}
+	return KeywordOther
+}
+
+// helpEvery is how often, at most, a number that sends an unknown word gets
+// the short help text.
+const helpEvery = time.Hour
+
+// Reply handles a text a patient sent: it records an opt-out or opt-in, or
+// writes the answer to the outbox. A number that opted out gets no answer of
+// any kind; STOP and START get none from us either, as the carrier (Twilio's
+// Advanced Opt-Out) answers those words itself. Nothing in an answer is about
+// any ticket but the newest active one of the sender's own number.
+func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
+	kw := ParseKeyword(in.Body)
+	phone, err := NormalizePhone(in.From, s.Config.PhoneRegion)
+	if err != nil {
+		return kw, err
+	}
+	if strings.TrimSpace(in.SID) == "" {
+		return kw, validationError("MessageSid", "MessageSid is required")
+	}
+	now := s.now()
+	switch kw {
+	case KeywordStop:
+		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptOut(ctx, phone, now) })
+	case KeywordStart:
+		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptIn(ctx, phone) })
+	}
+	if kw == KeywordJoin {
+		return kw, s.joinByText(ctx, in, phone, now)
+	}
+	// The ticket and its figures as a patient's status read sees them.
+	var t Ticket
+	found := false
+	err = s.Store.View(ctx, func(tx Tx) error {
+		var err error
+		t, err = tx.ActiveTicketByPhone(ctx, phone)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	if err != nil {
+		return kw, err
+	}
+	if found && kw == KeywordLeave {
+		p := printer(t.Language)
+		_, err := s.finishTicket(ctx, t.ID, StatusCancelled, ChangeCancelled, func(ctx context.Context, tx Tx, t Ticket, now time.Time) error {
+			return s.addReply(ctx, tx, phone, t.ID, in.SID, s.compose("", p.T("sms.reply.left", "ticket", t.Number)), now)
+		})
+		var qe *Error
+		if errors.As(err, &qe) && qe.Code == CodeNotActive {
+			err = nil // it ended in the meantime: as if it had been found so
+		}
+		return kw, err
+	}
+	if found && kw == KeywordHere && t.ArrivedAt.IsZero() {
+		return kw, s.arrived(ctx, t.ID, phone, in.SID)
+	}
+	st := PatientStatus{Entry: Entry{Ticket: t}}
+	if found && kw == KeywordStatus {
+		if st, err = s.Status(ctx, t.ID); err != nil {
+			return kw, err
+		}
+	}
+	lang := t.Language
+	if !found {
+		lang = s.Config.languages().DefaultLanguage()
+	}
+	body := s.replyText(kw, lang, found, st)
+	return kw, s.Store.Update(ctx, func(tx Tx) error {
+		if kw == KeywordOther {
+			sent, err := tx.TextedSince(ctx, phone, MessageReply, now.Add(-helpEvery))
+			if err != nil || sent {
+				return err
+			}
+		}
+		return s.addReply(ctx, tx, phone, t.ID, in.SID, body, now)
+	})
+}
+
+// addReply writes the answer to the text sid to the outbox, unless the
+// number opted out; a second answer to the same text is dropped by its
+// dedupe key.
+func (s *Service) addReply(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) error {
+	if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
+		return err
+	}
+	return tx.AddMessage(ctx, &Message{
+		TicketID: ticketID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + sid,
+		Status: MessagePending, CreatedAt: now, DueAt: now,
+	})
+}
+
+// joinByText checks the sender in to the default line under the name after
+// JOIN, with the web check-in's validation, duplicate and pumping rules; the
+// confirmation is the reply. A refusal is answered in words, except the
+// pumping limit's, which must not make us text.
+func (s *Service) joinByText(ctx context.Context, in InboundText, phone string, now time.Time) error {
+	name := strings.TrimSpace(strings.Join(strings.Fields(in.Body)[1:], " "))
+	p := printer(s.Config.languages().DefaultLanguage())
+	_, err := s.CheckIn(ctx, CheckInRequest{Name: name, Phone: phone, AppointmentTime: "walk-in", ReplyTo: in.SID})
+	var qe *Error
+	if err == nil || !errors.As(err, &qe) {
+		return err
+	}
+	var body string
+	switch qe.Code {
+	case CodeDuplicate:
+		body = p.T("sms.reply.joinedAlready")
+	case CodeValidation:
+		if qe.Field() == "name" {
+			body = p.T("sms.reply.joinHow")
+		} else {
+			body = p.T("sms.reply.joinRefused")
+		}
+	case CodeLineClosed, CodeLineFull:
+		body = p.T("sms.reply.joinRefused")
+	default:
+		return nil // the per-phone limit (CodeRateLimited) and the like: no text
+	}
+	return s.Store.Update(ctx, func(tx Tx) error { return s.addReply(ctx, tx, phone, "", in.SID, s.compose("", body), now) })
+}
+
+// replyText is the answer to kw in lang, one segment.
+func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatus) string {
+	p := printer(lang)
+	switch {
+	case kw == KeywordStatus && found && st.Status == StatusCalled:
+		w := where(p, st.Room)
+		return s.compose("", p.T("sms.followUp.short", "ticket", st.Number, "where", w))
+	case kw == KeywordStatus && found:
+		facts := p.T("sms.facts", "ticket", st.Number, "position", st.Position, "minutes", st.EstimatedWait)
+		var variants []string
+		if link := s.statusLink(st.ID); link != "" {
+			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
+		}
+		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
+	case !found && (kw == KeywordStatus || kw == KeywordLeave || kw == KeywordHere): // the number has no active ticket
+		if link := s.checkinLink(); link != "" {
+			return s.compose("", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
+		}
+		return s.compose("", p.T("sms.reply.noTicketShort"))
+	case kw == KeywordHere && found: // again: nothing changes, they are told again
+		return s.compose("", p.T("sms.reply.here", "ticket", st.Number))
+	case kw == KeywordHelp:
+		return s.compose("", p.T("sms.reply.help"))
+	}
+	return s.compose("", p.T("sms.reply.unknown"))
+}
+
+// checkinLink is the check-in page, or "" when the public URL is not GSM-7.
+func (s *Service) checkinLink() string {
+	link := strings.TrimRight(s.Config.PublicURL, "/") + "/checkin"
+	if s.Config.PublicURL == "" || toGSM(link) != link {
+		return ""
+	}
+	return link
+}
+
+// arrived records that the patient of ticket id is in the building (HERE):
+// the desk sees it (Ticket.ArrivedAt, the staff queue's arrivedAt and a
+// patient_arrived update), and the patient is told, in the same transaction.
+// Nobody's place changes; the first HERE counts.
+func (s *Service) arrived(ctx context.Context, id, phone, sid string) error {
+	var next basis
+	_, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
+		if !t.Status.Active() {
+			return Errorf(CodeNotActive, "This check-in is no longer active")
+		}
+		b, err := s.loadBasis(ctx, tx, *q)
+		if err != nil {
+			return err
+		}
+		if t.ArrivedAt.IsZero() {
+			t.ArrivedAt = now
+			if err := tx.UpdateTicket(ctx, *t); err != nil {
+				return err
+			}
+		}
+		// The next basis is this one with the ticket as stored now: a copy,
+		// as bases share their lists.
+		next = b
+		next.active = slices.Clone(b.active)
+		entries := make([]Entry, len(next.active))
+		for i := range next.active {
+			if next.active[i].ID == t.ID {
+				next.active[i] = *t
+			}
+			entries[i].Ticket = next.active[i]
+		}
+		next.version = q.Version + 1
+		ch.Kind, ch.Ticket = ChangeArrived, Entry{Ticket: *t}
+		ch.Waiting, ch.Called, ch.NowServing = counts(entries)
+		p := printer(t.Language)
+		return s.addReply(ctx, tx, phone, t.ID, sid, s.compose("", p.T("sms.reply.here", "ticket", t.Number)), now)
+	})
+	var qe *Error
+	if errors.As(err, &qe) && qe.Code == CodeNotActive {
+		return nil // it ended in the meantime
+	}
+	return err
+}
