@@ -95,7 +95,7 @@ test('texts go out through Twilio exactly once, after an outage, with a signed d
   assert.deepEqual(fake.problems, []);
 });
 
-test('patients answer by text: STATUS in their language, HERE, JOIN, LEAVE, STOP ends every text, START brings them back', async (t) => {
+test('patients answer by text: STATUS in their language, HERE, LATE, JOIN, LEAVE, STOP ends every text, START brings them back', async (t) => {
   const fake = await startTwilio();
   t.after(() => fake.close());
   const sw = await startSmartWait({
@@ -142,6 +142,13 @@ test('patients answer by text: STATUS in their language, HERE, JOIN, LEAVE, STOP
   await fake.until((f) => to(kim).length === 2, "LEAVE's answer");
   assert.match(to(kim)[1], /You left the line: ticket A-003/);
 
+  // LATE puts Ana's visit back behind Luz; the answer gives her new place.
+  await sendText(sw.url, PUBLIC_URL, ana, 'LATE 20');
+  await fake.until((f) => to(ana).length === 2, "LATE's answer");
+  assert.match(to(ana)[1], /You will be seen later: ticket A-001, number 2 in line/);
+  const { json: after } = await api(sw.url, 'GET', `/api/position/${l.patientId}`);
+  assert.equal(after.data.position, 1, 'Luz moves ahead of Ana');
+
   // A forged text changes nothing.
   const forged = await fetch(`${sw.url}/api/sms/inbound`, { method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
@@ -151,17 +158,17 @@ test('patients answer by text: STATUS in their language, HERE, JOIN, LEAVE, STOP
   // STOP: no text of any kind to that number, even its call; others still get theirs.
   assert.equal((await sendText(sw.url, PUBLIC_URL, ana, 'STOP')).status, 200);
   const token = await staffToken(sw.url);
-  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '2' }, token }); // Ana
-  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '3' }, token }); // Luz
+  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '2' }, token }); // Luz (Ana texted LATE)
+  await api(sw.url, 'POST', '/api/staff/call-next', { body: { room: '3' }, token }); // Ana
   await fake.until((f) => to(luz).length === 4, "Luz's call");
-  assert.equal(to(ana).length, 1, `texts after STOP: ${JSON.stringify(to(ana))}`);
+  assert.equal(to(ana).length, 2, `texts after STOP: ${JSON.stringify(to(ana))}`);
 
   // START: texts again (the recall's call text arrives).
   assert.equal((await sendText(sw.url, PUBLIC_URL, ana, 'START')).status, 200);
   const { json: q } = await api(sw.url, 'GET', '/api/staff/queue', { token });
   const anaTicket = q.data.find((e) => e.patient.phone === ana);
   await api(sw.url, 'POST', '/api/staff/recall', { body: { patientId: anaTicket.patientId }, token });
-  await fake.until((f) => to(ana).length === 2, 'the call after START');
-  assert.match(to(ana)[1], /It's your turn/);
+  await fake.until((f) => to(ana).length === 3, 'the call after START');
+  assert.match(to(ana)[2], /It's your turn/);
   assert.deepEqual(fake.problems, []);
 });

@@ -13,14 +13,14 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at, delays`
 
 func scanTicket(row pgx.Row) (queue.Ticket, error) {
 	var t queue.Ticket
 	var checkIn time.Time
 	var called, completed, ready, due, arrived *time.Time
 	err := row.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived, &t.Delays)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
@@ -117,12 +117,12 @@ func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
 func (t *tx) MoveTicket(ctx context.Context, tk *queue.Ticket) error {
 	const update = `UPDATE tickets SET queue_id = $2, seq = ` + freeSeqFor + `,
 			urgent = $4, due_at = $5, status = $6, room = $7, called_at = $8, completed_at = $9, ready_at = $10,
-			quoted_wait = $11
+			quoted_wait = $11, delays = $12
 		WHERE id = $1
 		RETURNING seq`
 	err := t.tx.QueryRow(ctx, update,
 		tk.ID, tk.QueueID, tk.Seq, tk.Urgent, ts(tk.DueAt),
-		string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait,
+		string(tk.Status), tk.Room, ts(tk.CalledAt), ts(tk.CompletedAt), ts(tk.ReadyAt), tk.QuotedWait, tk.Delays,
 	).Scan(&tk.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("postgres: move ticket: %w", queue.ErrNotFound)
@@ -150,7 +150,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings decoded per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at, delays`
 
 // ActiveTickets returns the called tickets by CalledAt then Seq, then the waiting
 // ones by Seq. They are read by two queries rather than one ordered by status:
@@ -188,7 +188,7 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, query, queueI
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived, &tk.Delays); err != nil {
 			return nil, fmt.Errorf("postgres: active tickets: %w", translate(ctx, err))
 		}
 		tk.CheckInTime = checkIn.UTC()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -38,6 +39,7 @@ const (
 	KeywordLeave  Keyword = "leave"  // LEAVE, CANCEL: leave the queue
 	KeywordJoin   Keyword = "join"   // JOIN <name>: check in to the default line
 	KeywordHere   Keyword = "here"   // HERE, ARRIVED: in the building
+	KeywordLate   Keyword = "late"   // LATE [minutes], DELAY [minutes]: be seen later
 	KeywordOther  Keyword = "other"  // anything else: one short help text an hour
 )
 
@@ -53,7 +55,16 @@ var keywords = map[string]Keyword{
 	"LEAVE": KeywordLeave, "CANCEL": KeywordLeave, "SALIR": KeywordLeave, "CANCELAR": KeywordLeave,
 	"JOIN": KeywordJoin,
 	"HERE": KeywordHere, "ARRIVED": KeywordHere, "AQUI": KeywordHere, "LLEGUE": KeywordHere,
+	"LATE": KeywordLate, "DELAY": KeywordLate, "TARDE": KeywordLate,
 }
+
+// A LATE text puts the patient's due time at least DefaultDelay later, or the
+// minutes it names, up to MaxDelay; twice a visit at most.
+const (
+	DefaultDelay = 15 * time.Minute
+	MaxDelay     = 60 * time.Minute
+	MaxDelays    = 2
+)
 
 // ParseKeyword reads the keyword of a text: its first word, folded to capitals
 // without accents and punctuation ("¿Dónde?" is WHERE's Spanish).
@@ -124,6 +135,9 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 		}
 		return kw, err
 	}
+	if found && kw == KeywordLate && t.Status == StatusWaiting && t.Delays < MaxDelays {
+		return kw, s.postpone(ctx, t.ID, phone, in, now)
+	}
 	if found && kw == KeywordHere && t.ArrivedAt.IsZero() {
 		return kw, s.arrived(ctx, t.ID, phone, in.SID)
 	}
@@ -153,14 +167,29 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 // number opted out; a second answer to the same text is dropped by its
 // dedupe key.
 func (s *Service) addReply(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) error {
+	_, err := s.replyOnce(ctx, tx, phone, ticketID, sid, body, now)
+	return err
+}
+
+// replyOnce is addReply that also says whether the text sid was answered
+// before (a webhook the provider retried).
+func (s *Service) replyOnce(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) (again bool, err error) {
 	if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
-		return err
+		return false, err
 	}
-	return tx.AddMessage(ctx, &Message{
+	m := &Message{
 		TicketID: ticketID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + sid,
 		Status: MessagePending, CreatedAt: now, DueAt: now,
-	})
+	}
+	if err := tx.AddMessage(ctx, m); err != nil {
+		return false, err
+	}
+	return m.ID == 0, nil
 }
+
+// errAnswered undoes the work of a text that was already answered: a webhook
+// the provider retried must not put a visit back twice.
+var errAnswered = errors.New("queue: this text was answered already")
 
 // joinByText checks the sender in to the default line under the name after
 // JOIN, with the web check-in's validation, duplicate and pumping rules; the
@@ -206,11 +235,15 @@ func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatu
 			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
 		}
 		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
-	case !found && (kw == KeywordStatus || kw == KeywordLeave || kw == KeywordHere): // the number has no active ticket
+	case !found && (kw == KeywordStatus || kw == KeywordLeave || kw == KeywordHere || kw == KeywordLate): // no active ticket
 		if link := s.checkinLink(); link != "" {
 			return s.compose("", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
 		}
 		return s.compose("", p.T("sms.reply.noTicketShort"))
+	case kw == KeywordLate && found && st.Status == StatusCalled:
+		return s.compose("", p.T("sms.followUp.short", "ticket", st.Number, "where", where(p, st.Room)))
+	case kw == KeywordLate && found: // LATE twice already
+		return s.compose("", p.T("sms.reply.lateNoMore", "n", MaxDelays))
 	case kw == KeywordHere && found: // again: nothing changes, they are told again
 		return s.compose("", p.T("sms.reply.here", "ticket", st.Number))
 	case kw == KeywordHelp:
@@ -268,6 +301,54 @@ func (s *Service) arrived(ctx context.Context, id, phone, sid string) error {
 	var qe *Error
 	if errors.As(err, &qe) && qe.Code == CodeNotActive {
 		return nil // it ended in the meantime
+	}
+	return err
+}
+
+// delayOf is the delay a LATE text asks for: the number after the keyword in
+// minutes ("LATE 20", "late 20 min"), else DefaultDelay; at most MaxDelay, at
+// least a minute.
+func delayOf(body string) time.Duration {
+	f := strings.Fields(body)
+	if len(f) < 2 {
+		return DefaultDelay
+	}
+	n, err := strconv.Atoi(strings.TrimRightFunc(f[1], func(r rune) bool { return !unicode.IsDigit(r) }))
+	if err != nil || n < 1 {
+		return DefaultDelay
+	}
+	return min(time.Duration(n)*time.Minute, MaxDelay)
+}
+
+// postpone moves the waiting ticket id later in its line: due no earlier than
+// now plus the delay the text asks for, as a booked patient due then would be
+// placed (the ordering rule, docs/lines.md). Positions, estimates and the
+// get-ready text follow from the new place; the patient is told it in the
+// same transaction.
+func (s *Service) postpone(ctx context.Context, id, phone string, in InboundText, now time.Time) error {
+	until := now.Add(delayOf(in.Body))
+	_, err := s.reorder(ctx, id, func(ctx context.Context, tx Tx, e Entry, now time.Time) error {
+		p := printer(e.Language)
+		facts := p.T("sms.facts", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait)
+		again, err := s.replyOnce(ctx, tx, phone, e.ID, in.SID, s.compose("", p.T("sms.reply.late", "facts", facts)), now)
+		if err == nil && again {
+			return errAnswered
+		}
+		return err
+	}, func(t *Ticket, _ []Ticket) error {
+		if t.Delays >= MaxDelays {
+			return Errorf(CodeValidation, "This visit was put back twice already")
+		}
+		t.Delays++
+		if until.After(t.DueAt) {
+			t.DueAt = until
+		}
+		t.Seq = OrderKey(t.Urgent, t.DueAt)
+		return nil
+	})
+	var qe *Error
+	if errors.Is(err, errAnswered) || errors.As(err, &qe) && (qe.Code == CodeNotWaiting || qe.Code == CodeValidation) {
+		return nil // answered before, or called or put back twice in the meantime
 	}
 	return err
 }

@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +251,72 @@ func TestHereByText(t *testing.T) {
 	}
 	if st, err := h.svc.Status(ctx, b.ID); err != nil || !st.ArrivedAt.Equal(arrivedAt) || st.Status != queue.StatusCalled {
 		t.Errorf("after the call: %v %v %v", st.ArrivedAt, st.Status, err)
+	}
+}
+
+// TestLateByText: LATE puts the sender's visit back — due no earlier than now
+// plus the minutes asked (15 by default, 60 at most) — twice a visit at most;
+// the line follows the ordering rule, and a retried webhook moves nobody twice.
+func TestLateByText(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const phone = "+14155552851"
+	a, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: "Ana", Phone: phone, AppointmentTime: "9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var others []queue.Entry
+	for i, ph := range []string{"+14155552852", "+14155552853"} {
+		h.advance(time.Minute)
+		e, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: fmt.Sprint("P", i), Phone: ph, AppointmentTime: "9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, e)
+	}
+	text := func(sid, body string) {
+		t.Helper()
+		if _, err := h.svc.Reply(ctx, queue.InboundText{SID: sid, From: phone, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	position := func(id string) int {
+		t.Helper()
+		st, err := h.svc.Status(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Position
+	}
+	text("SM1", "late 5 min") // due in 5 minutes: after the two who came in before that
+	text("SM1", "late 5 min") // Twilio retries
+	if got := []int{position(a.ID), position(others[0].ID), position(others[1].ID)}; !slices.Equal(got, []int{3, 1, 2}) {
+		t.Fatalf("positions after LATE: %v", got)
+	}
+	st, _ := h.svc.Status(ctx, a.ID)
+	if st.Delays != 1 || !st.DueAt.Equal(h.now.Add(5*time.Minute)) {
+		t.Fatalf("after one LATE: delays %d, due %v (now %v)", st.Delays, st.DueAt, h.now)
+	}
+	if got := h.replies(t, a.ID, phone); len(got) != 1 || !strings.Contains(got[0], "number 3 in line") {
+		t.Fatalf("LATE's answer: %q", got)
+	}
+	// A walk-in after the LATE text, due now, goes ahead of the later due time.
+	h.advance(time.Minute)
+	d, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: "Dee", Phone: "+14155552854", AppointmentTime: "9"})
+	if err != nil || d.Position != 3 || position(a.ID) != 4 {
+		t.Fatalf("a walk-in after LATE: position %d (%v), Ana %d", d.Position, err, position(a.ID))
+	}
+	text("SM2", "DELAY 90") // at most an hour
+	st, _ = h.svc.Status(ctx, a.ID)
+	if st.Delays != 2 || !st.DueAt.Equal(h.now.Add(queue.MaxDelay)) {
+		t.Fatalf("after DELAY 90: delays %d, due %v", st.Delays, st.DueAt)
+	}
+	text("SM3", "late")
+	st, _ = h.svc.Status(ctx, a.ID)
+	if st.Delays != 2 {
+		t.Fatalf("a third LATE: delays %d", st.Delays)
+	}
+	if got := strings.Join(h.replies(t, a.ID, phone), "|"); !strings.Contains(got, "already put back 2 times") {
+		t.Fatalf("a third LATE is told no: %q", got)
 	}
 }

@@ -105,7 +105,7 @@ func (s *Service) moveTicket(ctx context.Context, tx Tx, t *Ticket) error {
 // line, in due order among the urgent) or back to normal. Errors:
 // CodePatientNotFound, CodeNotWaiting.
 func (s *Service) SetUrgent(ctx context.Context, id string, urgent bool) (Entry, error) {
-	return s.reorder(ctx, id, func(t *Ticket, _ []Ticket) error {
+	return s.reorder(ctx, id, nil, func(t *Ticket, _ []Ticket) error {
 		t.Urgent = urgent
 		t.Seq = OrderKey(urgent, t.DueAt)
 		return nil
@@ -120,7 +120,7 @@ func (s *Service) MoveBefore(ctx context.Context, id, before string) (Entry, err
 	if id == before {
 		return Entry{}, validationError("before", "a patient cannot move before themselves")
 	}
-	return s.reorder(ctx, id, func(t *Ticket, active []Ticket) error {
+	return s.reorder(ctx, id, nil, func(t *Ticket, active []Ticket) error {
 		j := -1
 		for i := range active {
 			if active[i].ID == before && active[i].Status == StatusWaiting {
@@ -157,7 +157,10 @@ func (s *Service) MoveBefore(ctx context.Context, id, before string) (Entry, err
 
 // reorder runs place on a waiting ticket of a line (and the line's active
 // tickets), stores the ticket's new key and lays the line out again.
-func (s *Service) reorder(ctx context.Context, id string, place func(t *Ticket, active []Ticket) error) (Entry, error) {
+//
+// then, when not nil, runs in the same transaction after the line is laid out,
+// with the ticket at its new place: the reply to a text that asked for it.
+func (s *Service) reorder(ctx context.Context, id string, then func(ctx context.Context, tx Tx, e Entry, now time.Time) error, place func(t *Ticket, active []Ticket) error) (Entry, error) {
 	var next basis
 	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if t.Status != StatusWaiting {
@@ -185,6 +188,9 @@ func (s *Service) reorder(ctx context.Context, id string, place func(t *Ticket, 
 			return err
 		}
 		next = basisOf(storedList(after, ch.Entries), b.fit, q.Version+1)
+		if then != nil {
+			return then(ctx, tx, ch.Ticket, now)
+		}
 		return nil
 	})
 	return ch.Ticket, err

@@ -89,6 +89,9 @@ type Ticket struct {
 	Language string
 	// ArrivedAt is when the patient texted HERE (docs/sms.md); zero until then.
 	ArrivedAt time.Time
+	// Delays is how often the patient texted LATE this visit (at most
+	// MaxDelays): each put their due time later.
+	Delays int
 }
 
 // TicketNumber formats the daily ticket number n with the queue prefix: "A-007".

@@ -12,7 +12,7 @@ import (
 
 // ticketColumns is the column list every ticket query selects, in scanTicket order.
 const ticketColumns = `id, queue_id, seq, number, day, name, phone, appointment_time,
-	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
+	status, room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at, delays`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -22,7 +22,7 @@ func scanTicket(s scanner) (queue.Ticket, error) {
 	var checkIn int64
 	var called, completed, ready, due, arrived sql.NullInt64
 	err := s.Scan(&t.ID, &t.QueueID, &t.Seq, &t.Number, &t.Day, &t.Name, &t.Phone, &t.AppointmentTime,
-		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived)
+		&t.Status, &t.Room, &checkIn, &called, &completed, &t.QuotedWait, &ready, &t.Urgent, &due, &t.Language, &arrived, &t.Delays)
 	if err != nil {
 		return queue.Ticket{}, err
 	}
@@ -111,7 +111,7 @@ func (t *tx) UpdateTicket(ctx context.Context, tk queue.Ticket) error {
 
 var moveTicket = prepared(`UPDATE tickets SET queue_id = ?2, seq = ` + freeSeqFor + `,
 		urgent = ?4, due_at = ?5, status = ?6, room = ?7, called_at = ?8, completed_at = ?9, ready_at = ?10,
-		quoted_wait = ?11
+		quoted_wait = ?11, delays = ?12
 	WHERE id = ?1
 	RETURNING seq`)
 
@@ -122,7 +122,7 @@ var moveTicket = prepared(`UPDATE tickets SET queue_id = ?2, seq = ` + freeSeqFo
 func (t *tx) MoveTicket(ctx context.Context, tk *queue.Ticket) error {
 	err := t.stmt(ctx, moveTicket).QueryRowContext(t.run(ctx),
 		tk.ID, tk.QueueID, tk.Seq, tk.Urgent, ms(tk.DueAt),
-		tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.QuotedWait,
+		tk.Status, tk.Room, ms(tk.CalledAt), ms(tk.CompletedAt), ms(tk.ReadyAt), tk.QuotedWait, tk.Delays,
 	).Scan(&tk.Seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlite: move ticket: %w", queue.ErrNotFound)
@@ -151,7 +151,7 @@ func (t *tx) Ticket(ctx context.Context, id string) (queue.Ticket, error) {
 // activeColumns are ticketColumns without queue_id and status, which
 // ActiveTickets knows from its arguments: two fewer strings allocated per row.
 const activeColumns = `id, seq, number, day, name, phone, appointment_time,
-	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at`
+	room, check_in_time, called_at, completed_at, quoted_wait, ready_at, urgent, due_at, language, arrived_at, delays`
 
 // The called and the waiting tickets are read by two queries rather than one
 // ordered by status: the waiting ones, nearly all of a long queue, then come
@@ -192,7 +192,7 @@ func (t *tx) appendActive(ctx context.Context, out []queue.Ticket, s *stmt, queu
 	for rows.Next() {
 		tk := queue.Ticket{QueueID: queueID, Status: status}
 		if err := rows.Scan(&tk.ID, &tk.Seq, &tk.Number, &tk.Day, &tk.Name, &tk.Phone, &tk.AppointmentTime,
-			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived); err != nil {
+			&tk.Room, &checkIn, &called, &completed, &tk.QuotedWait, &ready, &tk.Urgent, &due, &tk.Language, &arrived, &tk.Delays); err != nil {
 			return nil, fmt.Errorf("sqlite: active tickets: %w", translate(err))
 		}
 		tk.CheckInTime = time.UnixMilli(checkIn).UTC()

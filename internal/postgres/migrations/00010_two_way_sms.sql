@@ -10,10 +10,14 @@ CREATE TABLE sms_opt_outs (
 -- When a patient texted HERE (docs/sms.md): the desk sees who is in the building.
 ALTER TABLE tickets ADD COLUMN arrived_at timestamptz;
 
+-- How often the patient texted LATE this visit (at most twice).
+ALTER TABLE tickets ADD COLUMN delays integer NOT NULL DEFAULT 0;
+
 -- The help text for an unknown word goes at most once an hour per number.
 CREATE INDEX messages_to_phone ON messages (to_phone, kind, created_at);
 
 -- +goose Down
+ALTER TABLE tickets DROP COLUMN delays;
 ALTER TABLE tickets DROP COLUMN arrived_at;
 DROP INDEX messages_to_phone;
 DROP TABLE sms_opt_outs;

@@ -109,3 +109,30 @@ func testActiveTicketByPhone(t *testing.T, s queue.Store) {
 		return nil
 	})
 }
+
+// The two-way SMS fields round-trip: UpdateTicket stores ArrivedAt (HERE),
+// MoveTicket stores Delays (LATE), and every read returns them.
+func testTextFields(t *testing.T, s queue.Store) {
+	tk := insert(t, s, newTicket(queue.DefaultQueueID, 1))[0]
+	tk.ArrivedAt = t0.Add(3 * time.Minute)
+	update(t, s, func(ctx context.Context, tx queue.Tx) error { return tx.UpdateTicket(ctx, tk) })
+	tk.Delays, tk.DueAt = 1, t0.Add(20*time.Minute)
+	tk.Seq = queue.OrderKey(false, tk.DueAt)
+	update(t, s, func(ctx context.Context, tx queue.Tx) error { return tx.MoveTicket(ctx, &tk) })
+	view(t, s, func(ctx context.Context, tx queue.Tx) error {
+		got, err := tx.Ticket(ctx, tk.ID)
+		if err != nil {
+			return err
+		}
+		active, err := tx.ActiveTickets(ctx, queue.DefaultQueueID)
+		if err != nil || len(active) != 1 {
+			t.Fatalf("active = %v, %v", active, err)
+		}
+		for _, g := range []queue.Ticket{got, active[0]} {
+			if !g.ArrivedAt.Equal(tk.ArrivedAt) || g.Delays != 1 {
+				t.Errorf("read back: arrived %v, delays %d; want %v, 1", g.ArrivedAt, g.Delays, tk.ArrivedAt)
+			}
+		}
+		return nil
+	})
+}

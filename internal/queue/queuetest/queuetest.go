@@ -64,6 +64,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"OptOuts", testOptOuts},
 		{"TextedSince", testTextedSince},
 		{"ActiveTicketByPhone", testActiveTicketByPhone},
+		{"TextFields", testTextFields},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdatePanicRollsBack", testUpdatePanicRollsBack},
 		{"Savepoint", testSavepoint},
