@@ -219,7 +219,7 @@ var (
 	ben   = patient{"Philippa Oyelaran", "+14155552672"}
 	cy    = patient{"Ignatius Vandersloot", "+14155552673"}
 	dee   = patient{"Marisol Achterberg", "+14155552674"} // still waiting: active tickets are never erased
-	eve   = patient{"Thaddeus Okonkwo", "+14155552675"}  // finished yesterday: too recent
+	eve   = patient{"Thaddeus Okonkwo", "+14155552675"}   // finished yesterday: too recent
 	oldIP = "203.0.113.77"
 	newIP = "198.51.100.42"
 )
