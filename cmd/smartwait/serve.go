@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/web"
 )
@@ -108,11 +109,14 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		}
 	})
 
+	a.startRetention(db, cfg.RetentionDays)
+
 	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
 	queues.Publisher = texts.wakeAfter(queues.Publisher)
 
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
+		Audit: db, Eraser: &privacy.Eraser{Store: db, Region: cfg.PhoneRegion},
 		Deliveries: db, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"smartwait/internal/audit"
 	"smartwait/internal/auth"
 	"smartwait/internal/notify"
 	"smartwait/internal/postgres"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 )
@@ -16,6 +18,8 @@ import (
 type store interface {
 	queue.Store
 	auth.Store
+	audit.Store   // the staff actions' trail
+	privacy.Store // retention and erasure
 	notify.Outbox // also the staff's SMS log and Twilio's delivery reports
 	Migrate(ctx context.Context) error
 	CheckWrite(ctx context.Context) error // /health's write probe

@@ -3,9 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -16,7 +14,7 @@ import (
 	"smartwait/internal/audit/audittest"
 	"smartwait/internal/privacy/privacytest"
 	"smartwait/internal/queue"
-	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 func TestAuditStore(t *testing.T) {
@@ -26,72 +24,8 @@ func TestAuditStore(t *testing.T) {
 func TestPrivacyStore(t *testing.T) {
 	privacytest.RunStoreTests(t, func(tb testing.TB) privacytest.Fixture {
 		db := MustOpenDB(tb)
-		return privacytest.Fixture{Store: db, Cells: func(ctx context.Context) ([]privacytest.Cell, error) { return Cells(ctx, db) }}
+		return privacytest.Fixture{Store: db, Cells: func(ctx context.Context) ([]privacytest.Cell, error) { return sqlitetest.Cells(ctx, db.Path()) }}
 	})
-}
-
-// Cells reads every value of every table of db's file, the tables found in
-// sqlite_master, through a connection of its own.
-func Cells(ctx context.Context, db *sqlite.DB) ([]privacytest.Cell, error) {
-	conn, err := sql.Open("sqlite", "file:"+db.Path()+"?mode=ro")
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	tables, err := stringColumn(ctx, conn, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	var out []privacytest.Cell
-	for _, table := range tables {
-		rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT * FROM %q`, table))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", table, err)
-		}
-		cols, err := rows.Columns()
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				out = append(out, privacytest.Cell{Table: table, Column: cols[i], Value: fmt.Sprint(v)})
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func stringColumn(ctx context.Context, conn *sql.DB, q string) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // TestErasedLeaveNoTraceInTheFile: after an erasure the bytes of the database

@@ -38,7 +38,7 @@ type pages struct {
 }
 
 // pageNames are the templates under templates/ besides layout.html.
-var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "display", "qr", "kiosk"}
+var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "audit", "display", "qr", "kiosk"}
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
