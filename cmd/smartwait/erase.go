@@ -47,6 +47,8 @@ func erase(ctx context.Context, args []string, getenv func(string) string, stdou
 	entry := audit.Entry{Actor: cliActor, Action: audit.ErasePhone, Result: audit.ResultOK}
 	if res.Phone != "" {
 		entry.Target = audit.Target{Kind: audit.TargetPhone, ID: res.Phone}
+	}
+	if err == nil {
 		entry.Detail = fmt.Sprintf("tickets=%d messages=%d", res.Tickets, res.Messages)
 	}
 	if err != nil {

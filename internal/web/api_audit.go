@@ -214,13 +214,13 @@ func (s *Server) handleErase() http.Handler {
 		}
 		res, err := s.d.Eraser.ErasePhone(r.Context(), phone)
 		if res.Phone != "" {
-			noteTarget(r, audit.Target{Kind: audit.TargetPhone, ID: res.Phone},
-				fmt.Sprintf("tickets=%d messages=%d", res.Tickets, res.Messages))
+			noteTarget(r, audit.Target{Kind: audit.TargetPhone, ID: res.Phone})
 		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		noteTarget(r, audit.Target{Kind: audit.TargetPhone, ID: res.Phone}, fmt.Sprintf("tickets=%d messages=%d", res.Tickets, res.Messages))
 		ok(w, res, fmt.Sprintf("Erased the data of the number ending %s: %d tickets, %d texts", strings.TrimPrefix(res.Phone, "…"), res.Tickets, res.Messages))
 	})
 }
