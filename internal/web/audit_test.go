@@ -288,8 +288,7 @@ func (failingAudit) AppendAudit(context.Context, *audit.Entry) error {
 // TestAuditFailureDoesNotFailTheAction: the action succeeds, the failure is
 // logged at ERROR with the request id, and counted.
 func TestAuditFailureDoesNotFailTheAction(t *testing.T) {
-	var h *harness
-	h = newHarness(t, func(d *Deps) { d.Audit = failingAudit{d.Audit} })
+	h := newHarness(t, func(d *Deps) { d.Audit = failingAudit{d.Audit} })
 	id := h.checkIn("Ann", phone(1))
 	r := h.asStaff("POST", "/api/staff/call-next", "", "X-Request-ID", "req-audit-1").want(t, http.StatusOK)
 	if r.str(t, "data.id") != id {
