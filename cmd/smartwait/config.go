@@ -19,6 +19,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/i18n"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 	"smartwait/internal/web"
@@ -55,6 +56,9 @@ type Config struct {
 	LoginPerMinute   int // per client IP; 0 = off
 	TrustProxy       bool
 	BcryptCost       int // work factor of new password hashes
+	// RetentionDays is how long a finished visit's personal data is kept
+	// (internal/privacy); 0 keeps it forever.
+	RetentionDays int
 
 	Location *time.Location // clinic time zone: ticket numbers and stats are per local day
 	LogLevel slog.Level
@@ -222,6 +226,10 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_BCRYPT_COST", "bcrypt-cost", "12", "bcrypt work factor for new passwords (4-16; 12 is ~300 ms; lower only on slow hardware or in tests)", func(c *Config, v string) (err error) {
 		c.BcryptCost, err = parseInt(v, 4, 16)
+		return err
+	}},
+	{"SMARTWAIT_RETENTION_DAYS", "retention-days", strconv.Itoa(privacy.DefaultDays), "days a finished visit's names, phone numbers and texts are kept (and the audit log's IP addresses); 0 = forever", func(c *Config, v string) (err error) {
+		c.RetentionDays, err = parseInt(v, 0, privacy.MaxDays)
 		return err
 	}},
 	{"SMARTWAIT_SSE_HEARTBEAT", "sse-heartbeat", "20s", "heartbeat comment interval on idle event streams (Go duration, 1s-25s)", func(c *Config, v string) error {

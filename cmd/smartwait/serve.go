@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/web"
 )
@@ -109,6 +110,8 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 		}
 	})
 
+	a.startRetention(db, cfg.RetentionDays)
+
 	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
 	queues.Publisher = texts.wakeAfter(queues.Publisher)
 	// And the webhook dispatcher: the commit may have written webhook events.
@@ -116,6 +119,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 
 	srv, err := web.New(web.Deps{
 		Queue: queues, Auth: users, Store: db, Messages: db,
+		Audit: db, Eraser: &privacy.Eraser{Store: db, Region: cfg.PhoneRegion},
 		Deliveries: queues, VerifyTwilio: texts.verify, SMSStatus: texts.status, SMSAlert: texts.alert,
 		Config: web.Config{
 			AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL, TrustProxy: cfg.TrustProxy,

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"smartwait/internal/audit"
 	"smartwait/internal/auth"
 	"smartwait/internal/notify"
 	"smartwait/internal/postgres"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 	"smartwait/internal/webhook"
@@ -17,6 +19,8 @@ import (
 type store interface {
 	queue.Store
 	auth.Store
+	audit.Store   // the staff actions' trail
+	privacy.Store // retention and erasure
 	notify.Outbox // also the staff's SMS log and Twilio's delivery reports
 	webhook.Store // the webhook endpoints, their outbox and delivery logs
 	Migrate(ctx context.Context) error

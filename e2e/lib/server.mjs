@@ -13,8 +13,9 @@ export const ADMIN_PASSWORD = 'e2e-admin-password';
 
 let builtBinary;
 
-// binary returns SMARTWAIT_BIN (scripts/test.sh builds it), or builds one once.
-function binary() {
+// binary returns SMARTWAIT_BIN (scripts/test.sh builds it), or builds one once;
+// suites that run a command beside the server (smartwait erase) use it too.
+export function binary() {
   if (process.env.SMARTWAIT_BIN) return process.env.SMARTWAIT_BIN;
   if (!builtBinary) {
     const dir = mkdtempSync(join(tmpdir(), 'smartwait-e2e-bin-'));

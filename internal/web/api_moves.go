@@ -47,6 +47,7 @@ func (s *Server) handleTransfer() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteTicket(r, e)
 		ok(w, events.NewQueueEntry(e, s.now()), "Patient "+e.Number+" moved to line "+e.QueueID)
 	})
 }
@@ -90,6 +91,7 @@ func (s *Server) handlePriority() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteTicket(r, e)
 		ok(w, events.NewQueueEntry(e, s.now()), "Patient "+e.Number+" "+msg)
 	})
 }

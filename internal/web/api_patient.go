@@ -57,6 +57,7 @@ func (s *Server) checkIn(w http.ResponseWriter, r *http.Request, op string, req 
 		s.fail(w, r, err)
 		return
 	}
+	noteTicket(r, e) // a front-desk check-in's audit entry (audit.go)
 	writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
 		Message: "Checked in: ticket " + e.Number})
 }
@@ -91,6 +92,7 @@ func (s *Server) handleCancel() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteTicket(r, e) // staff removing a patient: the audit entry's (audit.go)
 		ok(w, newTicketView(e), "You have left the queue")
 	})
 }

@@ -72,7 +72,7 @@ func (s *Server) handleUpdateRoom() http.Handler {
 		}
 		p := queue.RoomPatch{Name: b.str("name"), Lines: b.strings("lines"), Open: b.boolean("open"), Position: b.integer("position")}
 		if !p.OnlyOpen() && !isAdmin(r) {
-			forbidden(w, "rooms; staff may only open or close one")
+			forbidden(w, r, "rooms; staff may only open or close one")
 			return
 		}
 		if p.Name != nil {

@@ -71,6 +71,7 @@ func (s *Server) handleLogin() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteActor(r, user.Username)
 		s.setSessionCookie(w, token, sess.ExpiresAt)
 		ok(w, loginView{
 			Token: token, ExpiresAt: jsonTime(sess.ExpiresAt),

@@ -64,6 +64,7 @@ func (s *Server) handleCallNext() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteTicket(r, e)
 		ok(w, newCalledView(e), "Patient "+e.Number+" called")
 	})
 }
@@ -103,6 +104,7 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		noteTicket(r, e)
 		ok(w, newTicketView(e), op.message)
 	})
 }

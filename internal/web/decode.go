@@ -31,6 +31,15 @@ type body map[string]string
 // starts with '{' is read as JSON. The body must already be limited (limitBody);
 // going over is 413.
 func decodeBody(r *http.Request, form bool, allowed ...string) (body, error) {
+	b, err := decodeBodyOf(r, form, allowed)
+	if err == nil { // the audit trail's entry reads its target and detail here (audit.go)
+		noteBody(r, func(k string) (any, bool) { v, ok := b[k]; return v, ok })
+	}
+	return b, err
+}
+
+// decodeBodyOf is decodeBody's reading and decoding.
+func decodeBodyOf(r *http.Request, form bool, allowed []string) (body, error) {
 	raw, err := readRequestBody(r)
 	if err != nil {
 		return nil, err

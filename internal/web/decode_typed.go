@@ -72,6 +72,7 @@ func decodeTyped(r *http.Request, spec fieldSpec) (typedBody, error) {
 		}
 		b[k] = val
 	}
+	noteBody(r, func(k string) (any, bool) { v, ok := b[k]; return v, ok }) // the audit trail's (audit.go)
 	return b, nil
 }
 

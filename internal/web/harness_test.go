@@ -21,6 +21,7 @@ import (
 
 	"smartwait/api/apitest"
 	"smartwait/internal/auth"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
 	"smartwait/internal/webhook"
@@ -121,6 +122,7 @@ func newHarness(tb testing.TB, opts ...func(*Deps)) *harness {
 	h := &harness{tb: tb, db: db, clock: clk, logs: logs}
 	h.deps = Deps{
 		Queue: q, Auth: a, Store: db, Messages: db,
+		Audit: db, Eraser: &privacy.Eraser{Store: db, Region: cfg.PhoneRegion, Now: clk.Now},
 		Config:   Config{PublicURL: testPublicURL, ClinicName: "Test Clinic"},
 		Registry: prometheus.NewRegistry(),
 		Log:      slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),

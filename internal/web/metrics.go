@@ -22,6 +22,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	ops      *prometheus.HistogramVec
+	// auditFailures counts audit entries that could not be written (audit.go).
+	auditFailures prometheus.Counter
 
 	// The series of each label set, looked up once: WithLabelValues hashes the
 	// labels on every call and the status code needs formatting. The label sets
@@ -61,10 +63,14 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 			Help:    "Latency of queue and auth operations by operation and result (ok or the error code).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}, []string{"operation", "result"}),
+		auditFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "smartwait_audit_write_failures_total",
+			Help: "Staff actions whose audit entry could not be written (each is logged at ERROR with its request id).",
+		}),
 		reqs:     map[requestLabels]requestSeries{},
 		opSeries: map[[2]string]prometheus.Observer{},
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ops, queueCollector{s}} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.ops, m.auditFailures, queueCollector{s}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ type pages struct {
 }
 
 // pageNames are the templates under templates/ besides layout.html.
-var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "webhooks", "display", "qr", "kiosk", "offline"}
+var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "webhooks", "audit", "display", "qr", "kiosk", "offline"}
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}

@@ -30,15 +30,22 @@ type adminLine struct {
 
 // adminPage refuses staff who are not admins with a 403 page.
 func (s *Server) adminPage(next http.Handler) http.Handler {
-	return s.staffPage(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.staffPage(s.adminCheck(next))
+}
+
+// adminCheck is adminPage's refusal, inside staffPage: routes.go puts an
+// admin form's audit between the two, so a refused attempt is recorded too.
+func (s *Server) adminCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if st, _ := staffFrom(r.Context()); st.User.Role != auth.RoleAdmin {
+			noteCode(r, auth.CodeForbidden)
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = w.Write([]byte(s.staffPrinter().T("staff.admin.forbidden") + "\n"))
 			return
 		}
 		next.ServeHTTP(w, r)
-	}))
+	})
 }
 
 // handleAdminPage serves GET /staff/admin: the accounts and a form to add one.
@@ -129,6 +136,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, d 
 		s.fail(w, r, err)
 		return
 	}
+	noteCode(r, info.Code)
 	d.Error = info.Message
 	s.renderAdmin(w, r, status, d)
 }

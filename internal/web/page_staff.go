@@ -7,6 +7,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/i18n"
+	"smartwait/internal/queue"
 )
 
 // staffPage lets through only browsers with a valid session cookie; others are
@@ -50,6 +51,7 @@ func (s *Server) cookieSession(r *http.Request, authn func(context.Context, stri
 // refuseCrossOrigin answers a page form posted from a foreign origin.
 func (s *Server) refuseCrossOrigin(w http.ResponseWriter, r *http.Request) {
 	s.log.Warn("cross-origin form refused", "request_id", requestIDFrom(r.Context()), "route", routeOf(r))
+	noteCode(r, codeCrossOrigin)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
 	_, _ = w.Write([]byte("Cross-origin request refused (CROSS_ORIGIN).\n"))
@@ -99,6 +101,7 @@ func (s *Server) handleLoginForm() http.Handler {
 		password := r.PostForm.Get("password")
 		d := loginData{Username: username}
 		if username == "" || password == "" {
+			noteCode(r, queue.CodeValidation)
 			d.Error = s.staffPrinter().T("staff.login.missing")
 			s.render(w, r, http.StatusBadRequest, "staff_login", s.loginPage(d))
 			return
@@ -110,10 +113,12 @@ func (s *Server) handleLoginForm() http.Handler {
 				s.fail(w, r, err)
 				return
 			}
+			noteCode(r, info.Code)
 			d.Error = info.Message
 			s.render(w, r, status, "staff_login", s.loginPage(d))
 			return
 		}
+		noteActor(r, user.Username)
 		s.setSessionCookie(w, token, sess.ExpiresAt)
 		if user.Role == auth.RoleKiosk { // a lobby tablet signing in
 			http.Redirect(w, r, "/kiosk", http.StatusSeeOther)

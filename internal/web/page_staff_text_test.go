@@ -186,6 +186,20 @@ func TestStaffPagesSpeakOnlyTheCatalogue(t *testing.T) {
 	for _, typ := range queue.WebhookEventTypes {
 		data = append(data, string(typ))
 	}
+	// The audit page: its entries' codes, details and ticket ids are shown as
+	// the API gives them, like its messages.
+	h.asStaff("POST", "/api/staff/complete", `{"patientId":"00000000-0000-4000-8000-000000000000"}`)
+	h.asAdmin("POST", "/api/staff/erase", `{"phone":"+14155552671"}`).want(t, http.StatusOK)
+	var asGiven []string
+	for _, e := range h.trail("") {
+		asGiven = append(asGiven, e.Detail, e.Result, shortID(e.ID))
+	}
+	take("audit log", h.do("GET", "/staff/admin/audit", "", cookie(h.admin)...), asGiven...)
+	take("audit log, filtered", h.do("GET", "/staff/admin/audit?action=login&actor=nurse&day=2026-11-28", "", cookie(h.admin)...), asGiven...)
+	data = append(data, "someday") // the filter as typed, shown back in its field
+	take("audit log, bad day", h.do("GET", "/staff/admin/audit?day=someday", "", cookie(h.admin)...),
+		apiMessage(h.asAdmin("GET", "/api/staff/audit?day=someday", ""))...)
+	take("audit log refuses staff", h.do("GET", "/staff/admin/audit", "", cookie(h.staff)...))
 
 	for _, s := range shots {
 		texts := visibleTexts(s.r.Raw)
@@ -241,7 +255,7 @@ func TestUnexplainedFindsStrayWords(t *testing.T) {
 
 // staffTemplates are the templates the staff pages render (the layout is
 // shared with the patient pages, and checked with them here too).
-var staffTemplates = []string{"layout", "staff_login", "staff", "admin", "webhooks"}
+var staffTemplates = []string{"layout", "staff_login", "staff", "admin", "webhooks", "audit"}
 
 // TestStaffTemplatesHoldNoWords reads the staff templates themselves, every
 // branch of them: with their actions taken out, no text or visible attribute
@@ -364,7 +378,7 @@ func TestStaffScriptsHoldNoWords(t *testing.T) {
 	h := newHarness(t)
 	en := h.server.catalog.Printer(i18n.Base)
 	scripts := map[string]map[string]bool{} // script → the keys of #sw-text on its pages
-	for _, path := range []string{"/staff/login", "/staff", "/staff/admin", "/staff/admin/webhooks"} {
+	for _, path := range []string{"/staff/login", "/staff", "/staff/admin", "/staff/admin/webhooks", "/staff/admin/audit"} {
 		r := h.do("GET", path, "", cookie(h.admin)...)
 		if path == "/staff/login" {
 			r = h.do("GET", path, "")

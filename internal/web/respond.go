@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"smartwait/internal/events"
+	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/webhook"
 )
@@ -20,6 +21,9 @@ type envelope struct {
 	Data    any    `json:"data"`
 	Message string `json:"message,omitempty"`
 	Count   *int   `json:"count,omitempty"`
+	// Next is where a paged list goes on: the before of its next page
+	// (GET /api/staff/audit); absent on the last page.
+	Next *int64 `json:"next,omitempty"`
 }
 
 // errorBody is the contract's error body.
@@ -112,6 +116,7 @@ var statusOf = map[string]int{
 	"USER_EXISTS":             http.StatusConflict,
 	"LAST_ADMIN":              http.StatusConflict,
 	webhook.CodeTooMany:       http.StatusConflict,
+	privacy.CodeActive:        http.StatusConflict,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
 	codeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 	codeRateLimited:           http.StatusTooManyRequests,
@@ -157,6 +162,7 @@ func classify(err error) (int, errorInfo) {
 // with the request id (the client sees only that id, to quote to an operator).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, info := classify(err)
+	noteCode(r, info.Code)
 	setRetryAfter(w, err)
 	if status >= 500 {
 		level := s.log.Error

@@ -1,65 +1,84 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"smartwait/internal/audit"
+)
 
 // routes lists every route the server answers, and wraps them in the middleware
-// every request passes through. Later parts (Socket.IO, SSE, pages, webhooks) add
-// their lines here.
+// every request passes through. Each staff action's route is wrapped in its
+// audit spec (audit.go), inside the authentication that names the actor and
+// outside the admin check, so refused attempts are recorded too.
 func (s *Server) routes() http.Handler {
 	mux := &patternMux{ServeMux: http.NewServeMux()}
 	s.mux = mux.ServeMux
 	staff := s.requireStaff
 	desk := s.requireDesk // staff, or a lobby kiosk's account
 	admin := func(h http.Handler) http.Handler { return s.requireStaff(requireAdmin(h)) }
-	lineAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("lines")(h)) }
-	roomAdmin := func(h http.Handler) http.Handler { return s.requireStaff(adminOnly("rooms")(h)) }
+	a := s.audited
+	// auditedAdmin is admin, with the action audited before the admin check.
+	auditedAdmin := func(what string, spec auditSpec, h http.Handler) http.Handler {
+		return s.requireStaff(a(spec)(adminOnly(what)(h)))
+	}
+	loginSpec := auditSpec{action: audit.Login, actorField: "username"}
 
 	// Patients: the id in the path is the capability. {id...} also matches an
 	// empty or slash-containing id, so every malformed id is PATIENT_NOT_FOUND.
 	mux.Handle("POST /api/checkin", s.checkinLimit(s.handleCheckIn()))
-	mux.Handle("DELETE /api/checkin/{id...}", s.handleCancel())
+	mux.Handle("DELETE /api/checkin/{id...}", s.optionalStaff(a(auditSpec{action: audit.Remove, kind: audit.TargetTicket, path: "id", staffOnly: true})(s.handleCancel())))
 	mux.Handle("GET /api/position/{id...}", s.handlePosition())
 	mux.Handle("GET /api/status/{id...}", s.handlePosition())
 	mux.Handle("GET /api/lines", s.handlePublicLines())
 
 	// Staff sessions.
-	mux.Handle("POST /api/staff/login", s.loginLimit(s.handleLogin()))
-	mux.Handle("POST /api/staff/logout", desk(s.handleLogout()))
+	mux.Handle("POST /api/staff/login", s.loginLimit(a(loginSpec)(s.handleLogin())))
+	mux.Handle("POST /api/staff/logout", desk(a(auditSpec{action: audit.Logout})(s.handleLogout())))
 	mux.Handle("GET /api/staff/me", desk(s.handleMe()))
 
 	// Staff queue operations.
 	mux.Handle("GET /api/staff/queue", staff(s.handleQueue()))
 	mux.Handle("GET /api/queue", staff(s.handleQueue()))
-	mux.Handle("POST /api/staff/call-next", staff(s.handleCallNext()))
-	mux.Handle("POST /api/staff/complete", staff(s.handleFinish(opComplete)))
-	mux.Handle("POST /api/staff/no-show", staff(s.handleFinish(opNoShow)))
-	mux.Handle("POST /api/staff/recall", staff(s.handleFinish(opRecall)))
+	mux.Handle("POST /api/staff/call-next", staff(a(auditSpec{action: audit.CallNext, detail: []string{"room", "line"}})(s.handleCallNext())))
+	mux.Handle("POST /api/staff/complete", staff(a(ticketSpec(audit.Complete))(s.handleFinish(opComplete))))
+	mux.Handle("POST /api/staff/no-show", staff(a(ticketSpec(audit.NoShow))(s.handleFinish(opNoShow))))
+	mux.Handle("POST /api/staff/recall", staff(a(ticketSpec(audit.Recall))(s.handleFinish(opRecall))))
 	mux.Handle("GET /api/staff/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/queue/stats", staff(s.handleStats()))
 	mux.Handle("GET /api/staff/notifications", staff(s.handleNotifications()))
-	mux.Handle("POST /api/staff/checkin", desk(s.kioskLimit(s.handleFrontDeskCheckIn())))
-	mux.Handle("POST /api/staff/transfer", staff(s.handleTransfer()))
-	mux.Handle("POST /api/staff/priority", staff(s.handlePriority()))
+	mux.Handle("POST /api/staff/checkin", desk(s.kioskLimit(a(auditSpec{action: audit.FrontDeskCheck, detail: []string{"line"}})(s.handleFrontDeskCheckIn()))))
+	mux.Handle("POST /api/staff/transfer", staff(a(ticketSpec(audit.Transfer, "line", "keepPlace"))(s.handleTransfer())))
+	mux.Handle("POST /api/staff/priority", staff(a(ticketSpec(audit.Priority, "urgent", "before"))(s.handlePriority())))
 
 	// Lines and rooms: staff read them and open or close rooms; admins manage them.
 	mux.Handle("GET /api/staff/lines", staff(s.handleStaffLines()))
-	mux.Handle("POST /api/staff/lines", lineAdmin(s.handleCreateLine()))
-	mux.Handle("PATCH /api/staff/lines/{slug}", lineAdmin(s.handleUpdateLine()))
-	mux.Handle("DELETE /api/staff/lines/{slug}", lineAdmin(s.handleDeleteLine()))
+	mux.Handle("POST /api/staff/lines", auditedAdmin("lines", auditSpec{action: audit.LineCreate, kind: audit.TargetLine, field: "slug", detail: lineSettings}, s.handleCreateLine()))
+	mux.Handle("PATCH /api/staff/lines/{slug}", auditedAdmin("lines", auditSpec{action: audit.LineUpdate, kind: audit.TargetLine, path: "slug", detail: lineSettings}, s.handleUpdateLine()))
+	mux.Handle("DELETE /api/staff/lines/{slug}", auditedAdmin("lines", auditSpec{action: audit.LineDelete, kind: audit.TargetLine, path: "slug"}, s.handleDeleteLine()))
 	mux.Handle("GET /api/staff/rooms", staff(s.handleRooms()))
-	mux.Handle("POST /api/staff/rooms", roomAdmin(s.handleCreateRoom()))
-	mux.Handle("PATCH /api/staff/rooms/{name}", staff(s.handleUpdateRoom()))
-	mux.Handle("DELETE /api/staff/rooms/{name}", roomAdmin(s.handleDeleteRoom()))
+	mux.Handle("POST /api/staff/rooms", auditedAdmin("rooms", auditSpec{action: audit.RoomCreate, kind: audit.TargetRoom, field: "name", detail: roomSettings[1:]}, s.handleCreateRoom()))
+	mux.Handle("PATCH /api/staff/rooms/{name}", staff(a(auditSpec{action: audit.RoomUpdate, kind: audit.TargetRoom, path: "name", detail: roomSettings})(s.handleUpdateRoom())))
+	mux.Handle("DELETE /api/staff/rooms/{name}", auditedAdmin("rooms", auditSpec{action: audit.RoomDelete, kind: audit.TargetRoom, path: "name"}, s.handleDeleteRoom()))
 
 	// SMS provider callbacks: authenticated by signature, not by staff session.
 	mux.Handle("POST "+twilioStatusPath, s.handleTwilioStatus())
 	mux.Handle("POST "+inboundSMSPath, s.handleInboundSMS())
 
 	// Staff accounts (admin only).
+	// Never a password in an entry: the specs name the fields that go in.
+	userAdd := auditSpec{action: audit.UserAdd, kind: audit.TargetAccount, field: "username", detail: []string{"role"}}
+	userRemove := auditSpec{action: audit.UserRemove, kind: audit.TargetAccount, path: "username"}
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
-	mux.Handle("POST /api/staff/users", admin(s.handleAddUser()))
-	mux.Handle("DELETE /api/staff/users/{username}", admin(s.handleRemoveUser()))
-	mux.Handle("POST /api/staff/users/{username}/password", admin(s.handleSetPassword()))
+	mux.Handle("POST /api/staff/users", auditedAdmin("staff accounts", userAdd, s.handleAddUser()))
+	mux.Handle("DELETE /api/staff/users/{username}", auditedAdmin("staff accounts", userRemove, s.handleRemoveUser()))
+	mux.Handle("POST /api/staff/users/{username}/password", auditedAdmin("staff accounts",
+		auditSpec{action: audit.UserPassword, kind: audit.TargetAccount, path: "username"}, s.handleSetPassword()))
+
+	// The audit trail and erasure (admin only; docs/security.md).
+	mux.Handle("GET /api/staff/audit", s.requireStaff(adminOnly("the audit log")(s.handleAudit())))
+	mux.Handle("GET /api/staff/audit.csv", auditedAdmin("the audit log",
+		auditSpec{action: audit.Export, query: []string{"actor", "action", "day", "limit", "before"}}, s.handleAuditCSV()))
+	mux.Handle("POST /api/staff/erase", auditedAdmin("personal data", auditSpec{action: audit.ErasePhone, kind: audit.TargetPhone}, s.handleErase()))
 
 	// Outbound webhooks (admin only; docs/integrations.md).
 	hooks := func(h http.Handler) http.Handler { return admin(s.webhooksOn(h)) }
@@ -74,7 +93,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
 		mux.Handle("GET /api/events/staff", staff(s.handleEventsStaff()))
 		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
-		mux.Handle("POST /api/staff/realtime/test", admin(s.handleRealtimeTest()))
+		mux.Handle("POST /api/staff/realtime/test", auditedAdmin("staff accounts", auditSpec{action: audit.RealtimeTest}, s.handleRealtimeTest()))
 	}
 
 	// Operations.
@@ -97,12 +116,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /checkin", pg(s.checkinLimit(s.handleCheckinForm())))
 	mux.Handle("GET /status/{id...}", pg(s.handleStatusPage()))
 	mux.Handle("GET /staff/login", pg(noStore(s.handleLoginPage())))
-	mux.Handle("POST /staff/login", pg(noStore(s.loginLimit(s.handleLoginForm()))))
-	mux.Handle("POST /staff/logout", staffPg(s.handleLogoutForm()))
+	mux.Handle("POST /staff/login", pg(noStore(s.loginLimit(a(loginSpec)(s.handleLoginForm())))))
+	mux.Handle("POST /staff/logout", staffPg(a(auditSpec{action: audit.Logout})(s.handleLogoutForm())))
 	mux.Handle("GET /staff", staffPg(s.handleDashboard()))
 	mux.Handle("GET /staff/admin", pageHeaders(noStore(s.adminPage(s.handleAdminPage()))))
-	mux.Handle("POST /staff/admin/users", pageHeaders(noStore(s.adminPage(s.handleAddUserForm()))))
-	mux.Handle("POST /staff/admin/users/remove", pageHeaders(noStore(s.adminPage(s.handleRemoveUserForm()))))
+	adminForm := func(spec auditSpec, h http.Handler) http.Handler {
+		return pageHeaders(noStore(s.staffPage(a(spec)(s.adminCheck(h)))))
+	}
+	mux.Handle("POST /staff/admin/users", adminForm(userAdd, s.handleAddUserForm()))
+	mux.Handle("POST /staff/admin/users/remove", adminForm(auditSpec{action: audit.UserRemove, kind: audit.TargetAccount, field: "username"}, s.handleRemoveUserForm()))
+	mux.Handle("GET /staff/admin/audit", pageHeaders(noStore(s.adminPage(s.handleAuditPage()))))
 	mux.Handle("GET /staff/admin/webhooks", pageHeaders(noStore(s.adminPage(s.handleWebhooksPage()))))
 	mux.Handle("GET /display", pg(s.handleDisplayPage()))
 	mux.Handle("GET /kiosk", pg(noStore(s.handleKioskPage())))

@@ -23,7 +23,7 @@ import (
 	"smartwait/internal/webhook"
 )
 
-// Deps is what the HTTP layer needs. Queue, Auth and Store are required; the
+// Deps is what the HTTP layer needs. Queue, Auth, Store, Audit and Eraser are required; the
 // status funcs are optional and let later parts (broker, real-time hub, SMS
 // dispatcher) report into /health.
 type Deps struct {
@@ -35,6 +35,10 @@ type Deps struct {
 		CheckWrite(ctx context.Context) error
 	}
 	Messages MessageLog // SMS outbox, read-only; nil: notifications are empty
+	// Audit is the audit trail every staff action is written to (audit.go);
+	// Eraser erases a phone number's data (POST /api/staff/erase). Required.
+	Audit    AuditLog
+	Eraser   PhoneEraser
 	Config   Config
 	Registry *prometheus.Registry // nil: a private registry
 	Log      *slog.Logger         // nil: slog.Default()
@@ -124,8 +128,8 @@ type Server struct {
 // New builds the server and registers its metrics on d.Registry. It fails when a
 // required dependency is missing or the metrics are already registered.
 func New(d Deps) (*Server, error) {
-	if d.Queue == nil || d.Auth == nil || d.Store == nil {
-		return nil, fmt.Errorf("web: Queue, Auth and Store are required")
+	if d.Queue == nil || d.Auth == nil || d.Store == nil || d.Audit == nil || d.Eraser == nil {
+		return nil, fmt.Errorf("web: Queue, Auth, Store, Audit and Eraser are required")
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()

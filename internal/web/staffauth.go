@@ -78,7 +78,7 @@ func adminOnly(what string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !isAdmin(r) {
-				forbidden(w, what)
+				forbidden(w, r, what)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -93,7 +93,8 @@ func isAdmin(r *http.Request) bool {
 }
 
 // forbidden answers 403 FORBIDDEN to a staff member asking for an admin's work.
-func forbidden(w http.ResponseWriter, what string) {
+func forbidden(w http.ResponseWriter, r *http.Request, what string) {
+	noteCode(r, auth.CodeForbidden)
 	writeJSON(w, http.StatusForbidden, errorBody{Error: errorInfo{
 		Code: auth.CodeForbidden, Message: "Only admins may manage " + what}})
 }

@@ -1,6 +1,7 @@
 // Package sqlitetest helps tests play "another process" against a SmartWait
 // SQLite file: the web, health and timeout tests need a writer that holds the
-// database's write lock the way a second program would.
+// database's write lock the way a second program would, and the erasure tests
+// read every table of the file as an outsider would (cells.go).
 package sqlitetest
 
 import (
