@@ -44,6 +44,9 @@ const (
 	ErasePhone     Action = "erase_phone"  // a phone number's data anonymised now
 	Export         Action = "audit_export" // the audit log downloaded as CSV
 	RealtimeTest   Action = "realtime_test"
+	WebhookCreate  Action = "webhook_create" // an outbound webhook endpoint registered
+	WebhookUpdate  Action = "webhook_update" // enabled, disabled, its events or its personal-data flag
+	WebhookDelete  Action = "webhook_delete"
 )
 
 // Actions is every action, in the order the admin page lists them.
@@ -51,6 +54,7 @@ var Actions = []Action{
 	Login, Logout, CallNext, Complete, NoShow, Recall, Remove, Transfer, Priority, FrontDeskCheck,
 	LineCreate, LineUpdate, LineDelete, RoomCreate, RoomUpdate, RoomDelete,
 	UserAdd, UserRemove, UserPassword, ErasePhone, Export, RealtimeTest,
+	WebhookCreate, WebhookUpdate, WebhookDelete,
 }
 
 // Known reports whether a is one of Actions.
@@ -70,6 +74,7 @@ const (
 	TargetLine    = "line"    // ID the slug
 	TargetRoom    = "room"    // ID the name
 	TargetPhone   = "phone"   // ID the number masked by MaskPhone, never in clear
+	TargetWebhook = "webhook" // ID the endpoint's id
 )
 
 // ResultOK is the Result of an action that succeeded; a failed one's is the

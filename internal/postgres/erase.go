@@ -29,10 +29,20 @@ var personalData = []struct {
 			status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
 		WHERE ticket_id = ANY($1::text[])
 			AND (to_phone <> '' OR body <> '' OR last_error <> '' OR status = 'pending')`, false},
+	// Webhook events not yet delivered may hold the name and phone (an
+	// endpoint marked for personal data): they are dropped, not sent late.
+	{"webhook_deliveries", `DELETE FROM webhook_deliveries WHERE ticket_id = ANY($1::text[])`, false},
 	// Tickets keep number, line, status and times (statistics, estimates).
 	{"tickets", `UPDATE tickets SET name = '', phone = '', appointment_time = '', erased_at = $2
 		WHERE id = ANY($1::text[])`, true},
 }
+
+// eraseTicketlessTexts anonymises the answers to texts from numbers without a
+// ticket (two-way SMS: a STATUS or HELP from a stranger) created before $1:
+// they age like a finished visit's texts.
+const eraseTicketlessTexts = `UPDATE messages SET to_phone = '', body = '', last_error = '',
+		status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
+	WHERE ticket_id = '' AND created_at < $1 AND (to_phone <> '' OR body <> '')`
 
 // eraseTickets runs personalData for ids in t.
 func eraseTickets(ctx context.Context, t pgx.Tx, ids []string, at time.Time) (privacy.Erased, error) {
@@ -101,6 +111,11 @@ func (db *DB) EraseFinished(ctx context.Context, before, at time.Time, limit int
 		if out, err = eraseTickets(ctx, t, ids, at); err != nil {
 			return fmt.Errorf("postgres: erase finished: %w", err)
 		}
+		tag, err := t.Exec(ctx, eraseTicketlessTexts, before.UTC())
+		if err != nil {
+			return fmt.Errorf("postgres: erase finished: %w", translate(ctx, err))
+		}
+		out.Messages += int(tag.RowsAffected())
 		return nil
 	})
 	if err != nil {

@@ -26,10 +26,20 @@ var personalData = []struct{ table, sql string }{
 			status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
 		WHERE ticket_id IN (SELECT value FROM json_each(?1))
 			AND (to_phone <> '' OR body <> '' OR last_error <> '' OR status = 'pending')`},
+	// Webhook events not yet delivered may hold the name and phone (an
+	// endpoint marked for personal data): they are dropped, not sent late.
+	{"webhook_deliveries", `DELETE FROM webhook_deliveries WHERE ticket_id IN (SELECT value FROM json_each(?1))`},
 	// Tickets keep number, line, status and times (statistics, estimates).
 	{"tickets", `UPDATE tickets SET name = '', phone = '', appointment_time = '', erased_at = ?2
 		WHERE id IN (SELECT value FROM json_each(?1))`},
 }
+
+// eraseTicketlessTexts anonymises the answers to texts from numbers without a
+// ticket (two-way SMS: a STATUS or HELP from a stranger) created before ?1:
+// they age like a finished visit's texts.
+const eraseTicketlessTexts = `UPDATE messages SET to_phone = '', body = '', last_error = '',
+		status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END
+	WHERE ticket_id = '' AND created_at < ?1 AND (to_phone <> '' OR body <> '')`
 
 // eraseTickets runs personalData for ids in t.
 func eraseTickets(ctx context.Context, t *sql.Tx, ids []string, at time.Time) (privacy.Erased, error) {
@@ -101,12 +111,19 @@ func (db *DB) EraseFinished(ctx context.Context, before, at time.Time, limit int
 		if out, err = eraseTickets(ctx, t, ids, at); err != nil {
 			return fmt.Errorf("sqlite: erase finished: %w", err)
 		}
+		res, err := t.ExecContext(ctx, eraseTicketlessTexts, before.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("sqlite: erase finished: %w", translate(err))
+		}
+		if n, err := res.RowsAffected(); err == nil {
+			out.Messages += int(n)
+		}
 		return nil
 	})
 	if err != nil {
 		return privacy.Erased{}, err
 	}
-	if out.Tickets > 0 {
+	if out.Tickets > 0 || out.Messages > 0 {
 		db.checkpoint(ctx)
 	}
 	return out, nil

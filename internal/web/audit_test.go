@@ -332,3 +332,22 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	}
 	h.asAdmin("DELETE", "/api/staff/audit/1", "").wantError(t, http.StatusNotFound, "NOT_FOUND")
 }
+
+// TestWebhookChangesAreAudited: registering, changing and deleting an
+// outbound webhook endpoint are staff actions in the trail (issue 15).
+func TestWebhookChangesAreAudited(t *testing.T) {
+	h := newHarness(t)
+	r := h.asAdmin("POST", "/api/staff/webhooks", `{"url":"https://ehr.example/in","events":["ticket.created"],"personalData":true}`).want(t, http.StatusCreated)
+	id := r.str(t, "data.id")
+	if e := h.lastEntry(); e.Action != "webhook_create" || e.Actor != "boss" || e.Result != "ok" || !strings.Contains(e.Detail, "https://ehr.example/in") {
+		t.Errorf("create: %+v", e)
+	}
+	h.asAdmin("PATCH", "/api/staff/webhooks/"+id, `{"enabled":false}`).want(t, http.StatusOK)
+	if e := h.lastEntry(); e.Action != "webhook_update" || e.Kind != "webhook" || e.ID != id || !strings.Contains(e.Detail, "enabled=false") {
+		t.Errorf("update: %+v", e)
+	}
+	h.asAdmin("DELETE", "/api/staff/webhooks/"+id, "").want(t, http.StatusOK)
+	if e := h.lastEntry(); e.Action != "webhook_delete" || e.ID != id || e.Result != "ok" {
+		t.Errorf("delete: %+v", e)
+	}
+}

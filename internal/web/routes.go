@@ -83,9 +83,9 @@ func (s *Server) routes() http.Handler {
 	// Outbound webhooks (admin only; docs/integrations.md).
 	hooks := func(h http.Handler) http.Handler { return admin(s.webhooksOn(h)) }
 	mux.Handle("GET /api/staff/webhooks", hooks(s.handleListWebhooks()))
-	mux.Handle("POST /api/staff/webhooks", hooks(s.handleCreateWebhook()))
-	mux.Handle("PATCH /api/staff/webhooks/{id}", hooks(s.handleUpdateWebhook()))
-	mux.Handle("DELETE /api/staff/webhooks/{id}", hooks(s.handleDeleteWebhook()))
+	mux.Handle("POST /api/staff/webhooks", hooks(a(auditSpec{action: audit.WebhookCreate, detail: []string{"url", "personalData"}})(s.handleCreateWebhook())))
+	mux.Handle("PATCH /api/staff/webhooks/{id}", hooks(a(auditSpec{action: audit.WebhookUpdate, kind: audit.TargetWebhook, path: "id", detail: []string{"enabled", "personalData"}})(s.handleUpdateWebhook())))
+	mux.Handle("DELETE /api/staff/webhooks/{id}", hooks(a(auditSpec{action: audit.WebhookDelete, kind: audit.TargetWebhook, path: "id"})(s.handleDeleteWebhook())))
 	mux.Handle("GET /api/staff/webhooks/{id}/deliveries", hooks(s.handleWebhookDeliveries()))
 
 	// Real-time: Server-Sent Events (sse.go) and the admin's test message.

@@ -220,6 +220,7 @@ var (
 	cy    = patient{"Ignatius Vandersloot", "+14155552673"}
 	dee   = patient{"Marisol Achterberg", "+14155552674"} // still waiting: active tickets are never erased
 	eve   = patient{"Thaddeus Okonkwo", "+14155552675"}   // finished yesterday: too recent
+	zed   = patient{"", "+14155552676"}                   // texted STATUS without a ticket: only our answer holds the number
 	oldIP = "203.0.113.77"
 	newIP = "198.51.100.42"
 )
@@ -244,6 +245,9 @@ func testRetention(t *testing.T, f Fixture) {
 	d := e.checkIn(dee)
 	e.failedText(a, ann)
 	e.audit(e.clock.Now(), oldIP, a)
+	if _, err := e.svc.Reply(ctx, queue.InboundText{SID: "SMprivacy1", From: zed.phone, Body: "status"}); err != nil {
+		t.Fatal(err)
+	}
 
 	// A month later, yesterday: Eve is seen.
 	e.clock.Set(day0.Add(30 * 24 * time.Hour))
@@ -252,7 +256,7 @@ func testRetention(t *testing.T, f Fixture) {
 	e.audit(e.clock.Now(), newIP, ev)
 
 	before := e.figures()
-	old := []string{ann.name, ann.phone, ben.name, ben.phone, cy.name, cy.phone, oldIP}
+	old := []string{ann.name, ann.phone, ben.name, ben.phone, cy.name, cy.phone, zed.phone, oldIP}
 	if got := e.hits(old...); len(got) == 0 {
 		t.Fatal("the fixture stored none of the names: the scan proves nothing")
 	}
