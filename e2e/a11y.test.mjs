@@ -117,7 +117,7 @@ test('every page passes axe at phone and desktop sizes, signed out and in, in En
       const label = `${sizeName} ${who ? 'signed in' : 'signed out'}`;
       for (const lang of ['', 'es']) await sweep(ctx, label, patient, problems, { lang, stageCheck: stageOf(stages) });
       // Signed in, /staff/login leads on to /staff.
-      await sweep(ctx, label, who ? ['/staff', '/staff/admin', '/staff/admin/audit'] : ['/staff/login'], problems);
+      await sweep(ctx, label, who ? ['/staff', '/staff/admin', '/staff/admin/audit', '/staff/admin/webhooks'] : ['/staff/login'], problems);
       await ctx.close();
     }
     const kiosk = await session(srv, size, 'kiosk');

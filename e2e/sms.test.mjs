@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
-import { checkResponse } from './lib/apidoc.mjs';
+import { callAPI } from './lib/apidoc.mjs';
 import { SID, TOKEN, FROM, PUBLIC_URL, startTwilio, twilioSignature, sendText } from './lib/twilio.mjs';
 
 // startSmartWait starts the real binary (e2e/lib/server.mjs) with env, logging at
@@ -20,17 +20,7 @@ async function startSmartWait(env) {
   };
 }
 
-async function api(base, method, path, { body, token, form, headers = {} } = {}) {
-  const h = { ...headers };
-  let payload;
-  if (form) { h['content-type'] = 'application/x-www-form-urlencoded'; payload = new URLSearchParams(form).toString(); }
-  else if (body !== undefined) { h['content-type'] = 'application/json'; payload = JSON.stringify(body); }
-  if (token) h.authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers: h, body: payload });
-  const text = await res.text();
-  checkResponse(method, base + path, res.status, res.headers.get('content-type'), text);
-  return { status: res.status, json: JSON.parse(text) };
-}
+const api = callAPI;
 
 // staffToken signs the bootstrap admin in.
 async function staffToken(base) {

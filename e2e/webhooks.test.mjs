@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startServer, ADMIN_PASSWORD } from './lib/server.mjs';
-import { checkResponse } from './lib/apidoc.mjs';
+import { callAPI } from './lib/apidoc.mjs';
 import { SID, TOKEN, FROM, PUBLIC_URL, startTwilio } from './lib/twilio.mjs';
 
 // --- snippet start --- (docs/integrations.md, "Verifying in Node"; the test
@@ -27,17 +27,7 @@ function verifySmartWait(secret, header, rawBody, toleranceSeconds = 300) {
 
 const WAIT_MS = 60000;
 
-async function api(base, method, path, { body, token, form, headers = {} } = {}) {
-  const h = { ...headers };
-  let payload;
-  if (form) { h['content-type'] = 'application/x-www-form-urlencoded'; payload = new URLSearchParams(form).toString(); }
-  else if (body !== undefined) { h['content-type'] = 'application/json'; payload = JSON.stringify(body); }
-  if (token) h.authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers: h, body: payload });
-  const text = await res.text();
-  checkResponse(method, base + path, res.status, res.headers.get('content-type'), text);
-  return { status: res.status, json: JSON.parse(text) };
-}
+const api = callAPI;
 
 // startReceiver is one endpoint: it refuses the first `fail` deliveries with
 // 503, and keeps what it accepted, in arrival order.

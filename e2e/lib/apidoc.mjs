@@ -117,3 +117,18 @@ export async function checkedFetch(url, init = {}) {
   checkResponse(init.method ?? 'GET', url, res.status, res.headers.get('content-type'), text);
   return res;
 }
+
+// callAPI calls the JSON API at base and checks the answer against the API
+// document: body is sent as JSON, form as a form, token as a staff Bearer
+// token. It answers the status and the parsed body.
+export async function callAPI(base, method, path, { body, token, form, headers = {} } = {}) {
+  const h = { ...headers };
+  let payload;
+  if (form) { h['content-type'] = 'application/x-www-form-urlencoded'; payload = new URLSearchParams(form).toString(); }
+  else if (body !== undefined) { h['content-type'] = 'application/json'; payload = JSON.stringify(body); }
+  if (token) h.authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  checkResponse(method, base + path, res.status, res.headers.get('content-type'), text);
+  return { status: res.status, json: JSON.parse(text) };
+}
