@@ -42,9 +42,10 @@ type Config struct {
 	AdminPassword string // empty: random, printed once on first start
 	PhoneRegion   string // ISO 3166 region for numbers without "+country"
 
-	Languages      *i18n.Catalog // the languages patients may use, the default first
-	languageList   []string      // SMARTWAIT_LANGUAGES as parsed, for SMARTWAIT_DEFAULT_LANGUAGE
-	SMSShiftTables bool          // the carrier honours GSM-7 national language shift tables
+	Languages         *i18n.Catalog // the languages patients may use, the default first
+	languageList      []string      // SMARTWAIT_LANGUAGES as parsed, for SMARTWAIT_DEFAULT_LANGUAGE
+	SMSShiftTables    bool          // the carrier honours GSM-7 national language shift tables
+	DelayAlertMinutes int           // quote growth past what a text told that earns a delay alert; 0 = off
 
 	ServiceTime      time.Duration // prior per-visit time before there is history
 	Rooms            int
@@ -160,6 +161,10 @@ var settings = []setting{
 			return fmt.Errorf("must be one of SMARTWAIT_LANGUAGES (%s)", strings.Join(c.languageList, ", "))
 		}
 		return nil
+	}},
+	{"SMARTWAIT_DELAY_ALERT_MINUTES", "delay-alert-minutes", "15", "a waiting patient whose quote grows this many minutes past what a text told them gets one running-late text (at most every 30 min); 0 = off", func(c *Config, v string) (err error) {
+		c.DelayAlertMinutes, err = parseInt(v, 0, 240)
+		return err
 	}},
 	{"SMARTWAIT_SMS_SHIFT_TABLES", "sms-shift-tables", "false", "the SMS carrier honours GSM-7 national language shift tables, so Spanish texts keep their accents in one segment (docs/languages.md)", func(c *Config, v string) (err error) {
 		c.SMSShiftTables, err = parseBool(v)

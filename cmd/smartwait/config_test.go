@@ -52,6 +52,7 @@ func TestConfigDefaults(t *testing.T) {
 		HealthWriteTimeout: time.Second,
 		CheckinsPerPhone:   3,
 		CommitGather:       500 * time.Microsecond,
+		DelayAlertMinutes:  15,
 		RetentionDays:      30,
 
 		ConfirmationsPerMinute: 60,
@@ -186,6 +187,7 @@ var parseCases = []configCase{
 	{"SMARTWAIT_LANGUAGES one", nil, map[string]string{"SMARTWAIT_LANGUAGES": "en"}, func(c Config) any { return c.Languages.Supports("es") }, false},
 	{"SMARTWAIT_DEFAULT_LANGUAGE", nil, map[string]string{"SMARTWAIT_DEFAULT_LANGUAGE": "es"}, func(c Config) any { return c.Languages.Languages() }, []string{"es", "en"}},
 	{"SMARTWAIT_DEFAULT_LANGUAGE flag", []string{"--languages", "es", "--default-language", "es"}, nil, func(c Config) any { return c.Languages.Match("en-US") }, "es"},
+	{"SMARTWAIT_DELAY_ALERT_MINUTES", nil, map[string]string{"SMARTWAIT_DELAY_ALERT_MINUTES": "0"}, func(c Config) any { return c.DelayAlertMinutes }, 0},
 	{"SMARTWAIT_SMS_SHIFT_TABLES", nil, map[string]string{"SMARTWAIT_SMS_SHIFT_TABLES": "true"}, func(c Config) any { return c.SMSShiftTables }, true},
 	{"SMARTWAIT_ADMIN_PASSWORD", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "correct horse"}, func(c Config) any { return c.AdminPassword }, "correct horse"},
 	{"SMARTWAIT_ADMIN_PASSWORD is not trimmed", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": " spaced out "}, func(c Config) any { return c.AdminPassword }, " spaced out "},
@@ -274,6 +276,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_LANGUAGES twice", nil, map[string]string{"SMARTWAIT_LANGUAGES": "en,es,EN"}, nil, `invalid SMARTWAIT_LANGUAGES "en,es,EN": "en" is listed twice`},
 	{"SMARTWAIT_LANGUAGES empty", nil, map[string]string{"SMARTWAIT_LANGUAGES": " , "}, nil, `invalid SMARTWAIT_LANGUAGES`},
 	{"SMARTWAIT_DEFAULT_LANGUAGE not enabled", nil, map[string]string{"SMARTWAIT_LANGUAGES": "es", "SMARTWAIT_DEFAULT_LANGUAGE": "en"}, nil, `invalid SMARTWAIT_DEFAULT_LANGUAGE "en": must be one of SMARTWAIT_LANGUAGES (es)`},
+	{"SMARTWAIT_DELAY_ALERT_MINUTES", nil, map[string]string{"SMARTWAIT_DELAY_ALERT_MINUTES": "241"}, nil, `invalid SMARTWAIT_DELAY_ALERT_MINUTES "241"`},
 	{"SMARTWAIT_SMS_SHIFT_TABLES", nil, map[string]string{"SMARTWAIT_SMS_SHIFT_TABLES": "maybe"}, nil, `invalid SMARTWAIT_SMS_SHIFT_TABLES "maybe"`},
 	{"SMARTWAIT_ADMIN_PASSWORD short", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": "short"}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)": must be 8-72 bytes`},
 	{"SMARTWAIT_ADMIN_PASSWORD long", nil, map[string]string{"SMARTWAIT_ADMIN_PASSWORD": strings.Repeat("p", 73)}, nil, `invalid SMARTWAIT_ADMIN_PASSWORD "(hidden)"`},

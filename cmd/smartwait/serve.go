@@ -111,6 +111,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	})
 
 	a.startRetention(db, cfg.RetentionDays)
+	a.startDelayAlerts(queues)
 
 	// Every commit also wakes the SMS dispatcher, after whatever else publishes.
 	queues.Publisher = texts.wakeAfter(queues.Publisher)
@@ -164,6 +165,7 @@ func queueConfig(cfg Config) queue.Config {
 		CommitGather:     cfg.CommitGather,
 		Languages:        cfg.Languages,
 		SMSShiftTables:   cfg.SMSShiftTables,
+		DelayAlertAfter:  time.Duration(cfg.DelayAlertMinutes) * time.Minute,
 		// PostgreSQL locks a line's row, not the database, so lines commit in
 		// parallel; SQLite has one writer, where one group commit is cheapest.
 		ParallelLines: cfg.Database.Driver == "postgres",

@@ -27,12 +27,12 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 	}
 	m.CreatedAt, m.DueAt = m.CreatedAt.UTC().Truncate(time.Millisecond), m.DueAt.UTC().Truncate(time.Millisecond)
 	const insert = `INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
-			attempts, last_error, provider_id, created_at, due_at, sent_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			attempts, last_error, provider_id, created_at, due_at, sent_at, told_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
 	err := t.tx.QueryRow(ctx, insert, m.TicketID, string(m.Kind), m.To, m.Body, m.DedupeKey, string(m.Status),
-		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt, m.DueAt, ts(m.SentAt),
+		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt, m.DueAt, ts(m.SentAt), ts(m.ToldUntil),
 	).Scan(&m.ID)
 	if errors.Is(err, pgx.ErrNoRows) { // the dedupe key exists: one cause, one message
 		m.ID = 0

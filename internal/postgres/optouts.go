@@ -73,3 +73,18 @@ func (t *tx) TextedSince(ctx context.Context, phone string, kind queue.MessageKi
 	}
 	return yes, nil
 }
+
+// LastTold is the ToldUntil of the newest text to ticketID that told a wait.
+func (t *tx) LastTold(ctx context.Context, ticketID string) (time.Time, error) {
+	const query = `SELECT told_until FROM messages
+		WHERE ticket_id = $1 AND told_until IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`
+	var at time.Time
+	err := t.tx.QueryRow(ctx, query, ticketID).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("postgres: last told: %w", translate(ctx, err))
+	}
+	return at.UTC(), nil
+}

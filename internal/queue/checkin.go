@@ -102,9 +102,9 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		// as the get-ready notice (docs/sms.md).
 		confirm := s.confirmationText(e, ready)
 		if r.ReplyTo != "" {
-			err = s.addReply(ctx, tx, e.Phone, e.ID, r.ReplyTo, confirm, now)
+			_, err = s.replyOnce(ctx, tx, e.Phone, e.ID, r.ReplyTo, confirm, now, toldUntil(e, now))
 		} else {
-			err = s.addMessage(ctx, tx, e.Ticket, MessageConfirmation, "", confirm, now)
+			err = s.addTold(ctx, tx, e.Ticket, MessageConfirmation, "", confirm, now, toldUntil(e, now))
 		}
 		if err != nil {
 			return err

@@ -159,7 +159,12 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 				return err
 			}
 		}
-		return s.addReply(ctx, tx, phone, t.ID, in.SID, body, now)
+		var told time.Time
+		if kw == KeywordStatus && found && st.Status == StatusWaiting {
+			told = toldUntil(st.Entry, now)
+		}
+		_, err := s.replyOnce(ctx, tx, phone, t.ID, in.SID, body, now, told)
+		return err
 	})
 }
 
@@ -167,19 +172,19 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 // number opted out; a second answer to the same text is dropped by its
 // dedupe key.
 func (s *Service) addReply(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) error {
-	_, err := s.replyOnce(ctx, tx, phone, ticketID, sid, body, now)
+	_, err := s.replyOnce(ctx, tx, phone, ticketID, sid, body, now, time.Time{})
 	return err
 }
 
 // replyOnce is addReply that also says whether the text sid was answered
 // before (a webhook the provider retried).
-func (s *Service) replyOnce(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) (again bool, err error) {
+func (s *Service) replyOnce(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now, told time.Time) (again bool, err error) {
 	if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
 		return false, err
 	}
 	m := &Message{
 		TicketID: ticketID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + sid,
-		Status: MessagePending, CreatedAt: now, DueAt: now,
+		Status: MessagePending, CreatedAt: now, DueAt: now, ToldUntil: told,
 	}
 	if err := tx.AddMessage(ctx, m); err != nil {
 		return false, err
@@ -330,7 +335,7 @@ func (s *Service) postpone(ctx context.Context, id, phone string, in InboundText
 	_, err := s.reorder(ctx, id, func(ctx context.Context, tx Tx, e Entry, now time.Time) error {
 		p := printer(e.Language)
 		facts := p.T("sms.facts", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait)
-		again, err := s.replyOnce(ctx, tx, phone, e.ID, in.SID, s.compose("", p.T("sms.reply.late", "facts", facts)), now)
+		again, err := s.replyOnce(ctx, tx, phone, e.ID, in.SID, s.compose("", p.T("sms.reply.late", "facts", facts)), now, toldUntil(e, now))
 		if err == nil && again {
 			return errAnswered
 		}
@@ -351,4 +356,10 @@ func (s *Service) postpone(ctx context.Context, id, phone string, in InboundText
 		return nil // answered before, or called or put back twice in the meantime
 	}
 	return err
+}
+
+// OptedOutReason is the last error of a text not sent because its number
+// texted STOP at at: what the staff SMS log shows.
+func OptedOutReason(at time.Time) string {
+	return "not sent: the number texted STOP at " + at.UTC().Format(time.RFC3339)
 }

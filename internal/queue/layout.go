@@ -243,7 +243,7 @@ func (s *Service) markReady(ctx context.Context, tx Tx, q Queue, entries []Entry
 		if err := tx.UpdateTicket(ctx, e.Ticket); err != nil {
 			return nil, err
 		}
-		if err := s.addMessage(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(*e), now); err != nil {
+		if err := s.addTold(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(*e), now, toldUntil(*e, now)); err != nil {
 			return nil, err
 		}
 		ready = append(ready, *e)
@@ -256,12 +256,24 @@ func (s *Service) markReady(ctx context.Context, tx Tx, q Queue, entries []Entry
 //
 // A ticket without a phone (checked in at the front desk) gets no texts.
 func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageKind, key, body string, due time.Time) error {
+	return s.addTold(ctx, tx, t, kind, key, body, due, time.Time{})
+}
+
+// addTold is addMessage for a text that tells the patient when they will be
+// seen (told): the moment delay alerts compare against (delay.go).
+func (s *Service) addTold(ctx context.Context, tx Tx, t Ticket, kind MessageKind, key, body string, due, told time.Time) error {
 	if t.Phone == "" {
 		return nil
 	}
-	// A number that texted STOP gets no text of any kind (inbound.go).
-	if at, err := tx.OptedOut(ctx, t.Phone); err != nil || !at.IsZero() {
+	// A number that texted STOP gets no text of any kind (inbound.go). The
+	// text is kept, cancelled, with why: staff see it in the SMS log.
+	optedOut, err := tx.OptedOut(ctx, t.Phone)
+	if err != nil {
 		return err
+	}
+	status, reason := MessagePending, ""
+	if !optedOut.IsZero() {
+		status, reason = MessageCancelled, OptedOutReason(optedOut)
 	}
 	dedupe := t.ID + ":" + string(kind)
 	if key != "" {
@@ -269,7 +281,7 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageK
 	}
 	return tx.AddMessage(ctx, &Message{
 		TicketID: t.ID, Kind: kind, To: t.Phone, Body: body, DedupeKey: dedupe,
-		Status: MessagePending, CreatedAt: s.now(), DueAt: due,
+		Status: status, LastError: reason, CreatedAt: s.now(), DueAt: due, ToldUntil: told,
 	})
 }
 

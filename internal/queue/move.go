@@ -78,7 +78,7 @@ func (s *Service) Transfer(ctx context.Context, id, line string, keepPlace bool)
 			return err
 		}
 		if ready {
-			if err := s.addMessage(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(e), now); err != nil {
+			if err := s.addTold(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(e), now, toldUntil(e, now)); err != nil {
 				return err
 			}
 		}

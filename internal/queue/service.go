@@ -41,6 +41,9 @@ type Config struct {
 	// 70 characters, and the composer writes it without the accents GSM-7 lacks
 	// instead (texts.go).
 	SMSShiftTables bool
+	// DelayAlertAfter is how far past what a text last told them a waiting
+	// patient's quote must run for a "running late" text (delay.go); 0: none.
+	DelayAlertAfter time.Duration
 }
 
 // languages is Config.Languages or the default catalogue.
@@ -70,6 +73,7 @@ func DefaultConfig() Config {
 		Location:         time.Local,
 		CheckInsPerPhone: 3,
 		CommitGather:     DefaultCommitGather,
+		DelayAlertAfter:  15 * time.Minute,
 	}
 }
 

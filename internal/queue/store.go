@@ -109,6 +109,9 @@ type Tx interface {
 	OptIn(ctx context.Context, phone string) error
 	// OptedOut returns when phone opted out, or the zero time.
 	OptedOut(ctx context.Context, phone string) (time.Time, error)
+	// LastTold is the ToldUntil of the newest text to ticketID that told a
+	// wait, or the zero time when none did.
+	LastTold(ctx context.Context, ticketID string) (time.Time, error)
 	// TextedSince reports whether a text of kind went to phone at or after since.
 	TextedSince(ctx context.Context, phone string, kind MessageKind, since time.Time) (bool, error)
 	// ActiveTicketByPhone returns the newest waiting or called ticket of phone,
@@ -154,6 +157,8 @@ const (
 	MessageFollowUp     MessageKind = "follow_up"
 	// MessageReply answers a text the patient sent (inbound.go).
 	MessageReply MessageKind = "reply"
+	// MessageDelay tells a waiting patient their wait grew (delay.go).
+	MessageDelay MessageKind = "delay"
 )
 
 // MessageStatus is where an SMS stands in the outbox.
@@ -185,4 +190,9 @@ type Message struct {
 	CreatedAt  time.Time
 	DueAt      time.Time // not sent before this time (the follow-up is scheduled)
 	SentAt     time.Time
+	// ToldUntil is when this text told the patient they would be seen (a
+	// confirmation, a get-ready, an answer with their wait, a delay alert);
+	// zero for a text that tells no wait. Delay alerts compare against the
+	// latest one (delay.go).
+	ToldUntil time.Time
 }

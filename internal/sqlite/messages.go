@@ -10,8 +10,8 @@ import (
 )
 
 var insertMessage = prepared(`INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
-		attempts, last_error, provider_id, created_at, due_at, sent_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		attempts, last_error, provider_id, created_at, due_at, sent_at, told_until)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (dedupe_key) DO NOTHING
 	RETURNING id`)
 
@@ -30,7 +30,7 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 		m.DueAt = m.CreatedAt
 	}
 	err := t.stmt(ctx, insertMessage).QueryRowContext(t.run(ctx), m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
-		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt),
+		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt), ms(m.ToldUntil),
 	).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) { // the dedupe key exists: one cause, one message
 		m.ID = 0

@@ -77,3 +77,19 @@ func (t *tx) TextedSince(ctx context.Context, phone string, kind queue.MessageKi
 	}
 	return yes, nil
 }
+
+var lastTold = prepared(`SELECT told_until FROM messages
+	WHERE ticket_id = ? AND told_until IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`)
+
+// LastTold is the ToldUntil of the newest text to ticketID that told a wait.
+func (t *tx) LastTold(ctx context.Context, ticketID string) (time.Time, error) {
+	var at int64
+	err := t.stmt(ctx, lastTold).QueryRowContext(t.run(ctx), ticketID).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: last told: %w", translate(err))
+	}
+	return time.UnixMilli(at).UTC(), nil
+}

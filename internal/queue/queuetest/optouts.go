@@ -136,3 +136,26 @@ func testTextFields(t *testing.T, s queue.Store) {
 		return nil
 	})
 }
+
+// LastTold is the ToldUntil of a ticket's newest text that told a wait; texts
+// that told none, and other tickets', do not count.
+func testLastTold(t *testing.T, s queue.Store) {
+	add := func(key, ticket string, created, told time.Time) {
+		update(t, s, func(ctx context.Context, tx queue.Tx) error {
+			return tx.AddMessage(ctx, &queue.Message{TicketID: ticket, Kind: queue.MessageConfirmation, To: "+14155552671",
+				Body: "b", DedupeKey: key, CreatedAt: created, DueAt: created, ToldUntil: told})
+		})
+	}
+	add("a", "t1", t0, t0.Add(15*time.Minute))
+	add("b", "t1", t0.Add(time.Minute), t0.Add(40*time.Minute))
+	add("c", "t1", t0.Add(2*time.Minute), time.Time{}) // tells no wait
+	add("d", "t2", t0.Add(3*time.Minute), t0.Add(90*time.Minute))
+	view(t, s, func(ctx context.Context, tx queue.Tx) error {
+		for id, want := range map[string]time.Time{"t1": t0.Add(40 * time.Minute), "t2": t0.Add(90 * time.Minute), "t3": {}} {
+			if got, err := tx.LastTold(ctx, id); err != nil || !got.Equal(want) {
+				t.Errorf("LastTold(%s) = %v, %v; want %v", id, got, err, want)
+			}
+		}
+		return nil
+	})
+}

@@ -65,6 +65,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"TextedSince", testTextedSince},
 		{"ActiveTicketByPhone", testActiveTicketByPhone},
 		{"TextFields", testTextFields},
+		{"LastTold", testLastTold},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdatePanicRollsBack", testUpdatePanicRollsBack},
 		{"Savepoint", testSavepoint},

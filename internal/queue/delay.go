@@ -1,0 +1,89 @@
+package queue
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Delay alerts (docs/sms.md): a waiting patient whose quoted wait grew well
+// past what a text last told them — a visit running long, urgent patients put
+// ahead, a room closed — gets one "running late" text, so they are not
+// caught out. Every text that tells a wait records when it said the patient
+// would be seen (Message.ToldUntil); AlertDelays, run every minute, compares
+// each waiting patient's quote with the newest such moment.
+
+// DelayAlertEvery is how often, at most, one ticket gets a delay alert.
+const DelayAlertEvery = 30 * time.Minute
+
+// toldUntil is when a text quoting e's wait at now says e will be seen.
+func toldUntil(e Entry, now time.Time) time.Time {
+	return now.Add(time.Duration(e.EstimatedWait) * time.Minute)
+}
+
+// AlertDelays writes a delay alert for every waiting patient with a phone
+// whose quote now runs Config.DelayAlertAfter or more past what they were
+// last told, and who had none in the last DelayAlertEvery. It returns how
+// many it wrote. Nobody's place changes: it publishes nothing.
+func (s *Service) AlertDelays(ctx context.Context) (int, error) {
+	if s.Config.DelayAlertAfter <= 0 {
+		return 0, nil
+	}
+	var lines []string
+	if err := s.Store.View(ctx, func(tx Tx) error {
+		qs, err := tx.Lines(ctx)
+		for _, q := range qs {
+			lines = append(lines, q.ID)
+		}
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	queues, err := s.Queues(ctx, lines)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	sent := 0
+	for _, lq := range queues {
+		for _, e := range lq.Entries {
+			if e.Status != StatusWaiting || e.Phone == "" {
+				continue
+			}
+			wrote, err := s.alertDelay(ctx, e, now)
+			if err != nil {
+				return sent, err
+			}
+			if wrote {
+				sent++
+			}
+		}
+	}
+	return sent, nil
+}
+
+// alertDelay writes e's delay alert if it is due (AlertDelays).
+func (s *Service) alertDelay(ctx context.Context, e Entry, now time.Time) (bool, error) {
+	expected := toldUntil(e, now)
+	wrote := false
+	err := s.Store.Update(ctx, func(tx Tx) error {
+		told, err := tx.LastTold(ctx, e.ID)
+		if err != nil || told.IsZero() || expected.Sub(told) < s.Config.DelayAlertAfter {
+			return err
+		}
+		if recent, err := tx.TextedSince(ctx, e.Phone, MessageDelay, now.Add(-DelayAlertEvery)); err != nil || recent {
+			return err
+		}
+		p := printer(e.Language)
+		body := s.compose(e.Name, p.T("sms.delay", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait))
+		// One alert per ticket and half-hour window, whatever the instances
+		// running this at once: the dedupe key.
+		window := strconv.FormatInt(now.Unix()/int64(DelayAlertEvery/time.Second), 10)
+		if err := s.addTold(ctx, tx, e.Ticket, MessageDelay, window, body, now, expected); err != nil {
+			return err
+		}
+		wrote = true
+		return nil
+	})
+	return wrote, err
+}
