@@ -123,15 +123,10 @@ func (p *Printer) lookup(key string) (msg, bool) {
 }
 
 func (p *Printer) format(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case int:
-		return p.Number(v)
-	case int64:
-		return p.num.Sprint(v)
+	if s, ok := v.(string); ok {
+		return s
 	}
-	return p.num.Sprint(v)
+	return p.num.Sprint(v) // numbers as the language writes them
 }
 
 func arg(args []any, name string) (any, bool) {

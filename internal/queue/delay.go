@@ -44,22 +44,47 @@ func (s *Service) AlertDelays(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := s.now()
+	// One read finds who is past the threshold; only they get a write
+	// transaction, which checks again. A pass over a long line every minute
+	// then costs the writers nothing when nobody is late.
+	var late []Entry
+	err = s.Store.View(ctx, func(tx Tx) error {
+		for _, lq := range queues {
+			for _, e := range lq.Entries {
+				if e.Status != StatusWaiting || e.Phone == "" {
+					continue
+				}
+				told, err := tx.LastTold(ctx, e.ID)
+				if err != nil {
+					return err
+				}
+				if s.pastTold(e, told, now) {
+					late = append(late, e)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
 	sent := 0
-	for _, lq := range queues {
-		for _, e := range lq.Entries {
-			if e.Status != StatusWaiting || e.Phone == "" {
-				continue
-			}
-			wrote, err := s.alertDelay(ctx, e, now)
-			if err != nil {
-				return sent, err
-			}
-			if wrote {
-				sent++
-			}
+	for _, e := range late {
+		wrote, err := s.alertDelay(ctx, e, now)
+		if err != nil {
+			return sent, err
+		}
+		if wrote {
+			sent++
 		}
 	}
 	return sent, nil
+}
+
+// pastTold reports whether e, quoted at now, will be seen DelayAlertAfter or
+// more later than its last text told (told; zero: no text told a wait).
+func (s *Service) pastTold(e Entry, told, now time.Time) bool {
+	return !told.IsZero() && toldUntil(e, now).Sub(told) >= s.Config.DelayAlertAfter
 }
 
 // alertDelay writes e's delay alert if it is due (AlertDelays).
@@ -68,7 +93,7 @@ func (s *Service) alertDelay(ctx context.Context, e Entry, now time.Time) (bool,
 	wrote := false
 	err := s.Store.Update(ctx, func(tx Tx) error {
 		told, err := tx.LastTold(ctx, e.ID)
-		if err != nil || told.IsZero() || expected.Sub(told) < s.Config.DelayAlertAfter {
+		if err != nil || !s.pastTold(e, told, now) {
 			return err
 		}
 		if recent, err := tx.TextedSince(ctx, e.Phone, MessageDelay, now.Add(-DelayAlertEvery)); err != nil || recent {
