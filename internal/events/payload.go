@@ -159,6 +159,10 @@ type TestMessageEvent struct {
 // RoomAnswer is the payload of room-joined and room-left.
 type RoomAnswer struct {
 	Room string `json:"room"`
+	// Resumed answers a join that carried since: true when every line the
+	// room carries was replayed from the versions named, false when a
+	// snapshot was sent for some. Absent for a join without since.
+	Resumed *bool `json:"resumed,omitempty"`
 }
 
 // ErrorAnswer is the payload of the error event a refused room request gets.

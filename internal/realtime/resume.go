@@ -17,10 +17,12 @@ const MaxSince = 64
 //
 // missing lists, sorted, the streams of since the buffer can no longer
 // resume (evicted, never seen by this instance, forgotten by a resync): the
-// caller sends the client a snapshot of those instead. With more than
-// MaxSince streams only the first MaxSince (sorted) are resumed; callers
-// validate the length first.
-func (h *Hub) JoinFrom(s *Subscriber, rooms []string, since map[string]int64) (missing []string) {
+// caller sends the client a snapshot of those instead. So is a stream whose
+// replay would take the hand-over past limit messages (0: no limit): a
+// transport with a bounded queue could not take it, and one snapshot message
+// is smaller. With more than MaxSince streams only the first MaxSince
+// (sorted) are resumed; callers validate the length first.
+func (h *Hub) JoinFrom(s *Subscriber, rooms []string, since map[string]int64, limit int) (missing []string) {
 	streams := make([]string, 0, len(since))
 	for st := range since {
 		streams = append(streams, st)
@@ -45,7 +47,7 @@ func (h *Hub) JoinFrom(s *Subscriber, rooms []string, since map[string]int64) (m
 			continue
 		}
 		msgs, ok := rg.since(Position{Stream: st, Version: since[st]}, rooms)
-		if !ok {
+		if !ok || limit > 0 && len(replay)+len(msgs) > limit {
 			missing = append(missing, st)
 			continue
 		}

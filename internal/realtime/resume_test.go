@@ -26,16 +26,18 @@ func TestJoinFromReplaysPerStream(t *testing.T) {
 	tests := []struct {
 		name        string
 		since       map[string]int64
+		limit       int
 		wantIDs     string
 		wantMissing string
 	}{
-		{"no since", nil, "[live]", "[]"},
-		{"both lines", map[string]int64{"a": 1, "b": 2}, "[a:2-2 a:3-2 b:3-2 live]", "[]"},
-		{"up to date", map[string]int64{"a": 3, "b": 3}, "[live]", "[]"},
-		{"one line only", map[string]int64{"b": 1}, "[b:2-2 b:3-2 live]", "[]"},
-		{"evicted", map[string]int64{"a": 0, "b": 2}, "[b:3-2 live]", "[a]"},
-		{"ahead", map[string]int64{"a": 9}, "[live]", "[a]"},
-		{"unknown stream", map[string]int64{"zz": 1, "a": 2}, "[a:3-2 live]", "[zz]"},
+		{"no since", nil, 0, "[live]", "[]"},
+		{"both lines", map[string]int64{"a": 1, "b": 2}, 0, "[a:2-2 a:3-2 b:3-2 live]", "[]"},
+		{"up to date", map[string]int64{"a": 3, "b": 3}, 0, "[live]", "[]"},
+		{"one line only", map[string]int64{"b": 1}, 0, "[b:2-2 b:3-2 live]", "[]"},
+		{"evicted", map[string]int64{"a": 0, "b": 2}, 0, "[b:3-2 live]", "[a]"},
+		{"ahead", map[string]int64{"a": 9}, 0, "[live]", "[a]"},
+		{"unknown stream", map[string]int64{"zz": 1, "a": 2}, 0, "[a:3-2 live]", "[zz]"},
+		{"over the limit", map[string]int64{"a": 1, "b": 1}, 3, "[a:2-2 a:3-2 live]", "[b]"},
 	}
 	for _, tt := range tests {
 		for _, inline := range []bool{true, false} {
@@ -57,7 +59,7 @@ func TestJoinFromReplaysPerStream(t *testing.T) {
 					s, _, _ = h.SubscribeFrom("sse", nil, "")
 				}
 				defer s.Close()
-				missing := h.JoinFrom(s, []string{"x"}, tt.since)
+				missing := h.JoinFrom(s, []string{"x"}, tt.since, tt.limit)
 				if fmt.Sprint(missing) != tt.wantMissing && !(len(missing) == 0 && tt.wantMissing == "[]") {
 					t.Errorf("missing = %v, want %v", missing, tt.wantMissing)
 				}
@@ -126,7 +128,7 @@ func TestJoinFromRacesPublishing(t *testing.T) {
 			js[i].k = &batchSink{}
 			s := h.SubscribeInline("test", js[i].k.send, nil)
 			js[i].from = seen.Load()
-			if missing := h.JoinFrom(s, []string{"x"}, map[string]int64{"q": js[i].from}); len(missing) > 0 {
+			if missing := h.JoinFrom(s, []string{"x"}, map[string]int64{"q": js[i].from}, 0); len(missing) > 0 {
 				t.Errorf("joiner %d: cannot resume from %d", i, js[i].from)
 			}
 		}()

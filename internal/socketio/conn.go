@@ -44,6 +44,8 @@ type conn struct {
 
 	mu     sync.Mutex
 	expiry *time.Timer // ends a staff socket when its session expires
+
+	resume resumeState // joins that carry since (resume.go)
 }
 
 // connect is the engine's OnConnect: it runs before the client is told it is
@@ -60,11 +62,11 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	c.sub = s.cfg.Hub.SubscribeInline("socketio", c.send, c.dropped)
+	c.sub = s.cfg.Hub.SubscribeInline("socketio", c.deliver, c.dropped)
 	sock.OnDisconnect(c.close)
 	sock.On(evJoinPatient, c.joinPatient)
-	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(events.RoomPatients, ack) })
-	sock.On(evJoinStaff, func(_ []json.RawMessage, ack engineio.Ack) { c.joinStaff(ack) })
+	sock.On(evJoinPatients, c.joinPatients)
+	sock.On(evJoinStaff, c.joinStaff)
 	sock.On(events.JoinDisplayRoom, c.joinDisplay)
 	sock.On(evLeave, c.leave)
 	c.bindStaff()
@@ -111,15 +113,25 @@ func (c *conn) join(room string, ack engineio.Ack) {
 // names lines (a list of slugs, or one string "a,lab"), of each of them.
 func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 	var lines []string
+	opts := joinOptions(args)
 	if len(args) > 0 {
+		arg := args[0]
+		if opts != nil {
+			arg = opts["lines"] // {lines, since}
+		}
 		var list []string
 		var one string
 		switch {
-		case json.Unmarshal(args[0], &list) == nil:
+		case json.Unmarshal(arg, &list) == nil:
 			lines = list
-		case json.Unmarshal(args[0], &one) == nil:
+		case json.Unmarshal(arg, &one) == nil:
 			lines = strings.Split(one, ",")
 		}
+	}
+	since, resume, ok := parseSince(opts["since"])
+	if !ok {
+		c.fail(ack, codeValidation, sinceMessage)
+		return
 	}
 	rooms := []string{events.RoomDisplay}
 	if len(lines) > 0 {
@@ -144,6 +156,16 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
 		return
 	}
+	if resume {
+		var want []string // nil: every line
+		for _, r := range rooms {
+			if l, one := strings.CutPrefix(r, events.DisplayRoom("")); one {
+				want = append(want, l)
+			}
+		}
+		c.joinLinesFrom(rooms, strings.Join(rooms, ","), want, since, events.DisplaySnapshot, ack)
+		return
+	}
 	for _, r := range rooms {
 		hub.Join(c.sub, r)
 	}
@@ -153,6 +175,11 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 // joinPatient joins patient_{id} for an id that exists. The id is the event's
 // argument (a string, or an object with patientId), else the handshake's.
 func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
+	since, resume, ok := parseSince(joinOptions(args)["since"])
+	if !ok {
+		c.fail(ack, codeValidation, sinceMessage)
+		return
+	}
 	id := c.patientID
 	if len(args) > 0 {
 		var v any
@@ -173,8 +200,13 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	if _, err := c.srv.cfg.Patients.Status(ctx, id); err != nil {
+	st, err := c.srv.cfg.Patients.Status(ctx, id)
+	if err != nil {
 		c.failErr(ack, err)
+		return
+	}
+	if resume {
+		c.joinPatientFrom(ctx, st, since, ack)
 		return
 	}
 	c.join(events.PatientRoom(id), ack)
@@ -183,7 +215,12 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 // joinStaff joins the staff room for a socket whose handshake token is a valid
 // staff session (binding the socket to it, in case the handshake's lookup
 // failed).
-func (c *conn) joinStaff(ack engineio.Ack) {
+func (c *conn) joinStaff(args []json.RawMessage, ack engineio.Ack) {
+	since, resume, ok := parseSince(joinOptions(args)["since"])
+	if !ok {
+		c.fail(ack, codeValidation, sinceMessage)
+		return
+	}
 	if c.token == "" {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
@@ -197,6 +234,10 @@ func (c *conn) joinStaff(ack engineio.Ack) {
 	}
 	if !c.bindSession(sess) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
+		return
+	}
+	if resume {
+		c.joinLinesFrom([]string{events.RoomStaff}, events.RoomStaff, nil, since, events.StaffSnapshot, ack)
 		return
 	}
 	c.join(events.RoomStaff, ack)

@@ -48,6 +48,10 @@ type Config struct {
 	Hub      *realtime.Hub
 	Auth     Authenticator
 	Patients PatientLookup
+	// Lines reads lines and queues for the snapshots of joins that carry
+	// since and cannot resume; nil: Patients, when it is a LineReader
+	// (*queue.Service is both). Without either, since is refused.
+	Lines LineReader
 	// AllowedOrigins are the browser origins ("https://clinic.example") allowed
 	// besides the server's own: the public URL's and ALLOWED_ORIGINS.
 	AllowedOrigins []string
