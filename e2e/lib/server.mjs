@@ -74,7 +74,7 @@ export async function startServer(env = {}) {
     // already exited), so a suite can assert a graceful shutdown.
     async stop() {
       let code = null;
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) { // not exited (nor killed)
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         code = await exited;
