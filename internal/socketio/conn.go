@@ -99,6 +99,18 @@ func (c *conn) failErr(ack engineio.Ack, err error) {
 	c.fail(ack, codeInternal, "Could not join the room, please try again")
 }
 
+// follow makes the socket follow shards (Hub.Follow) before its join is
+// answered, so the events of a client that reads state after the answer
+// reach this instance. A broker that cannot confirm in time is logged, not
+// refused: delivery starts when it can, and clients see the version gap.
+func (c *conn) follow(shards ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	if err := c.srv.cfg.Hub.Follow(ctx, c.sub, shards...); err != nil {
+		c.srv.cfg.Log.Warn("socketio: following the room's shard failed", "err", err)
+	}
+}
+
 func (c *conn) join(room string, ack engineio.Ack) {
 	hub := c.srv.cfg.Hub
 	if !hub.InRoom(c.sub, room) && hub.RoomCount(c.sub) >= maxRooms {
@@ -134,8 +146,9 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		return
 	}
 	rooms := []string{events.RoomDisplay}
+	shards := []string{realtime.AllShards}
 	if len(lines) > 0 {
-		rooms = rooms[:0]
+		rooms, shards = rooms[:0], shards[:0]
 		for _, l := range lines {
 			l = strings.TrimSpace(l)
 			if !queue.ValidSlug(l) {
@@ -143,6 +156,7 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 				return
 			}
 			rooms = append(rooms, events.DisplayRoom(l))
+			shards = append(shards, events.Shard(l))
 		}
 	}
 	hub := c.srv.cfg.Hub
@@ -156,6 +170,7 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
 		return
 	}
+	c.follow(shards...)
 	if resume {
 		var want []string // nil: every line
 		for _, r := range rooms {
@@ -205,6 +220,7 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 		c.failErr(ack, err)
 		return
 	}
+	c.follow(events.Shard(st.QueueID))
 	if resume {
 		c.joinPatientFrom(ctx, st, since, ack)
 		return
@@ -236,6 +252,7 @@ func (c *conn) joinStaff(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
 	}
+	c.follow(realtime.AllShards)
 	if resume {
 		c.joinLinesFrom([]string{events.RoomStaff}, events.RoomStaff, nil, since, events.StaffSnapshot, ack)
 		return

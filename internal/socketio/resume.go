@@ -255,8 +255,10 @@ func (c *conn) joinPatients(args []json.RawMessage, ack engineio.Ack) {
 	case !ok:
 		c.fail(ack, codeValidation, sinceMessage)
 	case resume:
+		c.follow(realtime.AllShards)
 		c.joinLinesFrom([]string{events.RoomPatients}, events.RoomPatients, nil, since, events.PatientsSnapshot, ack)
 	default:
+		c.follow(realtime.AllShards)
 		c.join(events.RoomPatients, ack)
 	}
 }
