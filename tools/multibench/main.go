@@ -52,6 +52,7 @@ type config struct {
 	lines            int
 	clinics, perLine int
 	fanoutLines      int
+	pool             int
 	cpus             []int
 	profileDir       string
 	profileSeconds   int
@@ -72,6 +73,7 @@ func main() {
 	flag.IntVar(&c.clinics, "clinics", 0, "clinics to create (staff API) and spread the check-ins over; 0: no clinics, -lines")
 	flag.IntVar(&c.perLine, "lines-per-clinic", 2, "lines per clinic, with -clinics")
 	flag.IntVar(&c.fanoutLines, "fanout-lines", 10, "lines (spread over the clinics) whose display streams time call-next")
+	flag.IntVar(&c.pool, "pool", 0, "each instance's PostgreSQL pool size (pool_max_conns); 0: the binary's default, max(8, 4×GOMAXPROCS)")
 	flag.StringVar(&cpus, "cpus", "", "comma-separated cores: instance i runs on core cpus[i mod len] with GOMAXPROCS=1; empty: not pinned")
 	flag.StringVar(&c.profileDir, "profile", "", "directory for a CPU profile of each instance (pprof) taken during the check-ins")
 	flag.IntVar(&c.profileSeconds, "profile-seconds", 5, "length of the -profile CPU profile")

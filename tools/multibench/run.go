@@ -32,7 +32,7 @@ func run(c config) error {
 	defer os.RemoveAll(dir)
 	dbURL := "sqlite://" + filepath.Join(dir, "bench.db")
 	if c.pg != "" {
-		schemaURL, drop, err := freshSchema(c.pg)
+		schemaURL, drop, err := freshSchema(c.pg, c.pool)
 		if err != nil {
 			return err
 		}
@@ -316,7 +316,8 @@ func kind(pg string) string {
 }
 
 // freshSchema makes an empty schema on the server and returns a URL using it.
-func freshSchema(server string) (string, func(), error) {
+// A pool size other than 0 goes into the URL as pool_max_conns.
+func freshSchema(server string, pool int) (string, func(), error) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, server)
 	if err != nil {
@@ -333,6 +334,9 @@ func freshSchema(server string) (string, func(), error) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	if pool > 0 {
+		q.Set("pool_max_conns", strconv.Itoa(pool))
+	}
 	u.RawQuery = q.Encode()
 	drop := func() {
 		conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
