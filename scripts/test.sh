@@ -15,7 +15,8 @@
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
 # PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
-# "gofmt vet staticcheck test fuzz integration e2e"; e.g. SECTIONS="integration e2e").
+# "gofmt vet staticcheck test fuzz integration e2e"; e.g. SECTIONS="integration e2e"),
+# E2E_TESTS (node --test files in e2e/, default all; e.g. E2E_TESTS=lb.test.mjs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -331,6 +332,12 @@ e2e() {
 	if [ -d internal/postgres ]; then
 		if [ -z "${DATABASE_URL_TEST:-}" ]; then start_postgres || return 1; fi
 		if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server || return 1; fi
+		# The load-balancer suite (e2e/lb.test.mjs) runs deploy/nginx/smartwait.conf
+		# in Debian's nginx, in the foreground on a port of its own.
+		if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+			echo "installing nginx"
+			apt_install nginx-light || apt_install nginx || return 1
+		fi
 		export SMARTWAIT_REQUIRE_INTEGRATION=1
 	fi
 	(
@@ -339,7 +346,9 @@ e2e() {
 		if [ -f package.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
 			npm ci --no-audit --no-fund || exit 1
 		fi
-		node --test
+		# E2E_TESTS narrows the run to some files, e.g. E2E_TESTS="lb.test.mjs".
+		# shellcheck disable=SC2086
+		node --test ${E2E_TESTS:-}
 	)
 }
 

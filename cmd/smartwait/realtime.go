@@ -34,13 +34,16 @@ type realtimeParts struct {
 // flushes what is still queued; it runs after the HTTP drain, so changes
 // committed by in-flight requests still go out. The ticker stops before it.
 func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users *auth.Service, queues *queue.Service) (*realtimeParts, error) {
-	hub := realtime.NewHub(realtime.Config{Log: a.log})
-	if err := reg.Register(hub); err != nil {
-		return nil, fmt.Errorf("register real-time metrics: %w", err)
-	}
-	broker, err := a.newBroker()
+	broker, err := a.newBroker(queues)
 	if err != nil {
 		return nil, err
+	}
+	// A broker that shards carries to this instance only the shards its
+	// clients follow; the hub tells it which.
+	follower, _ := broker.(realtime.ShardFollower)
+	hub := realtime.NewHub(realtime.Config{Log: a.log, Follower: follower})
+	if err := reg.Register(hub); err != nil {
+		return nil, fmt.Errorf("register real-time metrics: %w", err)
 	}
 	// The broker delivers through drift, which learns what each patient was
 	// last pushed and, once a minute, pushes the estimates that moved with
@@ -81,12 +84,20 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 }
 
 // newBroker returns the Redis broker when REDIS_URL is set (several instances
-// share events), else the in-process one.
-func (a *app) newBroker() (realtime.Broker, error) {
+// share events), else the in-process one. The Redis broker lists every shard
+// (every line's) from queues for the clients that follow them all.
+func (a *app) newBroker(queues *queue.Service) (realtime.Broker, error) {
 	if a.cfg.RedisURL == "" {
 		return realtime.NewMemoryBroker(), nil
 	}
-	b, err := redisbroker.New(a.cfg.RedisURL, redisbroker.Options{Log: a.log})
+	shards := func(ctx context.Context) ([]string, error) {
+		lines, err := queues.LineIDs(ctx)
+		for i, l := range lines {
+			lines[i] = events.Shard(l)
+		}
+		return lines, err
+	}
+	b, err := redisbroker.New(a.cfg.RedisURL, redisbroker.Options{Log: a.log, Shards: shards})
 	if err != nil {
 		return nil, fmt.Errorf("event broker: %w", err)
 	}

@@ -68,6 +68,8 @@ export async function startServer(env = {}) {
   return {
     url,
     logs: () => stderr,
+    // kill ends the process at once (SIGKILL), as a crash or a lost host does.
+    kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); },
     // stop sends SIGTERM and resolves to the exit code (null if the server had
     // already exited), so a suite can assert a graceful shutdown.
     async stop() {

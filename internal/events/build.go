@@ -15,7 +15,9 @@ import (
 // the change's time and its version the queue's version after it, so every
 // instance builds the same batch.
 func Batch(c queue.Change) realtime.Batch {
-	b := realtime.Batch{Stream: c.QueueID, Version: c.Version}
+	// The batch's shard is its line (the clinic, once lines belong to
+	// clinics): an instance receives it when its clients follow that shard.
+	b := realtime.Batch{Shard: Shard(c.QueueID), Stream: c.QueueID, Version: c.Version}
 	line := c.QueueID
 	b.Messages = make([]realtime.Message, 0, len(c.Moved)+len(c.Ready)+8)
 	at, t := Time(c.At), c.Ticket

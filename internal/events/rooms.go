@@ -23,6 +23,11 @@ const displayRoomPrefix = "display_"
 // "display_<line>". RoomDisplay gets every line's.
 func DisplayRoom(line string) string { return displayRoomPrefix + line }
 
+// Shard returns the broker shard (realtime.Batch.Shard) of a line's events:
+// the line itself, for now. When lines belong to clinics it becomes the
+// line's clinic — the one place to change, with the callers of Hub.Follow.
+func Shard(line string) string { return line }
+
 // PatientRoom returns the room of one patient: "patient_<id>".
 func PatientRoom(patientID string) string { return patientRoomPrefix + patientID }
 

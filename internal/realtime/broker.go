@@ -43,7 +43,33 @@ type BrokerStatus struct {
 	Kind   string `json:"kind"`   // "memory", "redis"
 	Status string `json:"status"` // StatusOK, StatusDegraded or StatusDown
 	Error  string `json:"error,omitempty"`
+	// Mode is how batches travel: "local" (in process), "sharded" (Redis
+	// SPUBLISH/SSUBSCRIBE, one channel per shard) or "channels" (the same
+	// channels with PUBLISH/SUBSCRIBE, on a server without sharded pub/sub).
+	Mode string `json:"mode,omitempty"`
+	// Shards is how many shards the instance follows (receives) now; 0 for
+	// a broker that does not shard.
+	Shards int `json:"shards"`
 }
+
+// ShardFollower is a Broker that carries each batch only to the instances
+// that follow its shard (Batch.Shard); the Hub tells it, through
+// Config.Follower, which shards its subscribers need.
+type ShardFollower interface {
+	// Follow makes the instance receive shard's batches (AllShards: every
+	// shard's). It returns once they flow, so a client that reads state
+	// after joining misses nothing; when ctx ends first it returns ctx's
+	// error and delivery still starts as soon as it can. While the broker
+	// is away it returns at once: its Resync on return covers the gap.
+	// Following a followed shard is cheap.
+	Follow(ctx context.Context, shard string) error
+	// Unfollow stops delivery of shard's batches. It does not wait.
+	Unfollow(shard string)
+}
+
+// AllShards, given to Hub.Follow, follows every shard: the rooms that carry
+// every line's events (staff, display, patients) need them all.
+const AllShards = "*"
 
 // The states a BrokerStatus reports.
 const (

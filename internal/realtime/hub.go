@@ -33,8 +33,15 @@ type Config struct {
 	// the next changes: on 2 cores one writer delivered a call-next to 2,000
 	// sockets sooner than two (docs/benchmarks.md).
 	SendShards int
-	Log        *slog.Logger     // nil: slog.Default()
-	Now        func() time.Time // nil: time.Now
+	// Follower is the broker when it carries only the shards this
+	// instance follows (redisbroker); nil when every batch reaches every
+	// hub. See Follow.
+	Follower ShardFollower
+	// UnfollowAfter is how long a shard stays followed after its last
+	// subscriber left. Default DefaultUnfollowAfter.
+	UnfollowAfter time.Duration
+	Log           *slog.Logger     // nil: slog.Default()
+	Now           func() time.Time // nil: time.Now
 }
 
 // Hub routes delivered batches to the subscribers of each message's room. It is
@@ -59,6 +66,9 @@ type Hub struct {
 	sessions map[string]map[*Subscriber]struct{} // staff session id → bound subscribers
 	ended    map[string]time.Time                // recently ended sessions, see BindSession
 	closed   bool
+
+	followMu sync.Mutex // guards follows and every Subscriber.following; taken before mu
+	follows  follows
 
 	stats stats
 
@@ -91,6 +101,9 @@ func NewHub(cfg Config) *Hub {
 	if cfg.SendShards <= 0 {
 		cfg.SendShards = max(1, runtime.GOMAXPROCS(0)/2)
 	}
+	if cfg.UnfollowAfter <= 0 {
+		cfg.UnfollowAfter = DefaultUnfollowAfter
+	}
 	h := &Hub{
 		cfg:      cfg,
 		replay:   map[string]*ring{},
@@ -98,6 +111,7 @@ func NewHub(cfg Config) *Hub {
 		subs:     map[*Subscriber]struct{}{},
 		sessions: map[string]map[*Subscriber]struct{}{},
 		ended:    map[string]time.Time{},
+		follows:  follows{count: map[string]int{}, idle: map[string]*idleShard{}},
 		stats:    newStats(),
 		inbox:    make(chan inboxItem, cfg.InboxSize),
 		work:     make([]shardWork, cfg.SendShards),
@@ -245,6 +259,7 @@ func (h *Hub) remove(s *Subscriber, reason string) {
 		h.stats.connect(s.transport, -1)
 	}
 	h.mu.Unlock()
+	h.unfollowAll(s)
 	if !s.markClosed(reason) {
 		return
 	}
@@ -278,7 +293,7 @@ func (h *Hub) deliver(b Batch) {
 	if b.Stream != "" {
 		rg := h.replay[b.Stream]
 		if rg == nil {
-			rg = &ring{maxMessages: h.cfg.ReplaySize, maxBytes: h.cfg.ReplayBytes}
+			rg = &ring{shard: b.Shard, maxMessages: h.cfg.ReplaySize, maxBytes: h.cfg.ReplayBytes}
 			h.replay[b.Stream] = rg
 		}
 		count, bytes := rg.count, rg.bytes
@@ -380,6 +395,7 @@ func (h *Hub) Close() {
 	for _, s := range all {
 		h.remove(s, ReasonHub)
 	}
+	h.stopFollowing()
 }
 
 // Stats is a point-in-time view of the hub for /health and /metrics.

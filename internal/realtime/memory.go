@@ -69,9 +69,9 @@ func (b *MemoryBroker) Status() BrokerStatus {
 	b.bus.mu.Lock()
 	defer b.bus.mu.Unlock()
 	if b.closed {
-		return BrokerStatus{Kind: "memory", Status: StatusDown, Error: "closed"}
+		return BrokerStatus{Kind: "memory", Mode: "local", Status: StatusDown, Error: "closed"}
 	}
-	return BrokerStatus{Kind: "memory", Status: StatusOK}
+	return BrokerStatus{Kind: "memory", Mode: "local", Status: StatusOK}
 }
 
 // Close implements Broker. Nothing is ever queued, so there is nothing to flush.

@@ -32,8 +32,14 @@ type Message struct {
 
 // Batch is everything one committed change publishes, in order. Stream names an
 // ordered source (a queue id) whose Version grows by exactly one per batch; a batch
-// with an empty Stream (a test message) is delivered but never replayed.
+// with an empty Stream (a test message) is delivered but never replayed. Shard
+// names the part of the deployment the batch belongs to (the line today, the
+// clinic once lines belong to clinics): a broker that shards (redisbroker)
+// carries it only to the instances whose clients follow that shard
+// (Hub.Follow). Every batch of a stream has the same shard. A batch with no
+// shard (a session's end, a test message) goes to every instance.
 type Batch struct {
+	Shard    string    `json:"shard,omitempty"`
 	Stream   string    `json:"stream,omitempty"`
 	Version  int64     `json:"version,omitempty"`
 	Messages []Message `json:"messages"`

@@ -17,6 +17,7 @@ const messageOverhead = int(unsafe.Sizeof(Message{}))
 // megabytes, because one message may be a queue_refresh carrying the whole
 // active queue (about 440 bytes a ticket: 880 KB for 2,000 waiting).
 type ring struct {
+	shard       string // the stream's shard (Batch.Shard)
 	maxMessages int
 	maxBytes    int
 	batches     []Batch

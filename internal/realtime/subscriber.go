@@ -51,6 +51,9 @@ type Subscriber struct {
 
 	rooms   map[string]struct{} // guarded by hub.mu
 	session string              // the bound staff session; guarded by hub.mu
+	// following holds the broker shards s follows (Hub.Follow); guarded by
+	// hub.followMu.
+	following map[string]struct{}
 }
 
 // Transport is the transport name given to Subscribe ("socketio", "sse").

@@ -63,7 +63,10 @@ func (s *Server) connect(sock *engineio.Socket, hs engineio.Handshake) error {
 	c.sub = s.cfg.Hub.SubscribeInline("socketio", c.send, c.dropped)
 	sock.OnDisconnect(c.close)
 	sock.On(evJoinPatient, c.joinPatient)
-	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) { c.join(events.RoomPatients, ack) })
+	sock.On(evJoinPatients, func(_ []json.RawMessage, ack engineio.Ack) {
+		c.follow(realtime.AllShards)
+		c.join(events.RoomPatients, ack)
+	})
 	sock.On(evJoinStaff, func(_ []json.RawMessage, ack engineio.Ack) { c.joinStaff(ack) })
 	sock.On(events.JoinDisplayRoom, c.joinDisplay)
 	sock.On(evLeave, c.leave)
@@ -97,6 +100,18 @@ func (c *conn) failErr(ack engineio.Ack, err error) {
 	c.fail(ack, codeInternal, "Could not join the room, please try again")
 }
 
+// follow makes the socket follow shards (Hub.Follow) before its join is
+// answered, so the events of a client that reads state after the answer
+// reach this instance. A broker that cannot confirm in time is logged, not
+// refused: delivery starts when it can, and clients see the version gap.
+func (c *conn) follow(shards ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	if err := c.srv.cfg.Hub.Follow(ctx, c.sub, shards...); err != nil {
+		c.srv.cfg.Log.Warn("socketio: following the room's shard failed", "err", err)
+	}
+}
+
 func (c *conn) join(room string, ack engineio.Ack) {
 	hub := c.srv.cfg.Hub
 	if !hub.InRoom(c.sub, room) && hub.RoomCount(c.sub) >= maxRooms {
@@ -122,8 +137,9 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		}
 	}
 	rooms := []string{events.RoomDisplay}
+	shards := []string{realtime.AllShards}
 	if len(lines) > 0 {
-		rooms = rooms[:0]
+		rooms, shards = rooms[:0], shards[:0]
 		for _, l := range lines {
 			l = strings.TrimSpace(l)
 			if !queue.ValidSlug(l) {
@@ -131,6 +147,7 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 				return
 			}
 			rooms = append(rooms, events.DisplayRoom(l))
+			shards = append(shards, events.Shard(l))
 		}
 	}
 	hub := c.srv.cfg.Hub
@@ -144,6 +161,7 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
 		return
 	}
+	c.follow(shards...)
 	for _, r := range rooms {
 		hub.Join(c.sub, r)
 	}
@@ -173,10 +191,12 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	if _, err := c.srv.cfg.Patients.Status(ctx, id); err != nil {
+	st, err := c.srv.cfg.Patients.Status(ctx, id)
+	if err != nil {
 		c.failErr(ack, err)
 		return
 	}
+	c.follow(events.Shard(st.QueueID))
 	c.join(events.PatientRoom(id), ack)
 }
 
@@ -199,6 +219,7 @@ func (c *conn) joinStaff(ack engineio.Ack) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
 	}
+	c.follow(realtime.AllShards)
 	c.join(events.RoomStaff, ack)
 }
 

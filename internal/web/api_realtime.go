@@ -63,12 +63,13 @@ func RealtimeStatus(hub *realtime.Hub) func(context.Context) RealtimeHealth {
 	}
 }
 
-// BrokerStatus reports the broker for /health: its kind, and "ok", "degraded"
-// or "error". It is a Deps.BrokerStatus.
+// BrokerStatus reports the broker for /health: its kind, mode, the shards
+// this instance follows, and "ok", "degraded" or "error". It is a
+// Deps.BrokerStatus.
 func BrokerStatus(b realtime.Broker) func(context.Context) BrokerHealth {
 	return func(context.Context) BrokerHealth {
 		st := b.Status()
-		h := BrokerHealth{Status: st.Status, Kind: st.Kind}
+		h := BrokerHealth{Status: st.Status, Kind: st.Kind, Mode: st.Mode, Shards: st.Shards}
 		if st.Status == realtime.StatusDown {
 			h.Status = "error"
 		}

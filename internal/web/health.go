@@ -15,6 +15,12 @@ import (
 type BrokerHealth struct {
 	Status string `json:"status"` // "ok", "degraded", "error" or "disabled"
 	Kind   string `json:"kind"`   // "memory", "redis", …
+	// Mode is how batches travel: "local" (one instance), "sharded" (Redis
+	// SPUBLISH/SSUBSCRIBE, a channel per shard) or "channels" (the same
+	// channels with PUBLISH/SUBSCRIBE, Redis before 7). Empty when disabled.
+	Mode string `json:"mode,omitempty"`
+	// Shards is how many shards (lines) this instance receives events of.
+	Shards int `json:"shards"`
 }
 
 // RealtimeHealth is the real-time hub's part of /health.

@@ -38,7 +38,10 @@ const sseRetry = "retry: 2000\n\n"
 // stream describes one audience's event stream.
 type stream struct {
 	rooms []string
-	until time.Time // end the stream then (a staff session's expiry); zero: never
+	// shards are the broker shards the rooms' events come from
+	// (realtime.Hub.Follow); followed before the snapshot is read.
+	shards []string
+	until  time.Time // end the stream then (a staff session's expiry); zero: never
 	// session, if set, is the staff session the stream ends with (logout,
 	// password change, account removal), on any instance.
 	session string
@@ -57,14 +60,17 @@ type stream struct {
 func (s *Server) handleEventsPatient() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
+		st, err := s.d.Queue.Status(r.Context(), id)
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		rooms := []string{events.PatientRoom(id), events.RoomPatients}
+		// The patients room is every line's: every shard, its own included.
+		shards := []string{events.Shard(st.QueueID), realtime.AllShards}
 		// The patients room carries every line's updates, so the last event id
 		// may name another line's stream: lines, as for staff.
-		s.serveEvents(w, r, stream{rooms: rooms, lines: true, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, lines: true, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
 				return nil, err
@@ -81,7 +87,7 @@ func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
 		rooms := []string{events.RoomStaff}
-		s.serveEvents(w, r, stream{rooms: rooms, lines: true, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+		s.serveEvents(w, r, stream{rooms: rooms, shards: []string{realtime.AllShards}, lines: true, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			return s.lineSnapshots(ctx, nil, events.StaffSnapshot)
 		}})
 	})
@@ -98,13 +104,15 @@ func (s *Server) handleEventsDisplay() http.Handler {
 			return
 		}
 		rooms := []string{events.RoomDisplay}
+		shards := []string{realtime.AllShards}
 		if lines != nil {
-			rooms = rooms[:0]
+			rooms, shards = rooms[:0], shards[:0]
 			for _, l := range lines {
 				rooms = append(rooms, events.DisplayRoom(l))
+				shards = append(shards, events.Shard(l))
 			}
 		}
-		s.serveEvents(w, r, stream{rooms: rooms, lines: lines == nil || len(lines) > 1, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, lines: lines == nil || len(lines) > 1, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			return s.lineSnapshots(ctx, lines, events.DisplaySnapshot)
 		}})
 	})
@@ -187,6 +195,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	}
 	sub, replay, resumed := hub.SubscribeFrom("sse", st.rooms, last)
 	ss.sub = sub
+	if err := hub.Follow(r.Context(), sub, st.shards...); err != nil {
+		s.log.Warn("sse: following the stream's shards failed", "err", err)
+	}
 	if st.session != "" && !hub.BindSession(sub, st.session) {
 		// The session ended between its check and here.
 		s.fail(w, r, &auth.Error{Code: auth.CodeUnauthorized, Message: "Authentication required"})

@@ -1,7 +1,18 @@
 // Package redisbroker is the realtime.Broker of a deployment with several
 // instances: every instance publishes the batches of its own committed changes to
-// one Redis pub/sub channel and delivers what arrives there to its own hub, which
-// fans out to that instance's sockets and SSE streams.
+// the Redis pub/sub channel of the batch's shard (a line; a clinic once lines
+// belong to clinics) and delivers what arrives on the channels it follows to its
+// own hub, which fans out to that instance's sockets and SSE streams.
+//
+// Channels are sharded (SPUBLISH/SSUBSCRIBE, Redis 7): "<prefix>:{<shard>}",
+// the braces a hash tag, so on Redis Cluster each shard's traffic lives on one
+// node and an instance talks only to the nodes of the shards its clients follow.
+// The hub tells the broker which shards those are (realtime.ShardFollower): an
+// instance whose clients follow two clinics out of a thousand receives two
+// clinics' batches, not a thousand. Batches with no shard (a session's end, a
+// test message) go on "<prefix>:all", which every instance follows. On a
+// server without sharded pub/sub (Redis 6, miniredis) the same channels are
+// used with PUBLISH/SUBSCRIBE; Status reports which ("sharded" or "channels").
 //
 // Redis is a side channel, never a dependency of a queue operation. An instance
 // delivers its own batches to its own hub first, without a round trip through
@@ -35,10 +46,19 @@ var _ realtime.Broker = (*Broker)(nil)
 
 // Options tune a Broker. The zero value is usable.
 type Options struct {
-	// Channel is the pub/sub channel; "" means "smartwait:<db>:events" with the
-	// URL's database number. Redis pub/sub ignores database numbers, so putting it
-	// in the channel keeps deployments that share a server by database apart.
+	// Channel is the prefix of the pub/sub channels; "" means
+	// "smartwait:<db>:events" with the URL's database number. Redis pub/sub
+	// ignores database numbers, so putting it in the channels keeps
+	// deployments that share a server by database apart.
 	Channel string
+	// Shards lists every shard there is (the deployment's lines), for the
+	// instances whose clients follow realtime.AllShards; nil: AllShards
+	// follows only the shards this instance publishes to.
+	Shards func(ctx context.Context) ([]string, error)
+	// ShardsRefresh is how often the list is read again while AllShards is
+	// followed, so that a line created on another instance is followed too
+	// (default 10 s).
+	ShardsRefresh time.Duration
 	// QueueSize bounds the batches waiting to be published (default 4096). When
 	// it is full Publish drops the batch for the other instances and says so.
 	QueueSize int
@@ -50,11 +70,13 @@ type Options struct {
 // its methods are safe for concurrent use.
 type Broker struct {
 	client   *redis.Client
-	channel  string
+	prefix   string // of every channel; see Options.Channel
+	listAll  func(ctx context.Context) ([]string, error)
+	refresh  time.Duration
 	instance string // tags this instance's messages so it skips its own echoes
 	log      *slog.Logger
 
-	out  chan []byte   // encoded batches waiting for the publisher
+	out  chan outgoing // encoded batches waiting for the publisher
 	done chan struct{} // closed when the publisher has drained out
 
 	deliverMu sync.Mutex // one Deliver/Resync at a time, in order
@@ -70,8 +92,13 @@ type Broker struct {
 	subDone    chan struct{} // closed when the subscriber goroutine returns
 	cancelSub  context.CancelFunc
 
-	psMu sync.Mutex
-	ps   *redis.PubSub // the live subscription; Close closes it to end a blocked read
+	// shardMu guards ps, mode and the followed shards, and orders the
+	// subscribe commands sent for them.
+	shardMu sync.Mutex
+	ps      *redis.PubSub // the live subscription; Close closes it to end a blocked read
+	mode    string        // modeSharded or modeChannels, once known
+	shards  map[string]*shardSub
+	all     bool // realtime.AllShards is followed
 }
 
 // New returns a broker for the Redis server at url (redis://[user:pass@]host:port/db,
@@ -95,15 +122,21 @@ func New(url string, opts Options) (*Broker, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 4096
 	}
+	if opts.ShardsRefresh <= 0 {
+		opts.ShardsRefresh = 10 * time.Second
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
 	b := &Broker{
 		client:   redis.NewClient(ro),
-		channel:  opts.Channel,
+		prefix:   opts.Channel,
+		listAll:  opts.Shards,
+		refresh:  opts.ShardsRefresh,
+		shards:   map[string]*shardSub{},
 		instance: rand.Text(),
 		log:      opts.Log.With("component", "redisbroker"),
-		out:      make(chan []byte, opts.QueueSize),
+		out:      make(chan outgoing, opts.QueueSize),
 		done:     make(chan struct{}),
 		subDone:  make(chan struct{}),
 	}
@@ -139,24 +172,58 @@ func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
 	}
 	go b.subscriber(subCtx, ps)
 	go b.publisher()
+	go b.refresher(subCtx)
 	return nil
 }
 
-// subscribe opens a subscription and waits for Redis to confirm it.
+// subscribe opens a subscription to the channel every instance follows, waits
+// for Redis to confirm it, then subscribes to the followed shards' channels.
 func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	ps := b.client.Subscribe(ctx, b.channel)
-	if _, err := ps.ReceiveTimeout(ctx, 5*time.Second); err != nil { // the subscription confirmation
-		ps.Close()
+	ps, err := b.subscribeAll(ctx)
+	if err != nil {
 		b.setErr(err)
 		return nil, err
 	}
-	b.psMu.Lock()
+	b.shardMu.Lock()
 	b.ps = ps
-	b.psMu.Unlock()
+	for shard, sub := range b.shards {
+		sub.renew()
+		b.send(ctx, ps, true, shard)
+	}
+	b.shardMu.Unlock()
 	b.subscribed.Store(true)
 	b.lastErr.Store("")
+	return ps, nil
+}
+
+// subscribeAll subscribes to the all-instances channel, finding out on the
+// first connection whether the server has sharded pub/sub.
+func (b *Broker) subscribeAll(ctx context.Context) (*redis.PubSub, error) {
+	b.shardMu.Lock()
+	mode := b.mode
+	b.shardMu.Unlock()
+	ch := b.prefix + ":all"
+	if mode != modeChannels {
+		ps := b.client.SSubscribe(ctx, ch)
+		_, err := ps.ReceiveTimeout(ctx, 5*time.Second) // the subscription confirmation
+		if err == nil {
+			b.setMode(modeSharded)
+			return ps, nil
+		}
+		ps.Close()
+		if !unknownCommand(err) || mode == modeSharded {
+			return nil, err
+		}
+		b.log.Info("redis has no sharded pub/sub (SSUBSCRIBE); using one plain channel per shard", "err", err)
+	}
+	ps := b.client.Subscribe(ctx, ch)
+	if _, err := ps.ReceiveTimeout(ctx, 5*time.Second); err != nil {
+		ps.Close()
+		return nil, err
+	}
+	b.setMode(modeChannels)
 	return ps, nil
 }
 
@@ -170,7 +237,7 @@ func (b *Broker) Publish(batch realtime.Batch) error {
 	if b.closed {
 		return realtime.ErrClosed
 	}
-	if b.handler != nil {
+	if b.handler != nil && b.follows(batch.Shard) {
 		b.deliver(batch)
 	}
 	if !b.subscribed.Load() {
@@ -184,7 +251,7 @@ func (b *Broker) Publish(batch realtime.Batch) error {
 		return fmt.Errorf("redisbroker: encode batch: %w", err)
 	}
 	select {
-	case b.out <- data:
+	case b.out <- outgoing{channel: b.channel(batch.Shard), data: data}:
 		return nil
 	default:
 		b.dropped.Add(1)
@@ -221,13 +288,25 @@ func (b *Broker) handOver(batches []realtime.Batch) {
 	}
 }
 
+// outgoing is one encoded batch and the channel it goes to.
+type outgoing struct {
+	channel string
+	data    []byte
+}
+
 // publisher sends queued batches one at a time, so Redis receives each
-// instance's batches in the order they were published.
+// instance's batches in the order they were published: one shard's batches
+// reach its channel in order, which is the order its subscribers get them.
 func (b *Broker) publisher() {
 	defer close(b.done)
-	for data := range b.out {
+	for o := range b.out {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		err := b.client.Publish(ctx, b.channel, data).Err()
+		var err error
+		if b.currentMode() == modeChannels {
+			err = b.client.Publish(ctx, o.channel, o.data).Err()
+		} else {
+			err = b.client.SPublish(ctx, o.channel, o.data).Err()
+		}
 		cancel()
 		if err != nil {
 			b.dropped.Add(1)
@@ -266,6 +345,9 @@ func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
 			return
 		}
 		b.subscribed.Store(false)
+		b.shardMu.Lock()
+		b.ps = nil // Follow and Unfollow only record until the next subscription
+		b.shardMu.Unlock()
 		b.deliverMu.Lock()
 		b.handOver(b.seq.releaseAll()) // what they waited for will not come now
 		b.deliverMu.Unlock()
@@ -295,9 +377,13 @@ func (b *Broker) read(ctx context.Context, ps *redis.PubSub) error {
 			return err
 		}
 		pinged = false
+		if sub, ok := msg.(*redis.Subscription); ok {
+			b.confirmed(ps, sub)
+			continue
+		}
 		m, ok := msg.(*redis.Message)
 		if !ok {
-			continue // subscription confirmations and pongs
+			continue // pongs
 		}
 		var env envelope
 		if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
@@ -306,6 +392,9 @@ func (b *Broker) read(ctx context.Context, ps *redis.PubSub) error {
 		}
 		if env.Instance == b.instance {
 			continue // delivered locally when it was published
+		}
+		if !b.follows(env.Batch.Shard) {
+			continue // unfollowed while it was on its way
 		}
 		b.deliver(env.Batch)
 	}
@@ -330,7 +419,9 @@ func (b *Broker) Status() realtime.BrokerStatus {
 	b.closeMu.RLock()
 	closed := b.closed
 	b.closeMu.RUnlock()
-	st := realtime.BrokerStatus{Kind: "redis", Status: realtime.StatusOK}
+	b.shardMu.Lock()
+	st := realtime.BrokerStatus{Kind: "redis", Status: realtime.StatusOK, Mode: b.mode, Shards: len(b.shards)}
+	b.shardMu.Unlock()
 	switch {
 	case closed:
 		st.Status, st.Error = realtime.StatusDown, "closed"
@@ -367,11 +458,11 @@ func (b *Broker) Close(ctx context.Context) error {
 		b.cancelSub()
 		// A read blocked in Redis does not watch its context: closing the
 		// subscription ends it.
-		b.psMu.Lock()
+		b.shardMu.Lock()
 		if b.ps != nil {
 			b.ps.Close()
 		}
-		b.psMu.Unlock()
+		b.shardMu.Unlock()
 		<-b.subDone
 		b.deliverMu.Lock()
 		b.handOver(b.seq.releaseAll())

@@ -32,6 +32,7 @@ type sequencer struct {
 	last  map[string]int64                    // per stream: the last version delivered
 	held  map[string]map[int64]realtime.Batch // per stream: batches ahead of their turn
 	timer map[string]*hold
+	shard map[string]string            // per stream: its shard, for forget
 	flush func(stream string, h *hold) // called by h's timer, without the lock held
 }
 
@@ -46,6 +47,7 @@ func newSequencer(flush func(stream string, h *hold)) *sequencer {
 		last:  map[string]int64{},
 		held:  map[string]map[int64]realtime.Batch{},
 		timer: map[string]*hold{},
+		shard: map[string]string{},
 		flush: flush,
 	}
 }
@@ -56,6 +58,9 @@ func newSequencer(flush func(stream string, h *hold)) *sequencer {
 // last delivered version: it was given up on) pass at once; any other batch of a
 // stream with nothing delivered yet waits, as its predecessors may be on the way.
 func (q *sequencer) add(b realtime.Batch) []realtime.Batch {
+	if b.Stream != "" && b.Shard != "" {
+		q.shard[b.Stream] = b.Shard
+	}
 	last, known := q.last[b.Stream]
 	if b.Stream == "" || (known && b.Version <= last+1) || (!known && b.Version == 1) {
 		if b.Stream != "" && (!known || b.Version > last) {
@@ -131,6 +136,22 @@ func (q *sequencer) releaseAll() []realtime.Batch {
 func (q *sequencer) reset() []realtime.Batch {
 	out := q.releaseAll()
 	clear(q.last)
+	clear(q.shard)
+	return out
+}
+
+// forget releases the streams of the given shards and forgets their
+// positions: the instance no longer follows them, so the next batch it gets
+// of one (after following it again) starts the stream afresh.
+func (q *sequencer) forget(shards []string) []realtime.Batch {
+	var out []realtime.Batch
+	for stream, shard := range q.shard {
+		if slices.Contains(shards, shard) {
+			out = append(out, q.release(stream)...)
+			delete(q.last, stream)
+			delete(q.shard, stream)
+		}
+	}
 	return out
 }
 

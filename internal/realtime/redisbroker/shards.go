@@ -1,0 +1,276 @@
+package redisbroker
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"smartwait/internal/realtime"
+)
+
+var _ realtime.ShardFollower = (*Broker)(nil)
+
+// The ways batches travel, as Status reports them.
+const (
+	modeSharded  = "sharded"  // SPUBLISH / SSUBSCRIBE (Redis 7 and later, Redis Cluster)
+	modeChannels = "channels" // PUBLISH / SUBSCRIBE on the same channel names
+)
+
+// shardSub is one followed shard. ready is closed once the live subscription
+// has confirmed its channel. explicit: the hub follows the shard itself;
+// viaAll: it is followed as one of every shard (realtime.AllShards). The
+// shard is unsubscribed when neither holds.
+type shardSub struct {
+	ready     chan struct{}
+	confirmed bool
+	explicit  bool
+	viaAll    bool
+}
+
+// renew prepares s for a new subscription: waiters of an unconfirmed one keep
+// waiting, now for the new confirmation.
+func (s *shardSub) renew() {
+	if s.confirmed {
+		s.ready, s.confirmed = make(chan struct{}), false
+	}
+}
+
+// channel returns the channel of shard's batches; "" (no shard) is the
+// channel every instance follows.
+func (b *Broker) channel(shard string) string {
+	if shard == "" {
+		return b.prefix + ":all"
+	}
+	return b.prefix + ":{" + shard + "}"
+}
+
+// shardOf is the inverse of channel for a shard's channel.
+func (b *Broker) shardOf(channel string) (string, bool) {
+	rest, ok := strings.CutPrefix(channel, b.prefix+":{")
+	if !ok || !strings.HasSuffix(rest, "}") {
+		return "", false
+	}
+	return rest[:len(rest)-1], true
+}
+
+// follows reports whether this instance delivers shard's batches to its hub.
+// While following every shard, a shard it has not heard of (a line just
+// created here) is followed from now on.
+func (b *Broker) follows(shard string) bool {
+	if shard == "" {
+		return true
+	}
+	b.shardMu.Lock()
+	defer b.shardMu.Unlock()
+	if _, ok := b.shards[shard]; ok {
+		return true
+	}
+	if !b.all {
+		return false
+	}
+	b.add(context.Background(), shard, false)
+	return true
+}
+
+// Follow implements realtime.ShardFollower.
+func (b *Broker) Follow(ctx context.Context, shard string) error {
+	if shard == realtime.AllShards {
+		b.shardMu.Lock()
+		b.all = true
+		b.shardMu.Unlock()
+		return b.followListed(ctx)
+	}
+	b.shardMu.Lock()
+	ready := b.add(ctx, shard, true)
+	b.shardMu.Unlock()
+	return b.wait(ctx, ready)
+}
+
+// add follows shard (with shardMu held), explicitly or as one of every
+// shard, and returns what to wait on for its confirmation.
+func (b *Broker) add(ctx context.Context, shard string, explicit bool) <-chan struct{} {
+	s := b.shards[shard]
+	if s == nil {
+		s = &shardSub{ready: make(chan struct{})}
+		b.shards[shard] = s
+		if b.ps != nil {
+			b.send(ctx, b.ps, true, shard)
+		}
+	}
+	if explicit {
+		s.explicit = true
+	} else {
+		s.viaAll = true
+	}
+	return s.ready
+}
+
+// wait returns once ready is closed, at once while Redis is away (the
+// resync on its return covers what was missed), or with ctx's error.
+func (b *Broker) wait(ctx context.Context, ready <-chan struct{}) error {
+	if !b.subscribed.Load() {
+		return nil
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return errors.New("redisbroker: shard subscription not confirmed in time")
+	}
+}
+
+// followListed follows every shard Options.Shards lists, and waits for them.
+func (b *Broker) followListed(ctx context.Context) error {
+	if b.listAll == nil {
+		return nil
+	}
+	shards, err := b.listAll(ctx)
+	if err != nil {
+		return err
+	}
+	var waits []<-chan struct{}
+	b.shardMu.Lock()
+	if b.all {
+		for _, sh := range shards {
+			waits = append(waits, b.add(ctx, sh, false))
+		}
+	}
+	b.shardMu.Unlock()
+	for _, w := range waits {
+		if err := b.wait(ctx, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refresher reads the list of shards again now and then while every shard is
+// followed, so that lines created on other instances are followed too.
+func (b *Broker) refresher(ctx context.Context) {
+	t := time.NewTicker(b.refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.shardMu.Lock()
+		all := b.all
+		b.shardMu.Unlock()
+		if !all {
+			continue
+		}
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := b.followListed(lctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("could not refresh the list of shards", "err", err)
+		}
+		cancel()
+	}
+}
+
+// Unfollow implements realtime.ShardFollower.
+func (b *Broker) Unfollow(shard string) {
+	b.shardMu.Lock()
+	defer b.shardMu.Unlock()
+	var gone []string
+	if shard == realtime.AllShards {
+		b.all = false
+		for sh, s := range b.shards {
+			if s.viaAll {
+				s.viaAll = false
+				if !s.explicit {
+					gone = append(gone, sh)
+				}
+			}
+		}
+	} else if s := b.shards[shard]; s != nil {
+		s.explicit = false
+		if !s.viaAll {
+			gone = append(gone, shard)
+		}
+	}
+	slices.Sort(gone)
+	for _, sh := range gone {
+		delete(b.shards, sh)
+		if b.ps != nil {
+			b.send(context.Background(), b.ps, false, sh)
+		}
+	}
+	if len(gone) > 0 {
+		// What the sequencer held or knew of these shards' streams is
+		// stale once nothing of them arrives: a later follow starts afresh.
+		b.deliverMu.Lock()
+		if b.handler != nil {
+			b.handOver(b.seq.forget(gone))
+		}
+		b.deliverMu.Unlock()
+	}
+}
+
+// send subscribes ps to shard's channel (or unsubscribes it), with shardMu
+// held, so the commands reach Redis in the order the shard was followed and
+// unfollowed. One command per channel: on Redis Cluster the channels of one
+// SSUBSCRIBE must hash to one slot. A failed write is left to the read loop,
+// which notices the broken connection and subscribes again.
+func (b *Broker) send(ctx context.Context, ps *redis.PubSub, subscribe bool, shard string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	ch := b.channel(shard)
+	var err error
+	switch {
+	case b.mode == modeChannels && subscribe:
+		err = ps.Subscribe(ctx, ch)
+	case b.mode == modeChannels:
+		err = ps.Unsubscribe(ctx, ch)
+	case subscribe:
+		err = ps.SSubscribe(ctx, ch)
+	default:
+		err = ps.SUnsubscribe(ctx, ch)
+	}
+	if err != nil {
+		b.setErr(err)
+		b.log.Warn("redis subscribe command failed; retried with the subscription", "err", err)
+	}
+}
+
+// confirmed marks a shard's subscription confirmed by Redis, releasing the
+// Follow calls waiting for it.
+func (b *Broker) confirmed(ps *redis.PubSub, sub *redis.Subscription) {
+	if sub.Kind != "ssubscribe" && sub.Kind != "subscribe" {
+		return
+	}
+	shard, ok := b.shardOf(sub.Channel)
+	if !ok {
+		return
+	}
+	b.shardMu.Lock()
+	defer b.shardMu.Unlock()
+	if s := b.shards[shard]; s != nil && b.ps == ps && !s.confirmed {
+		s.confirmed = true
+		close(s.ready)
+	}
+}
+
+func (b *Broker) setMode(m string) {
+	b.shardMu.Lock()
+	b.mode = m
+	b.shardMu.Unlock()
+}
+
+func (b *Broker) currentMode() string {
+	b.shardMu.Lock()
+	defer b.shardMu.Unlock()
+	return b.mode
+}
+
+// unknownCommand reports whether err is Redis refusing a command it does not
+// know (SSUBSCRIBE before Redis 7).
+func unknownCommand(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.Contains(strings.ToLower(err.Error()), "unknown command")
+}
