@@ -3,8 +3,8 @@
 // a Socket.IO client on long-polling (sticky by IP), one on websocket, an SSE
 // client, and staff checking in and calling. One instance is killed (SIGKILL)
 // mid-run; the clients reconnect through nginx to the other, the SSE client
-// resumes with Last-Event-ID, the Socket.IO clients re-read state, and no
-// event is lost.
+// resumes with Last-Event-ID, the Socket.IO clients rejoin with since and
+// are replayed what they missed; no event is lost.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -160,18 +160,21 @@ describe('two instances behind nginx', { skip }, () => {
       'resumed from the replay buffer, not from a snapshot');
 
     // Socket.IO: a client whose instance died reconnects through the
-    // balancer and re-reads state. TODO(sio-resume): join with since:
-    // {line: version} once main has it, and assert the replay instead.
+    // balancer and joins with since: {line: last version seen}. The survivor
+    // replays what it missed from its buffer: no state re-read.
     for (const old of [polling, ws]) {
       const transport = old === polling ? 'polling' : 'websocket';
-      let s = old;
-      if (!old.socket.connected) {
-        s = await staffSocket(transport);
-      }
-      const queue = await api.ok('GET', '/api/staff/queue', { token });
-      const ids = new Set(queue.data.map((e) => e.patientId));
-      const seen = new Set([...checkIns(old.rec), ...checkIns(s.rec), ...ids]);
-      for (const id of [...before, ...after]) assert.ok(seen.has(id), `${transport}: check-in ${id} seen live or in the state re-read`);
+      const seen = old.rec.events.filter((e) => e.data && e.data.line === 'default' && Number.isInteger(e.data.version));
+      assert.ok(seen.length > 0, `${transport}: events carry line and version`);
+      const since = { default: Math.max(...seen.map((e) => e.data.version)) };
+      const s = await connectSocket(lb.url, { transport, auth: { token }, name: `socket.io ${transport} resumed` });
+      closers.push(s.close);
+      assert.deepEqual(await emitAck(s.socket, 'join-staff-room', { since }), { room: 'staff', resumed: true },
+        `${transport}: resumed from the survivor's replay buffer`);
+      const missed = after.filter((id) => !checkIns(old.rec).has(id));
+      assert.ok(missed.length > 0, `${transport}: the test made changes the dead socket missed`);
+      for (const id of missed) assert.ok(checkIns(s.rec).has(id), `${transport}: missed check-in ${id} replayed before room-joined`);
+      assert.ok(!s.rec.events.some((e) => e.event === 'queue_refresh'), `${transport}: replay, not a snapshot`);
       // And live events flow again on the surviving instance.
       const next = (await api.checkIn(`Live ${transport}`, phone(200 + (transport === 'polling' ? 0 : 1)))).patientId;
       await s.rec.until(() => checkIns(s.rec).has(next), `${transport}: live events after reconnecting`);
