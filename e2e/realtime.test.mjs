@@ -334,7 +334,7 @@ for (const transport of ['websocket', 'polling']) {
       const h = (await api.req('GET', '/health')).json;
       assert.equal(h.realtime.status, 'ok');
       assert.ok(h.realtime.transports.socketio >= 1, JSON.stringify(h.realtime));
-      assert.deepEqual(h.broker, { status: 'ok', kind: 'memory' });
+      assert.deepEqual(h.broker, { status: 'ok', kind: 'memory', mode: 'local', shards: 0 });
     });
   });
 }
