@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"smartwait/internal/queue"
+	"smartwait/internal/realtime"
 )
 
 // The rooms every deployment has. A patient's own room is PatientRoom(id).
@@ -92,4 +93,17 @@ func updateType(k queue.ChangeKind) string {
 		return "patient_arrived"
 	}
 	return ""
+}
+
+// DisplayRooms returns the rooms a display joins to follow lines (valid
+// slugs; none: every line) and the broker shards their events come from.
+func DisplayRooms(lines []string) (rooms, shards []string) {
+	if len(lines) == 0 {
+		return []string{RoomDisplay}, []string{realtime.AllShards}
+	}
+	for _, l := range lines {
+		rooms = append(rooms, DisplayRoom(l))
+		shards = append(shards, Shard(l))
+	}
+	return rooms, shards
 }

@@ -55,3 +55,18 @@ func snapshotMessage(room, event, stream string, version int64, data any) realti
 	m.Stream, m.Version = stream, version
 	return m
 }
+
+// LineSnapshot builds one line's snapshot from its active queue: StaffSnapshot,
+// DisplaySnapshot or PatientsSnapshot.
+type LineSnapshot func(queueID string, entries []queue.Entry, version int64, now time.Time) realtime.Message
+
+// LineSnapshots is build's snapshot of each line of queues (as
+// queue.Service.Queues reads them), in their order: what SSE and Socket.IO
+// send a subscriber of a room that carries several lines.
+func LineSnapshots(queues []queue.LineQueue, build LineSnapshot, now time.Time) []realtime.Message {
+	out := make([]realtime.Message, 0, len(queues))
+	for _, q := range queues {
+		out = append(out, build(q.Line, q.Entries, q.Version, now))
+	}
+	return out
+}

@@ -145,42 +145,28 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeValidation, sinceMessage)
 		return
 	}
-	rooms := []string{events.RoomDisplay}
-	shards := []string{realtime.AllShards}
-	if len(lines) > 0 {
-		rooms, shards = rooms[:0], shards[:0]
-		for _, l := range lines {
-			l = strings.TrimSpace(l)
-			if !queue.ValidSlug(l) {
-				c.fail(ack, codeValidation, "lines must be line slugs")
-				return
-			}
-			rooms = append(rooms, events.DisplayRoom(l))
-			shards = append(shards, events.Shard(l))
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+		if !queue.ValidSlug(lines[i]) {
+			c.fail(ack, codeValidation, "lines must be line slugs")
+			return
 		}
 	}
-	hub := c.srv.cfg.Hub
-	fresh := 0
-	for _, r := range rooms {
-		if !hub.InRoom(c.sub, r) {
-			fresh++
-		}
-	}
-	if hub.RoomCount(c.sub)+fresh > maxRooms {
+	rooms, shards := events.DisplayRooms(lines)
+	if !c.roomsFit(rooms) {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
 		return
 	}
 	c.follow(shards...)
 	if resume {
-		var want []string // nil: every line
-		for _, r := range rooms {
-			if l, one := strings.CutPrefix(r, events.DisplayRoom("")); one {
-				want = append(want, l)
-			}
+		want := lines // nil (every line) when none are named
+		if len(want) == 0 {
+			want = nil
 		}
 		c.joinLinesFrom(rooms, strings.Join(rooms, ","), want, since, events.DisplaySnapshot, ack)
 		return
 	}
+	hub := c.srv.cfg.Hub
 	for _, r := range rooms {
 		hub.Join(c.sub, r)
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"smartwait/internal/engineio"
 	"smartwait/internal/events"
@@ -215,17 +214,13 @@ func (s *Server) lineReader() LineReader {
 }
 
 // lineSnapshots builds the resume join's snapshot of lines with build.
-func (s *Server) lineSnapshots(build func(string, []queue.Entry, int64, time.Time) realtime.Message) func(context.Context, []string) ([]realtime.Message, error) {
+func (s *Server) lineSnapshots(build events.LineSnapshot) func(context.Context, []string) ([]realtime.Message, error) {
 	return func(ctx context.Context, lines []string) ([]realtime.Message, error) {
 		qs, err := s.lineReader().Queues(ctx, lines)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]realtime.Message, 0, len(qs))
-		for _, q := range qs {
-			out = append(out, build(q.Line, q.Entries, q.Version, s.cfg.Now()))
-		}
-		return out, nil
+		return events.LineSnapshots(qs, build, s.cfg.Now()), nil
 	}
 }
 
@@ -251,22 +246,22 @@ const sinceMessage = "since must map line slugs to the versions last seen"
 // line's queue_update.
 func (c *conn) joinPatients(args []json.RawMessage, ack engineio.Ack) {
 	since, resume, ok := parseSince(joinOptions(args)["since"])
-	switch {
-	case !ok:
+	if !ok {
 		c.fail(ack, codeValidation, sinceMessage)
-	case resume:
-		c.follow(realtime.AllShards)
-		c.joinLinesFrom([]string{events.RoomPatients}, events.RoomPatients, nil, since, events.PatientsSnapshot, ack)
-	default:
-		c.follow(realtime.AllShards)
-		c.join(events.RoomPatients, ack)
+		return
 	}
+	c.follow(realtime.AllShards)
+	if resume {
+		c.joinLinesFrom([]string{events.RoomPatients}, events.RoomPatients, nil, since, events.PatientsSnapshot, ack)
+		return
+	}
+	c.join(events.RoomPatients, ack)
 }
 
 // joinLinesFrom is a resuming join of rooms that carry the events of the
 // lines in want (nil: every line); build makes a line's snapshot.
 func (c *conn) joinLinesFrom(rooms []string, answer string, want []string, since map[string]int64,
-	build func(string, []queue.Entry, int64, time.Time) realtime.Message, ack engineio.Ack) {
+	build events.LineSnapshot, ack engineio.Ack) {
 	if c.srv.lineReader() == nil {
 		c.fail(ack, codeValidation, "since is not supported here")
 		return

@@ -103,15 +103,7 @@ func (s *Server) handleEventsDisplay() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		rooms := []string{events.RoomDisplay}
-		shards := []string{realtime.AllShards}
-		if lines != nil {
-			rooms, shards = rooms[:0], shards[:0]
-			for _, l := range lines {
-				rooms = append(rooms, events.DisplayRoom(l))
-				shards = append(shards, events.Shard(l))
-			}
-		}
+		rooms, shards := events.DisplayRooms(lines)
 		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, lines: lines == nil || len(lines) > 1, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			return s.lineSnapshots(ctx, lines, events.DisplaySnapshot)
 		}})
@@ -144,16 +136,12 @@ func displayLines(v string) ([]string, error) {
 
 // lineSnapshots builds one snapshot per line (the lines given, or every line)
 // with build, from the lines' active queues read now, in one transaction.
-func (s *Server) lineSnapshots(ctx context.Context, lines []string, build func(string, []queue.Entry, int64, time.Time) realtime.Message) ([]realtime.Message, error) {
+func (s *Server) lineSnapshots(ctx context.Context, lines []string, build events.LineSnapshot) ([]realtime.Message, error) {
 	queues, err := s.d.Queue.Queues(ctx, lines)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]realtime.Message, 0, len(queues))
-	for _, l := range queues {
-		out = append(out, build(l.Line, l.Entries, l.Version, s.now()))
-	}
-	return out, nil
+	return events.LineSnapshots(queues, build, s.now()), nil
 }
 
 // serveEvents streams the rooms' events as text/event-stream. A client that sends

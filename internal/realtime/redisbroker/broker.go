@@ -92,13 +92,15 @@ type Broker struct {
 	subDone    chan struct{} // closed when the subscriber goroutine returns
 	cancelSub  context.CancelFunc
 
-	// shardMu guards ps, mode and the followed shards, and orders the
-	// subscribe commands sent for them.
+	// shardMu guards ps, mode, the followed shards and the queue of
+	// subscribe commands for them. It is never held across a call to Redis.
 	shardMu sync.Mutex
 	ps      *redis.PubSub // the live subscription; Close closes it to end a blocked read
 	mode    string        // modeSharded or modeChannels, once known
 	shards  map[string]*shardSub
-	all     bool // realtime.AllShards is followed
+	all     bool       // realtime.AllShards is followed
+	cmds    []shardCmd // subscribe commands waiting for the commander, in order
+	cmdKick chan struct{}
 }
 
 // New returns a broker for the Redis server at url (redis://[user:pass@]host:port/db,
@@ -134,6 +136,7 @@ func New(url string, opts Options) (*Broker, error) {
 		listAll:  opts.Shards,
 		refresh:  opts.ShardsRefresh,
 		shards:   map[string]*shardSub{},
+		cmdKick:  make(chan struct{}, 1),
 		instance: rand.Text(),
 		log:      opts.Log.With("component", "redisbroker"),
 		out:      make(chan outgoing, opts.QueueSize),
@@ -173,11 +176,13 @@ func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
 	go b.subscriber(subCtx, ps)
 	go b.publisher()
 	go b.refresher(subCtx)
+	go b.commander(subCtx)
 	return nil
 }
 
 // subscribe opens a subscription to the channel every instance follows, waits
-// for Redis to confirm it, then subscribes to the followed shards' channels.
+// for Redis to confirm it, then queues the followed shards' subscriptions for
+// the commander.
 func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -188,9 +193,10 @@ func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
 	}
 	b.shardMu.Lock()
 	b.ps = ps
+	b.cmds = b.cmds[:0] // meant for the subscription this one replaces
 	for shard, sub := range b.shards {
 		sub.renew()
-		b.send(ctx, ps, true, shard)
+		b.queueCmd(true, shard)
 	}
 	b.shardMu.Unlock()
 	b.subscribed.Store(true)
@@ -204,7 +210,7 @@ func (b *Broker) subscribeAll(ctx context.Context) (*redis.PubSub, error) {
 	b.shardMu.Lock()
 	mode := b.mode
 	b.shardMu.Unlock()
-	ch := b.prefix + ":all"
+	ch := b.channel("")
 	if mode != modeChannels {
 		ps := b.client.SSubscribe(ctx, ch)
 		_, err := ps.ReceiveTimeout(ctx, 5*time.Second) // the subscription confirmation

@@ -15,7 +15,14 @@ import (
 
 func startOne(t *testing.T) (*redisbroker.Broker, *brokertest.Recorder) {
 	t.Helper()
-	b, err := redisbroker.New("redis://"+miniredis.RunT(t).Addr()+"/0", redisbroker.Options{Channel: "smartwait-test:order"})
+	return startBroker(t, "redis://"+miniredis.RunT(t).Addr()+"/0", redisbroker.Options{Channel: "smartwait-test:order"})
+}
+
+// startBroker starts a broker on url recording what it delivers; it is
+// closed when the test ends.
+func startBroker(t *testing.T, url string, opts redisbroker.Options) (*redisbroker.Broker, *brokertest.Recorder) {
+	t.Helper()
+	b, err := redisbroker.New(url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func (b *Broker) follows(shard string) bool {
 	if !b.all {
 		return false
 	}
-	b.add(context.Background(), shard, false)
+	b.add(shard, false)
 	return true
 }
 
@@ -85,21 +85,19 @@ func (b *Broker) Follow(ctx context.Context, shard string) error {
 		return b.followListed(ctx)
 	}
 	b.shardMu.Lock()
-	ready := b.add(ctx, shard, true)
+	ready := b.add(shard, true)
 	b.shardMu.Unlock()
 	return b.wait(ctx, ready)
 }
 
 // add follows shard (with shardMu held), explicitly or as one of every
 // shard, and returns what to wait on for its confirmation.
-func (b *Broker) add(ctx context.Context, shard string, explicit bool) <-chan struct{} {
+func (b *Broker) add(shard string, explicit bool) <-chan struct{} {
 	s := b.shards[shard]
 	if s == nil {
 		s = &shardSub{ready: make(chan struct{})}
 		b.shards[shard] = s
-		if b.ps != nil {
-			b.send(ctx, b.ps, true, shard)
-		}
+		b.queueCmd(true, shard)
 	}
 	if explicit {
 		s.explicit = true
@@ -136,7 +134,7 @@ func (b *Broker) followListed(ctx context.Context) error {
 	b.shardMu.Lock()
 	if b.all {
 		for _, sh := range shards {
-			waits = append(waits, b.add(ctx, sh, false))
+			waits = append(waits, b.add(sh, false))
 		}
 	}
 	b.shardMu.Unlock()
@@ -197,9 +195,7 @@ func (b *Broker) Unfollow(shard string) {
 	slices.Sort(gone)
 	for _, sh := range gone {
 		delete(b.shards, sh)
-		if b.ps != nil {
-			b.send(context.Background(), b.ps, false, sh)
-		}
+		b.queueCmd(false, sh)
 	}
 	if len(gone) > 0 {
 		// What the sequencer held or knew of these shards' streams is
@@ -212,27 +208,73 @@ func (b *Broker) Unfollow(shard string) {
 	}
 }
 
-// send subscribes ps to shard's channel (or unsubscribes it), with shardMu
-// held, so the commands reach Redis in the order the shard was followed and
-// unfollowed. One command per channel: on Redis Cluster the channels of one
-// SSUBSCRIBE must hash to one slot. A failed write is left to the read loop,
-// which notices the broken connection and subscribes again.
-func (b *Broker) send(ctx context.Context, ps *redis.PubSub, subscribe bool, shard string) {
+// shardCmd is one subscribe (or unsubscribe) command for a shard's channel.
+type shardCmd struct {
+	subscribe bool
+	shard     string
+}
+
+// queueCmd queues a command for the commander, with shardMu held, so the
+// commands reach Redis in the order the shard was followed and unfollowed.
+// Nothing is queued while there is no live subscription: the next one
+// subscribes to every followed shard.
+func (b *Broker) queueCmd(subscribe bool, shard string) {
+	if b.ps == nil {
+		return
+	}
+	b.cmds = append(b.cmds, shardCmd{subscribe: subscribe, shard: shard})
+	select {
+	case b.cmdKick <- struct{}{}:
+	default: // already kicked
+	}
+}
+
+// commander sends the queued commands, in order, outside shardMu: writing
+// to Redis (or redialling it) can take seconds, and shardMu is taken on the
+// publish path of every queue operation (follows), which must never wait on
+// Redis.
+func (b *Broker) commander(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.cmdKick:
+		}
+		b.shardMu.Lock()
+		cmds, ps, mode := b.cmds, b.ps, b.mode
+		b.cmds = nil
+		b.shardMu.Unlock()
+		for _, c := range cmds {
+			if ps != nil {
+				b.send(ctx, ps, mode, c)
+			}
+		}
+	}
+}
+
+// send writes one command to ps. One command per channel: on Redis Cluster
+// the channels of one SSUBSCRIBE must hash to one slot. A failed write is
+// left to the read loop, which notices the broken connection and subscribes
+// again (so is one to a subscription replaced meanwhile).
+func (b *Broker) send(ctx context.Context, ps *redis.PubSub, mode string, c shardCmd) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	ch := b.channel(shard)
+	ch := b.channel(c.shard)
 	var err error
 	switch {
-	case b.mode == modeChannels && subscribe:
+	case mode == modeChannels && c.subscribe:
 		err = ps.Subscribe(ctx, ch)
-	case b.mode == modeChannels:
+	case mode == modeChannels:
 		err = ps.Unsubscribe(ctx, ch)
-	case subscribe:
+	case c.subscribe:
 		err = ps.SSubscribe(ctx, ch)
 	default:
 		err = ps.SUnsubscribe(ctx, ch)
 	}
-	if err != nil {
+	b.shardMu.Lock()
+	current := b.ps == ps
+	b.shardMu.Unlock()
+	if err != nil && current {
 		b.setErr(err)
 		b.log.Warn("redis subscribe command failed; retried with the subscription", "err", err)
 	}

@@ -28,15 +28,7 @@ var servers = map[string]struct {
 func shardCluster(t *testing.T, url string, opts redisbroker.Options) func() (*redisbroker.Broker, *brokertest.Recorder) {
 	opts.Channel = "smartwait-test:shards:" + queue.NewID()
 	return func() (*redisbroker.Broker, *brokertest.Recorder) {
-		b, err := redisbroker.New(url, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := brokertest.NewRecorder()
-		if err := b.Start(context.Background(), rec); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close(context.Background()) })
+		b, rec := startBroker(t, url, opts)
 		waitStatus(t, b, realtime.StatusOK)
 		return b, rec
 	}
