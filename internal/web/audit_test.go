@@ -166,6 +166,11 @@ func TestAuditRecordsEveryStaffAction(t *testing.T) {
 	}
 	// Nothing personal went in: no patient's name, phone or any password.
 	for _, e := range h.trail("") {
+		// A ticket id is a random UUID and may hold "415" by chance; the
+		// phone check is about every other field, so the id is left out.
+		if e.Kind == "ticket" {
+			e.ID = ""
+		}
 		all := fmt.Sprintf("%+v", e)
 		for _, bad := range []string{"Quist", "Secretname", "secret", "correct horse", "wrong horse", "415"} {
 			if strings.Contains(all, bad) {
