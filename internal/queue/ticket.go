@@ -59,7 +59,10 @@ type Queue struct {
 	// so that an estimate needs no read of the rooms.
 	ServingRooms, OpenRooms int
 	// Clinic is the clinic the line belongs to. Stores write only Clinic.ID (0:
-	// DefaultClinicID) and fill in the whole clinic when they read the line.
+	// DefaultClinicID) and fill in the whole clinic when they read the line,
+	// except for the default clinic, which reads as the zero Clinic: its name,
+	// time zone and sender are the deployment's settings (SMARTWAIT_CLINIC_NAME,
+	// SMARTWAIT_TIMEZONE, TWILIO_FROM_NUMBER), as before clinics.
 	Clinic Clinic
 }
 

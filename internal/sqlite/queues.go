@@ -60,8 +60,12 @@ func scanQueue(s scanner) (queue.Queue, error) {
 	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
 	q.Grace = time.Duration(graceMS) * time.Millisecond
-	if q.Clinic, err = c.clinic(); err != nil {
-		return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
+	// The default clinic reads as the zero Clinic (queue.Queue.Clinic): its
+	// name, zone and sender are the deployment's settings.
+	if c.c.ID != queue.DefaultClinicID {
+		if q.Clinic, err = c.clinic(); err != nil {
+			return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
+		}
 	}
 	return q, nil
 }
