@@ -37,16 +37,25 @@ func (t *tx) Queue(ctx context.Context, queueID string) (queue.Queue, error) {
 	return t.queue(ctx, queueID, false)
 }
 
-// queueColumns is the column list every queue query selects, in scanQueue order.
+// queueColumns is the column list a new queue row is written with.
 const queueColumns = `id, name, prefix, version, service_ms, open, public, position,
-	visit_prior_ms, get_ready, grace_ms, hours, serving_rooms, open_rooms, appointments`
+	visit_prior_ms, get_ready, grace_ms, hours, serving_rooms, open_rooms, appointments, clinic_id`
+
+// selectQueues reads queue rows with their clinic's, in scanQueue order: every
+// line needs its clinic's time zone, name and sender, and the join costs less
+// than a second read.
+const selectQueues = `SELECT q.id, q.name, q.prefix, q.version, q.service_ms, q.open, q.public, q.position,
+	q.visit_prior_ms, q.get_ready, q.grace_ms, q.hours, q.serving_rooms, q.open_rooms, q.appointments,
+	` + clinicSelect + `
+	FROM queues q JOIN clinics c ON c.id = q.clinic_id`
 
 func scanQueue(row pgx.Row) (queue.Queue, error) {
 	var q queue.Queue
 	var serviceMS, priorMS, graceMS int64
 	var hours string
-	err := row.Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS, &q.Open, &q.Public, &q.Position,
-		&priorMS, &q.GetReady, &graceMS, &hours, &q.ServingRooms, &q.OpenRooms, &q.Appointments)
+	var c clinicRow
+	err := row.Scan(append([]any{&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS, &q.Open, &q.Public, &q.Position,
+		&priorMS, &q.GetReady, &graceMS, &hours, &q.ServingRooms, &q.OpenRooms, &q.Appointments}, c.dest()...)...)
 	if err != nil {
 		return queue.Queue{}, err
 	}
@@ -56,13 +65,20 @@ func scanQueue(row pgx.Row) (queue.Queue, error) {
 	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
 	q.Grace = time.Duration(graceMS) * time.Millisecond
+	// The default clinic reads as the zero Clinic (queue.Queue.Clinic): its
+	// name, zone and sender are the deployment's settings.
+	if c.c.ID != queue.DefaultClinicID {
+		if q.Clinic, err = c.clinic(); err != nil {
+			return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
+		}
+	}
 	return q, nil
 }
 
 // The queue's row, read or read and locked (once per group commit per line).
 const (
-	selectQueue = `SELECT ` + queueColumns + ` FROM queues WHERE id = $1`
-	lockQueue   = selectQueue + ` FOR UPDATE`
+	selectQueue = selectQueues + ` WHERE q.id = $1`
+	lockQueue   = selectQueue + ` FOR UPDATE OF q` // the line only, never its clinic
 )
 
 func (t *tx) queue(ctx context.Context, queueID string, lock bool) (queue.Queue, error) {
@@ -97,7 +113,7 @@ func (t *tx) UpdateQueue(ctx context.Context, q queue.Queue) error {
 // Lines returns every queue by Position then ID (bytewise, as on SQLite,
 // whatever the database's collation).
 func (t *tx) Lines(ctx context.Context) ([]queue.Queue, error) {
-	const query = `SELECT ` + queueColumns + ` FROM queues ORDER BY position, id COLLATE "C"`
+	const query = selectQueues + ` ORDER BY q.position, q.id COLLATE "C"`
 	rows, err := t.tx.Query(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: lines: %w", translate(ctx, err))
@@ -123,11 +139,11 @@ func (t *tx) Lines(ctx context.Context) ([]queue.Queue, error) {
 // which would end the transaction.
 func (t *tx) CreateQueue(ctx context.Context, q queue.Queue) error {
 	const insert = `INSERT INTO queues (` + queueColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT DO NOTHING`
 	tag, err := t.tx.Exec(ctx, insert, q.ID, q.Name, q.Prefix, q.Version, q.ServiceTime.Milliseconds(),
 		q.Open, q.Public, q.Position, q.VisitPrior.Milliseconds(), q.GetReady, q.Grace.Milliseconds(),
-		q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments)
+		q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments, clinicID(q.Clinic.ID))
 	if err != nil {
 		return fmt.Errorf("postgres: create queue %q: %w", q.ID, translate(ctx, err))
 	}
@@ -138,15 +154,16 @@ func (t *tx) CreateQueue(ctx context.Context, q queue.Queue) error {
 }
 
 // SaveQueue stores q's settings (every field but ID, Version and ServiceTime):
-// queue.ErrNotFound for an unknown id, queue.ErrDuplicate when another queue has
-// the prefix. The update skips the row on a clash it can see, rather than fail
+// queue.ErrNotFound for an unknown id, queue.ErrDuplicate when another queue of
+// its clinic has the prefix. The update skips the row on a clash it can see, rather than fail
 // (and end the transaction) on the unique index, which still catches a clash
 // with a transaction not yet committed (translate: queue.ErrDuplicate).
 func (t *tx) SaveQueue(ctx context.Context, q queue.Queue) error {
 	const update = `UPDATE queues SET name = $2, prefix = $3, open = $4, public = $5, position = $6,
 			visit_prior_ms = $7, get_ready = $8, grace_ms = $9, hours = $10, serving_rooms = $11, open_rooms = $12,
 			appointments = $13
-		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM queues WHERE prefix = $3 AND id <> $1)`
+		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM queues o WHERE o.prefix = $3 AND o.id <> $1
+			AND o.clinic_id = (SELECT clinic_id FROM queues WHERE id = $1))`
 	tag, err := t.tx.Exec(ctx, update, q.ID, q.Name, q.Prefix, q.Open, q.Public, q.Position,
 		q.VisitPrior.Milliseconds(), q.GetReady, q.Grace.Milliseconds(), q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // Rooms returns every room by Position then Name (bytewise, as on SQLite,
 // whatever the database's collation).
 func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
-	const query = `SELECT name, lines, open, position FROM rooms ORDER BY position, name COLLATE "C"`
+	const query = `SELECT name, lines, open, position, clinic_id FROM rooms ORDER BY position, name COLLATE "C"`
 	rows, err := t.tx.Query(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: rooms: %w", translate(ctx, err))
@@ -23,7 +23,7 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 	for rows.Next() {
 		var r queue.Room
 		var lines string
-		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position); err != nil {
+		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position, &r.ClinicID); err != nil {
 			return nil, fmt.Errorf("postgres: rooms: %w", translate(ctx, err))
 		}
 		r.Lines = queue.SplitSlugs(lines)
@@ -38,9 +38,9 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 // CreateRoom stores a new room, or returns an error wrapping queue.ErrDuplicate
 // when the name is taken (no row written, the transaction still usable).
 func (t *tx) CreateRoom(ctx context.Context, r queue.Room) error {
-	const insert = `INSERT INTO rooms (name, lines, open, position) VALUES ($1, $2, $3, $4)
+	const insert = `INSERT INTO rooms (name, lines, open, position, clinic_id) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING`
-	tag, err := t.tx.Exec(ctx, insert, r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
+	tag, err := t.tx.Exec(ctx, insert, r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position, clinicID(r.ClinicID))
 	if err != nil {
 		return fmt.Errorf("postgres: create room %q: %w", r.Name, translate(ctx, err))
 	}

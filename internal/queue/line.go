@@ -193,7 +193,8 @@ type Room struct {
 	Name     string
 	Lines    []string
 	Open     bool
-	Position int // display order
+	Position int   // display order
+	ClinicID int64 // the clinic it belongs to (0 when stored: DefaultClinicID); it serves only that clinic's lines
 }
 
 // JoinSlugs is the text form both stores keep a room's lines in: the slugs

@@ -92,6 +92,7 @@ type Service struct {
 
 	lanes lanes // the group commits (commit.go)
 	bases bases // what estimates rest on, per committed queue version
+	zones zones // the clinics' time zones, loaded once each
 }
 
 func (s *Service) now() time.Time {

@@ -47,6 +47,22 @@ type Tx interface {
 	// returns an error wrapping ErrNotFound for an unknown id.
 	DeleteQueue(ctx context.Context, queueID string) error
 
+	// Clinics returns every clinic, by ID (the default clinic first).
+	Clinics(ctx context.Context) ([]Clinic, error)
+	// Clinic returns the clinic with the given slug, or an error wrapping
+	// ErrNotFound.
+	Clinic(ctx context.Context, slug string) (Clinic, error)
+	// CreateClinic stores a new clinic and sets c.ID; ErrDuplicate when the
+	// slug is taken.
+	CreateClinic(ctx context.Context, c *Clinic) error
+	// SaveClinic stores every field of clinic c.ID but CreatedAt (a new slug
+	// renames it; its lines and rooms follow, they refer to the id):
+	// ErrNotFound for an unknown id, ErrDuplicate when the slug is another's.
+	SaveClinic(ctx context.Context, c Clinic) error
+	// DeleteClinic removes the clinic with its lines and rooms (their tickets
+	// stay, as history): ErrNotFound for an unknown id.
+	DeleteClinic(ctx context.Context, id int64) error
+
 	// Rooms returns every room, by Position then Name.
 	Rooms(ctx context.Context) ([]Room, error)
 	// CreateRoom stores a new room; ErrDuplicate when the name is taken.

@@ -58,6 +58,12 @@ type Queue struct {
 	// ones among them; the Service keeps both up to date whenever a room changes,
 	// so that an estimate needs no read of the rooms.
 	ServingRooms, OpenRooms int
+	// Clinic is the clinic the line belongs to. Stores write only Clinic.ID (0:
+	// DefaultClinicID) and fill in the whole clinic when they read the line,
+	// except for the default clinic, which reads as the zero Clinic: its name,
+	// time zone and sender are the deployment's settings (SMARTWAIT_CLINIC_NAME,
+	// SMARTWAIT_TIMEZONE, TWILIO_FROM_NUMBER), as before clinics.
+	Clinic Clinic
 }
 
 // Ticket is one stay of one patient in a queue. The ticket's ID is the patient id:

@@ -32,16 +32,25 @@ func (t *tx) LockQueue(ctx context.Context, queueID string) (queue.Queue, error)
 	return q, err
 }
 
-// queueColumns is the column list every queue query selects, in scanQueue order.
+// queueColumns is the column list a new queue row is written with.
 const queueColumns = `id, name, prefix, version, service_ms, open, public, position,
-	visit_prior_ms, get_ready, grace_ms, hours, serving_rooms, open_rooms, appointments`
+	visit_prior_ms, get_ready, grace_ms, hours, serving_rooms, open_rooms, appointments, clinic_id`
+
+// selectQueues reads queue rows with their clinic's, in scanQueue order: every
+// line needs its clinic's time zone, name and sender, and the join costs less
+// than a second read.
+const selectQueues = `SELECT q.id, q.name, q.prefix, q.version, q.service_ms, q.open, q.public, q.position,
+	q.visit_prior_ms, q.get_ready, q.grace_ms, q.hours, q.serving_rooms, q.open_rooms, q.appointments,
+	` + clinicSelect + `
+	FROM queues q JOIN clinics c ON c.id = q.clinic_id`
 
 func scanQueue(s scanner) (queue.Queue, error) {
 	var q queue.Queue
 	var serviceMS, priorMS, graceMS int64
 	var hours string
-	err := s.Scan(&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS, &q.Open, &q.Public, &q.Position,
-		&priorMS, &q.GetReady, &graceMS, &hours, &q.ServingRooms, &q.OpenRooms, &q.Appointments)
+	var c clinicRow
+	err := s.Scan(append([]any{&q.ID, &q.Name, &q.Prefix, &q.Version, &serviceMS, &q.Open, &q.Public, &q.Position,
+		&priorMS, &q.GetReady, &graceMS, &hours, &q.ServingRooms, &q.OpenRooms, &q.Appointments}, c.dest()...)...)
 	if err != nil {
 		return queue.Queue{}, err
 	}
@@ -51,10 +60,17 @@ func scanQueue(s scanner) (queue.Queue, error) {
 	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
 	q.Grace = time.Duration(graceMS) * time.Millisecond
+	// The default clinic reads as the zero Clinic (queue.Queue.Clinic): its
+	// name, zone and sender are the deployment's settings.
+	if c.c.ID != queue.DefaultClinicID {
+		if q.Clinic, err = c.clinic(); err != nil {
+			return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
+		}
+	}
 	return q, nil
 }
 
-var selectQueue = prepared(`SELECT ` + queueColumns + ` FROM queues WHERE id = ?`)
+var selectQueue = prepared(selectQueues + ` WHERE q.id = ?`)
 
 // Queue returns the queue, or an error wrapping queue.ErrNotFound.
 func (t *tx) Queue(ctx context.Context, queueID string) (queue.Queue, error) {
@@ -80,7 +96,7 @@ func (t *tx) UpdateQueue(ctx context.Context, q queue.Queue) error {
 	return mustAffect(res, fmt.Sprintf("queue %q", q.ID), queue.ErrNotFound)
 }
 
-var selectLines = prepared(`SELECT ` + queueColumns + ` FROM queues ORDER BY position, id`)
+var selectLines = prepared(selectQueues + ` ORDER BY q.position, q.id`)
 
 // Lines returns every queue by Position then ID.
 func (t *tx) Lines(ctx context.Context) ([]queue.Queue, error) {
@@ -107,7 +123,7 @@ func (t *tx) Lines(ctx context.Context) ([]queue.Queue, error) {
 // writes no row instead of failing (as in internal/postgres, where a failed
 // statement would end the transaction).
 var insertQueue = prepared(`INSERT INTO queues (` + queueColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`)
 
 // CreateQueue stores a new queue with all its fields, or returns an error
@@ -115,7 +131,7 @@ var insertQueue = prepared(`INSERT INTO queues (` + queueColumns + `)
 func (t *tx) CreateQueue(ctx context.Context, q queue.Queue) error {
 	res, err := t.stmt(ctx, insertQueue).ExecContext(t.run(ctx), q.ID, q.Name, q.Prefix, q.Version,
 		q.ServiceTime.Milliseconds(), q.Open, q.Public, q.Position, q.VisitPrior.Milliseconds(), q.GetReady,
-		q.Grace.Milliseconds(), q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments)
+		q.Grace.Milliseconds(), q.Hours.String(), q.ServingRooms, q.OpenRooms, q.Appointments, clinicID(q.Clinic.ID))
 	if err != nil {
 		return fmt.Errorf("sqlite: create queue %q: %w", q.ID, translate(err))
 	}
@@ -123,11 +139,12 @@ func (t *tx) CreateQueue(ctx context.Context, q queue.Queue) error {
 }
 
 var (
-	// saveQueue skips the row when another queue has the prefix; queueExists
+	// saveQueue skips the row when another queue of its clinic has the prefix; queueExists
 	// then tells an unknown id from that clash.
 	saveQueue = prepared(`UPDATE queues SET name = ?2, prefix = ?3, open = ?4, public = ?5, position = ?6,
 		visit_prior_ms = ?7, get_ready = ?8, grace_ms = ?9, hours = ?10, serving_rooms = ?11, open_rooms = ?12, appointments = ?13
-	WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queues WHERE prefix = ?3 AND id <> ?1)`)
+	WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queues o WHERE o.prefix = ?3 AND o.id <> ?1
+		AND o.clinic_id = (SELECT clinic_id FROM queues WHERE id = ?1))`)
 	queueExists = prepared(`SELECT EXISTS (SELECT 1 FROM queues WHERE id = ?)`)
 )
 

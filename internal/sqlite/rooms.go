@@ -10,7 +10,7 @@ import (
 // A room's lines are kept in one column, in queue.JoinSlugs' text form: a
 // room is always read and written whole.
 
-var selectRooms = prepared(`SELECT name, lines, open, position FROM rooms ORDER BY position, name`)
+var selectRooms = prepared(`SELECT name, lines, open, position, clinic_id FROM rooms ORDER BY position, name`)
 
 // Rooms returns every room by Position then Name.
 func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
@@ -23,7 +23,7 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 	for rows.Next() {
 		var r queue.Room
 		var lines string
-		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position); err != nil {
+		if err := rows.Scan(&r.Name, &lines, &r.Open, &r.Position, &r.ClinicID); err != nil {
 			return nil, fmt.Errorf("sqlite: rooms: %w", translate(err))
 		}
 		r.Lines = queue.SplitSlugs(lines)
@@ -35,13 +35,13 @@ func (t *tx) Rooms(ctx context.Context) ([]queue.Room, error) {
 	return out, nil
 }
 
-var insertRoom = prepared(`INSERT INTO rooms (name, lines, open, position) VALUES (?, ?, ?, ?)
+var insertRoom = prepared(`INSERT INTO rooms (name, lines, open, position, clinic_id) VALUES (?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`)
 
 // CreateRoom stores a new room, or returns an error wrapping queue.ErrDuplicate
 // when the name is taken.
 func (t *tx) CreateRoom(ctx context.Context, r queue.Room) error {
-	res, err := t.stmt(ctx, insertRoom).ExecContext(t.run(ctx), r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position)
+	res, err := t.stmt(ctx, insertRoom).ExecContext(t.run(ctx), r.Name, queue.JoinSlugs(r.Lines), r.Open, r.Position, clinicID(r.ClinicID))
 	if err != nil {
 		return fmt.Errorf("sqlite: create room %q: %w", r.Name, translate(err))
 	}
