@@ -56,10 +56,10 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		}
 		due := now
 		if q.Appointments {
-			due = s.dueAt(r.AppointmentTime, now, q.Grace)
+			due = s.dueAt(r.AppointmentTime, now, q.Grace, s.clinicLocation(*q))
 		}
 		t := Ticket{
-			ID: NewID(), QueueID: q.ID, Day: s.day(now), Seq: OrderKey(false, due),
+			ID: NewID(), QueueID: q.ID, Day: day(now, s.clinicLocation(*q)), Seq: OrderKey(false, due),
 			Name: r.Name, Phone: r.Phone, AppointmentTime: r.AppointmentTime,
 			Status: StatusWaiting, CheckInTime: now, DueAt: due, Language: lang,
 		}

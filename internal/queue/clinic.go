@@ -97,8 +97,11 @@ func (z *zones) load(name string) (*time.Location, error) {
 	return l, nil
 }
 
-// clinicLocation is the time zone of q's clinic: its own, else the
-// deployment's (Config.Location).
+// ClinicLocation is the time zone of line q's clinic: its own, else the
+// deployment's (Config.Location). Pages word a line's times in it.
+func (s *Service) ClinicLocation(q Queue) *time.Location { return s.clinicLocation(q) }
+
+// clinicLocation is ClinicLocation.
 func (s *Service) clinicLocation(q Queue) *time.Location {
 	if q.Clinic.TimeZone != "" {
 		if l, err := s.zones.load(q.Clinic.TimeZone); err == nil {
@@ -114,4 +117,24 @@ func (s *Service) clinicName(q Queue) string {
 		return q.Clinic.Name
 	}
 	return s.Config.ClinicName
+}
+
+// ClinicIDOf is the stored id for a clinic id: 0 is the default clinic's.
+func ClinicIDOf(id int64) int64 {
+	if id == 0 {
+		return DefaultClinicID
+	}
+	return id
+}
+
+// ClinicID is the id of the clinic line q belongs to.
+func (q Queue) ClinicID() int64 { return ClinicIDOf(q.Clinic.ID) }
+
+// ClinicSlug is the slug of line q's clinic, "" for the default clinic: the
+// default clinic's rooms and URLs are today's, unprefixed (docs/clinics.md).
+func (q Queue) ClinicSlug() string {
+	if q.ClinicID() == DefaultClinicID {
+		return ""
+	}
+	return q.Clinic.Slug
 }

@@ -21,13 +21,13 @@ const (
 // (docs/lines.md): the appointment time today if it parses as a time of day and
 // now is no later than grace after it — early arrivals wait for their time, on-time
 // ones go ahead of the walk-ins who came after their slot began — else now.
-func (s *Service) dueAt(appointment string, now time.Time, grace time.Duration) time.Time {
+func (s *Service) dueAt(appointment string, now time.Time, grace time.Duration, loc *time.Location) time.Time {
 	min, ok := parseAppointment(appointment)
 	if !ok {
 		return now
 	}
-	l := now.In(s.location())
-	at := time.Date(l.Year(), l.Month(), l.Day(), min/60, min%60, 0, 0, s.location()).UTC()
+	l := now.In(loc)
+	at := time.Date(l.Year(), l.Month(), l.Day(), min/60, min%60, 0, 0, loc).UTC()
 	if now.After(at.Add(grace)) {
 		return now
 	}
@@ -79,9 +79,9 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 	if !ok || !now.Add(time.Duration(waitMin)*time.Minute).After(closes) {
 		return nil
 	}
-	msg := fmt.Sprintf("The wait for %s would run past closing at %s today.", q.Name, closes.In(s.location()).Format("15:04"))
+	msg := fmt.Sprintf("The wait for %s would run past closing at %s today.", q.Name, closes.In(s.clinicLocation(q)).Format("15:04"))
 	if opens, ok := s.OpensAt(q, closes); ok {
-		msg += " Please come back " + s.When(opens, now) + "."
+		msg += " Please come back " + s.WhenAt(opens, now, s.clinicLocation(q)) + "."
 	} else {
 		msg += " Please come back another day."
 	}
@@ -91,7 +91,7 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 func (s *Service) closedError(q Queue, now time.Time) error {
 	msg := fmt.Sprintf("%s is closed.", q.Name)
 	if opens, ok := s.OpensAt(q, now); ok {
-		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.When(opens, now))
+		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.WhenAt(opens, now, s.clinicLocation(q)))
 	}
 	return &Error{Code: CodeLineClosed, Message: msg}
 }
@@ -102,13 +102,14 @@ func (s *Service) closingAt(q Queue, now time.Time) (time.Time, bool) {
 	if !q.Hours.Set {
 		return time.Time{}, false
 	}
-	l := now.In(s.location())
+	loc := s.clinicLocation(q)
+	l := now.In(loc)
 	sp := q.Hours.Days[l.Weekday()]
 	minute := l.Hour()*60 + l.Minute()
 	if sp.IsZero() || minute < sp.Open || minute >= sp.Close {
 		return time.Time{}, false
 	}
-	return atMinute(l, sp.Close, s.location()), true
+	return atMinute(l, sp.Close, loc), true
 }
 
 // OpensAt is the next time at or after from when line q opens by its hours, or
@@ -118,14 +119,15 @@ func (s *Service) OpensAt(q Queue, from time.Time) (time.Time, bool) {
 	if !q.Hours.Set {
 		return time.Time{}, false
 	}
-	l := from.In(s.location())
+	loc := s.clinicLocation(q)
+	l := from.In(loc)
 	for d := 0; d < 8; d++ {
 		day := l.AddDate(0, 0, d)
 		sp := q.Hours.Days[day.Weekday()]
 		if sp.IsZero() {
 			continue
 		}
-		at := atMinute(day, sp.Open, s.location())
+		at := atMinute(day, sp.Open, loc)
 		if at.After(from) || at.Equal(from) {
 			return at, true
 		}
@@ -138,11 +140,14 @@ func atMinute(l time.Time, m int, loc *time.Location) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, m, 0, 0, loc).UTC()
 }
 
-// When words a coming time for a patient in the clinic's time zone, as the
-// closed-line messages and the pages do: "today at 13:00", "tomorrow at
-// 08:00", "Monday at 08:00".
-func (s *Service) When(at, now time.Time) string {
-	la, ln := at.In(s.location()), now.In(s.location())
+// When words a coming time for a patient in the default clinic's time zone,
+// as the closed-line messages and the pages do: "today at 13:00", "tomorrow
+// at 08:00", "Monday at 08:00".
+func (s *Service) When(at, now time.Time) string { return s.WhenAt(at, now, s.location()) }
+
+// WhenAt is When in time zone loc (a line's clinic's: ClinicLocation).
+func (s *Service) WhenAt(at, now time.Time, loc *time.Location) string {
+	la, ln := at.In(loc), now.In(loc)
 	sameDay := func(a, b time.Time) bool { return a.Year() == b.Year() && a.YearDay() == b.YearDay() }
 	clock := la.Format("15:04")
 	switch {

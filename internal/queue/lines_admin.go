@@ -145,7 +145,8 @@ func validLine(q *Queue) error {
 	return nil
 }
 
-// CreateLine adds a line. Unset settings take their defaults: open, public,
+// CreateLine adds a line to clinic q.Clinic.ID (0: the default clinic; the
+// caller looks the clinic up, ClinicByID fills it in). Unset settings take their defaults: open, public,
 // first come first served (no appointments), a 15-minute appointment grace, the deployment's visit length and get-ready
 // position, no hours, after the last line. A slug or prefix already used is a
 // CodeValidation error.
@@ -169,7 +170,7 @@ func (s *Service) CreateLine(ctx context.Context, q Queue, p LinePatch) (Queue, 
 			if l.ID == q.ID {
 				return validationError("slug", "there is already a line %q", q.ID)
 			}
-			if l.Prefix == q.Prefix {
+			if l.Prefix == q.Prefix && l.ClinicID() == q.ClinicID() {
 				return validationError("prefix", "line %q already uses the prefix %s", l.ID, q.Prefix)
 			}
 		}
@@ -205,7 +206,7 @@ func (s *Service) UpdateLine(ctx context.Context, slug string, p LinePatch) (Que
 				return err
 			}
 			for _, l := range lines {
-				if l.ID != q.ID && l.Prefix == q.Prefix {
+				if l.ID != q.ID && l.Prefix == q.Prefix && l.ClinicID() == q.ClinicID() {
 					return validationError("prefix", "line %q already uses the prefix %s", l.ID, q.Prefix)
 				}
 			}

@@ -108,8 +108,13 @@ func validRoom(r *Room, lines []Queue) error {
 			return validationError("lines", "line %q is listed twice", l)
 		}
 		seen[l] = true
-		if !slices.ContainsFunc(lines, func(q Queue) bool { return q.ID == l }) {
+		i := slices.IndexFunc(lines, func(q Queue) bool { return q.ID == l })
+		if i < 0 {
 			return validationError("lines", "there is no line %q", l)
+		}
+		// A room is in one clinic's building: it serves that clinic's lines only.
+		if lines[i].ClinicID() != ClinicIDOf(r.ClinicID) {
+			return validationError("lines", "line %q belongs to another clinic", l)
 		}
 	}
 	if r.Lines == nil {

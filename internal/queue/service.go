@@ -172,11 +172,12 @@ func storeError(err error) error {
 	return err
 }
 
-// day is the clinic-local date of t.
-func (s *Service) day(t time.Time) string { return t.In(s.location()).Format(time.DateOnly) }
+// day is the date of t in time zone loc, line q's clinic's (clinicLocation):
+// ticket numbers and "today" run per clinic.
+func day(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
 
-// dayStart is the start of the clinic-local day containing t, in UTC.
-func (s *Service) dayStart(t time.Time) time.Time {
-	l := t.In(s.location())
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, s.location()).UTC()
+// dayStart is the start of the day containing t in time zone loc, in UTC.
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc).UTC()
 }

@@ -110,6 +110,8 @@ var statusOf = map[string]int{
 	queue.CodeLineClosed:      http.StatusConflict,
 	queue.CodeLineFull:        http.StatusConflict,
 	queue.CodeLineNotEmpty:    http.StatusConflict,
+	queue.CodeClinicNotEmpty:  http.StatusConflict,
+	queue.CodeClinicNotFound:  http.StatusNotFound,
 	queue.CodeNotWaiting:      http.StatusConflict,
 	queue.CodeCannotMove:      http.StatusConflict,
 	queue.CodeRoomClosed:      http.StatusConflict,
