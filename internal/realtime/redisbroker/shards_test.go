@@ -22,6 +22,7 @@ var servers = map[string]struct {
 }{
 	"redis":     {redisURL, "sharded"},
 	"miniredis": {func(tb testing.TB) string { return "redis://" + miniredis.RunT(tb).Addr() + "/0" }, "channels"},
+	"cluster":   {clusterURL, "sharded"},
 }
 
 // shardCluster starts brokers sharing one channel prefix on url.
