@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,4 +254,191 @@ func mustPublish(tb testing.TB, b *redisbroker.Broker, batch realtime.Batch) {
 	if err := b.Publish(batch); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// TestClusterSlotMoves moves the slot of a shard an instance follows to
+// another master, as resharding does: Redis ends the instance's
+// subscription of it (SUNSUBSCRIBE from the server), and the broker
+// subscribes again where the slot lives now, tells its clients to resync,
+// and gets the shard's batches from the new master. The slot moves back at
+// the end, for the other tests.
+func TestClusterSlotMoves(t *testing.T) {
+	url := clusterURL(t)
+	cc := clusterClient(t, url)
+	ctx := context.Background()
+	prefix := "smartwait-test:cluster:" + queue.NewID()
+	const shard = "moving"
+	ch := shardChannel(prefix, shard)
+	slot, err := cc.ClusterKeySlot(ctx, ch).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := master(t, cc, ch)
+	var to *redis.Client
+	for i := 0; to == nil && i < 200; i++ {
+		if c := master(t, cc, fmt.Sprint("key-", i)); c.Options().Addr != from.Options().Addr {
+			to = c
+		}
+	}
+	if to == nil {
+		t.Fatalf("no second master to move slot %d to", slot)
+	}
+	move := func(src, dst *redis.Client) {
+		t.Helper()
+		srcID, dstID := src.ClusterMyID(ctx).Val(), dst.ClusterMyID(ctx).Val()
+		// The order redis-cli uses: importing on the destination, migrating
+		// on the source, then the new owner on the destination and the source.
+		steps := []struct {
+			on   *redis.Client
+			args []any
+		}{
+			{dst, []any{"cluster", "setslot", slot, "importing", srcID}},
+			{src, []any{"cluster", "setslot", slot, "migrating", dstID}},
+			{dst, []any{"cluster", "setslot", slot, "node", dstID}},
+			{src, []any{"cluster", "setslot", slot, "node", dstID}},
+		}
+		for _, s := range steps {
+			if err := s.on.Do(ctx, s.args...).Err(); err != nil {
+				t.Fatalf("%v on %s: %v", s.args, s.on.Options().Addr, err)
+			}
+		}
+	}
+
+	opts := redisbroker.Options{Channel: prefix}
+	a, _ := startBroker(t, url, opts)
+	b, recB := startBroker(t, url, opts)
+	waitStatus(t, a, realtime.StatusOK)
+	waitStatus(t, b, realtime.StatusOK)
+	follow(t, b, shard)
+	mustPublish(t, a, shardBatch(shard, 1))
+	recB.WaitFor(t, "the shard's first batch", func(bs []realtime.Batch, _ []string) bool { return countShard(bs, shard) == 1 })
+
+	move(from, to)
+	t.Cleanup(func() { move(to, from) })
+	recB.WaitFor(t, "a resync after the slot moved", func(_ []realtime.Batch, rs []string) bool { return len(rs) >= 1 })
+	waitStatus(t, b, realtime.StatusOK)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := to.PubSubShardNumSub(ctx, ch).Result()
+		if err == nil && n[ch] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B never subscribed to %s on its new master %s: %v %v", ch, to.Options().Addr, n, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+	mustPublish(t, a, shardBatch(shard, 1)) // the stream afresh after the resync
+	recB.WaitFor(t, "the shard's batch from its new master", func(bs []realtime.Batch, _ []string) bool {
+		return countShard(bs, shard) == 2
+	})
+}
+
+// TestClusterFailover promotes the replica of the master that carries a
+// followed shard (CLUSTER FAILOVER, as an operator or a failed master
+// causes): Redis ends the instance's subscription there, and the instance
+// subscribes again, resyncs, and gets the shard's batches again. The roles
+// swap back at the end.
+func TestClusterFailover(t *testing.T) {
+	url := clusterURL(t)
+	cc := clusterClient(t, url)
+	ctx := context.Background()
+	prefix := "smartwait-test:cluster:" + queue.NewID()
+	const shard = "failing"
+	ch := shardChannel(prefix, shard)
+	old := master(t, cc, ch)
+	replica := replicaOf(t, old)
+	// failover promotes a replica at once (TAKEOVER: no election, which
+	// masters refuse to hold again for twice the node timeout after the
+	// last, and the test swaps the roles back at its end).
+	failover := func(promote, demote *redis.Client) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		asked := time.Time{}
+		for !isMaster(promote) || isMaster(demote) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never took over from %s", promote.Options().Addr, demote.Options().Addr)
+			}
+			if time.Since(asked) > 5*time.Second && !isMaster(promote) {
+				if err := promote.Do(ctx, "cluster", "failover", "takeover").Err(); err != nil {
+					t.Fatalf("CLUSTER FAILOVER TAKEOVER on %s: %v", promote.Options().Addr, err)
+				}
+				asked = time.Now()
+			}
+			time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
+		}
+	}
+
+	opts := redisbroker.Options{Channel: prefix}
+	a, _ := startBroker(t, url, opts)
+	b, recB := startBroker(t, url, opts)
+	waitStatus(t, a, realtime.StatusOK)
+	waitStatus(t, b, realtime.StatusOK)
+	follow(t, b, shard)
+	mustPublish(t, a, shardBatch(shard, 1))
+	recB.WaitFor(t, "the shard's first batch", func(bs []realtime.Batch, _ []string) bool { return countShard(bs, shard) == 1 })
+
+	failover(replica, old)
+	t.Cleanup(func() {
+		failover(old, replica)
+		// The next tests start when the cluster is as it was: the replica
+		// follows its master again.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			info, err := replica.Info(ctx, "replication").Result()
+			if err == nil && strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is not a replica in sync after the failover back: %s %v", replica.Options().Addr, info, err)
+			}
+			time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
+		}
+	})
+	recB.WaitFor(t, "a resync after the failover", func(_ []realtime.Batch, rs []string) bool { return len(rs) >= 1 })
+	waitStatus(t, b, realtime.StatusOK)
+	// A's publisher finds the new master by itself (MOVED); the publish that
+	// meets the switch may fail, so publish until B has one (each a version 1:
+	// the stream afresh after the resync).
+	deadline := time.Now().Add(20 * time.Second)
+	for countShard(recB.Batches(), shard) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("B got nothing of %s from its new master", shard)
+		}
+		a.Publish(shardBatch(shard, 1))
+		time.Sleep(100 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+// replicaOf returns a client of m's replica.
+func replicaOf(tb testing.TB, m *redis.Client) *redis.Client {
+	tb.Helper()
+	ctx := context.Background()
+	id, err := m.ClusterMyID(ctx).Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		lines, err := m.Do(ctx, "cluster", "replicas", id).StringSlice()
+		if err == nil && len(lines) > 0 {
+			// "<id> <ip:port@bus> slave <master id> …"
+			fields := strings.Fields(lines[0])
+			addr, _, _ := strings.Cut(fields[1], "@")
+			o := *m.Options()
+			o.Addr = addr
+			c := redis.NewClient(&o)
+			tb.Cleanup(func() { c.Close() })
+			return c
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("master %s has no replica: %v %v", m.Options().Addr, lines, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+func isMaster(c *redis.Client) bool {
+	info, err := c.Info(context.Background(), "replication").Result()
+	return err == nil && strings.Contains(info, "role:master")
 }
