@@ -266,7 +266,7 @@ var errorCases = []configCase{
 	{"REDIS_URL scheme", nil, map[string]string{"REDIS_URL": "http://h"}, nil, `invalid REDIS_URL "http://h": must be redis://`},
 	{"REDIS_URL database", nil, map[string]string{"REDIS_URL": "redis://:pw@127.0.0.1:6379/zero"}, nil, `invalid REDIS_URL "redis://:xxxxx@127.0.0.1:6379/zero": must be redis://`},
 	{"REDIS_URL cluster addr without port", nil, map[string]string{"REDIS_URL": "redis://:pw@10.0.0.1:7000?addr=10.0.0.2"}, nil,
-		`invalid REDIS_URL "redis://:xxxxx@10.0.0.1:7000?addr=10.0.0.2": must be redis://[user:pass@]host:port?addr=host2:port2&addr=... for a Redis Cluster, each addr a host:port and no unknown parameter`},
+		`invalid REDIS_URL "redis://:xxxxx@10.0.0.1:7000?addr=10.0.0.2": must be redis://[user:pass@]host:port?addr=host2:port2&addr=... for a Redis Cluster, each addr a host:port and no other parameter`},
 	{"REDIS_URL cluster unknown parameter", nil, map[string]string{"REDIS_URL": "redis://10.0.0.1:7000?addr=10.0.0.2:7000&cluster=yes"}, nil,
 		`invalid REDIS_URL "redis://10.0.0.1:7000?addr=10.0.0.2:7000&cluster=yes": must be redis://[user:pass@]host:port?addr=`},
 	{"REDIS_URL cluster database", nil, map[string]string{"REDIS_URL": "redis://10.0.0.1:7000/3?addr=10.0.0.2:7000"}, nil,

@@ -220,6 +220,7 @@ func TestCheckURL(t *testing.T) {
 		{"redis://10.0.0.1:7000/1?addr=10.0.0.2:7000", false}, // a cluster has database 0 only
 		{"redis://10.0.0.1:7000?addr=10.0.0.2", false},        // addr without port
 		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&db=1", false},
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&read_only=true", false}, // go-redis knows it; the broker refuses it
 		{"redis://host:6379/x", false},
 		{"unix:///run/redis.sock", false},
 	} {

@@ -204,32 +204,6 @@ func TestClusterShards(t *testing.T) {
 	}
 }
 
-// TestClusterTwoPublishers: two instances commit changes of the same line
-// in turn; a third following it on the cluster gets every version in order
-// (the per-line guarantee the hub relies on, across publishers).
-func TestClusterTwoPublishers(t *testing.T) {
-	url := clusterURL(t)
-	opts := redisbroker.Options{Channel: "smartwait-test:cluster:" + queue.NewID()}
-	a, _ := startBroker(t, url, opts)
-	c, _ := startBroker(t, url, opts)
-	b, recB := startBroker(t, url, opts)
-	for _, x := range []*redisbroker.Broker{a, b, c} {
-		waitStatus(t, x, realtime.StatusOK)
-	}
-	follow(t, b, "line")
-	const n = 100
-	for v := int64(1); v <= n; v++ {
-		pub := []*redisbroker.Broker{a, c}[v%2]
-		mustPublish(t, pub, shardBatch("line", v))
-	}
-	recB.WaitFor(t, "every version of the line", func(bs []realtime.Batch, _ []string) bool {
-		return countShard(bs, "line") == n
-	})
-	if got, want := fmt.Sprint(versions(recB.Batches(), "line")), fmt.Sprint(seq(1, n)); got != want {
-		t.Errorf("B got versions %s, want %s", got, want)
-	}
-}
-
 // TestBrokerRedisCluster runs the broker conformance suite on Redis Cluster.
 func TestBrokerRedisCluster(t *testing.T) {
 	brokertest.RunBrokerTests(t, cluster(clusterURL))

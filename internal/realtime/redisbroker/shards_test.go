@@ -15,7 +15,8 @@ import (
 )
 
 // servers are the Redis servers the shard tests run against: a real one
-// (sharded pub/sub) and miniredis (no SSUBSCRIBE: plain channels per shard).
+// (sharded pub/sub), miniredis (no SSUBSCRIBE: plain channels per shard) and
+// a Redis Cluster (sharded pub/sub, each shard on the master owning its slot).
 var servers = map[string]struct {
 	url  func(testing.TB) string
 	mode string

@@ -52,11 +52,19 @@ func parseURL(raw string) (target, error) {
 	if p := strings.Trim(u.Path, "/"); p != "" && p != "0" {
 		return target{}, errors.New("must be " + clusterForm + ", which has only database 0")
 	}
+	// go-redis knows more cluster parameters, but the broker sets its own
+	// timeouts and retries, and reading from replicas would break its
+	// subscriptions: refuse them rather than ignore them.
+	for k := range u.Query() {
+		if k != "addr" {
+			return target{}, errors.New("must be " + clusterForm + ", each addr a host:port and no other parameter")
+		}
+	}
 	noPath := *u
 	noPath.Path, noPath.RawPath = "", ""
 	co, err := redis.ParseClusterURL(noPath.String())
 	if err != nil {
-		return target{}, errors.New("must be " + clusterForm + ", each addr a host:port and no unknown parameter")
+		return target{}, errors.New("must be " + clusterForm + ", each addr a host:port and no other parameter")
 	}
 	return target{cluster: co}, nil
 }
