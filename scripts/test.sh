@@ -289,9 +289,18 @@ cluster_port_free() { ! port_busy "$1" && ! port_busy $(($1 + 10000)); }
 # stop_redis_cluster: kills the nodes start_redis_cluster started (cleanup
 # does too).
 stop_redis_cluster() {
-	local pidfile
+	local pidfile pids=() pid i
 	for pidfile in "$WORK"/redis-cluster/*/redis.pid; do
-		[ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+		[ -s "$pidfile" ] || continue
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null && pids+=("$pid")
+	done
+	# A node writes its nodes.conf as it exits: wait for it before removing.
+	for pid in "${pids[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
 	done
 	rm -rf "$WORK/redis-cluster"
 }

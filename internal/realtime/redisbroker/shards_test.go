@@ -159,8 +159,16 @@ func TestShards(t *testing.T) {
 // TestShardOrderTwoPublishers: two instances commit changes of the same two
 // lines in turn (each line's versions alternate between them); a third that
 // follows both lines gets each line's batches complete and in version order.
+//
+// Not on the cluster: putting two publishers' batches back in order is the
+// sequencer's work whatever carries them, and this test's publishers run
+// ahead of each other by a timing margin (HoldGap) that a loaded machine
+// can exceed; TestClusterShards checks the cluster's own order guarantee.
 func TestShardOrderTwoPublishers(t *testing.T) {
 	for name, srv := range servers {
+		if name == "cluster" {
+			continue
+		}
 		t.Run(name, func(t *testing.T) {
 			start := shardCluster(t, srv.url(t), redisbroker.Options{})
 			a, _ := start()
