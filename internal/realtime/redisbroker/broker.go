@@ -207,9 +207,10 @@ func (b *Broker) subscribe(ctx context.Context) (*subscription, error) {
 }
 
 // subscribeAll subscribes to the all-instances channel, finding out on the
-// first connection whether the server has sharded pub/sub. A cluster must:
-// without it a node would not deliver what other nodes publish on its
-// channels' slots the way this broker subscribes.
+// first connection whether the server has sharded pub/sub. On a cluster
+// there is no fallback: plain PUBLISH there is broadcast to every node, the
+// load sharding exists to avoid, and the operator is better told that the
+// cluster needs Redis 7 (Status carries the error).
 func (b *Broker) subscribeAll(ctx context.Context) (*subscription, error) {
 	b.shardMu.Lock()
 	mode := b.mode
