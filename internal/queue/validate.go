@@ -10,7 +10,11 @@ import (
 
 // CheckInRequest is what a patient submits to join the queue.
 type CheckInRequest struct {
-	QueueID         string // empty: the default queue
+	QueueID string // empty: the default queue, or Clinic's first line
+	// Clinic is a clinic's slug, or empty; with it, the line is decided by
+	// CheckInLine: QueueID when it is the clinic's (else CodeValidation),
+	// the clinic's first public line without one.
+	Clinic          string
 	Name            string
 	Phone           string
 	AppointmentTime string
