@@ -199,7 +199,7 @@ type Message struct {
 	To       string // E.164
 	// From is the sender: the clinic's number (Clinic.SMSFrom, E.164) or a
 	// messaging service ("MG…"); "" — stored as NULL — the deployment's
-	// (TWILIO_FROM_NUMBER). The SMS sender sends each message from its own.
+	// (TWILIO_PHONE_NUMBER). The SMS sender sends each message from its own.
 	From       string
 	Body       string
 	DedupeKey  string // one cause, one message: "<ticket>:<kind>[:<n>]"
