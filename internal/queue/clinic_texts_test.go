@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"smartwait/internal/queue"
 )
@@ -258,5 +259,35 @@ func TestClinicWebhookEvents(t *testing.T) {
 	if pub[1]["clinic"] != "North" || pub[1]["clinicSlug"] != "north" {
 		raw, _ := json.Marshal(pub[1])
 		t.Errorf("north's event: %s", raw)
+	}
+}
+
+// A delivery report on an answer to a number without a ticket (HELP to
+// north's number) is recorded, and its sms.status event names the clinic the
+// answer went from, with no ticket or patient.
+func TestClinicDeliveryOfATicketlessAnswer(t *testing.T) {
+	h := clinicTexts(t)
+	ctx := context.Background()
+	bodies := webhookBodies(t, h)
+	h.reply(t, "SMhelp", "+14155552921", northFrom, "HELP")
+	cs, err := h.db.Claim(ctx, h.now, time.Minute, 10)
+	if err != nil || len(cs) != 1 || cs[0].TicketID != "" {
+		t.Fatalf("Claim = %+v, %v; want the one ticketless answer", cs, err)
+	}
+	if err := h.db.MarkSent(ctx, cs[0], "SMans", h.now); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := h.svc.RecordDelivery(ctx, "SMans", queue.MessageDelivered, ""); err != nil || !found {
+		t.Fatalf("RecordDelivery = %v, %v", found, err)
+	}
+	pub, per := bodies()
+	if types(pub) != "sms.status" || types(per) != "sms.status" {
+		t.Fatalf("events %q / %q, want one sms.status", types(pub), types(per))
+	}
+	for _, ev := range []map[string]any{pub[0], per[0]} {
+		if ev["clinic"] != "North" || ev["clinicSlug"] != "north" || ev["ticket"] != nil || ev["patient"] != nil ||
+			ev["sms"].(map[string]any)["status"] != "delivered" {
+			t.Errorf("sms.status of a ticketless answer: %v", ev)
+		}
 	}
 }

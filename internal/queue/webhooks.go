@@ -116,8 +116,17 @@ func webhookTime(t time.Time) string {
 }
 
 // newWebhookEvent builds an event about ticket e of line q (its position and
-// estimate only while it waits), with sms when it is an sms.status event.
+// estimate only while it waits), with sms when it is an sms.status event. An
+// event without a ticket (e's ID "": an answer to a number with none) has no
+// ticket and no patient.
 func (s *Service) newWebhookEvent(typ WebhookEventType, q Queue, e Entry, from string, sms *webhookSMS, now time.Time) WebhookEvent {
+	if e.ID == "" {
+		b := webhookBody{ID: NewID(), Type: string(typ), Time: webhookTime(now), Clinic: s.clinicName(q), ClinicSlug: q.ClinicSlug(), SMS: sms}
+		ev := WebhookEvent{ID: b.ID, Type: typ, Time: now}
+		ev.Public, _ = json.Marshal(b)
+		ev.Personal = ev.Public
+		return ev
+	}
 	t := e.Ticket
 	wt := &webhookTicket{
 		TicketNumber: t.Number, Status: t.Status, Line: t.QueueID, FromLine: from,
@@ -138,6 +147,26 @@ func (s *Service) newWebhookEvent(typ WebhookEventType, q Queue, e Entry, from s
 	b.Person = &webhookPatient{PatientID: t.ID, Name: t.Name, Phone: t.Phone}
 	ev.Personal, _ = json.Marshal(b)
 	return ev
+}
+
+// messageSubject is what an sms.status event about message m speaks of: its
+// ticket, and the line whose clinic names the event — the ticket's line now
+// (a line removed since: the default clinic). An answer to a number without a
+// ticket has no ticket; its clinic is the one it was sent from.
+func messageSubject(ctx context.Context, tx Tx, m Message) (Queue, Entry, error) {
+	if m.TicketID == "" {
+		q, err := textedClinic(ctx, tx, m.From)
+		return q, Entry{}, err
+	}
+	t, err := tx.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return Queue{}, Entry{}, err
+	}
+	q, err := tx.Queue(ctx, t.QueueID)
+	if errors.Is(err, ErrNotFound) {
+		q, err = Queue{}, nil
+	}
+	return q, Entry{Ticket: t}, err
 }
 
 // webhookEventOf maps a committed change to its webhook event type; false for
@@ -188,21 +217,12 @@ func (s *Service) RecordDelivery(ctx context.Context, providerID string, status 
 		if !changed {
 			return nil
 		}
-		t, err := tx.Ticket(ctx, m.TicketID)
-		if err != nil {
-			return err
-		}
-		// The event names the clinic of the ticket's line now; a line removed
-		// since leaves the default clinic's name.
-		q, err := tx.Queue(ctx, t.QueueID)
-		if errors.Is(err, ErrNotFound) {
-			q, err = Queue{}, nil
-		}
+		q, e, err := messageSubject(ctx, tx, m)
 		if err != nil {
 			return err
 		}
 		sms := &webhookSMS{Kind: m.Kind, Status: m.Status, Error: detail}
-		return tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, q, Entry{Ticket: t}, "", sms, s.now()))
+		return tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, q, e, "", sms, s.now()))
 	})
 	if err != nil {
 		return false, storeError(err)
