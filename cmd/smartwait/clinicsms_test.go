@@ -100,6 +100,15 @@ func TestClinicTextsThroughTwilio(t *testing.T) {
 		}
 	}
 
+	// The staff's SMS log says which number each text goes from.
+	for id, from := range map[string]string{anaID: "", boID: northFrom, cyID: ""} {
+		var log []struct{ Kind, From string }
+		staff.must(http.StatusOK, "GET", "/api/staff/notifications?patientId="+id, nil, &log)
+		if len(log) != 1 || log[0].From != from {
+			t.Errorf("SMS log of %s: %+v, want one text from %q", id, log, from)
+		}
+	}
+
 	staff.must(http.StatusOK, "POST", "/api/staff/call-next", map[string]string{"room": "3", "line": "north-walk"}, nil)
 	if m := textTo(t, fake, bo, "North: It's your turn"); m.Body != "North: It's your turn, Bo! Ticket N-001, please come to room 3 now." || m.From != northFrom {
 		t.Errorf("north's call: %q from %s", m.Body, m.From)
