@@ -123,14 +123,17 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	err = s.Store.View(ctx, func(tx Tx) error {
 		var err error
 		t, err = tx.ActiveTicketByPhone(ctx, phone)
-		if errors.Is(err, ErrNotFound) || kw == KeywordJoin {
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			found = true
+		}
+		if !found || kw == KeywordJoin { // JOIN is to the clinic texted, ticket or not
 			q, err = textedClinic(ctx, tx, in.To)
 			return err
 		}
-		if err != nil {
-			return err
-		}
-		found = true
 		q, err = tx.Queue(ctx, t.QueueID)
 		if errors.Is(err, ErrNotFound) {
 			q, err = Queue{}, nil // a line removed under it: the default clinic answers
