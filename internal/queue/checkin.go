@@ -116,11 +116,11 @@ func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, s
 		}
 		// One text, not two: a ticket ready at check-in gets a confirmation worded
 		// as the get-ready notice (docs/sms.md).
-		confirm := s.confirmationText(e, ready)
+		confirm := s.confirmationText(*q, e, ready)
 		if r.ReplyTo != "" {
-			_, err = s.replyOnce(ctx, tx, e.Phone, e.ID, r.ReplyTo, confirm, now, toldUntil(e, now))
+			_, err = s.replyOnce(ctx, tx, *q, e.Phone, e.ID, r.ReplyTo, confirm, now, toldUntil(e, now))
 		} else {
-			err = s.addTold(ctx, tx, e.Ticket, MessageConfirmation, "", confirm, now, toldUntil(e, now))
+			err = s.addTold(ctx, tx, *q, e.Ticket, MessageConfirmation, "", confirm, now, toldUntil(e, now))
 		}
 		if err != nil {
 			return err

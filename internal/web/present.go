@@ -116,6 +116,7 @@ type messageView struct {
 	PatientID  string   `json:"patientId"`
 	Kind       string   `json:"kind"`
 	To         string   `json:"to"`
+	From       string   `json:"from"` // its clinic's number; "": the deployment's
 	Body       string   `json:"body"`
 	Status     string   `json:"status"`
 	Attempts   int      `json:"attempts"`
@@ -127,7 +128,7 @@ type messageView struct {
 
 func newMessageView(m queue.Message) messageView {
 	return messageView{
-		ID: m.ID, PatientID: m.TicketID, Kind: string(m.Kind), To: m.To, Body: m.Body,
+		ID: m.ID, PatientID: m.TicketID, Kind: string(m.Kind), To: m.To, From: m.From, Body: m.Body,
 		Status: string(m.Status), Attempts: m.Attempts, LastError: m.LastError,
 		ProviderID: m.ProviderID, CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt),
 	}
