@@ -61,6 +61,10 @@ type Change struct {
 	// Also holds the Changes the same operation made to other lines (a transfer
 	// changes the line it leaves), published just before this one.
 	Also []Change
+	// ClinicSlug is the slug of the line's clinic as the real-time rooms name
+	// it (Queue.ClinicSlug): "" for the default clinic, whose rooms keep
+	// their unprefixed names (docs/events.md, "Clinics").
+	ClinicSlug string
 }
 
 // Entry is a ticket as the queue sees it: with its derived position (1..N among
@@ -93,4 +97,8 @@ type PatientStatus struct {
 	Entry
 	QueueLength int // waiting tickets in the queue
 	Version     int64
+	// ClinicSlug is Queue.ClinicSlug of the ticket's line ("" for the default
+	// clinic, and for a visit whose line is gone): the clinic whose patients
+	// room a patient's stream joins.
+	ClinicSlug string
 }
