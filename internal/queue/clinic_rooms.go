@@ -9,6 +9,9 @@ import (
 // join naming the clinic needs to pick its rooms, check the staff's grant and
 // read its lines' snapshots.
 type ClinicRooms struct {
+	// ID is the clinic's id (DefaultClinicID for the default clinic): what
+	// a staff account's per-clinic grants name.
+	ID int64
 	// Slug is the clinic's slug ("main" for a new deployment's default
 	// clinic): what an authorization check names.
 	Slug string
@@ -45,7 +48,7 @@ func (s *Service) ClinicRooms(ctx context.Context, slug string) (ClinicRooms, er
 			}
 		}
 		id := ClinicIDOf(c.ID)
-		out = ClinicRooms{Slug: c.Slug}
+		out = ClinicRooms{ID: id, Slug: c.Slug}
 		if out.Slug == "" {
 			out.Slug = DefaultClinicSlug
 		}

@@ -73,12 +73,12 @@ func TestClinicRoomsAndLineClinics(t *testing.T) {
 	h.clinicLine(t, north, "north-lab", "L")
 	for _, slug := range []string{"", queue.DefaultClinicSlug} {
 		cl, err := h.svc.ClinicRooms(ctx, slug)
-		if err != nil || cl.Slug != queue.DefaultClinicSlug || cl.Rooms != "" || !slices.Equal(cl.Lines, []string{queue.DefaultQueueID}) {
+		if err != nil || cl.ID != queue.DefaultClinicID || cl.Slug != queue.DefaultClinicSlug || cl.Rooms != "" || !slices.Equal(cl.Lines, []string{queue.DefaultQueueID}) {
 			t.Errorf("default clinic by %q: %+v, %v", slug, cl, err)
 		}
 	}
 	cl, err := h.svc.ClinicRooms(ctx, "north")
-	if err != nil || cl.Slug != "north" || cl.Rooms != "north" || !slices.Equal(cl.Lines, []string{"north-gp", "north-lab"}) {
+	if err != nil || cl.ID != north.ID || cl.Slug != "north" || cl.Rooms != "north" || !slices.Equal(cl.Lines, []string{"north-gp", "north-lab"}) {
 		t.Errorf("north: %+v, %v", cl, err)
 	}
 	for _, bad := range []string{"south", "North!"} {

@@ -75,5 +75,5 @@ func (c *conn) joinClinic(ctx context.Context, opts map[string]json.RawMessage, 
 
 // mayJoinStaff applies Config.MayJoinClinic to a staff join of clinic cl.
 func (s *Server) mayJoinStaff(u auth.User, cl queue.ClinicRooms) bool {
-	return s.cfg.MayJoinClinic == nil || s.cfg.MayJoinClinic(u, cl.Slug)
+	return s.cfg.MayJoinClinic == nil || s.cfg.MayJoinClinic(u, cl.ID, cl.Slug)
 }

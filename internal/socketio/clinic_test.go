@@ -162,10 +162,10 @@ func TestClinicEventsStayInTheirClinic(t *testing.T) {
 func TestMayJoinClinicHook(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
-	e := clinicEnv(t, socketio.Config{MayJoinClinic: func(u auth.User, clinic string) bool {
+	e := clinicEnv(t, socketio.Config{MayJoinClinic: func(u auth.User, id int64, clinic string) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		asked = append(asked, u.Username+"@"+clinic)
+		asked = append(asked, fmt.Sprint(u.Username, "@", clinic, "#", id))
 		return clinic == "north"
 	}})
 	staff := e.dial(t, `{"token":"`+e.token+`"}`)
@@ -179,7 +179,7 @@ func TestMayJoinClinicHook(t *testing.T) {
 		t.Errorf("main with since: %s", a)
 	}
 	mu.Lock()
-	if got := strings.Join(asked, ","); got != "nurse@north,nurse@main,nurse@main" {
+	if got := strings.Join(asked, ","); got != "nurse@north#2,nurse@main#1,nurse@main#1" {
 		t.Errorf("hook asked %s", got)
 	}
 	mu.Unlock()

@@ -28,12 +28,14 @@ type Realtime struct {
 	OpenFiles uint64
 	// MayJoinClinic is the authorization hook of the staff stream
 	// (GET /api/events/staff[?clinic=]): it reports whether staff account u
-	// may follow the staff events of the clinic with the slug (the clinic's
-	// own slug: "main" for a new deployment's default clinic). Refused: 403
+	// may follow the staff events of the clinic with the id
+	// (queue.DefaultClinicID for the default clinic) and slug (its own slug:
+	// "main" for a new deployment's default clinic). It must not block.
+	// Refused: 403
 	// FORBIDDEN. nil: every staff account may follow every clinic (the rule
 	// before per-clinic grants). Socket.IO's join-staff-room applies the
 	// same hook (socketio.Config.MayJoinClinic); wire one function to both.
-	MayJoinClinic func(u auth.User, clinicSlug string) bool
+	MayJoinClinic func(u auth.User, clinicID int64, clinicSlug string) bool
 }
 
 // DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
@@ -112,7 +114,7 @@ func (s *Server) handleEventsStaff() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if may := s.d.Realtime.MayJoinClinic; may != nil && !may(st.User, cl.Slug) {
+		if may := s.d.Realtime.MayJoinClinic; may != nil && !may(st.User, cl.ID, cl.Slug) {
 			s.fail(w, r, &auth.Error{Code: auth.CodeForbidden, Message: "You may not follow this clinic's staff events"})
 			return
 		}

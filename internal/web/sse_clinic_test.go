@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -121,10 +122,10 @@ func TestSSEStaffMayJoinClinic(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
 	rh := newRealtimeHarness(t, func(d *Deps) {
-		d.Realtime.MayJoinClinic = func(u auth.User, clinic string) bool {
+		d.Realtime.MayJoinClinic = func(u auth.User, id int64, clinic string) bool {
 			mu.Lock()
 			defer mu.Unlock()
-			asked = append(asked, u.Username+"@"+clinic)
+			asked = append(asked, fmt.Sprint(u.Username, "@", clinic, "#", id))
 			return clinic == "north"
 		}
 	})
@@ -148,7 +149,7 @@ func TestSSEStaffMayJoinClinic(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got := strings.Join(asked, ","); got != "nurse@main,nurse@main,nurse@north" {
+	if got := strings.Join(asked, ","); got != "nurse@main#1,nurse@main#1,nurse@north#2" {
 		t.Errorf("hook asked %s", got)
 	}
 }
