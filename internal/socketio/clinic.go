@@ -35,6 +35,13 @@ func (s *Server) clinicReader() ClinicReader {
 	return cr
 }
 
+// clinicNamed reports whether a join's argument names a clinic (a non-empty
+// "clinic"), as opposed to leaving it to the default.
+func clinicNamed(opts map[string]json.RawMessage) bool {
+	var slug string
+	return json.Unmarshal(opts["clinic"], &slug) == nil && strings.TrimSpace(slug) != ""
+}
+
 // joinClinic reads the clinic a join names — the "clinic" field of its object
 // argument, a slug; absent, null or "": the default clinic — and answers the
 // join's error itself when it is malformed (VALIDATION_ERROR) or unknown

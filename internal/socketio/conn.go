@@ -167,7 +167,7 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 			c.failErr(ack, err)
 			return
 		}
-		if _, named := opts["clinic"]; named {
+		if clinicNamed(opts) {
 			for _, l := range lines {
 				if lc, ok := clinics[l]; ok && lc != cl.Rooms {
 					c.fail(ack, codeValidation, "line "+l+" is not a line of clinic "+cl.Slug)
