@@ -97,8 +97,7 @@ type PatientStatus struct {
 	Entry
 	QueueLength int // waiting tickets in the queue
 	Version     int64
-	// ClinicSlug is Queue.ClinicSlug of the ticket's line ("" for the default
-	// clinic, and for a visit whose line is gone): the clinic whose patients
-	// room a patient's stream joins.
-	ClinicSlug string
+	// Clinic is the slug of the line's clinic (Queue.Clinic.Slug); "" when
+	// the line has since been removed.
+	Clinic string
 }

@@ -240,7 +240,7 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 		c.failErr(ack, err)
 		return
 	}
-	c.follow(events.Shard(st.ClinicSlug))
+	c.follow(events.Shard(st.Clinic))
 	if resume {
 		c.joinPatientFrom(ctx, st, since, ack)
 		return

@@ -85,12 +85,12 @@ func (s *Server) handleEventsPatient() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		rooms := []string{events.PatientRoom(id), events.ClinicRoom(events.RoomPatients, st.ClinicSlug)}
+		rooms := []string{events.PatientRoom(id), events.ClinicRoom(events.RoomPatients, st.Clinic)}
 		// Both rooms are of the patient's clinic: its shard.
-		shards := []string{events.Shard(st.ClinicSlug)}
+		shards := []string{events.Shard(st.Clinic)}
 		// The patients room carries every line of the clinic, so the last
 		// event id may name another line's stream: as for staff.
-		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, severalLines: s.clinicLines(st.ClinicSlug), snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, severalLines: s.clinicLines(st.Clinic), snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
 				return nil, err
