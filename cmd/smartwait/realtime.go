@@ -85,17 +85,18 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 
 // newBroker returns the Redis broker when REDIS_URL is set (several instances
 // share events), else the in-process one. The Redis broker lists every shard
-// (every line's) from queues for the clients that follow them all.
+// (every clinic's) from queues for a client that follows them all.
 func (a *app) newBroker(queues *queue.Service) (realtime.Broker, error) {
 	if a.cfg.RedisURL == "" {
 		return realtime.NewMemoryBroker(), nil
 	}
 	shards := func(ctx context.Context) ([]string, error) {
-		lines, err := queues.LineIDs(ctx)
-		for i, l := range lines {
-			lines[i] = events.Shard(l)
+		clinics, err := queues.Clinics(ctx)
+		out := make([]string, 0, len(clinics))
+		for _, c := range clinics {
+			out = append(out, events.Shard(queue.Queue{Clinic: c}.ClinicSlug()))
 		}
-		return lines, err
+		return out, err
 	}
 	b, err := redisbroker.New(a.cfg.RedisURL, redisbroker.Options{Log: a.log, Shards: shards})
 	if err != nil {

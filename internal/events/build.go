@@ -15,16 +15,19 @@ import (
 // the change's time and its version the queue's version after it, so every
 // instance builds the same batch.
 func Batch(c queue.Change) realtime.Batch {
-	// The batch's shard is its line (the clinic, once lines belong to
-	// clinics): an instance receives it when its clients follow that shard.
-	b := realtime.Batch{Shard: Shard(c.QueueID), Stream: c.QueueID, Version: c.Version}
+	// The batch's shard is its line's clinic: an instance receives it when
+	// its clients follow that clinic. The replay buffer stays per line
+	// (Stream). The shared rooms are the clinic's (ClinicRoom): the default
+	// clinic's are today's "staff", "patients" and "display".
+	b := realtime.Batch{Shard: Shard(c.ClinicSlug), Stream: c.QueueID, Version: c.Version}
 	line := c.QueueID
+	staff := ClinicRoom(RoomStaff, c.ClinicSlug)
 	b.Messages = make([]realtime.Message, 0, len(c.Moved)+len(c.Ready)+8)
 	at, t := Time(c.At), c.Ticket
 	typ := updateType(c.Kind)
 
 	if c.Kind == queue.ChangeCheckedIn {
-		b.Add(RoomStaff, NewPatient, NewPatientEvent{
+		b.Add(staff, NewPatient, NewPatientEvent{
 			Type: NewPatient, Timestamp: at, Version: c.Version, Line: line, TransferredFrom: c.From,
 			Patient: NewPatientView{
 				ID: t.ID, Name: t.Name, Phone: t.Phone, Position: t.Position,
@@ -45,15 +48,15 @@ func Batch(c queue.Change) realtime.Batch {
 	if c.Kind == queue.ChangeLineUpdated {
 		// A line's new settings or rooms concern no one patient: the staff get
 		// the queue-level update (and the line's queue_refresh below).
-		b.Add(RoomStaff, QueueUpdate, PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line})
+		b.Add(staff, QueueUpdate, PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line})
 	} else {
-		b.Add(RoomStaff, QueueUpdate, su)
+		b.Add(staff, QueueUpdate, su)
 	}
 	// A change that moves others (but a call, where everyone moves up one) sends
 	// the staff the whole line again: a check-in that lands among the waiting (a
 	// booked patient), a reorder, a transfer, a line's new settings.
 	if c.Entries != nil && c.Kind != queue.ChangeCalled {
-		b.Add(RoomStaff, QueueRefresh, queueRefresh(c.Entries, c.At, c.Version, line))
+		b.Add(staff, QueueRefresh, queueRefresh(c.Entries, c.At, c.Version, line))
 	}
 
 	if c.Kind == queue.ChangeCalled || c.Kind == queue.ChangeRecalled {
@@ -80,7 +83,7 @@ func Batch(c queue.Change) realtime.Batch {
 		})
 	}
 	pub := PublicUpdate{Type: typ, QueueLength: c.Waiting, NowServing: c.NowServing, Timestamp: at, Version: c.Version, Line: line}
-	b.AddJSON(RoomPatients, QueueUpdate, pub.AppendJSON(make([]byte, 0, 160)))
+	b.AddJSON(ClinicRoom(RoomPatients, c.ClinicSlug), QueueUpdate, pub.AppendJSON(make([]byte, 0, 160)))
 	// The display rooms' payload is the same for both of them.
 	disp := DisplayUpdate{PublicUpdate: pub, TypicalWait: c.TypicalWait}
 	switch c.Kind {
@@ -90,7 +93,7 @@ func Batch(c queue.Change) realtime.Batch {
 		disp.TicketNumber = t.Number
 	}
 	raw := disp.AppendJSON(make([]byte, 0, 200))
-	b.AddJSON(RoomDisplay, QueueUpdate, raw)
+	b.AddJSON(ClinicRoom(RoomDisplay, c.ClinicSlug), QueueUpdate, raw)
 	b.AddJSON(DisplayRoom(line), QueueUpdate, raw)
 	return b
 }

@@ -41,7 +41,16 @@ func goldenChanges() map[string]queue.Change {
 	noShow.Status, noShow.CompletedAt = queue.StatusNoShow, at.Add(time.Minute)
 	recalled := a
 	recalled.Room = "Desk B"
+	// A second clinic's line: its shared rooms carry the clinic's slug.
+	inClinic := func(e queue.Entry) queue.Entry { e.QueueID = "east-xray"; return e }
 	return map[string]queue.Change{
+		"clinic_checkin": {Kind: queue.ChangeCheckedIn, QueueID: "east-xray", ClinicSlug: "eastside", Version: 3, At: at,
+			Ticket: inClinic(c), Moved: []queue.Entry{inClinic(c)}, Waiting: 2, Called: 1, NowServing: "A-001", TypicalWait: 12},
+		"clinic_call_next": {Kind: queue.ChangeCalled, QueueID: "east-xray", ClinicSlug: "eastside", Version: 4, At: at,
+			Ticket: inClinic(a), Moved: []queue.Entry{inClinic(a), inClinic(b), inClinic(c)}, Ready: []queue.Entry{inClinic(b)},
+			Waiting: 2, Called: 1, NowServing: "A-001", TypicalWait: 12},
+		"clinic_complete": {Kind: queue.ChangeCompleted, QueueID: "east-xray", ClinicSlug: "eastside", Version: 6, At: at.Add(5 * time.Minute),
+			Ticket: inClinic(done), Moved: []queue.Entry{inClinic(b), inClinic(c)}, Entries: []queue.Entry{inClinic(b), inClinic(c)}, Waiting: 2},
 		"checkin": {Kind: queue.ChangeCheckedIn, QueueID: queue.DefaultQueueID, Version: 3, At: at,
 			Ticket: c, Moved: []queue.Entry{c}, Waiting: 2, Called: 1, NowServing: "A-001", TypicalWait: 12},
 		"checkin_ready": {Kind: queue.ChangeCheckedIn, QueueID: "north", Version: 1, At: at,
@@ -151,4 +160,26 @@ func TestPatientSnapshotEqualsLiveEvent(t *testing.T) {
 			t.Errorf("%s: snapshot %s %s %s, live %s %s %s", e.Number, snap.Room, snap.Event, snap.Data, live.Room, live.Event, live.Data)
 		}
 	}
+}
+
+// TestClinicSnapshotsGolden pins a second clinic's snapshots (addressed to its
+// rooms) and the answers a join naming a clinic can get.
+func TestClinicSnapshotsGolden(t *testing.T) {
+	ch := goldenChanges()["clinic_call_next"]
+	now := ch.At.Add(30 * time.Second)
+	qs := []queue.LineQueue{{Line: ch.QueueID, Entries: ch.Moved, Version: ch.Version}}
+	var msgs []realtime.Message
+	for _, build := range []LineSnapshot{StaffSnapshot, DisplaySnapshot, PatientsSnapshot} {
+		msgs = append(msgs, LineSnapshots("eastside", qs, build, now)...)
+	}
+	got := goldenLines(t, realtime.Batch{Messages: msgs})
+	for _, a := range []any{Joined(ClinicRoom(RoomStaff, "eastside")), Refused(queue.CodeClinicNotFound, "Clinic not found"),
+		Refused("FORBIDDEN", "You may not follow this clinic's staff room")} {
+		line, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(append(got, line...), '\n')
+	}
+	checkGolden(t, "clinic_snapshots_answers", got)
 }

@@ -61,12 +61,16 @@ func snapshotMessage(room, event, stream string, version int64, data any) realti
 type LineSnapshot func(queueID string, entries []queue.Entry, version int64, now time.Time) realtime.Message
 
 // LineSnapshots is build's snapshot of each line of queues (as
-// queue.Service.Queues reads them), in their order: what SSE and Socket.IO
-// send a subscriber of a room that carries several lines.
-func LineSnapshots(queues []queue.LineQueue, build LineSnapshot, now time.Time) []realtime.Message {
+// queue.Service.Queues reads them: the lines of one clinic, or the lines a
+// display names), in their order, addressed to clinic's copy of the room
+// build addresses (ClinicRoom; clinic "" is the default clinic): what SSE and
+// Socket.IO send a subscriber of a room that carries several lines.
+func LineSnapshots(clinic string, queues []queue.LineQueue, build LineSnapshot, now time.Time) []realtime.Message {
 	out := make([]realtime.Message, 0, len(queues))
 	for _, q := range queues {
-		out = append(out, build(q.Line, q.Entries, q.Version, now))
+		m := build(q.Line, q.Entries, q.Version, now)
+		m.Room = ClinicRoom(m.Room, clinic)
+		out = append(out, m)
 	}
 	return out
 }

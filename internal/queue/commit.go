@@ -404,6 +404,8 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	if err := o.m(ctx, gt, &q, now, &o.ch); err != nil {
 		return err
 	}
+	// The events of the change go to its line's clinic's rooms.
+	o.ch.ClinicSlug = q.ClinicSlug()
 	// The webhook outbox row commits with the change, or neither does.
 	if err := s.addWebhookEvent(ctx, gt, q, o.ch, now); err != nil {
 		return err
@@ -566,7 +568,7 @@ func (s *Service) otherLine(ctx context.Context, tx Tx, id string, now time.Time
 	if err != nil {
 		return Change{}, err
 	}
-	ch := Change{QueueID: id, At: now}
+	ch := Change{QueueID: id, ClinicSlug: q.ClinicSlug(), At: now}
 	next, err := m(&q, b, &ch)
 	if err != nil {
 		return Change{}, err

@@ -61,6 +61,10 @@ type Change struct {
 	// Also holds the Changes the same operation made to other lines (a transfer
 	// changes the line it leaves), published just before this one.
 	Also []Change
+	// ClinicSlug is the slug of the line's clinic as the real-time rooms name
+	// it (Queue.ClinicSlug): "" for the default clinic, whose rooms keep
+	// their unprefixed names (docs/events.md, "Clinics").
+	ClinicSlug string
 }
 
 // Entry is a ticket as the queue sees it: with its derived position (1..N among
@@ -93,7 +97,12 @@ type PatientStatus struct {
 	Entry
 	QueueLength int // waiting tickets in the queue
 	Version     int64
-	// Clinic is the slug of the line's clinic (Queue.Clinic.Slug); "" when
-	// the line has since been removed.
+	// Clinic is the slug of the line's clinic (Queue.Clinic.Slug, "main" for
+	// a new deployment's default clinic), what the API shows; "" when the
+	// line has since been removed.
 	Clinic string
+	// Rooms is the slug the clinic's rooms and shard carry
+	// (Queue.ClinicSlug): "" for the default clinic, whose rooms keep their
+	// unprefixed names.
+	Rooms string
 }

@@ -121,15 +121,17 @@ func (c *conn) join(room string, ack engineio.Ack) {
 	c.reply(ack, evJoined, events.Joined(room))
 }
 
-// joinDisplay joins the display room: of every line, or, when the argument
-// names lines (a list of slugs, or one string "a,lab"), of each of them.
+// joinDisplay joins the display room: of every line of a clinic (the
+// default one, or the one the argument's "clinic" names), or, when the
+// argument names lines (a list of slugs, or one string "a,lab"), of each of
+// them. A clinic named with lines must be theirs.
 func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 	var lines []string
 	opts := joinOptions(args)
 	if len(args) > 0 {
 		arg := args[0]
 		if opts != nil {
-			arg = opts["lines"] // {lines, since}
+			arg = opts["lines"] // {lines, since, clinic}
 		}
 		var list []string
 		var one string
@@ -152,18 +154,50 @@ func (c *conn) joinDisplay(args []json.RawMessage, ack engineio.Ack) {
 			return
 		}
 	}
-	rooms, shards := events.DisplayRooms(lines)
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	cl, ok := c.joinClinic(ctx, opts, ack)
+	if !ok {
+		return
+	}
+	var clinics map[string]string // line → its clinic, for the lines named
+	if cr := c.srv.clinicReader(); cr != nil && len(lines) > 0 {
+		var err error
+		if clinics, err = cr.LineClinics(ctx, lines); err != nil {
+			c.failErr(ack, err)
+			return
+		}
+		if clinicNamed(opts) {
+			for _, l := range lines {
+				if lc, ok := clinics[l]; ok && lc != cl.Rooms {
+					c.fail(ack, codeValidation, "line "+l+" is not a line of clinic "+cl.Slug)
+					return
+				}
+			}
+		}
+	} else if len(lines) > 0 {
+		clinics = map[string]string{}
+		for _, l := range lines {
+			clinics[l] = "" // no clinics to read: every line is the default clinic's
+		}
+	}
+	rooms, shards := events.DisplayRooms(cl.Rooms, lines, clinics)
 	if !c.roomsFit(rooms) {
 		c.fail(ack, codeTooManyRooms, "Too many rooms joined on one connection")
 		return
 	}
 	c.follow(shards...)
 	if resume {
-		want := lines // nil (every line) when none are named
-		if len(want) == 0 {
+		want := cl.Lines // the clinic's lines when none are named
+		if len(lines) > 0 {
 			want = nil
+			for _, l := range lines {
+				if _, ok := clinics[l]; ok {
+					want = append(want, l) // the lines named that exist
+				}
+			}
 		}
-		c.joinLinesFrom(rooms, strings.Join(rooms, ","), want, since, events.DisplaySnapshot, ack)
+		c.joinLinesFrom(ctx, rooms, strings.Join(rooms, ","), cl.Rooms, want, since, events.DisplaySnapshot, ack)
 		return
 	}
 	hub := c.srv.cfg.Hub
@@ -206,7 +240,7 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 		c.failErr(ack, err)
 		return
 	}
-	c.follow(events.Shard(st.QueueID))
+	c.follow(events.Shard(st.Rooms))
 	if resume {
 		c.joinPatientFrom(ctx, st, since, ack)
 		return
@@ -214,11 +248,13 @@ func (c *conn) joinPatient(args []json.RawMessage, ack engineio.Ack) {
 	c.join(events.PatientRoom(id), ack)
 }
 
-// joinStaff joins the staff room for a socket whose handshake token is a valid
-// staff session (binding the socket to it, in case the handshake's lookup
-// failed).
+// joinStaff joins the staff room of a clinic (the default one, or the one
+// the argument's "clinic" names) for a socket whose handshake token is a
+// valid staff session (binding the socket to it, in case the handshake's
+// lookup failed) and whose account Config.MayJoinClinic lets in.
 func (c *conn) joinStaff(args []json.RawMessage, ack engineio.Ack) {
-	since, resume, ok := parseSince(joinOptions(args)["since"])
+	opts := joinOptions(args)
+	since, resume, ok := parseSince(opts["since"])
 	if !ok {
 		c.fail(ack, codeValidation, sinceMessage)
 		return
@@ -229,7 +265,7 @@ func (c *conn) joinStaff(args []json.RawMessage, ack engineio.Ack) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	sess, _, err := c.srv.cfg.Auth.Authenticate(ctx, c.token)
+	sess, user, err := c.srv.cfg.Auth.Authenticate(ctx, c.token)
 	if err != nil {
 		c.failErr(ack, err)
 		return
@@ -238,12 +274,21 @@ func (c *conn) joinStaff(args []json.RawMessage, ack engineio.Ack) {
 		c.fail(ack, codeUnauthorized, "Staff authentication required")
 		return
 	}
-	c.follow(realtime.AllShards)
-	if resume {
-		c.joinLinesFrom([]string{events.RoomStaff}, events.RoomStaff, nil, since, events.StaffSnapshot, ack)
+	cl, ok := c.joinClinic(ctx, opts, ack)
+	if !ok {
 		return
 	}
-	c.join(events.RoomStaff, ack)
+	if !c.srv.mayJoinStaff(user, cl) {
+		c.fail(ack, codeForbidden, "You may not follow this clinic's staff room")
+		return
+	}
+	room := events.ClinicRoom(events.RoomStaff, cl.Rooms)
+	c.follow(events.Shard(cl.Rooms))
+	if resume {
+		c.joinLinesFrom(ctx, []string{room}, room, cl.Rooms, cl.Lines, since, events.StaffSnapshot, ack)
+		return
+	}
+	c.join(room, ack)
 }
 
 // bindStaff ties a socket whose handshake carries a staff token to its session

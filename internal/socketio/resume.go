@@ -213,68 +213,57 @@ func (s *Server) lineReader() LineReader {
 	return lr
 }
 
-// lineSnapshots builds the resume join's snapshot of lines with build.
-func (s *Server) lineSnapshots(build events.LineSnapshot) func(context.Context, []string) ([]realtime.Message, error) {
+// lineSnapshots builds the resume join's snapshot of lines with build,
+// addressed to clinic's rooms.
+func (s *Server) lineSnapshots(clinic string, build events.LineSnapshot) func(context.Context, []string) ([]realtime.Message, error) {
 	return func(ctx context.Context, lines []string) ([]realtime.Message, error) {
 		qs, err := s.lineReader().Queues(ctx, lines)
 		if err != nil {
 			return nil, err
 		}
-		return events.LineSnapshots(qs, build, s.cfg.Now()), nil
+		return events.LineSnapshots(clinic, qs, build, s.cfg.Now()), nil
 	}
-}
-
-// coveredLines returns the lines among want (nil: every line) that exist.
-func (s *Server) coveredLines(ctx context.Context, want []string) ([]string, error) {
-	all, err := s.lineReader().LineIDs(ctx)
-	if err != nil || want == nil {
-		return all, err
-	}
-	var out []string
-	for _, l := range want {
-		if slices.Contains(all, l) {
-			out = append(out, l)
-		}
-	}
-	return out, nil
 }
 
 // sinceMessage answers a malformed since.
 const sinceMessage = "since must map line slugs to the versions last seen"
 
-// joinPatients is join-patients-room: with since, a resuming join of every
-// line's queue_update.
+// joinPatients is join-patients-room: the patients room of a clinic (the
+// default one, or the one the argument's "clinic" names); with since, a
+// resuming join of every line's queue_update of that clinic.
 func (c *conn) joinPatients(args []json.RawMessage, ack engineio.Ack) {
-	since, resume, ok := parseSince(joinOptions(args)["since"])
+	opts := joinOptions(args)
+	since, resume, ok := parseSince(opts["since"])
 	if !ok {
 		c.fail(ack, codeValidation, sinceMessage)
 		return
 	}
-	c.follow(realtime.AllShards)
-	if resume {
-		c.joinLinesFrom([]string{events.RoomPatients}, events.RoomPatients, nil, since, events.PatientsSnapshot, ack)
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	cl, ok := c.joinClinic(ctx, opts, ack)
+	if !ok {
 		return
 	}
-	c.join(events.RoomPatients, ack)
+	room := events.ClinicRoom(events.RoomPatients, cl.Rooms)
+	c.follow(events.Shard(cl.Rooms))
+	if resume {
+		c.joinLinesFrom(ctx, []string{room}, room, cl.Rooms, cl.Lines, since, events.PatientsSnapshot, ack)
+		return
+	}
+	c.join(room, ack)
 }
 
-// joinLinesFrom is a resuming join of rooms that carry the events of the
-// lines in want (nil: every line); build makes a line's snapshot.
-func (c *conn) joinLinesFrom(rooms []string, answer string, want []string, since map[string]int64,
+// joinLinesFrom is a resuming join of rooms that carry the events of lines
+// (of clinic, whose rooms the snapshots are addressed to); build makes a
+// line's snapshot.
+func (c *conn) joinLinesFrom(ctx context.Context, rooms []string, answer, clinic string, lines []string, since map[string]int64,
 	build events.LineSnapshot, ack engineio.Ack) {
 	if c.srv.lineReader() == nil {
 		c.fail(ack, codeValidation, "since is not supported here")
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
-	lines, err := c.srv.coveredLines(ctx, want)
-	if err != nil {
-		c.failErr(ack, err)
-		return
-	}
 	c.joinFrom(ctx, resumeJoin{rooms: rooms, answer: answer, since: since, lines: lines,
-		snapshot: c.srv.lineSnapshots(build)}, ack)
+		snapshot: c.srv.lineSnapshots(clinic, build)}, ack)
 }
 
 // joinPatientFrom is a resuming join of the patient's room, whose ticket st

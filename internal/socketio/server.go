@@ -52,6 +52,21 @@ type Config struct {
 	// since and cannot resume; nil: Patients, when it is a LineReader
 	// (*queue.Service is both). Without either, since is refused.
 	Lines LineReader
+	// Clinics resolves the clinic a join names (the join's "clinic" field)
+	// and the clinics of the lines a display names; nil: Patients, when it
+	// is a ClinicReader (*queue.Service is). Without either every join is
+	// the default clinic's and a join naming a clinic is CLINIC_NOT_FOUND.
+	Clinics ClinicReader
+	// MayJoinClinic is the authorization hook of staff joins: it reports
+	// whether staff account u may follow the staff room of the clinic with
+	// the id (queue.DefaultClinicID for the default clinic) and slug (its own
+	// slug: "main" for a new deployment's default clinic, even though its
+	// room is plain "staff"). It must not block: it runs on the join, with
+	// no context (an account's grants come with u). A refused join is
+	// answered error {code: "FORBIDDEN"}. nil: every staff account may join
+	// every clinic's staff room (the rule before per-clinic grants). The web
+	// server's SSE staff stream applies the same hook (web.Realtime).
+	MayJoinClinic func(u auth.User, clinicID int64, clinicSlug string) bool
 	// AllowedOrigins are the browser origins ("https://clinic.example") allowed
 	// besides the server's own: the public URL's and ALLOWED_ORIGINS.
 	AllowedOrigins []string

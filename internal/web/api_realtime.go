@@ -29,7 +29,7 @@ func (s *Server) handleRealtimeTest() http.Handler {
 			return
 		}
 		if !events.ValidRoom(room) {
-			s.fail(w, r, invalidField("room", "room must be patients, staff, display or patient_<patientId>"))
+			s.fail(w, r, invalidField("room", "room must be patients, staff or display (a clinic's: staff@<clinic>), display_<line> or patient_<patientId>"))
 			return
 		}
 		msg, err := b.required("message")

@@ -26,6 +26,16 @@ type Realtime struct {
 	Limiter *connlimit.Limiter
 	// OpenFiles is the process's open-files limit, for /health; 0: unknown.
 	OpenFiles uint64
+	// MayJoinClinic is the authorization hook of the staff stream
+	// (GET /api/events/staff[?clinic=]): it reports whether staff account u
+	// may follow the staff events of the clinic with the id
+	// (queue.DefaultClinicID for the default clinic) and slug (its own slug:
+	// "main" for a new deployment's default clinic). It must not block.
+	// Refused: 403
+	// FORBIDDEN. nil: every staff account may follow every clinic (the rule
+	// before per-clinic grants). Socket.IO's join-staff-room applies the
+	// same hook (socketio.Config.MayJoinClinic); wire one function to both.
+	MayJoinClinic func(u auth.User, clinicID int64, clinicSlug string) bool
 }
 
 // DefaultHeartbeat keeps idle SSE streams alive through proxies that cut silent
@@ -49,14 +59,24 @@ type stream struct {
 	// cannot resume: one message per line it covers, each carrying the line's
 	// stream and version (events' snapshot builders set them).
 	snapshot func(ctx context.Context) ([]realtime.Message, error)
-	// lines says the rooms carry every line's events: with several lines a
-	// Last-Event-ID, which names one line's stream, cannot resume them all, so
-	// the client gets a snapshot instead.
-	lines bool
+	// severalLines, when set, reports whether the rooms carry several lines'
+	// events: then a Last-Event-ID, which names one line's stream, cannot
+	// resume them all, and the client gets a snapshot instead. nil: one line.
+	severalLines func(ctx context.Context) (bool, error)
+}
+
+// clinicLines is a stream's severalLines for rooms that carry every line of
+// a clinic (as rooms name it: "" is the default clinic).
+func (s *Server) clinicLines(clinic string) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		cl, err := s.d.Queue.ClinicRooms(ctx, clinic)
+		return len(cl.Lines) > 1, err
+	}
 }
 
 // handleEventsPatient serves GET /api/events/patient/{id}: the patient's own
-// events and the patients room's queue-level updates. Unknown ids are 404.
+// events and the queue-level updates of the patients room of the patient's
+// clinic. Unknown ids are 404.
 func (s *Server) handleEventsPatient() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -65,12 +85,12 @@ func (s *Server) handleEventsPatient() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		rooms := []string{events.PatientRoom(id), events.RoomPatients}
-		// The patients room is every line's: every shard, its own included.
-		shards := []string{events.Shard(st.QueueID), realtime.AllShards}
-		// The patients room carries every line's updates, so the last event id
-		// may name another line's stream: lines, as for staff.
-		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, lines: true, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+		rooms := []string{events.PatientRoom(id), events.ClinicRoom(events.RoomPatients, st.Rooms)}
+		// Both rooms are of the patient's clinic: its shard.
+		shards := []string{events.Shard(st.Rooms)}
+		// The patients room carries every line of the clinic, so the last
+		// event id may name another line's stream: as for staff.
+		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, severalLines: s.clinicLines(st.Rooms), snapshot: func(ctx context.Context) ([]realtime.Message, error) {
 			st, err := s.d.Queue.Status(ctx, id)
 			if err != nil {
 				return nil, err
@@ -80,22 +100,41 @@ func (s *Server) handleEventsPatient() http.Handler {
 	})
 }
 
-// handleEventsStaff serves GET /api/events/staff (staff only): every staff event.
-// Its snapshot is a queue_refresh with the whole active queue. The stream ends
-// when the session ends (logout, on any instance) or expires.
+// handleEventsStaff serves GET /api/events/staff[?clinic=<slug>] (staff
+// only): every staff event of a clinic (absent: the default clinic). Its
+// snapshot is a queue_refresh with the whole active queue of each of the
+// clinic's lines. The stream ends when the session ends (logout, on any
+// instance) or expires. An unknown clinic is 404 CLINIC_NOT_FOUND; a clinic
+// Realtime.MayJoinClinic refuses the account, 403 FORBIDDEN.
 func (s *Server) handleEventsStaff() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
-		rooms := []string{events.RoomStaff}
-		s.serveEvents(w, r, stream{rooms: rooms, shards: []string{realtime.AllShards}, lines: true, until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
-			return s.lineSnapshots(ctx, nil, events.StaffSnapshot)
-		}})
+		cl, err := s.d.Queue.ClinicRooms(r.Context(), strings.TrimSpace(r.URL.Query().Get("clinic")))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if may := s.d.Realtime.MayJoinClinic; may != nil && !may(st.User, cl.ID, cl.Slug) {
+			s.fail(w, r, &auth.Error{Code: auth.CodeForbidden, Message: "You may not follow this clinic's staff events"})
+			return
+		}
+		rooms := []string{events.ClinicRoom(events.RoomStaff, cl.Rooms)}
+		s.serveEvents(w, r, stream{rooms: rooms, shards: []string{events.Shard(cl.Rooms)}, severalLines: s.clinicLines(cl.Rooms),
+			until: st.Session.ExpiresAt, session: st.Session.ID, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+				// The clinic's lines read again: one may have been added since.
+				cl, err := s.d.Queue.ClinicRooms(ctx, cl.Rooms)
+				if err != nil {
+					return nil, err
+				}
+				return s.lineSnapshots(ctx, cl.Rooms, cl.Lines, events.StaffSnapshot)
+			}})
 	})
 }
 
-// handleEventsDisplay serves GET /api/events/display[?lines=a,lab]:
-// queue-level facts only, of every line or of the lines named. Its snapshot is
-// a queue_update of type "snapshot" per line.
+// handleEventsDisplay serves GET /api/events/display[?clinic=north][&lines=a,lab]:
+// queue-level facts only, of every line of a clinic (absent: the default
+// clinic) or of the lines named (which, with a clinic, must be its lines).
+// Its snapshot is a queue_update of type "snapshot" per line.
 func (s *Server) handleEventsDisplay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lines, err := displayLines(r.URL.Query().Get("lines"))
@@ -103,9 +142,40 @@ func (s *Server) handleEventsDisplay() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		rooms, shards := events.DisplayRooms(lines)
-		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, lines: lines == nil || len(lines) > 1, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
-			return s.lineSnapshots(ctx, lines, events.DisplaySnapshot)
+		named := strings.TrimSpace(r.URL.Query().Get("clinic"))
+		cl, err := s.d.Queue.ClinicRooms(r.Context(), named)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var clinics map[string]string // line → its clinic, for the lines named
+		if lines != nil {
+			if clinics, err = s.d.Queue.LineClinics(r.Context(), lines); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, l := range lines {
+				if c, ok := clinics[l]; ok && named != "" && c != cl.Rooms {
+					s.fail(w, r, invalidField("lines", "line %q is not a line of clinic %q", l, cl.Slug))
+					return
+				}
+			}
+		}
+		rooms, shards := events.DisplayRooms(cl.Rooms, lines, clinics)
+		several := s.clinicLines(cl.Rooms)
+		if lines != nil {
+			several = func(context.Context) (bool, error) { return len(lines) > 1, nil }
+		}
+		s.serveEvents(w, r, stream{rooms: rooms, shards: shards, severalLines: several, snapshot: func(ctx context.Context) ([]realtime.Message, error) {
+			want := lines
+			if want == nil {
+				cl, err := s.d.Queue.ClinicRooms(ctx, cl.Rooms)
+				if err != nil {
+					return nil, err
+				}
+				want = cl.Lines
+			}
+			return s.lineSnapshots(ctx, cl.Rooms, want, events.DisplaySnapshot)
 		}})
 	})
 }
@@ -134,14 +204,18 @@ func displayLines(v string) ([]string, error) {
 	return out, nil
 }
 
-// lineSnapshots builds one snapshot per line (the lines given, or every line)
-// with build, from the lines' active queues read now, in one transaction.
-func (s *Server) lineSnapshots(ctx context.Context, lines []string, build events.LineSnapshot) ([]realtime.Message, error) {
+// lineSnapshots builds one snapshot per line given with build, addressed to
+// clinic's rooms, from the lines' active queues read now, in one
+// transaction. No lines, no snapshot (Queues reads every line for nil).
+func (s *Server) lineSnapshots(ctx context.Context, clinic string, lines []string, build events.LineSnapshot) ([]realtime.Message, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
 	queues, err := s.d.Queue.Queues(ctx, lines)
 	if err != nil {
 		return nil, err
 	}
-	return events.LineSnapshots(queues, build, s.now()), nil
+	return events.LineSnapshots(clinic, queues, build, s.now()), nil
 }
 
 // serveEvents streams the rooms' events as text/event-stream. A client that sends
@@ -176,8 +250,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, st stream) 
 	if last == "" {
 		last = r.URL.Query().Get("lastEventId") // for clients that cannot set headers
 	}
-	if st.lines && last != "" {
-		if ids, err := s.d.Queue.LineIDs(r.Context()); err != nil || len(ids) > 1 {
+	if st.severalLines != nil && last != "" {
+		if several, err := st.severalLines(r.Context()); err != nil || several {
 			last = "" // one line's Last-Event-ID cannot resume every line: snapshot
 		}
 	}

@@ -37,6 +37,15 @@ func shardCluster(t *testing.T, url string, opts redisbroker.Options) func() (*r
 	}
 }
 
+// lineBatch is a batch of one line (stream) of a clinic (shard), as
+// events.Batch makes one.
+func lineBatch(clinic, line string, version int64) realtime.Batch {
+	b := realtime.Batch{Shard: clinic, Stream: line, Version: version}
+	b.Add("display_"+line, "queue_update", map[string]any{"version": version})
+	return b
+}
+
+// shardBatch is a batch of a shard with one stream of the same name.
 func shardBatch(shard string, version int64) realtime.Batch {
 	b := realtime.Batch{Shard: shard, Stream: shard, Version: version}
 	b.Add("display_"+shard, "queue_update", map[string]any{"version": version})
@@ -244,6 +253,60 @@ func TestAllShards(t *testing.T) {
 			b.Unfollow(realtime.AllShards)
 			if st := b.Status(); st.Shards != 0 {
 				t.Errorf("status after unfollowing every shard = %+v, want 0", st)
+			}
+		})
+	}
+}
+
+// TestClinicShardCarriesItsLines: a shard is a clinic and carries the batches
+// of every line (stream) of it. An instance that follows clinic north gets
+// both of north's lines, each complete and in version order, from two
+// publishers, and nothing of clinic south's line.
+func TestClinicShardCarriesItsLines(t *testing.T) {
+	for name, srv := range servers {
+		t.Run(name, func(t *testing.T) {
+			start := shardCluster(t, srv.url(t), redisbroker.Options{})
+			a, _ := start()
+			c, _ := start()
+			b, recB := start()
+			follow(t, b, "north")
+			const n = 50
+			var wg sync.WaitGroup
+			for pub, lines := range map[*redisbroker.Broker][][2]string{
+				a: {{"north", "north-gp"}, {"south", "south-gp"}},
+				c: {{"north", "north-lab"}},
+			} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for v := int64(1); v <= n; v++ {
+						for _, l := range lines {
+							if err := pub.Publish(lineBatch(l[0], l[1], v)); err != nil {
+								t.Error(err)
+								return
+							}
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			recB.WaitFor(t, "both of north's lines", func(bs []realtime.Batch, _ []string) bool { return countShard(bs, "north") == 2*n })
+			marker(t, a, recB, "after")
+			last := map[string]int64{}
+			for _, bt := range recB.Batches() {
+				if bt.Stream == "" {
+					continue // the marker
+				}
+				if bt.Shard != "north" {
+					t.Fatalf("B follows north only but got %s's line %s", bt.Shard, bt.Stream)
+				}
+				if bt.Version != last[bt.Stream]+1 {
+					t.Fatalf("line %s: version %d after %d", bt.Stream, bt.Version, last[bt.Stream])
+				}
+				last[bt.Stream] = bt.Version
+			}
+			if last["north-gp"] != n || last["north-lab"] != n {
+				t.Errorf("north's lines ended at %v, want %d each", last, n)
 			}
 		})
 	}
