@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"smartwait/internal/i18n"
 	"smartwait/internal/queue"
@@ -102,7 +103,9 @@ func (s *Server) handleCheckinForm() http.Handler {
 			// A clinic's form: the line must be the clinic's (the path
 			// decides the clinic, not the form's hidden field), and no
 			// line is the clinic's first public line.
-			req.QueueID, err = s.d.Queue.CheckInLine(r.Context(), t.Clinic.Slug, req.QueueID)
+			// (The form's own field: the request's is the default line
+			// when the form names none.)
+			req.QueueID, err = s.d.Queue.CheckInLine(r.Context(), t.Clinic.Slug, strings.TrimSpace(d.Line))
 		}
 		var e queue.Entry
 		if err == nil {

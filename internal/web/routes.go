@@ -146,7 +146,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /c/{slug}/display", pg(s.handleDisplayPage()))
 	mux.Handle("GET /c/{slug}/kiosk", pg(noStore(s.handleKioskPage())))
 	mux.Handle("GET /c/{slug}/qr", pg(s.handleQRPage()))
-	mux.Handle("GET /c/{slug}/qr.png", s.handleQRImage())
+	mux.Handle("GET /c/{slug}/qr.png", pg(s.handleQRImage())) // pg: an unknown clinic is the 404 page
 	mux.Handle("GET /c/{slug}/", pg(s.handleNotFoundPage()))
 	mux.Handle("GET /staff/admin/clinics", pageHeaders(noStore(s.adminPage(s.handleClinicsPage()))))
 
