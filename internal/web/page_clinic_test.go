@@ -171,7 +171,7 @@ func TestClinicDisplayShowsOnlyItsCalls(t *testing.T) {
 		wantIn(t, path, r.Raw, []string{"A-001", "Room 7"}, []string{"N-001", "North", "data-clinic="})
 	}
 	// A line of another clinic is not the clinic's display's.
-	if r = h.do("GET", "/c/north/display?lines=default", ""); r.Code != http.StatusNotFound {
+	if r = h.do("GET", "/c/north/display?lines=default", ""); r.Code != http.StatusBadRequest {
 		t.Errorf("north display of main's line: %d", r.Code)
 	}
 	wantPage(t, h.do("GET", "/c/north/display?lines=nwalk", ""), http.StatusOK)
@@ -190,7 +190,8 @@ func TestClinicDisplayShowsOnlyItsCalls(t *testing.T) {
 	}
 	h.do("GET", "/api/display?lines=default,nwalk", "").want(t, 200) // today's ?lines=: any lines
 	h.do("GET", "/api/display?clinic=nope", "").wantError(t, 404, queue.CodeClinicNotFound)
-	h.do("GET", "/api/display?clinic=north&lines=default", "").wantError(t, 404, queue.CodeLineNotFound)
+	h.do("GET", "/api/display?clinic=north&lines=default", "").wantError(t, 400, queue.CodeValidation)
+	h.do("GET", "/api/display?clinic=north&lines=nowhere", "").wantError(t, 404, queue.CodeLineNotFound)
 }
 
 func TestClinicQRAndKiosk(t *testing.T) {

@@ -68,8 +68,8 @@ func (v DisplayView) Grouped() bool { return len(v.Lines) > 1 }
 // display builds the display's view of the lines follow names, or of every
 // line of clinic (an id) when follow is nil, and the sum of their versions
 // (the view changes whenever one of them does). With a clinic, the lines
-// followed must be its own; clinic 0 follows lines of any clinic. A line that
-// does not exist, or is not the clinic's, is LINE_NOT_FOUND.
+// followed must be its own (else VALIDATION_ERROR on lines); clinic 0 follows
+// lines of any clinic. A line that does not exist is LINE_NOT_FOUND.
 func (s *Server) display(ctx context.Context, clinic int64, follow []string) (DisplayView, int64, error) {
 	lines, err := s.d.Queue.LinesToday(ctx, follow)
 	if err != nil {
@@ -78,7 +78,8 @@ func (s *Server) display(ctx context.Context, clinic int64, follow []string) (Di
 	if clinic != 0 {
 		for _, l := range lines {
 			if follow != nil && l.ClinicID() != clinic {
-				return DisplayView{}, 0, queue.LineNotFound(l.ID)
+				// As GET /api/events/display refuses it.
+				return DisplayView{}, 0, invalidField("lines", "line %q is not a line of this clinic", l.ID)
 			}
 		}
 		lines = slices.DeleteFunc(lines, func(l queue.LineDay) bool { return l.ClinicID() != clinic })
@@ -187,7 +188,8 @@ type displayData struct {
 // /c/{slug}/display[?lines=a,lab], rendered with the current state so the TV
 // shows something right even before its script connects: the clinic's lines
 // (the unprefixed page: the default clinic's, or the lines named). A line
-// that does not exist, or is not the clinic's, is a 404 page that says which.
+// that does not exist is a 404 page that says which; one of another clinic,
+// a 400 page.
 func (s *Server) handleDisplayPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, ok := s.pageSite(w, r)
