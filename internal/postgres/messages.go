@@ -26,13 +26,14 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 		m.DueAt = m.CreatedAt
 	}
 	m.CreatedAt, m.DueAt = m.CreatedAt.UTC().Truncate(time.Millisecond), m.DueAt.UTC().Truncate(time.Millisecond)
+	// from_phone is NULL for the deployment's sender (queue.Message.From "").
 	const insert = `INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
-			attempts, last_error, provider_id, created_at, due_at, sent_at, told_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			attempts, last_error, provider_id, created_at, due_at, sent_at, told_until, from_phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULLIF($14, ''))
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
 	err := t.tx.QueryRow(ctx, insert, m.TicketID, string(m.Kind), m.To, m.Body, m.DedupeKey, string(m.Status),
-		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt, m.DueAt, ts(m.SentAt), ts(m.ToldUntil),
+		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt, m.DueAt, ts(m.SentAt), ts(m.ToldUntil), m.From,
 	).Scan(&m.ID)
 	if errors.Is(err, pgx.ErrNoRows) { // the dedupe key exists: one cause, one message
 		m.ID = 0
@@ -59,14 +60,14 @@ func (t *tx) CancelMessages(ctx context.Context, ticketID string, kind queue.Mes
 
 // messageColumns is the column list message queries select, in scanMessage order.
 const messageColumns = `id, ticket_id, kind, to_phone, body, dedupe_key, status, attempts,
-	last_error, provider_id, created_at, due_at, sent_at`
+	last_error, provider_id, created_at, due_at, sent_at, COALESCE(from_phone, '')`
 
 func scanMessage(row pgx.CollectableRow) (queue.Message, error) {
 	var m queue.Message
 	var created, due time.Time
 	var sent *time.Time
 	err := row.Scan(&m.ID, &m.TicketID, &m.Kind, &m.To, &m.Body, &m.DedupeKey, &m.Status, &m.Attempts,
-		&m.LastError, &m.ProviderID, &created, &due, &sent)
+		&m.LastError, &m.ProviderID, &created, &due, &sent, &m.From)
 	if err != nil {
 		return queue.Message{}, err
 	}

@@ -36,7 +36,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, lease time.Duration, lim
 		UPDATE messages m SET claimed_until = $3, claim_token = $4, attempts = m.attempts + 1
 		FROM due WHERE m.id = due.id
 		RETURNING m.id, m.ticket_id, m.kind, m.to_phone, m.body, m.dedupe_key, m.status, m.attempts,
-			m.last_error, m.provider_id, m.created_at, m.due_at, m.sent_at`
+			m.last_error, m.provider_id, m.created_at, m.due_at, m.sent_at, COALESCE(m.from_phone, '')`
 	var out []notify.Claim
 	err := db.retry(ctx, func() error {
 		rows, err := db.pool.Query(ctx, update, now, limit, until, token)

@@ -22,7 +22,7 @@ const MaxClinicName = 80
 // Clinic is one site of the deployment. Name and TimeZone may be "" on the
 // default clinic: then the deployment's (SMARTWAIT_CLINIC_NAME,
 // SMARTWAIT_TIMEZONE) apply, as they did before clinics. SMSFrom "" sends from
-// the deployment's number (TWILIO_FROM_NUMBER).
+// the deployment's number (TWILIO_PHONE_NUMBER).
 type Clinic struct {
 	ID        int64
 	Slug      string

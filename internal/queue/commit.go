@@ -405,7 +405,7 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 		return err
 	}
 	// The webhook outbox row commits with the change, or neither does.
-	if err := s.addWebhookEvent(ctx, gt, o.ch, now); err != nil {
+	if err := s.addWebhookEvent(ctx, gt, q, o.ch, now); err != nil {
 		return err
 	}
 	q.Version++

@@ -99,12 +99,17 @@ func (s *Service) alertDelay(ctx context.Context, e Entry, now time.Time) (bool,
 		if recent, err := tx.TextedSince(ctx, e.Phone, MessageDelay, now.Add(-DelayAlertEvery)); err != nil || recent {
 			return err
 		}
+		// The alert is of the ticket's line's clinic: its name, its number.
+		q, err := tx.Queue(ctx, e.QueueID)
+		if err != nil {
+			return err
+		}
 		p := printer(e.Language)
-		body := s.compose(e.Name, p.T("sms.delay", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait))
+		body := s.compose(q, e.Name, p.T("sms.delay", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait))
 		// One alert per ticket and half-hour window, whatever the instances
 		// running this at once: the dedupe key.
 		window := strconv.FormatInt(now.Unix()/int64(DelayAlertEvery/time.Second), 10)
-		if err := s.addTold(ctx, tx, e.Ticket, MessageDelay, window, body, now, expected); err != nil {
+		if err := s.addTold(ctx, tx, q, e.Ticket, MessageDelay, window, body, now, expected); err != nil {
 			return err
 		}
 		wrote = true

@@ -19,11 +19,18 @@ import (
 // the transaction that records what the text asked, never inline in the
 // webhook's answer; its dedupe key is the provider's message id, so a webhook
 // the provider retries is answered once.
+//
+// With several clinics (docs/clinics.md, "Texts"), the number a text was sent
+// to names the clinic: the one whose sender (Clinic.SMSFrom) it is, else the
+// default clinic. A sender with an active ticket is answered about it, by its
+// line's clinic, from that clinic's number; anyone else by the clinic they
+// texted, and JOIN checks them in to that clinic.
 
-// InboundText is a text a patient sent to the clinic's number.
+// InboundText is a text a patient sent to one of the deployment's numbers.
 type InboundText struct {
 	SID  string // the provider's id of the text (Twilio's MessageSid)
 	From string // the sender's number, E.164
+	To   string // the number the text was sent to (a clinic's SMSFrom); "": the deployment's
 	Body string
 }
 
@@ -106,28 +113,43 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	case KeywordStart:
 		return kw, s.Store.Update(ctx, func(tx Tx) error { return tx.OptIn(ctx, phone) })
 	}
-	if kw == KeywordJoin {
-		return kw, s.joinByText(ctx, in, phone, now)
-	}
-	// The ticket and its figures as a patient's status read sees them.
-	var t Ticket
-	found := false
+	// The ticket and its figures as a patient's status read sees them, and
+	// the line whose clinic answers: the ticket's, else the clinic texted.
+	var (
+		t     Ticket
+		q     Queue
+		found bool
+	)
 	err = s.Store.View(ctx, func(tx Tx) error {
 		var err error
 		t, err = tx.ActiveTicketByPhone(ctx, phone)
-		if errors.Is(err, ErrNotFound) {
-			return nil
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			found = true
 		}
-		found = err == nil
+		if !found || kw == KeywordJoin { // JOIN is to the clinic texted, ticket or not
+			q, err = textedClinic(ctx, tx, in.To)
+			return err
+		}
+		q, err = tx.Queue(ctx, t.QueueID)
+		if errors.Is(err, ErrNotFound) {
+			q, err = Queue{}, nil // a line removed under it: the default clinic answers
+		}
 		return err
 	})
 	if err != nil {
 		return kw, err
 	}
+	if kw == KeywordJoin {
+		return kw, s.joinByText(ctx, in, q, phone, now)
+	}
 	if found && kw == KeywordLeave {
 		p := printer(t.Language)
-		_, err := s.finishTicket(ctx, t.ID, StatusCancelled, ChangeCancelled, func(ctx context.Context, tx Tx, t Ticket, now time.Time) error {
-			return s.addReply(ctx, tx, phone, t.ID, in.SID, s.compose("", p.T("sms.reply.left", "ticket", t.Number)), now)
+		_, err := s.finishTicket(ctx, t.ID, StatusCancelled, ChangeCancelled, func(ctx context.Context, tx Tx, q Queue, t Ticket, now time.Time) error {
+			return s.addReply(ctx, tx, q, phone, t.ID, in.SID, s.compose(q, "", p.T("sms.reply.left", "ticket", t.Number)), now)
 		})
 		var qe *Error
 		if errors.As(err, &qe) && qe.Code == CodeNotActive {
@@ -151,7 +173,7 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 	if !found {
 		lang = s.Config.languages().DefaultLanguage()
 	}
-	body := s.replyText(kw, lang, found, st)
+	body := s.replyText(q, kw, lang, found, st)
 	return kw, s.Store.Update(ctx, func(tx Tx) error {
 		if kw == KeywordOther {
 			sent, err := tx.TextedSince(ctx, phone, MessageReply, now.Add(-helpEvery))
@@ -163,27 +185,51 @@ func (s *Service) Reply(ctx context.Context, in InboundText) (Keyword, error) {
 		if kw == KeywordStatus && found && st.Status == StatusWaiting {
 			told = toldUntil(st.Entry, now)
 		}
-		_, err := s.replyOnce(ctx, tx, phone, t.ID, in.SID, body, now, told)
+		_, err := s.replyOnce(ctx, tx, q, phone, t.ID, in.SID, body, now, told)
 		return err
 	})
 }
 
-// addReply writes the answer to the text sid to the outbox, unless the
-// number opted out; a second answer to the same text is dropped by its
-// dedupe key.
-func (s *Service) addReply(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now time.Time) error {
-	_, err := s.replyOnce(ctx, tx, phone, ticketID, sid, body, now, time.Time{})
+// textedClinic is a line value standing for the clinic whose sender is the
+// number to — only its Clinic is set — or the zero Queue, the default
+// clinic's, when no clinic sends from it (the deployment's own number, a
+// messaging service's pool, or none given). Two clinics that share a number
+// share it with the older one's patients: the first by id answers.
+func textedClinic(ctx context.Context, tx Tx, to string) (Queue, error) {
+	if to == "" {
+		return Queue{}, nil
+	}
+	cs, err := tx.Clinics(ctx)
+	if err != nil {
+		return Queue{}, err
+	}
+	for _, c := range cs {
+		if c.SMSFrom == to {
+			if c.ID == DefaultClinicID {
+				break // its texts are signed and sent as the deployment's (Queue.Clinic)
+			}
+			return Queue{Clinic: c}, nil
+		}
+	}
+	return Queue{}, nil
+}
+
+// addReply writes the answer to the text sid to the outbox, from the sender of
+// q's clinic, unless the number opted out; a second answer to the same text
+// is dropped by its dedupe key.
+func (s *Service) addReply(ctx context.Context, tx Tx, q Queue, phone, ticketID, sid, body string, now time.Time) error {
+	_, err := s.replyOnce(ctx, tx, q, phone, ticketID, sid, body, now, time.Time{})
 	return err
 }
 
 // replyOnce is addReply that also says whether the text sid was answered
 // before (a webhook the provider retried).
-func (s *Service) replyOnce(ctx context.Context, tx Tx, phone, ticketID, sid, body string, now, told time.Time) (again bool, err error) {
+func (s *Service) replyOnce(ctx context.Context, tx Tx, q Queue, phone, ticketID, sid, body string, now, told time.Time) (again bool, err error) {
 	if at, err := tx.OptedOut(ctx, phone); err != nil || !at.IsZero() {
 		return false, err
 	}
 	m := &Message{
-		TicketID: ticketID, Kind: MessageReply, To: phone, Body: body, DedupeKey: "reply:" + sid,
+		TicketID: ticketID, Kind: MessageReply, To: phone, From: q.Clinic.SMSFrom, Body: body, DedupeKey: "reply:" + sid,
 		Status: MessagePending, CreatedAt: now, DueAt: now, ToldUntil: told,
 	}
 	if err := tx.AddMessage(ctx, m); err != nil {
@@ -196,14 +242,19 @@ func (s *Service) replyOnce(ctx context.Context, tx Tx, phone, ticketID, sid, bo
 // the provider retried must not put a visit back twice.
 var errAnswered = errors.New("queue: this text was answered already")
 
-// joinByText checks the sender in to the default line under the name after
-// JOIN, with the web check-in's validation, duplicate and pumping rules; the
-// confirmation is the reply. A refusal is answered in words, except the
-// pumping limit's, which must not make us text.
-func (s *Service) joinByText(ctx context.Context, in InboundText, phone string, now time.Time) error {
+// joinByText checks the sender in under the name after JOIN to the clinic
+// texted (q, textedClinic): the default clinic's default line, or another
+// clinic's first public line (CheckInLine). The web check-in's validation,
+// duplicate and pumping rules apply; the confirmation is the reply, from the
+// line's clinic's number. A refusal is answered in words, from the clinic
+// texted, except the pumping limit's, which must not make us text.
+func (s *Service) joinByText(ctx context.Context, in InboundText, q Queue, phone string, now time.Time) error {
 	name := strings.TrimSpace(strings.Join(strings.Fields(in.Body)[1:], " "))
 	p := printer(s.Config.languages().DefaultLanguage())
-	_, err := s.CheckIn(ctx, CheckInRequest{Name: name, Phone: phone, AppointmentTime: "walk-in", ReplyTo: in.SID})
+	line, err := s.CheckInLine(ctx, q.ClinicSlug(), "")
+	if err == nil {
+		_, err = s.CheckIn(ctx, CheckInRequest{Name: name, Phone: phone, AppointmentTime: "walk-in", ReplyTo: in.SID, QueueID: line})
+	}
 	var qe *Error
 	if err == nil || !errors.As(err, &qe) {
 		return err
@@ -218,52 +269,52 @@ func (s *Service) joinByText(ctx context.Context, in InboundText, phone string, 
 		} else {
 			body = p.T("sms.reply.joinRefused")
 		}
-	case CodeLineClosed, CodeLineFull:
+	case CodeLineClosed, CodeLineFull, CodeLineNotFound: // not found: a clinic without public lines
 		body = p.T("sms.reply.joinRefused")
 	default:
 		return nil // the per-phone limit (CodeRateLimited) and the like: no text
 	}
-	return s.Store.Update(ctx, func(tx Tx) error { return s.addReply(ctx, tx, phone, "", in.SID, s.compose("", body), now) })
+	return s.Store.Update(ctx, func(tx Tx) error { return s.addReply(ctx, tx, q, phone, "", in.SID, s.compose(q, "", body), now) })
 }
 
-// replyText is the answer to kw in lang, one segment.
-func (s *Service) replyText(kw Keyword, lang string, found bool, st PatientStatus) string {
+// replyText is the answer to kw in lang, one segment, of q's clinic.
+func (s *Service) replyText(q Queue, kw Keyword, lang string, found bool, st PatientStatus) string {
 	p := printer(lang)
 	switch {
 	case kw == KeywordStatus && found && st.Status == StatusCalled:
 		w := where(p, st.Room)
-		return s.compose("", p.T("sms.followUp.short", "ticket", st.Number, "where", w))
+		return s.compose(q, "", p.T("sms.followUp.short", "ticket", st.Number, "where", w))
 	case kw == KeywordStatus && found:
 		facts := p.T("sms.facts", "ticket", st.Number, "position", st.Position, "minutes", st.EstimatedWait)
 		var variants []string
-		if link := s.statusLink(st.ID); link != "" {
+		if link := s.statusLink(q, st.ID); link != "" {
 			variants = append(variants, p.T("sms.reply.statusLink", "facts", facts, "link", link))
 		}
-		return s.compose("", append(variants, p.T("sms.reply.status", "facts", facts))...)
+		return s.compose(q, "", append(variants, p.T("sms.reply.status", "facts", facts))...)
 	case !found && (kw == KeywordStatus || kw == KeywordLeave || kw == KeywordHere || kw == KeywordLate): // no active ticket
-		if link := s.checkinLink(); link != "" {
-			return s.compose("", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
+		if link := s.checkinLink(q); link != "" {
+			return s.compose(q, "", p.T("sms.reply.noTicket", "link", link), p.T("sms.reply.noTicketShort"))
 		}
-		return s.compose("", p.T("sms.reply.noTicketShort"))
+		return s.compose(q, "", p.T("sms.reply.noTicketShort"))
 	case kw == KeywordLate && found && st.Status == StatusCalled:
-		return s.compose("", p.T("sms.followUp.short", "ticket", st.Number, "where", where(p, st.Room)))
+		return s.compose(q, "", p.T("sms.followUp.short", "ticket", st.Number, "where", where(p, st.Room)))
 	case kw == KeywordLate && found: // LATE twice already
-		return s.compose("", p.T("sms.reply.lateNoMore", "n", MaxDelays))
+		return s.compose(q, "", p.T("sms.reply.lateNoMore", "n", MaxDelays))
 	case kw == KeywordHere && found: // again: nothing changes, they are told again
-		return s.compose("", p.T("sms.reply.here", "ticket", st.Number))
+		return s.compose(q, "", p.T("sms.reply.here", "ticket", st.Number))
 	case kw == KeywordHelp:
-		return s.compose("", p.T("sms.reply.help"))
+		return s.compose(q, "", p.T("sms.reply.help"))
 	}
-	return s.compose("", p.T("sms.reply.unknown"))
+	return s.compose(q, "", p.T("sms.reply.unknown"))
 }
 
-// checkinLink is the check-in page, or "" when the public URL is not GSM-7.
-func (s *Service) checkinLink() string {
-	link := strings.TrimRight(s.Config.PublicURL, "/") + "/checkin"
-	if s.Config.PublicURL == "" || toGSM(link) != link {
-		return ""
+// checkinLink is the check-in page of q's clinic — /checkin for the default
+// clinic, /c/{slug}/ for another — or "" when the public URL is not GSM-7.
+func (s *Service) checkinLink(q Queue) string {
+	if q.ClinicSlug() == "" {
+		return s.pageLink(q, "checkin")
 	}
-	return link
+	return s.pageLink(q, "")
 }
 
 // arrived records that the patient of ticket id is in the building (HERE):
@@ -301,7 +352,7 @@ func (s *Service) arrived(ctx context.Context, id, phone, sid string) error {
 		ch.Kind, ch.Ticket = ChangeArrived, Entry{Ticket: *t}
 		ch.Waiting, ch.Called, ch.NowServing = counts(entries)
 		p := printer(t.Language)
-		return s.addReply(ctx, tx, phone, t.ID, sid, s.compose("", p.T("sms.reply.here", "ticket", t.Number)), now)
+		return s.addReply(ctx, tx, *q, phone, t.ID, sid, s.compose(*q, "", p.T("sms.reply.here", "ticket", t.Number)), now)
 	})
 	var qe *Error
 	if errors.As(err, &qe) && qe.Code == CodeNotActive {
@@ -332,10 +383,10 @@ func delayOf(body string) time.Duration {
 // same transaction.
 func (s *Service) postpone(ctx context.Context, id, phone string, in InboundText, now time.Time) error {
 	until := now.Add(delayOf(in.Body))
-	_, err := s.reorder(ctx, id, func(ctx context.Context, tx Tx, e Entry, now time.Time) error {
+	_, err := s.reorder(ctx, id, func(ctx context.Context, tx Tx, q Queue, e Entry, now time.Time) error {
 		p := printer(e.Language)
 		facts := p.T("sms.facts", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait)
-		again, err := s.replyOnce(ctx, tx, phone, e.ID, in.SID, s.compose("", p.T("sms.reply.late", "facts", facts)), now, toldUntil(e, now))
+		again, err := s.replyOnce(ctx, tx, q, phone, e.ID, in.SID, s.compose(q, "", p.T("sms.reply.late", "facts", facts)), now, toldUntil(e, now))
 		if err == nil && again {
 			return errAnswered
 		}

@@ -243,7 +243,7 @@ func (s *Service) markReady(ctx context.Context, tx Tx, q Queue, entries []Entry
 		if err := tx.UpdateTicket(ctx, e.Ticket); err != nil {
 			return nil, err
 		}
-		if err := s.addTold(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(*e), now, toldUntil(*e, now)); err != nil {
+		if err := s.addTold(ctx, tx, q, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(q, *e), now, toldUntil(*e, now)); err != nil {
 			return nil, err
 		}
 		ready = append(ready, *e)
@@ -251,17 +251,19 @@ func (s *Service) markReady(ctx context.Context, tx Tx, q Queue, entries []Entry
 	return ready, nil
 }
 
-// addMessage writes one SMS to the outbox. key distinguishes several messages of
-// one kind for one ticket (recalls); "" for kinds sent at most once per ticket.
+// addMessage writes one SMS to the outbox, from the sender of line q's clinic
+// (Clinic.SMSFrom; the default clinic's: the deployment's number). key
+// distinguishes several messages of one kind for one ticket (recalls); "" for
+// kinds sent at most once per ticket.
 //
 // A ticket without a phone (checked in at the front desk) gets no texts.
-func (s *Service) addMessage(ctx context.Context, tx Tx, t Ticket, kind MessageKind, key, body string, due time.Time) error {
-	return s.addTold(ctx, tx, t, kind, key, body, due, time.Time{})
+func (s *Service) addMessage(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due time.Time) error {
+	return s.addTold(ctx, tx, q, t, kind, key, body, due, time.Time{})
 }
 
 // addTold is addMessage for a text that tells the patient when they will be
 // seen (told): the moment delay alerts compare against (delay.go).
-func (s *Service) addTold(ctx context.Context, tx Tx, t Ticket, kind MessageKind, key, body string, due, told time.Time) error {
+func (s *Service) addTold(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time) error {
 	if t.Phone == "" {
 		return nil
 	}
@@ -280,7 +282,7 @@ func (s *Service) addTold(ctx context.Context, tx Tx, t Ticket, kind MessageKind
 		dedupe += ":" + key
 	}
 	return tx.AddMessage(ctx, &Message{
-		TicketID: t.ID, Kind: kind, To: t.Phone, Body: body, DedupeKey: dedupe,
+		TicketID: t.ID, Kind: kind, To: t.Phone, From: q.Clinic.SMSFrom, Body: body, DedupeKey: dedupe,
 		Status: status, LastError: reason, CreatedAt: s.now(), DueAt: due, ToldUntil: told,
 	})
 }

@@ -78,7 +78,7 @@ func (s *Service) Transfer(ctx context.Context, id, line string, keepPlace bool)
 			return err
 		}
 		if ready {
-			if err := s.addTold(ctx, tx, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(e), now, toldUntil(e, now)); err != nil {
+			if err := s.addTold(ctx, tx, *q, e.Ticket, MessageGetReady, lineKey(q.ID), s.getReadyText(*q, e), now, toldUntil(e, now)); err != nil {
 				return err
 			}
 		}
@@ -160,7 +160,7 @@ func (s *Service) MoveBefore(ctx context.Context, id, before string) (Entry, err
 //
 // then, when not nil, runs in the same transaction after the line is laid out,
 // with the ticket at its new place: the reply to a text that asked for it.
-func (s *Service) reorder(ctx context.Context, id string, then func(ctx context.Context, tx Tx, e Entry, now time.Time) error, place func(t *Ticket, active []Ticket) error) (Entry, error) {
+func (s *Service) reorder(ctx context.Context, id string, then func(ctx context.Context, tx Tx, q Queue, e Entry, now time.Time) error, place func(t *Ticket, active []Ticket) error) (Entry, error) {
 	var next basis
 	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if t.Status != StatusWaiting {
@@ -189,7 +189,7 @@ func (s *Service) reorder(ctx context.Context, id string, then func(ctx context.
 		}
 		next = basisOf(storedList(after, ch.Entries), b.fit, q.Version+1)
 		if then != nil {
-			return then(ctx, tx, ch.Ticket, now)
+			return then(ctx, tx, *q, ch.Ticket, now)
 		}
 		return nil
 	})

@@ -39,11 +39,11 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 		if _, err := tx.CancelMessages(ctx, t.ID, MessageGetReady); err != nil {
 			return err
 		}
-		if err := s.addMessage(ctx, tx, *t, MessageCalled, strconv.FormatInt(q.Version+1, 10), s.calledText(*t), now); err != nil {
+		if err := s.addMessage(ctx, tx, *q, *t, MessageCalled, strconv.FormatInt(q.Version+1, 10), s.calledText(*q, *t), now); err != nil {
 			return err
 		}
 		if s.Config.FollowUpAfter > 0 {
-			if err := s.addMessage(ctx, tx, *t, MessageFollowUp, lineKey(q.ID), s.followUpText(*t), now.Add(s.Config.FollowUpAfter)); err != nil {
+			if err := s.addMessage(ctx, tx, *q, *t, MessageFollowUp, lineKey(q.ID), s.followUpText(*q, *t), now.Add(s.Config.FollowUpAfter)); err != nil {
 				return err
 			}
 		}
@@ -84,7 +84,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Entry, error) {
 // finishTicket ends ticket id's visit with status to. then, when not nil,
 // runs in the same transaction once the ticket is stored: the reply to a text
 // that asked for it (inbound.go).
-func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind, then func(ctx context.Context, tx Tx, t Ticket, now time.Time) error) (Entry, error) {
+func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind ChangeKind, then func(ctx context.Context, tx Tx, q Queue, t Ticket, now time.Time) error) (Entry, error) {
 	var next basis
 	ch, err := s.mutateTicket(ctx, id, &next, func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error {
 		if !t.Status.Active() {
@@ -106,7 +106,7 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			return err
 		}
 		if then != nil {
-			if err := then(ctx, tx, *t, now); err != nil {
+			if err := then(ctx, tx, *q, *t, now); err != nil {
 				return err
 			}
 		}
@@ -135,7 +135,7 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 		if t.Status != StatusCalled {
 			return Errorf(CodeNotCalled, "This patient has not been called")
 		}
-		if err := s.addMessage(ctx, tx, *t, MessageCalled, strconv.FormatInt(q.Version+1, 10), s.calledText(*t), now); err != nil {
+		if err := s.addMessage(ctx, tx, *q, *t, MessageCalled, strconv.FormatInt(q.Version+1, 10), s.calledText(*q, *t), now); err != nil {
 			return err
 		}
 		waiting, called, err := tx.CountActive(ctx, q.ID)

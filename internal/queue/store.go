@@ -193,10 +193,14 @@ const (
 // Message is one SMS in the outbox. It is written in the same transaction as the
 // queue change that causes it and sent later by the dispatcher (internal/notify).
 type Message struct {
-	ID         int64
-	TicketID   string // the patient id
-	Kind       MessageKind
-	To         string // E.164
+	ID       int64
+	TicketID string // the patient id
+	Kind     MessageKind
+	To       string // E.164
+	// From is the sender: the clinic's number (Clinic.SMSFrom, E.164) or a
+	// messaging service ("MG…"); "" — stored as NULL — the deployment's
+	// (TWILIO_PHONE_NUMBER). The SMS sender sends each message from its own.
+	From       string
 	Body       string
 	DedupeKey  string // one cause, one message: "<ticket>:<kind>[:<n>]"
 	Status     MessageStatus

@@ -25,10 +25,14 @@ const (
 // without those accents, in GSM-7: one segment with the facts beats two with
 // every accent (docs/languages.md).
 
-func (s *Service) confirmationText(e Entry, ready bool) string {
+// Every text is of one line's clinic (q): it is signed with the clinic's name
+// and links to the clinic's pages (docs/clinics.md, "Texts"); the default
+// clinic's texts are what they were before clinics.
+
+func (s *Service) confirmationText(q Queue, e Entry, ready bool) string {
 	p := printer(e.Language)
 	facts := p.T("sms.facts", "ticket", e.Number, "position", e.Position, "minutes", e.EstimatedWait)
-	link := s.statusLink(e.ID)
+	link := s.statusLink(q, e.ID)
 	var variants []string
 	if ready {
 		if link != "" {
@@ -41,33 +45,33 @@ func (s *Service) confirmationText(e Entry, ready bool) string {
 		}
 		variants = append(variants, p.T("sms.confirm.waitLong", "facts", facts), p.T("sms.confirm.waitShort", "facts", facts))
 	}
-	return s.compose(e.Name, variants...)
+	return s.compose(q, e.Name, variants...)
 }
 
-func (s *Service) getReadyText(e Entry) string {
+func (s *Service) getReadyText(q Queue, e Entry) string {
 	p := printer(e.Language)
-	return s.compose(e.Name, getReadyLong(p, e),
+	return s.compose(q, e.Name, getReadyLong(p, e),
 		p.T("sms.getReady.short", "position", e.Position, "ticket", e.Number, "minutes", e.EstimatedWait))
 }
 
-func (s *Service) calledText(t Ticket) string {
+func (s *Service) calledText(q Queue, t Ticket) string {
 	p := printer(t.Language)
-	return s.compose(t.Name, p.T("sms.called", "ticket", t.Number, "where", where(p, t.Room)))
+	return s.compose(q, t.Name, p.T("sms.called", "ticket", t.Number, "where", where(p, t.Room)))
 }
 
-func (s *Service) followUpText(t Ticket) string {
+func (s *Service) followUpText(q Queue, t Ticket) string {
 	p := printer(t.Language)
 	w := where(p, t.Room)
-	return s.compose(t.Name, p.T("sms.followUp.long", "ticket", t.Number, "where", w),
+	return s.compose(q, t.Name, p.T("sms.followUp.long", "ticket", t.Number, "where", w),
 		p.T("sms.followUp.short", "ticket", t.Number, "where", w))
 }
 
-// compose prefixes the clinic name to the first variant that fits one segment
+// compose prefixes q's clinic's name to the first variant that fits one segment
 // with it whole — as written, or else without the accents GSM-7 lacks; when
 // none does, to the last variant, unaccented, with the clinic name shortened.
 // Then it fits the patient's name in.
-func (s *Service) compose(name string, variants ...string) string {
-	clinic, shift := s.clinic(), s.Config.SMSShiftTables
+func (s *Service) compose(q Queue, name string, variants ...string) string {
+	clinic, shift := s.signature(q), s.Config.SMSShiftTables
 	for _, v := range variants {
 		text := clinic + ": " + v
 		if oneSegment(fill(text, ""), shift) {
@@ -85,10 +89,11 @@ func (s *Service) compose(name string, variants ...string) string {
 	return fit(v, name, shift)
 }
 
-// clinic is the clinic's name in GSM-7; a name that cannot be written in GSM-7
-// becomes "SmartWait" rather than turning every text into 70-character UCS-2.
-func (s *Service) clinic() string {
-	name := toGSM(strings.Join(strings.Fields(s.Config.ClinicName), " "))
+// signature is the name of q's clinic in GSM-7; a name that cannot be
+// written in GSM-7 becomes "SmartWait" rather than turning every text into
+// 70-character UCS-2.
+func (s *Service) signature(q Queue) string {
+	name := toGSM(strings.Join(strings.Fields(s.clinicName(q)), " "))
 	if name == "" {
 		name = "SmartWait"
 	}
@@ -96,9 +101,21 @@ func (s *Service) clinic() string {
 }
 
 // statusLink is the patient's status page, or "" when the public URL cannot be
-// written in GSM-7's basic set.
-func (s *Service) statusLink(id string) string {
-	link := strings.TrimRight(s.Config.PublicURL, "/") + "/status/" + id
+// written in GSM-7's basic set: /status/{id} for the default clinic's
+// patients, /c/{slug}/status/{id} for another clinic's.
+func (s *Service) statusLink(q Queue, id string) string {
+	return s.pageLink(q, "status/"+id)
+}
+
+// pageLink is the public URL of page (a path without the leading "/") of q's
+// clinic — the default clinic's pages are unprefixed, another's are under
+// /c/{slug}/ — or "" without a public URL or when it is not GSM-7.
+func (s *Service) pageLink(q Queue, page string) string {
+	base := strings.TrimRight(s.Config.PublicURL, "/")
+	if slug := q.ClinicSlug(); slug != "" {
+		base += "/c/" + slug
+	}
+	link := base + "/" + page
 	if s.Config.PublicURL == "" || toGSM(link) != link {
 		return ""
 	}

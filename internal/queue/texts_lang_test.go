@@ -51,8 +51,8 @@ func TestSpanishTextsSpeakSpanish(t *testing.T) {
 	for _, shift := range []bool{false, true} {
 		s := spanishService(shift)
 		texts := map[string]string{
-			"confirm": s.confirmationText(e, false), "ready": s.confirmationText(e, true),
-			"getReady": s.getReadyText(e), "called": s.calledText(e.Ticket), "followUp": s.followUpText(e.Ticket),
+			"confirm": s.confirmationText(Queue{}, e, false), "ready": s.confirmationText(Queue{}, e, true),
+			"getReady": s.getReadyText(Queue{}, e), "called": s.calledText(Queue{}, e.Ticket), "followUp": s.followUpText(Queue{}, e.Ticket),
 		}
 		want := map[string][]string{
 			"confirm":  {"Hola", "A-014", "2 en la fila", "25 min", "/status/" + e.ID},
@@ -113,8 +113,8 @@ func TestEveryTemplateFitsOneSegment(t *testing.T) {
 						e := Entry{Ticket: Ticket{ID: NewID(), Number: "A-114", Name: name, Language: lang, Room: room},
 							Position: 12, EstimatedWait: 45}
 						for tmpl, body := range map[string]string{
-							"confirmation": s.confirmationText(e, false), "confirmation (ready)": s.confirmationText(e, true),
-							"get ready": s.getReadyText(e), "called": s.calledText(e.Ticket), "follow-up": s.followUpText(e.Ticket),
+							"confirmation": s.confirmationText(Queue{}, e, false), "confirmation (ready)": s.confirmationText(Queue{}, e, true),
+							"get ready": s.getReadyText(Queue{}, e), "called": s.calledText(Queue{}, e.Ticket), "follow-up": s.followUpText(Queue{}, e.Ticket),
 						} {
 							n, enc, units := Segments(body, shift)
 							if n != 1 {
@@ -137,7 +137,7 @@ func TestEveryTemplateFitsOneSegment(t *testing.T) {
 				"sms.called":            p.T("sms.called", "ticket", "A-114", "where", w),
 				"sms.followUp.long":     p.T("sms.followUp.long", "ticket", "A-114", "where", w),
 			} {
-				full := fill(textService(clinics[1], "").clinic()+": "+text, "Ana")
+				full := fill(textService(clinics[1], "").signature(Queue{})+": "+text, "Ana")
 				if n, enc, units := Segments(full, shift); n > 1 {
 					t.Logf("report: %s %-22s shift=%-5v as written: %d segments (%s, %d units); sent shorter or unaccented",
 						lang, key, shift, n, enc, units)
@@ -156,7 +156,7 @@ func TestRepliesFitOneSegment(t *testing.T) {
 			for _, shift := range []bool{false, true} {
 				s := textService("Clínica de Salud Familiar San José del Valle", "https://waitroom.riverside-clinic.example.org")
 				s.Config.SMSShiftTables = shift
-				body := s.compose("María", p.T("sms.reply."+key, "ticket", "A-114", "link", "https://waitroom.riverside-clinic.example.org/checkin",
+				body := s.compose(Queue{}, "María", p.T("sms.reply."+key, "ticket", "A-114", "link", "https://waitroom.riverside-clinic.example.org/checkin",
 					"facts", p.T("sms.facts", "ticket", "A-114", "position", 12, "minutes", 45)))
 				if n, enc, units := Segments(body, shift); n != 1 {
 					t.Errorf("%s sms.reply.%s shift=%v: %d segments (%s, %d): %q", lang, key, shift, n, enc, units, body)

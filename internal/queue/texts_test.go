@@ -48,12 +48,12 @@ func TestTextsFitAndKeepFacts(t *testing.T) {
 	for _, clinic := range clinics {
 		for _, url := range urls {
 			s := textService(clinic, url)
-			wantClinic := s.clinic()
+			wantClinic := s.signature(Queue{})
 			for _, name := range names {
 				e := Entry{Ticket: Ticket{ID: NewID(), Number: "A-1234", Name: name}, Position: 999, EstimatedWait: 14985}
 				t.Run(fmt.Sprintf("%.12s/%.10s/%.10s", clinic, url, name), func(t *testing.T) {
 					for _, ready := range []bool{false, true} {
-						body := s.confirmationText(e, ready)
+						body := s.confirmationText(Queue{}, e, ready)
 						checkGSM(t, body)
 						mustContain(t, body, "ticket A-1234", "number 999 in line", "about 14,985 min")
 						if ready {
@@ -65,17 +65,17 @@ func TestTextsFitAndKeepFacts(t *testing.T) {
 							mustContain(t, body, wantClinic[:40]) // shortened, not dropped
 						}
 					}
-					body := s.getReadyText(e)
+					body := s.getReadyText(Queue{}, e)
 					checkGSM(t, body)
 					mustContain(t, strings.ToLower(body), "get ready", "number 999 in line", "ticket a-1234", "about 14,985 min")
 					for _, room := range rooms {
 						tk := e.Ticket
 						tk.Room = room
-						for _, body := range []string{s.calledText(tk), s.followUpText(tk)} {
+						for _, body := range []string{s.calledText(Queue{}, tk), s.followUpText(Queue{}, tk)} {
 							checkGSM(t, body)
 							mustContain(t, body, "your turn", "A-1234", where(printer("en"), room))
 						}
-						mustContain(t, s.followUpText(tk), "Reminder")
+						mustContain(t, s.followUpText(Queue{}, tk), "Reminder")
 					}
 				})
 			}
@@ -93,7 +93,7 @@ func TestTextsNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		e := Entry{Ticket: Ticket{ID: NewID(), Number: "A-001", Name: tt.name}, Position: 2, EstimatedWait: 15}
-		body := s.confirmationText(e, false)
+		body := s.confirmationText(Queue{}, e, false)
 		checkGSM(t, body)
 		mustContain(t, body, tt.want, "Riverside Clinic: ")
 		if strings.Contains(body, tt.not) {
@@ -105,10 +105,10 @@ func TestTextsNames(t *testing.T) {
 func TestTextsStatusLinkWhenItFits(t *testing.T) {
 	s := textService("Riverside Clinic", "https://clinic.example.com/")
 	e := Entry{Ticket: Ticket{ID: NewID(), Number: "A-001", Name: "Ana"}, Position: 2, EstimatedWait: 15}
-	mustContain(t, s.confirmationText(e, false), "https://clinic.example.com/status/"+e.ID)
+	mustContain(t, s.confirmationText(Queue{}, e, false), "https://clinic.example.com/status/"+e.ID)
 	// A public URL with a character outside GSM-7's basic set is left out.
 	s = textService("Riverside Clinic", "https://clinic.example.com/~wait")
-	if body := s.confirmationText(e, false); strings.Contains(body, "status/") {
+	if body := s.confirmationText(Queue{}, e, false); strings.Contains(body, "status/") {
 		t.Errorf("link with '~' included: %q", body)
 	}
 }
@@ -132,7 +132,7 @@ func FuzzTexts(f *testing.F) {
 		}
 		s := textService(clinic, "http://localhost:3001")
 		e := Entry{Ticket: Ticket{ID: NewID(), Number: "A-001", Name: name, Room: room, CalledAt: time.Now()}, Position: pos, EstimatedWait: wait}
-		for _, body := range []string{s.confirmationText(e, false), s.confirmationText(e, true), s.getReadyText(e), s.calledText(e.Ticket), s.followUpText(e.Ticket)} {
+		for _, body := range []string{s.confirmationText(Queue{}, e, false), s.confirmationText(Queue{}, e, true), s.getReadyText(Queue{}, e), s.calledText(Queue{}, e.Ticket), s.followUpText(Queue{}, e.Ticket)} {
 			checkGSM(t, body)
 			mustContain(t, body, "A-001")
 		}

@@ -60,9 +60,11 @@ type Queue struct {
 	ServingRooms, OpenRooms int
 	// Clinic is the clinic the line belongs to. Stores write only Clinic.ID (0:
 	// DefaultClinicID) and fill in the whole clinic when they read the line,
-	// except for the default clinic, which reads as the zero Clinic: its name,
-	// time zone and sender are the deployment's settings (SMARTWAIT_CLINIC_NAME,
-	// SMARTWAIT_TIMEZONE, TWILIO_FROM_NUMBER), as before clinics.
+	// except that the default clinic reads with ID 0 and its stored slug,
+	// name, time zone and sender only: each is "" unless an admin set it, and
+	// then the deployment's settings (SMARTWAIT_CLINIC_NAME,
+	// SMARTWAIT_TIMEZONE, TWILIO_PHONE_NUMBER) apply, as before clinics. Room
+	// names and URLs use ClinicSlug, which is "" for the default clinic.
 	Clinic Clinic
 }
 

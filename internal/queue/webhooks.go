@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -61,14 +62,17 @@ type WebhookEvent struct {
 }
 
 // webhookBody is the JSON of one event (docs/integrations.md, "Payload").
+// Clinic is the name of the ticket's line's clinic; ClinicSlug its slug,
+// absent for the default clinic, whose pages and rooms are unprefixed too.
 type webhookBody struct {
-	ID     string          `json:"id"`
-	Type   string          `json:"type"`
-	Time   string          `json:"time"`
-	Clinic string          `json:"clinic"`
-	Ticket *webhookTicket  `json:"ticket,omitempty"`
-	SMS    *webhookSMS     `json:"sms,omitempty"`
-	Person *webhookPatient `json:"patient,omitempty"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Time       string          `json:"time"`
+	Clinic     string          `json:"clinic"`
+	ClinicSlug string          `json:"clinicSlug,omitempty"`
+	Ticket     *webhookTicket  `json:"ticket,omitempty"`
+	SMS        *webhookSMS     `json:"sms,omitempty"`
+	Person     *webhookPatient `json:"patient,omitempty"`
 }
 
 // webhookTicket is the ticket's public fields: nothing in it identifies the
@@ -111,9 +115,18 @@ func webhookTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
-// newWebhookEvent builds an event about ticket e (its position and estimate
-// only while it waits), with sms when it is an sms.status event.
-func (s *Service) newWebhookEvent(typ WebhookEventType, e Entry, from string, sms *webhookSMS, now time.Time) WebhookEvent {
+// newWebhookEvent builds an event about ticket e of line q (its position and
+// estimate only while it waits), with sms when it is an sms.status event. An
+// event without a ticket (e's ID "": an answer to a number with none) has no
+// ticket and no patient.
+func (s *Service) newWebhookEvent(typ WebhookEventType, q Queue, e Entry, from string, sms *webhookSMS, now time.Time) WebhookEvent {
+	if e.ID == "" {
+		b := webhookBody{ID: NewID(), Type: string(typ), Time: webhookTime(now), Clinic: s.clinicName(q), ClinicSlug: q.ClinicSlug(), SMS: sms}
+		ev := WebhookEvent{ID: b.ID, Type: typ, Time: now}
+		ev.Public, _ = json.Marshal(b)
+		ev.Personal = ev.Public
+		return ev
+	}
 	t := e.Ticket
 	wt := &webhookTicket{
 		TicketNumber: t.Number, Status: t.Status, Line: t.QueueID, FromLine: from,
@@ -127,13 +140,33 @@ func (s *Service) newWebhookEvent(typ WebhookEventType, e Entry, from string, sm
 	if t.Status != StatusCalled {
 		wt.Room = ""
 	}
-	b := webhookBody{ID: NewID(), Type: string(typ), Time: webhookTime(now), Clinic: s.Config.ClinicName, Ticket: wt, SMS: sms}
+	b := webhookBody{ID: NewID(), Type: string(typ), Time: webhookTime(now), Clinic: s.clinicName(q), ClinicSlug: q.ClinicSlug(), Ticket: wt, SMS: sms}
 	ev := WebhookEvent{ID: b.ID, Type: typ, Time: now, TicketID: t.ID}
 	// Marshalling these plain structs cannot fail.
 	ev.Public, _ = json.Marshal(b)
 	b.Person = &webhookPatient{PatientID: t.ID, Name: t.Name, Phone: t.Phone}
 	ev.Personal, _ = json.Marshal(b)
 	return ev
+}
+
+// messageSubject is what an sms.status event about message m speaks of: its
+// ticket, and the line whose clinic names the event — the ticket's line now
+// (a line removed since: the default clinic). An answer to a number without a
+// ticket has no ticket; its clinic is the one it was sent from.
+func messageSubject(ctx context.Context, tx Tx, m Message) (Queue, Entry, error) {
+	if m.TicketID == "" {
+		q, err := textedClinic(ctx, tx, m.From)
+		return q, Entry{}, err
+	}
+	t, err := tx.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return Queue{}, Entry{}, err
+	}
+	q, err := tx.Queue(ctx, t.QueueID)
+	if errors.Is(err, ErrNotFound) {
+		q, err = Queue{}, nil
+	}
+	return q, Entry{Ticket: t}, err
 }
 
 // webhookEventOf maps a committed change to its webhook event type; false for
@@ -158,14 +191,14 @@ func webhookEventOf(ch Change) (WebhookEventType, bool) {
 	return "", false
 }
 
-// addWebhookEvent writes the webhook event of the change ch, if it is one,
-// inside the operation's transaction.
-func (s *Service) addWebhookEvent(ctx context.Context, tx Tx, ch Change, now time.Time) error {
+// addWebhookEvent writes the webhook event of the change ch to line q, if it
+// is one, inside the operation's transaction.
+func (s *Service) addWebhookEvent(ctx context.Context, tx Tx, q Queue, ch Change, now time.Time) error {
 	typ, ok := webhookEventOf(ch)
 	if !ok || ch.Ticket.ID == "" {
 		return nil
 	}
-	return tx.AddWebhookEvent(ctx, s.newWebhookEvent(typ, ch.Ticket, ch.From, nil, now))
+	return tx.AddWebhookEvent(ctx, s.newWebhookEvent(typ, q, ch.Ticket, ch.From, nil, now))
 }
 
 // RecordDelivery records the SMS provider's final report on the message it
@@ -184,12 +217,12 @@ func (s *Service) RecordDelivery(ctx context.Context, providerID string, status 
 		if !changed {
 			return nil
 		}
-		t, err := tx.Ticket(ctx, m.TicketID)
+		q, e, err := messageSubject(ctx, tx, m)
 		if err != nil {
 			return err
 		}
 		sms := &webhookSMS{Kind: m.Kind, Status: m.Status, Error: detail}
-		return tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, Entry{Ticket: t}, "", sms, s.now()))
+		return tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, q, e, "", sms, s.now()))
 	})
 	if err != nil {
 		return false, storeError(err)

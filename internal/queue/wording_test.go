@@ -10,12 +10,12 @@ func TestEventWordingIsTheSMSWording(t *testing.T) {
 	s := textService("Clinic", "")
 	for _, room := range []string{"3", "Desk B", "room 12", "", "  ", "Salle ① Est", "Sala 2 ✚"} {
 		tk := Ticket{Number: "A-007", Room: room}
-		if sms, ev := s.calledText(tk), "Clinic: "+CalledMessage(tk); sms != ev {
+		if sms, ev := s.calledText(Queue{}, tk), "Clinic: "+CalledMessage(tk); sms != ev {
 			t.Errorf("room %q: SMS %q, event %q", room, sms, ev)
 		}
 	}
 	e := Entry{Ticket: Ticket{Number: "A-008"}, Position: 2, EstimatedWait: 9}
-	if sms, ev := s.getReadyText(e), "Clinic: "+GetReadyMessage(e); sms != ev {
+	if sms, ev := s.getReadyText(Queue{}, e), "Clinic: "+GetReadyMessage(e); sms != ev {
 		t.Errorf("get ready: SMS %q, event %q", sms, ev)
 	}
 }

@@ -28,8 +28,13 @@ func (l *Log) Send(ctx context.Context, m queue.Message) (string, error) {
 		log = slog.Default()
 	}
 	id := "log-" + strconv.FormatInt(m.ID, 10)
-	log.InfoContext(ctx, "sms (log sender, not sent)", "message", m.ID, "kind", string(m.Kind),
-		"to", MaskPhone(m.To), "body", Redact(m.Body, m.TicketID))
+	attrs := []any{"message", m.ID, "kind", string(m.Kind), "to", MaskPhone(m.To), "body", Redact(m.Body, m.TicketID)}
+	if m.From != "" {
+		// A clinic's own number (not a patient's, so logged whole); without
+		// one, the deployment's.
+		attrs = append(attrs, "from", m.From)
+	}
+	log.InfoContext(ctx, "sms (log sender, not sent)", attrs...)
 	log.DebugContext(ctx, "sms (log sender, full)", "message", m.ID, "patientId", m.TicketID, "to", m.To, "body", m.Body)
 	return id, nil
 }

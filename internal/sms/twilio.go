@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,10 @@ const StatusCallbackPath = "/api/webhooks/twilio/status"
 type Twilio struct {
 	AccountSID string
 	AuthToken  string
-	From       string // the sending number (E.164) or a messaging service SID ("MG…")
+	// From is the deployment's sender: a number (E.164) or a messaging service
+	// SID ("MG…"). A message with its own From (a clinic's number,
+	// queue.Message.From) is sent from that instead.
+	From string
 	// BaseURL is the API base, DefaultTwilioURL when empty; tests point it at a fake.
 	BaseURL string
 	// StatusCallback is the absolute URL Twilio reports delivery to (PublicURL +
@@ -75,16 +79,18 @@ var temporaryCodes = map[int]bool{
 	21611: true, // the From number has too many queued messages
 }
 
-// Send posts m to Twilio and returns the message SID. Network errors, timeouts,
+// Send posts m to Twilio, from m.From or else t.From, and returns the message
+// SID. Network errors, timeouts,
 // 429 and 5xx answers are temporary *notify.SendErrors (429 carries Retry-After);
 // any other 4xx — e.g. 21211 invalid To, 21610 recipient unsubscribed — is
 // permanent.
 func (t *Twilio) Send(ctx context.Context, m queue.Message) (string, error) {
 	form := url.Values{"To": {m.To}, "Body": {m.Body}}
-	if strings.HasPrefix(t.From, "MG") {
-		form.Set("MessagingServiceSid", t.From) // Twilio picks the number from the service's pool
+	from := cmp.Or(m.From, t.From)
+	if strings.HasPrefix(from, "MG") {
+		form.Set("MessagingServiceSid", from) // Twilio picks the number from the service's pool
 	} else {
-		form.Set("From", t.From)
+		form.Set("From", from)
 	}
 	if t.StatusCallback != "" {
 		form.Set("StatusCallback", t.StatusCallback)

@@ -9,9 +9,10 @@ import (
 	"smartwait/internal/queue"
 )
 
+// from_phone is NULL for the deployment's sender (queue.Message.From "").
 var insertMessage = prepared(`INSERT INTO messages (ticket_id, kind, to_phone, body, dedupe_key, status,
-		attempts, last_error, provider_id, created_at, due_at, sent_at, told_until)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		attempts, last_error, provider_id, created_at, due_at, sent_at, told_until, from_phone)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))
 	ON CONFLICT (dedupe_key) DO NOTHING
 	RETURNING id`)
 
@@ -30,7 +31,7 @@ func (t *tx) AddMessage(ctx context.Context, m *queue.Message) error {
 		m.DueAt = m.CreatedAt
 	}
 	err := t.stmt(ctx, insertMessage).QueryRowContext(t.run(ctx), m.TicketID, m.Kind, m.To, m.Body, m.DedupeKey, m.Status,
-		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt), ms(m.ToldUntil),
+		m.Attempts, m.LastError, m.ProviderID, m.CreatedAt.UnixMilli(), m.DueAt.UnixMilli(), ms(m.SentAt), ms(m.ToldUntil), m.From,
 	).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) { // the dedupe key exists: one cause, one message
 		m.ID = 0
@@ -62,14 +63,14 @@ func (t *tx) CancelMessages(ctx context.Context, ticketID string, kind queue.Mes
 
 // messageColumns is the column list message queries select, in scanMessage order.
 const messageColumns = `id, ticket_id, kind, to_phone, body, dedupe_key, status, attempts,
-	last_error, provider_id, created_at, due_at, sent_at`
+	last_error, provider_id, created_at, due_at, sent_at, COALESCE(from_phone, '')`
 
 func scanMessage(s scanner) (queue.Message, error) {
 	var m queue.Message
 	var created, due int64
 	var sent sql.NullInt64
 	err := s.Scan(&m.ID, &m.TicketID, &m.Kind, &m.To, &m.Body, &m.DedupeKey, &m.Status, &m.Attempts,
-		&m.LastError, &m.ProviderID, &created, &due, &sent)
+		&m.LastError, &m.ProviderID, &created, &due, &sent, &m.From)
 	if err != nil {
 		return queue.Message{}, err
 	}

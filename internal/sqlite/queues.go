@@ -60,12 +60,15 @@ func scanQueue(s scanner) (queue.Queue, error) {
 	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
 	q.Grace = time.Duration(graceMS) * time.Millisecond
-	// The default clinic reads as the zero Clinic (queue.Queue.Clinic): its
-	// name, zone and sender are the deployment's settings.
+	// The default clinic reads with ID 0 (queue.Queue.Clinic) and its stored
+	// slug, name, zone and sender: '' unless an admin set them, and then the
+	// deployment's settings apply, as before clinics.
 	if c.c.ID != queue.DefaultClinicID {
 		if q.Clinic, err = c.clinic(); err != nil {
 			return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
 		}
+	} else {
+		q.Clinic.Slug, q.Clinic.Name, q.Clinic.TimeZone, q.Clinic.SMSFrom = c.c.Slug, c.c.Name, c.c.TimeZone, c.c.SMSFrom
 	}
 	return q, nil
 }

@@ -11,7 +11,7 @@ import (
 const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
 
 // handleInboundSMS serves POST /api/sms/inbound, Twilio's webhook for a text
-// a patient sent to the clinic's number (form fields From, To, Body,
+// a patient sent to one of the clinics' numbers (form fields From, To, Body,
 // MessageSid, …). The form must carry a valid X-Twilio-Signature over
 // SMARTWAIT_PUBLIC_URL + the path: 403 INVALID_SIGNATURE otherwise. The same
 // MessageSid again is answered once (the reply's dedupe key).
@@ -26,7 +26,7 @@ func (s *Server) handleInboundSMS() http.Handler {
 			s.fail(w, r, &apiError{code: codeInvalidSignature, message: "The request signature is not valid"})
 			return
 		}
-		in := queue.InboundText{SID: r.PostForm.Get("MessageSid"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body")}
+		in := queue.InboundText{SID: r.PostForm.Get("MessageSid"), From: r.PostForm.Get("From"), To: r.PostForm.Get("To"), Body: r.PostForm.Get("Body")}
 		kw, err := s.d.Queue.Reply(r.Context(), in)
 		if err != nil {
 			s.fail(w, r, err)

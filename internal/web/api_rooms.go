@@ -15,7 +15,9 @@ import (
 // roomFields are the fields of a room's PATCH; POST takes all but position.
 var roomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool, "position": kindInt}
 
-var newRoomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool}
+// newRoomFields are POST's: clinic is the slug of the room's clinic (default:
+// the default clinic), which cannot change afterwards.
+var newRoomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool, "clinic": kindString}
 
 // handleRooms serves GET /api/staff/rooms: every room, by position.
 func (s *Server) handleRooms() http.Handler {
@@ -25,16 +27,22 @@ func (s *Server) handleRooms() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		clinics, err := s.clinicSlugs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		out := make([]roomView, len(rooms))
 		for i, rm := range rooms {
-			out[i] = newRoomView(rm)
+			out[i] = newRoomView(rm, clinics)
 		}
 		list(w, out)
 	})
 }
 
-// handleCreateRoom serves POST /api/staff/rooms (admin) {name, lines, open?}:
-// 201 with the room, open unless open is false.
+// handleCreateRoom serves POST /api/staff/rooms (admin) {name, lines, open?,
+// clinic?}: 201 with the room, open unless open is false; 404
+// CLINIC_NOT_FOUND for an unknown clinic.
 func (s *Server) handleCreateRoom() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := decodeTyped(r, newRoomFields)
@@ -53,11 +61,20 @@ func (s *Server) handleCreateRoom() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		clinics, err := s.clinicSlugs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if rm.ClinicID, err = clinicIn(clinics, b.str("clinic")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if rm, err = s.d.Queue.CreateRoom(r.Context(), rm); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newRoomView(rm), Message: "Room " + rm.Name + " created"})
+		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newRoomView(rm, clinics), Message: "Room " + rm.Name + " created"})
 	})
 }
 
@@ -81,6 +98,11 @@ func (s *Server) handleUpdateRoom() http.Handler {
 				return
 			}
 		}
+		clinics, err := s.clinicSlugs(r.Context()) // read first: the answer of a done change cannot fail
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		rm, err := s.d.Queue.UpdateRoom(r.Context(), r.PathValue("name"), p)
 		if err != nil {
 			s.fail(w, r, err)
@@ -94,7 +116,7 @@ func (s *Server) handleUpdateRoom() http.Handler {
 		default:
 			msg = "Room " + rm.Name + " closed"
 		}
-		ok(w, newRoomView(rm), msg)
+		ok(w, newRoomView(rm, clinics), msg)
 	})
 }
 

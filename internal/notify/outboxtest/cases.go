@@ -382,3 +382,32 @@ func testMessages(t *testing.T, s queue.Store, o notify.Outbox) {
 		t.Errorf("Messages(\"\") = %d messages, first %d; want 3, newest (%d) first", len(all), all[0].ID, other.ID)
 	}
 }
+
+// A claimed message carries its sender, what the dispatcher sends it from:
+// a clinic's number as written, the deployment's as "". The SMS log shows
+// the same.
+func testClaimCarriesSender(t *testing.T, s queue.Store, o notify.Outbox) {
+	ticket := addTicket(t, s, nextPhone())
+	own := queue.Message{TicketID: ticket, Kind: queue.MessageConfirmation, To: "+14155552671", From: "+15005550111",
+		Body: "North: hello", DedupeKey: ticket + ":own", Status: queue.MessagePending, CreatedAt: t0, DueAt: t0}
+	err := s.Update(context.Background(), func(tx queue.Tx) error { return tx.AddMessage(context.Background(), &own) })
+	must(t, "AddMessage", err)
+	deployment := addMessageFor(t, s, ticket, queue.MessageCalled, t0.Add(time.Second))
+	want := map[int64]string{own.ID: "+15005550111", deployment.ID: ""}
+	cs := claim(t, o, t0.Add(time.Minute), 10)
+	if len(cs) != 2 {
+		t.Fatalf("claimed %d, want 2", len(cs))
+	}
+	for _, c := range cs {
+		if c.From != want[c.ID] {
+			t.Errorf("claimed message %d from %q, want %q", c.ID, c.From, want[c.ID])
+		}
+	}
+	ms, err := o.Messages(context.Background(), ticket)
+	must(t, "Messages", err)
+	for _, m := range ms {
+		if m.From != want[m.ID] {
+			t.Errorf("SMS log: message %d from %q, want %q", m.ID, m.From, want[m.ID])
+		}
+	}
+}

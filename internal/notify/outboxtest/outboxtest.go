@@ -46,6 +46,7 @@ func RunOutboxTests(t *testing.T, open Open) {
 		{"PendingCounts", testPending},
 		{"CancelledNeverClaimed", testCancelled},
 		{"MessagesNewestFirst", testMessages},
+		{"ClaimCarriesSender", testClaimCarriesSender},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package queuetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,5 +113,30 @@ func testCancelMessages(t *testing.T, s queue.Store) {
 		if got := cancel(t, s, st.ticket, st.kind); got != st.want {
 			t.Errorf("%s: CancelMessages(kind %q) = %d, want %d", st.name, st.kind, got, st.want)
 		}
+	}
+}
+
+// A message keeps its sender: a clinic's number read back as written, the
+// deployment's ("") as "" — through RecordDelivery, the read a delivery
+// report makes of a sent message.
+func testMessageSender(t *testing.T, s queue.Store) {
+	tk := insert(t, s, newTicket(queue.DefaultQueueID, 1))[0]
+	own, deployment := newMessage(tk, queue.MessageConfirmation), newMessage(tk, queue.MessageCalled)
+	own.From = "+15005550111"
+	for i, m := range []*queue.Message{own, deployment} {
+		m.Status, m.Attempts, m.SentAt, m.ProviderID = queue.MessageSent, 1, t0.Add(time.Second), fmt.Sprintf("SMsender%d", i)
+	}
+	addMessages(t, s, own, deployment)
+	for _, want := range []*queue.Message{own, deployment} {
+		update(t, s, func(ctx context.Context, tx queue.Tx) error {
+			got, _, err := tx.RecordDelivery(ctx, want.ProviderID, queue.MessageDelivered, "")
+			if err != nil {
+				return err
+			}
+			if got.ID != want.ID || got.From != want.From {
+				t.Errorf("message %d read back with From %q (id %d), want %q", want.ID, got.From, got.ID, want.From)
+			}
+			return nil
+		})
 	}
 }

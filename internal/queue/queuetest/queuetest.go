@@ -64,6 +64,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) queue.Store) {
 		{"RecentCheckIns", testRecentCheckIns},
 		{"AddMessageDedupe", testAddMessageDedupe},
 		{"CancelMessages", testCancelMessages},
+		{"MessageSender", testMessageSender},
 		{"OptOuts", testOptOuts},
 		{"TextedSince", testTextedSince},
 		{"ActiveTicketByPhone", testActiveTicketByPhone},

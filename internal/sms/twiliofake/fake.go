@@ -2,7 +2,8 @@
 // every request, checks basic auth and the form fields, and can be told to fail the
 // next N requests with a status or to reject a number with error 21211. It is used
 // by the tests of sms, notify, web and cmd/smartwait; nothing in production imports
-// it.
+// it. The account owns the number From; AddNumber gives it more (a clinic's
+// own sender), and a message from any other number is a problem.
 package twiliofake
 
 import (
@@ -43,6 +44,7 @@ type Server struct {
 	failNext int
 	failCode int
 	rejected map[string]bool
+	numbers  map[string]bool // the From numbers the account owns
 	problems []string
 	delay    time.Duration
 	gate     chan struct{} // non-nil while held: requests wait for it to close
@@ -58,7 +60,7 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // 160 characters).
 func New(tb testing.TB) *Server {
 	tb.Helper()
-	s := &Server{rejected: map[string]bool{}, changed: make(chan struct{})}
+	s := &Server{rejected: map[string]bool{}, numbers: map[string]bool{From: true}, changed: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(func() {
 		s.Close()
@@ -81,6 +83,13 @@ func (s *Server) Reject(to string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rejected[to] = true
+}
+
+// AddNumber makes number one the account may send from, besides From.
+func (s *Server) AddNumber(number string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.numbers[number] = true
 }
 
 // SetDelay makes every request wait d before answering (a slow provider).
@@ -193,8 +202,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !e164.MatchString(m.To) {
 		s.problem("To %q is not E.164", m.To)
 	}
-	if m.From != From {
-		s.problem("From %q, want %q", m.From, From)
+	if !s.numbers[m.From] {
+		s.problem("From %q is not a number of the account (%q or one AddNumber added)", m.From, From)
 	}
 	if m.Body == "" || utf8.RuneCountInString(m.Body) > 160 {
 		s.problem("Body of %d characters: %q", utf8.RuneCountInString(m.Body), m.Body)
