@@ -16,7 +16,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
 
 let built = '';
-function binary() {
+export function binary() {
   if (process.env.SMARTWAIT_BIN) return process.env.SMARTWAIT_BIN;
   if (!built) {
     built = join(mkdtempSync(join(tmpdir(), 'smartwait-bin-')), 'smartwait');

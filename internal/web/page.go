@@ -38,7 +38,7 @@ type pages struct {
 }
 
 // pageNames are the templates under templates/ besides layout.html.
-var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "webhooks", "audit", "display", "qr", "kiosk", "offline"}
+var pageNames = []string{"checkin", "status", "staff_login", "staff", "admin", "webhooks", "audit", "display", "qr", "kiosk", "offline", "notfound", "clinics"}
 
 func parsePages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
@@ -75,12 +75,16 @@ func assetURL(name string) string { return "/static/" + name + "?v=" + assetVers
 
 // page is what every template gets: the page's own data plus the layout's fields.
 type page struct {
-	Title   string // <title> and the top heading
-	Clinic  string
-	Body    string // body class: "patient", "staff", "display", "poster", "kiosk"
-	NoBar   bool   // no top bar (the TV display and the printed poster)
-	Scripts []string
-	Data    any
+	Title  string // <title> and the top heading
+	Clinic string
+	Body   string // body class: "patient", "staff", "display", "poster", "kiosk"
+	NoBar  bool   // no top bar (the TV display and the printed poster)
+	// Home is the path the clinic's pages hang from ("" unprefixed,
+	// "/c/north"); Site is the clinic's slug for the scripts' real-time
+	// rooms, "" for the default clinic (page_clinic.go).
+	Home, Site string
+	Scripts    []string
+	Data       any
 
 	// The page's language (page_lang.go): L writes its words, Langs is its
 	// language switch (none on the staff pages), Text the strings its scripts

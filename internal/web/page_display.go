@@ -66,12 +66,23 @@ func (v DisplayView) LastCall() string {
 func (v DisplayView) Grouped() bool { return len(v.Lines) > 1 }
 
 // display builds the display's view of the lines follow names, or of every
-// line when follow is nil, and the sum of their versions (the view changes
-// whenever one of them does). A line that does not exist is LINE_NOT_FOUND.
-func (s *Server) display(ctx context.Context, follow []string) (DisplayView, int64, error) {
+// line of clinic (an id) when follow is nil, and the sum of their versions
+// (the view changes whenever one of them does). With a clinic, the lines
+// followed must be its own (else VALIDATION_ERROR on lines); clinic 0 follows
+// lines of any clinic. A line that does not exist is LINE_NOT_FOUND.
+func (s *Server) display(ctx context.Context, clinic int64, follow []string) (DisplayView, int64, error) {
 	lines, err := s.d.Queue.LinesToday(ctx, follow)
 	if err != nil {
 		return DisplayView{}, 0, err
+	}
+	if clinic != 0 {
+		for _, l := range lines {
+			if follow != nil && l.ClinicID() != clinic {
+				// As GET /api/events/display refuses it.
+				return DisplayView{}, 0, invalidField("lines", "line %q is not a line of this clinic", l.ID)
+			}
+		}
+		lines = slices.DeleteFunc(lines, func(l queue.LineDay) bool { return l.ClinicID() != clinic })
 	}
 	v := DisplayView{RecentCalls: []DisplayCall{}, Lines: make([]DisplayLine, 0, len(lines)), UpdatedAt: jsonTime(s.now())}
 	var version int64
@@ -120,10 +131,11 @@ func displayCall(e queue.Entry) DisplayCall {
 	return DisplayCall{TicketNumber: e.Number, Room: e.Room, CalledAt: jsonTime(e.CalledAt), Line: e.QueueID}
 }
 
-// handleDisplayAPI serves GET /api/display[?lines=a,lab] (no credentials:
-// queue-level facts only). Its tag is weak and leaves updatedAt out of the
-// hash: two answers that differ only in when they were built are the same to
-// the display.
+// handleDisplayAPI serves GET /api/display[?clinic=north][&lines=a,lab] (no
+// credentials: queue-level facts only): the lines named, else every line of
+// the clinic named, else of the default clinic. Its tag is weak and leaves
+// updatedAt out of the hash: two answers that differ only in when they were
+// built are the same to the display.
 func (s *Server) handleDisplayAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		follow, err := displayLines(r.URL.Query().Get("lines"))
@@ -131,7 +143,12 @@ func (s *Server) handleDisplayAPI() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		v, version, err := s.display(r.Context(), follow)
+		clinic, err := s.displayClinic(r.Context(), r.URL.Query().Get("clinic"), follow)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v, version, err := s.display(r.Context(), clinic, follow)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -140,6 +157,21 @@ func (s *Server) handleDisplayAPI() http.Handler {
 		key.UpdatedAt = jsonTime{}
 		writeTagged(w, r, tagged{version: version, weak: true, key: key, cache: cachePublic}, envelope{Success: true, Data: v})
 	})
+}
+
+// displayClinic is the clinic (an id) a display of GET /api/display
+// follows: the one ?clinic= names (an unknown slug is CLINIC_NOT_FOUND); else,
+// when it names no lines either, the default clinic; else 0, the lines named
+// whichever clinic they are of.
+func (s *Server) displayClinic(ctx context.Context, slug string, follow []string) (int64, error) {
+	if slug != "" {
+		c, err := s.d.Queue.Clinic(ctx, slug)
+		return c.ID, err
+	}
+	if follow == nil {
+		return queue.DefaultClinicID, nil
+	}
+	return 0, nil
 }
 
 // displayData is the display page: the view, and the lines it follows as
@@ -152,15 +184,26 @@ type displayData struct {
 	Speak string
 }
 
-// handleDisplayPage serves GET /display[?lines=a,lab], rendered with the
-// current state so the TV shows something right even before its script
-// connects. A line that does not exist is a 404 page that says which.
+// handleDisplayPage serves GET /display[?lines=a,lab] and a clinic's GET
+// /c/{slug}/display[?lines=a,lab], rendered with the current state so the TV
+// shows something right even before its script connects: the clinic's lines
+// (the unprefixed page: the default clinic's, or the lines named). A line
+// that does not exist is a 404 page that says which; one of another clinic,
+// a 400 page.
 func (s *Server) handleDisplayPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, ok := s.pageSite(w, r)
+		if !ok {
+			return
+		}
 		follow, err := displayLines(r.URL.Query().Get("lines"))
+		clinic := t.Clinic.ID
+		if !t.prefixed() && follow != nil {
+			clinic = 0 // today's /display?lines=: the lines, whichever clinic
+		}
 		var v DisplayView
 		if err == nil {
-			v, _, err = s.display(r.Context(), follow)
+			v, _, err = s.display(r.Context(), clinic, follow)
 		}
 		if err != nil {
 			status, info := classify(err)
@@ -174,8 +217,8 @@ func (s *Server) handleDisplayPage() http.Handler {
 			_, _ = w.Write([]byte(lp.T("pages.display.notFound", "reason", info.Message+" ("+info.Code+")") + "\n"))
 			return
 		}
-		p, speak := s.patientPage(w, r, "", page{Body: "display", NoBar: true,
-			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"}})
+		p, speak := s.patientPage(w, r, "", sitePage(page{Body: "display", NoBar: true,
+			Scripts: []string{"js/live.js", "js/alerts.js", "js/display.js"}}, t))
 		if len(speak) == 0 {
 			speak = []string{p.L.Lang()}
 		}

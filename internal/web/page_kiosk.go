@@ -42,17 +42,36 @@ type kioskData struct {
 	PhoneRequired bool
 	Desk          bool
 	Language      string // the page's language, which kiosk.js sends with each check-in
+	// LinesURL is where kiosk.js re-reads the public lines: /api/lines, or
+	// a clinic's /api/clinics/{slug}/lines.
+	LinesURL string
+	// Line is the line a check-in goes to when the patient picks none, on a
+	// clinic's kiosk: the clinic's first public line (the unprefixed kiosk
+	// leaves it to the API's default line, as it always did).
+	Line string
 }
 
-// handleKioskPage serves GET /kiosk: the blank kiosk form. It gives the
-// device its cookie if it has none.
+// handleKioskPage serves GET /kiosk and a clinic's GET /c/{slug}/kiosk: the
+// blank kiosk form with the clinic's public lines. It gives the device its
+// cookie if it has none.
 func (s *Server) handleKioskPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := s.patientPage(w, r, "", page{Body: "kiosk", NoBar: true})
-		lines, err := s.linePicker(r.Context(), p.L)
+		t, ok := s.pageSite(w, r)
+		if !ok {
+			return
+		}
+		p, _ := s.patientPage(w, r, "", sitePage(page{Body: "kiosk", NoBar: true}, t))
+		lines, err := s.linePicker(r.Context(), p.L, t)
 		if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		d := kioskData{Lines: lines, LinesURL: "/api/lines"}
+		if t.prefixed() {
+			d.LinesURL = "/api/clinics/" + t.Clinic.Slug + "/lines"
+			// A clinic without public lines has no default line: the
+			// check-in then says the line is unavailable.
+			d.Line, _ = s.d.Queue.CheckInLine(r.Context(), t.Clinic.Slug, "")
 		}
 		if _, ok := kioskDevice(r); !ok {
 			var b [16]byte
@@ -65,7 +84,8 @@ func (s *Server) handleKioskPage() http.Handler {
 		}
 		desk := s.kioskSignedIn(r)
 		p.Title, p.Scripts = p.L.T("pages.kiosk.title"), []string{"js/live.js", "js/kiosk.js"}
-		p.Data = kioskData{Lines: lines, PhoneRequired: !desk, Desk: desk, Language: p.L.Lang()}
+		d.PhoneRequired, d.Desk, d.Language = !desk, desk, p.L.Lang()
+		p.Data = d
 		p.Text = scriptText(p.L, "pages.kiosk", "pages.lines", "pages.checkin", "format.weekday")
 		s.render(w, r, http.StatusOK, "kiosk", p)
 	})

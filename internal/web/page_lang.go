@@ -118,11 +118,11 @@ func scriptText(p *i18n.Printer, sections ...string) map[string]any {
 	return out
 }
 
-// when words a moment for a patient in the clinic's time zone, relative to
-// now, with the clock as the page's language writes it (Printer.Time):
-// "today at 1:00 PM", "tomorrow at 8:00 AM", "lunes a las 08:00".
-func (s *Server) when(p *i18n.Printer, at, now time.Time) string {
-	loc := s.d.Queue.Config.Location
+// when words a moment for a patient in the clinic's time zone loc
+// (queue.Service.ClinicLocation), relative to now, with the clock as the
+// page's language writes it (Printer.Time): "today at 1:00 PM", "tomorrow at
+// 8:00 AM", "lunes a las 08:00".
+func (s *Server) when(p *i18n.Printer, at, now time.Time, loc *time.Location) string {
 	if loc == nil {
 		loc = time.Local
 	}

@@ -39,9 +39,10 @@ type linePicker struct {
 // page says which lines exist even when it does not ask.
 func (p linePicker) Several() bool { return len(p.Lines) > 1 }
 
-// linePicker reads the public lines now, worded by lp.
-func (s *Server) linePicker(ctx context.Context, lp *i18n.Printer) (linePicker, error) {
-	lines, err := s.d.Queue.Lines(ctx, true)
+// linePicker reads the public lines of site t now, worded by lp, their
+// opening times in the clinic's time zone.
+func (s *Server) linePicker(ctx context.Context, lp *i18n.Printer, t site) (linePicker, error) {
+	lines, err := s.siteLines(ctx, t, true)
 	if err != nil {
 		return linePicker{}, err
 	}
@@ -51,7 +52,7 @@ func (s *Server) linePicker(ctx context.Context, lp *i18n.Printer) (linePicker, 
 	for _, l := range lines {
 		c := lineChoice{Slug: l.ID, Name: l.Name, Open: l.OpenNow, Waiting: l.Waiting, Wait: l.EstimatedWait}
 		if !l.OpenNow && !l.OpensAt.IsZero() {
-			c.Opens = lp.T("pages.lines.opens", "when", s.when(lp, l.OpensAt, now))
+			c.Opens = lp.T("pages.lines.opens", "when", s.when(lp, l.OpensAt, now, s.d.Queue.ClinicLocation(l.Queue)))
 		}
 		switch {
 		case c.Open:

@@ -12,11 +12,18 @@ import (
 // qrData is the printable poster.
 type qrData struct {
 	CheckinURL string
+	Image      string // the QR code's path: /qr.png, or /c/{slug}/qr.png
 }
 
 // checkinURL is the absolute check-in address the poster's QR code holds, built
-// from SMARTWAIT_PUBLIC_URL (never from the request's Host, which a client chooses).
-func (s *Server) checkinURL() string { return s.pageURL("/checkin") }
+// from SMARTWAIT_PUBLIC_URL (never from the request's Host, which a client
+// chooses): /checkin, or a clinic's /c/{slug}/.
+func (s *Server) checkinURL(t site) string {
+	if t.prefixed() {
+		return s.pageURL(t.Home + "/")
+	}
+	return s.pageURL("/checkin")
+}
 
 // pageURL is the absolute address of one of our pages.
 func (s *Server) pageURL(path string) string {
@@ -27,32 +34,42 @@ func (s *Server) pageURL(path string) string {
 	return base + path
 }
 
-// handleQRPage serves GET /qr: a poster to print and put up at the entrance.
+// handleQRPage serves GET /qr and a clinic's GET /c/{slug}/qr: a poster to
+// print and put up at the entrance, with the clinic's name and check-in
+// address.
 func (s *Server) handleQRPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := s.patientPage(w, r, "", page{Body: "poster", NoBar: true, Scripts: []string{"js/poster.js"},
-			Data: qrData{CheckinURL: s.checkinURL()}})
+		t, ok := s.pageSite(w, r)
+		if !ok {
+			return
+		}
+		p, _ := s.patientPage(w, r, "", sitePage(page{Body: "poster", NoBar: true, Scripts: []string{"js/poster.js"},
+			Data: qrData{CheckinURL: s.checkinURL(t), Image: t.Home + "/qr.png"}}, t))
 		p.Title = p.L.T("pages.qr.title")
 		s.render(w, r, http.StatusOK, "qr", p)
 	})
 }
 
-// handleQRImage serves GET /qr.png: the check-in URL as a QR code, 512 px square,
-// medium error correction (survives a smudged print). With ?status=<patientId>
-// it is the patient's status page instead — the kiosk's ticket, to follow on
-// one's own phone — and never stored by a cache: the id is the patient's key.
-// The patient's existence is not looked up: a QR code says nothing a link
-// would not.
+// handleQRImage serves GET /qr.png and a clinic's GET /c/{slug}/qr.png: the
+// check-in URL as a QR code, 512 px square, medium error correction (survives
+// a smudged print). With ?status=<patientId> it is the patient's status page
+// instead — the kiosk's ticket, to follow on one's own phone — and never
+// stored by a cache: the id is the patient's key. The patient's existence is
+// not looked up: a QR code says nothing a link would not.
 func (s *Server) handleQRImage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target, cache := s.checkinURL(), "public, max-age=300"
+		t, ok := s.pageSite(w, r)
+		if !ok {
+			return
+		}
+		target, cache := s.checkinURL(t), "public, max-age=300"
 		if q := r.URL.Query(); q.Has("status") {
 			id := q.Get("status")
 			if !queue.ValidID(id) {
 				http.NotFound(w, r)
 				return
 			}
-			target, cache = s.pageURL("/status/"+id), "no-store"
+			target, cache = s.pageURL(t.Home+"/status/"+id), "no-store"
 		}
 		png, err := qrcode.Encode(target, qrcode.Medium, 512)
 		if err != nil {

@@ -176,7 +176,7 @@ func TestQRImage(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 512 || b.Dy() != 512 {
 		t.Fatalf("QR is %v", b)
 	}
-	if got := h.server.checkinURL(); got != testPublicURL+"/checkin" {
+	if got := h.server.checkinURL(site{}); got != testPublicURL+"/checkin" {
 		t.Fatalf("check-in URL %q", got)
 	}
 }

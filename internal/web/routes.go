@@ -146,6 +146,19 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /manifest.webmanifest", pg(serveFile("manifest.webmanifest", "application/manifest+json")))
 	mux.Handle("GET /favicon.ico", serveFile("icons/icon-192.png", "image/png"))
 
+	// A clinic's pages (page_clinic.go): today's patient pages under
+	// /c/{slug}/; anything else there, or an unknown slug, is the 404 page.
+	mux.Handle("GET /c/{slug}/{$}", pg(s.handleCheckinPage()))
+	mux.Handle("GET /c/{slug}/checkin", pg(s.handleCheckinPage()))
+	mux.Handle("POST /c/{slug}/checkin", pg(s.checkinLimit(s.handleCheckinForm())))
+	mux.Handle("GET /c/{slug}/status/{id...}", pg(s.handleStatusPage()))
+	mux.Handle("GET /c/{slug}/display", pg(s.handleDisplayPage()))
+	mux.Handle("GET /c/{slug}/kiosk", pg(noStore(s.handleKioskPage())))
+	mux.Handle("GET /c/{slug}/qr", pg(s.handleQRPage()))
+	mux.Handle("GET /c/{slug}/qr.png", pg(s.handleQRImage())) // pg: an unknown clinic is the 404 page
+	mux.Handle("GET /c/{slug}/", pg(s.handleNotFoundPage()))
+	mux.Handle("GET /staff/admin/clinics", pageHeaders(noStore(s.adminPage(s.handleClinicsPage()))))
+
 	s.patterns = mux.patterns
 	api := chain(s.jsonFallback(mux.ServeMux),
 		s.requestID,

@@ -26,8 +26,12 @@ self.addEventListener('activate', function (e) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// patientPage reports whether url is a patient's page: the check-in and
+// status pages, unprefixed or a clinic's (/c/{slug}/, /c/{slug}/checkin,
+// /c/{slug}/status/{id}).
 function patientPage(url) {
-  return url.pathname === '/' || url.pathname === '/checkin' || url.pathname.indexOf('/status/') === 0;
+  var p = url.pathname.replace(/^\/c\/[a-z0-9-]+(?=\/)/, '');
+  return p === '/' || p === '/checkin' || p.indexOf('/status/') === 0;
 }
 
 self.addEventListener('fetch', function (e) {

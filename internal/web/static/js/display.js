@@ -19,7 +19,14 @@
   var $ = function (id) { return document.getElementById(id); };
   var lastCall = $('now').getAttribute('data-last-call'); // "ticket@calledAt" of the latest call shown
   var follow = $('tv').getAttribute('data-lines'); // "a,lab", or "" for every line
-  var query = follow ? '?lines=' + encodeURIComponent(follow) : '';
+  // A clinic's display (/c/{slug}/display) names its clinic to the display
+  // API and the display rooms (data-clinic on <body>); the default clinic's
+  // sends what it always did.
+  var clinic = document.body.getAttribute('data-clinic') || '';
+  var params = [];
+  if (clinic) params.push('clinic=' + encodeURIComponent(clinic));
+  if (follow) params.push('lines=' + encodeURIComponent(follow));
+  var query = params.length ? '?' + params.join('&') : '';
   var flashTimer = null;
   var RECENT = 5; // calls listed, as GET /api/display gives them
   var speak = ($('now').getAttribute('data-speak') || document.documentElement.lang).split(',').filter(Boolean);

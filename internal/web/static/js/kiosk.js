@@ -20,6 +20,12 @@
   var form = $('kiosk-form'), submit = $('kiosk-submit');
   var nameIn = $('kiosk-name'), phoneIn = $('kiosk-phone'), apptIn = $('kiosk-appointment');
   var only = $('kiosk-only').value; // the one open line, when one of several is open
+  // A clinic's kiosk (/c/{slug}/kiosk) reads that clinic's lines, checks in
+  // to its first line when the patient picks none, and shows the ticket's
+  // status page under the clinic's address.
+  var linesURL = root.getAttribute('data-lines-url') || '/api/lines';
+  var firstLine = root.getAttribute('data-line') || '';
+  var home = document.body.getAttribute('data-home') || '';
   var names = {}; // line slug → name
   var busy = false, resetTimer = null, tickTimer = null, idleTimer = null;
 
@@ -89,7 +95,7 @@
   // loadLines re-reads the public lines; the picker is redrawn only while
   // nobody is using the form.
   function loadLines() {
-    return SW.api('GET', '/api/lines').then(function (list) {
+    return SW.api('GET', linesURL).then(function (list) {
       if (pristine() && !busy) renderLines(list);
       else list.forEach(function (l) { names[l.slug] = l.name; });
     }, function () { /* keep what is shown */ });
@@ -146,7 +152,7 @@
     if (busy) return;
     clearError();
     var picked = form.querySelector('input[name=line]:checked');
-    var line = picked ? picked.value : only;
+    var line = picked ? picked.value : only || firstLine;
     var name = nameIn.value.trim(), phone = phoneIn.value.trim(), appt = apptIn.value.trim();
     if (!$('kiosk-lines').hidden && !picked) {
       var first = form.querySelector('input[name=line]:not([disabled])');
@@ -185,7 +191,7 @@
     $('kiosk-ticket').textContent = t.ticketNumber;
     $('kiosk-place').textContent = place;
     var img = el('img');
-    img.src = '/qr.png?status=' + encodeURIComponent(t.patientId);
+    img.src = home + '/qr.png?status=' + encodeURIComponent(t.patientId);
     img.width = 512;
     img.height = 512;
     img.alt = SW.t('kiosk.qrAlt');
