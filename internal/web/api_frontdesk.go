@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"smartwait/internal/auth"
+)
 
 // handleFrontDeskCheckIn serves POST /api/staff/checkin {name, phone?,
 // appointmentTime?, line?}: staff check a patient in (queue.CheckInRequest's
@@ -21,6 +25,13 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 		req.Kiosk = isKiosk(r)
 		req.FrontDesk = !req.Kiosk
 		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
+		if err == nil {
+			need := auth.RoleStaff
+			if req.Kiosk {
+				need = auth.RoleKiosk
+			}
+			err = s.allowLine(r, req.QueueID, need)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
+
+	"smartwait/internal/auth"
 
 	"smartwait/internal/queue"
 )
@@ -55,6 +58,14 @@ func (s *Server) handleStaffLines() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		own, err := s.scopeLines(r.Context(), scopeOf(r, auth.RoleStaff))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if own != nil {
+			out = slices.DeleteFunc(out, func(v lineView) bool { return !slices.Contains(own, v.Slug) })
+		}
 		list(w, out)
 	})
 }
@@ -73,6 +84,10 @@ func (s *Server) handleCreateLine() http.Handler {
 			return
 		}
 		q := queue.Queue{ID: deref(b.str("slug")), Name: deref(b.str("name")), Prefix: deref(b.str("prefix"))}
+		if err := allowClinic(r, q.ClinicID(), auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if q, err = s.d.Queue.CreateLine(r.Context(), q, p); err != nil {
 			s.fail(w, r, err)
 			return
@@ -93,6 +108,10 @@ func (s *Server) handleUpdateLine() http.Handler {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
 			s.fail(w, r, queue.LineNotFound(slug))
+			return
+		}
+		if err := s.allowLine(r, slug, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		b, err := decodeTyped(r, lineFields)
@@ -126,6 +145,10 @@ func (s *Server) handleDeleteLine() http.Handler {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
 			s.fail(w, r, queue.LineNotFound(slug))
+			return
+		}
+		if err := s.allowLine(r, slug, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		if err := s.d.Queue.DeleteLine(r.Context(), slug); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"smartwait/internal/audit"
+	"smartwait/internal/auth"
 )
 
 // routes lists every route the server answers, and wraps them in the middleware
@@ -66,7 +67,7 @@ func (s *Server) routes() http.Handler {
 
 	// Staff accounts (admin only).
 	// Never a password in an entry: the specs name the fields that go in.
-	userAdd := auditSpec{action: audit.UserAdd, kind: audit.TargetAccount, field: "username", detail: []string{"role"}}
+	userAdd := auditSpec{action: audit.UserAdd, kind: audit.TargetAccount, field: "username", detail: []string{"role", "clinics"}}
 	userRemove := auditSpec{action: audit.UserRemove, kind: audit.TargetAccount, path: "username"}
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
 	mux.Handle("POST /api/staff/users", auditedAdmin("staff accounts", userAdd, s.handleAddUser()))
@@ -75,13 +76,15 @@ func (s *Server) routes() http.Handler {
 		auditSpec{action: audit.UserPassword, kind: audit.TargetAccount, path: "username"}, s.handleSetPassword()))
 
 	// The audit trail and erasure (admin only; docs/security.md).
-	mux.Handle("GET /api/staff/audit", s.requireStaff(adminOnly("the audit log")(s.handleAudit())))
+	// Deployment-wide, so a deployment admin's (clinicauth.go).
+	deployment := func(what string, h http.Handler) http.Handler { return deploymentOnly(what)(h) }
+	mux.Handle("GET /api/staff/audit", s.requireStaff(deployment("the audit log", s.handleAudit())))
 	mux.Handle("GET /api/staff/audit.csv", auditedAdmin("the audit log",
-		auditSpec{action: audit.Export, query: []string{"actor", "action", "day", "limit", "before"}}, s.handleAuditCSV()))
-	mux.Handle("POST /api/staff/erase", auditedAdmin("personal data", auditSpec{action: audit.ErasePhone, kind: audit.TargetPhone}, s.handleErase()))
+		auditSpec{action: audit.Export, query: []string{"actor", "action", "day", "limit", "before"}}, deployment("the audit log", s.handleAuditCSV())))
+	mux.Handle("POST /api/staff/erase", auditedAdmin("personal data", auditSpec{action: audit.ErasePhone, kind: audit.TargetPhone}, deployment("personal data", s.handleErase())))
 
 	// Outbound webhooks (admin only; docs/integrations.md).
-	hooks := func(h http.Handler) http.Handler { return admin(s.webhooksOn(h)) }
+	hooks := func(h http.Handler) http.Handler { return admin(deployment("webhooks", s.webhooksOn(h))) }
 	mux.Handle("GET /api/staff/webhooks", hooks(s.handleListWebhooks()))
 	mux.Handle("POST /api/staff/webhooks", hooks(a(auditSpec{action: audit.WebhookCreate, detail: []string{"url", "personalData"}})(s.handleCreateWebhook())))
 	mux.Handle("PATCH /api/staff/webhooks/{id}", hooks(a(auditSpec{action: audit.WebhookUpdate, kind: audit.TargetWebhook, path: "id", detail: []string{"enabled", "personalData"}})(s.handleUpdateWebhook())))
@@ -91,9 +94,9 @@ func (s *Server) routes() http.Handler {
 	// Real-time: Server-Sent Events (sse.go) and the admin's test message.
 	if s.d.Realtime.Hub != nil {
 		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
-		mux.Handle("GET /api/events/staff", staff(s.handleEventsStaff()))
+		mux.Handle("GET /api/events/staff", staff(s.clinicQuery(auth.RoleStaff)(s.handleEventsStaff())))
 		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
-		mux.Handle("POST /api/staff/realtime/test", auditedAdmin("staff accounts", auditSpec{action: audit.RealtimeTest}, s.handleRealtimeTest()))
+		mux.Handle("POST /api/staff/realtime/test", auditedAdmin("staff accounts", auditSpec{action: audit.RealtimeTest}, deployment("staff accounts", s.handleRealtimeTest())))
 	}
 
 	// Operations.

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/queue"
+)
+
+// Staff and clinics (docs/clinics.md, "Staff and clinics"): every staff
+// route acts on a line, a ticket (its line's clinic), a room, a clinic or the
+// deployment. The handlers name their target to one of the allow* checks
+// here, which resolve its clinic and hold it against the account's grants
+// (auth.User.MayUse); the listings ask scopeOf which clinics to show.
+//
+// A deployment admin passes every check without a lookup; anyone else costs
+// one read-only lookup per check. Refusals: a ticket of another clinic is
+// 404 PATIENT_NOT_FOUND, as an unknown one (a patient id is a capability,
+// and its existence is not confirmed to strangers); a line, room or clinic
+// the account may not use is 403 FORBIDDEN (their slugs and names are
+// public anyway: GET /api/lines, the clinics' pages).
+
+// forbiddenClinic is the refusal of a line, room or clinic the account may
+// not act at with the role the route needs.
+func forbiddenClinic() error {
+	return &apiError{code: auth.CodeForbidden, message: "Your account may not act at this clinic"}
+}
+
+// requestUser is the request's staff account; ok is false without a session.
+func requestUser(r *http.Request) (auth.User, bool) {
+	st, ok := staffFrom(r.Context())
+	return st.User, ok
+}
+
+// mayAll reports whether the request's account acts at every clinic, so no
+// clinic need be looked up.
+func mayAll(r *http.Request) bool {
+	u, ok := requestUser(r)
+	return ok && u.DeploymentAdmin()
+}
+
+// allowClinic lets the request act at the clinic with role need.
+func allowClinic(r *http.Request, clinicID int64, need auth.Role) error {
+	if u, ok := requestUser(r); ok && u.MayUse(clinicID, need) {
+		return nil
+	}
+	return forbiddenClinic()
+}
+
+// allowLine lets the request act on line ("" = the default line) with role
+// need; an unknown line is its 404 LINE_NOT_FOUND.
+func (s *Server) allowLine(r *http.Request, line string, need auth.Role) error {
+	if mayAll(r) {
+		return nil
+	}
+	id, err := s.d.Queue.LineClinicID(r.Context(), line)
+	if err != nil {
+		return err
+	}
+	return allowClinic(r, id, need)
+}
+
+// allowTicket lets the request act on the ticket with role need; a ticket of
+// a clinic the account may not act at is 404 PATIENT_NOT_FOUND, as an
+// unknown one is (the operation itself answers that).
+func (s *Server) allowTicket(r *http.Request, id string, need auth.Role) error {
+	if mayAll(r) {
+		return nil
+	}
+	ids, err := s.d.Queue.TicketClinicIDs(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	c, known := ids[id]
+	if !known {
+		return nil // unknown: the operation answers PATIENT_NOT_FOUND itself
+	}
+	if allowClinic(r, c, need) != nil {
+		return queue.Errorf(queue.CodePatientNotFound, "Patient not found")
+	}
+	return nil
+}
+
+// allowRoom lets the request act on the room with role need; an unknown room
+// is the room routes' 404.
+func (s *Server) allowRoom(r *http.Request, name string, need auth.Role) error {
+	if mayAll(r) {
+		return nil
+	}
+	id, err := s.d.Queue.RoomClinicID(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	return allowClinic(r, id, need)
+}
+
+// allowCall lets the request call the next patient for req: at the room's
+// clinic, or the line's. This is call-next's one extra lookup.
+func (s *Server) allowCall(r *http.Request, req queue.CallRequest) error {
+	if mayAll(r) {
+		return nil
+	}
+	id, err := s.d.Queue.CallClinicID(r.Context(), req)
+	if err != nil || id == 0 { // 0: Call refuses the request itself
+		return err
+	}
+	return allowClinic(r, id, auth.RoleStaff)
+}
+
+// allowClinicSlug lets the request act at the clinic with the slug ("": the
+// default clinic) with role need; an unknown slug is 404 CLINIC_NOT_FOUND.
+func (s *Server) allowClinicSlug(r *http.Request, slug string, need auth.Role) error {
+	if slug == "" {
+		return allowClinic(r, queue.DefaultClinicID, need)
+	}
+	c, err := s.d.Queue.Clinic(r.Context(), slug)
+	if err != nil {
+		return err
+	}
+	return allowClinic(r, queue.ClinicIDOf(c.ID), need)
+}
+
+// clinicQuery refuses, before next runs, a request whose ?clinic= (a slug;
+// absent: the default clinic) the account may not act at with role need:
+// the staff event stream's clinic.
+func (s *Server) clinicQuery(need auth.Role) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := s.allowClinicSlug(r, r.URL.Query().Get("clinic"), need); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// deploymentOnly lets through only deployment admins, and answers anyone
+// else (a clinic admin too) 403 FORBIDDEN "Only admins may manage <what>";
+// it runs inside requireStaff. For what is the whole deployment's: clinics,
+// webhooks, the audit log, erasure, the real-time test.
+func deploymentOnly(what string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !mayAll(r) {
+				forbidden(w, r, what)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// clinicScope is the clinics a listing shows: all, or those in ids.
+type clinicScope struct {
+	all bool
+	ids []int64
+}
+
+// has reports whether the scope shows the clinic.
+func (c clinicScope) has(id int64) bool { return c.all || slices.Contains(c.ids, queue.ClinicIDOf(id)) }
+
+// scopeOf is the clinics the request's account may act at with role need.
+func scopeOf(r *http.Request, need auth.Role) clinicScope {
+	u, ok := requestUser(r)
+	if !ok {
+		return clinicScope{}
+	}
+	ids, all := u.Clinics(need)
+	return clinicScope{all: all, ids: ids}
+}
+
+// scopeLines is the lines of the scope, by position; nil when the scope is
+// every clinic (queue.Service.Queues' "every line"), never nil otherwise.
+func (s *Server) scopeLines(ctx context.Context, sc clinicScope) ([]string, error) {
+	if sc.all {
+		return nil, nil
+	}
+	lcs, err := s.d.Queue.LineClinics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, lc := range lcs {
+		if sc.has(lc.ClinicID) {
+			out = append(out, lc.Line)
+		}
+	}
+	return out, nil
+}
+
+// ownMessages keeps the texts of tickets at the request's clinics: the SMS
+// log of an account bound to some clinics.
+func (s *Server) ownMessages(r *http.Request, ms []queue.Message) ([]queue.Message, error) {
+	sc := scopeOf(r, auth.RoleStaff)
+	if sc.all || len(ms) == 0 {
+		return ms, nil
+	}
+	seen := map[string]bool{}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if !seen[m.TicketID] {
+			seen[m.TicketID] = true
+			ids = append(ids, m.TicketID)
+		}
+	}
+	clinics, err := s.d.Queue.TicketClinicIDs(r.Context(), ids...)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ms, func(m queue.Message) bool {
+		c, known := clinics[m.TicketID]
+		return !known || !sc.has(c)
+	}), nil
+}
