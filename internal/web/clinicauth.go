@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
@@ -214,4 +215,27 @@ func (s *Server) ownMessages(r *http.Request, ms []queue.Message) ([]queue.Messa
 		c, known := clinics[m.TicketID]
 		return !known || !sc.has(c)
 	}), nil
+}
+
+// clinicGateTimeout bounds a join's clinic lookup.
+const clinicGateTimeout = 5 * time.Second
+
+// ClinicGate returns the grant check of staff rooms and streams, for the
+// MayJoinClinic hooks of the Socket.IO server and the SSE staff stream: it
+// reports whether u may follow the staff events of the clinic with the slug
+// ("": the default clinic) — a staff role there, or higher. A deployment
+// admin needs no lookup; an unknown clinic, or a lookup that fails, is no.
+func ClinicGate(q *queue.Service) func(u auth.User, clinicSlug string) bool {
+	return func(u auth.User, slug string) bool {
+		if u.DeploymentAdmin() {
+			return true
+		}
+		if slug == "" {
+			return u.MayUse(queue.DefaultClinicID, auth.RoleStaff)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), clinicGateTimeout)
+		defer cancel()
+		c, err := q.Clinic(ctx, slug)
+		return err == nil && u.MayUse(queue.ClinicIDOf(c.ID), auth.RoleStaff)
+	}
 }
