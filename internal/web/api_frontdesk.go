@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"smartwait/internal/auth"
 )
@@ -24,14 +25,16 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 		req := checkInRequest(b)
 		req.Kiosk = isKiosk(r)
 		req.FrontDesk = !req.Kiosk
-		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
-		if err == nil {
-			need := auth.RoleStaff
-			if req.Kiosk {
-				need = auth.RoleKiosk
-			}
-			err = s.allowLine(r, req.QueueID, need)
+		need := auth.RoleStaff
+		if req.Kiosk {
+			need = auth.RoleKiosk
 		}
+		// The clinic first: another clinic's account learns nothing more.
+		if err := s.allowLine(r, strings.TrimSpace(req.QueueID), need); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -51,12 +52,17 @@ func allowClinic(r *http.Request, clinicID int64, need auth.Role) error {
 }
 
 // allowLine lets the request act on line ("" = the default line) with role
-// need; an unknown line is its 404 LINE_NOT_FOUND.
+// need. An unknown line passes: the operation answers it in its own words
+// (LINE_NOT_FOUND, or a check-in's VALIDATION_ERROR), and touches nothing.
 func (s *Server) allowLine(r *http.Request, line string, need auth.Role) error {
 	if mayAll(r) {
 		return nil
 	}
 	id, err := s.d.Queue.LineClinicID(r.Context(), line)
+	var qe *queue.Error
+	if errors.As(err, &qe) && qe.Code == queue.CodeLineNotFound {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -238,4 +244,19 @@ func ClinicGate(q *queue.Service) func(u auth.User, clinicSlug string) bool {
 		c, err := q.Clinic(ctx, slug)
 		return err == nil && u.MayUse(queue.ClinicIDOf(c.ID), auth.RoleStaff)
 	}
+}
+
+// ownRooms keeps the dashboard's rooms of the scope's clinics.
+func (s *Server) ownRooms(r *http.Request, sc clinicScope, rooms []staffRoom) ([]staffRoom, error) {
+	if sc.all {
+		return rooms, nil
+	}
+	all, err := s.d.Queue.Rooms(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rooms, func(sr staffRoom) bool {
+		i := slices.IndexFunc(all, func(rm queue.Room) bool { return rm.Name == sr.Name })
+		return i < 0 || !sc.has(all[i].ClinicID)
+	}), nil
 }
