@@ -92,9 +92,9 @@ func authzRows() map[string]authzRow {
 		"GET /sw.js": public, "GET /manifest.webmanifest": public, "GET /favicon.ico": public,
 
 		"POST /api/staff/logout": {kind: authzSession}, "GET /api/staff/me": {kind: authzSession},
-		"POST /staff/logout":      {kind: authzSession},
-		"GET /health/detailed":    {kind: authzAnyStaff},
-		"GET /staff":              {kind: authzStaffPage},
+		"POST /staff/logout":   {kind: authzSession},
+		"GET /health/detailed": {kind: authzAnyStaff},
+		"GET /staff":           {kind: authzStaffPage},
 
 		// The deployment's: clinics, accounts' pages, audit, erasure, webhooks.
 		"GET /api/staff/audit":     {kind: authzDeployment, req: get("/api/staff/audit")},
@@ -132,14 +132,16 @@ func authzRows() map[string]authzRow {
 		"DELETE /api/checkin/{id...}": {kind: authzClinic, target: func(c clinicRes) (string, string, string) {
 			return "DELETE", "/api/checkin/" + c.ready, ""
 		}},
-		"GET /api/staff/queue":        withPath(queueRow, "/api/staff/queue"),
-		"GET /api/queue":              withPath(queueRow, "/api/queue"),
-		"GET /api/staff/stats":        withPath(queueRow, "/api/staff/stats"),
-		"GET /api/queue/stats":        withPath(queueRow, "/api/queue/stats"),
-		"POST /api/staff/call-next":   {kind: authzClinic, target: func(c clinicRes) (string, string, string) { return "POST", "/api/staff/call-next", `{"room":"` + c.room + `"}` }},
-		"POST /api/staff/complete":    ticket("complete"),
-		"POST /api/staff/no-show":     ticket("no-show"),
-		"POST /api/staff/recall":      ticket("recall"),
+		"GET /api/staff/queue": withPath(queueRow, "/api/staff/queue"),
+		"GET /api/queue":       withPath(queueRow, "/api/queue"),
+		"GET /api/staff/stats": withPath(queueRow, "/api/staff/stats"),
+		"GET /api/queue/stats": withPath(queueRow, "/api/queue/stats"),
+		"POST /api/staff/call-next": {kind: authzClinic, target: func(c clinicRes) (string, string, string) {
+			return "POST", "/api/staff/call-next", `{"room":"` + c.room + `"}`
+		}},
+		"POST /api/staff/complete": ticket("complete"),
+		"POST /api/staff/no-show":  ticket("no-show"),
+		"POST /api/staff/recall":   ticket("recall"),
 		"GET /api/staff/notifications": {kind: authzClinic, list: "/api/staff/notifications", target: func(c clinicRes) (string, string, string) {
 			return "GET", "/api/staff/notifications?patientId=" + c.ready, ""
 		}},
