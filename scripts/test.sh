@@ -9,12 +9,15 @@
 #
 # Sections that later parts of the project fill are already here, and skip
 # themselves (reported as "skipped") while their directories do not exist:
-#   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL/Redis
+#   integration  internal/postgres, internal/realtime/redisbroker → PostgreSQL, Redis
+#                and a six-node Redis Cluster
 #   e2e          e2e/*.test.{js,mjs,cjs} → Node suite against the built binary (its
 #                several-instance part also needs PostgreSQL and redis-server)
 #
 # Knobs (environment): FUZZTIME (default 10s per fuzz target), SKIP_FUZZ=1,
-# PG_PORT (default 55432), REDIS_PORT (default 56379), SECTIONS (default all:
+# PG_PORT (default 55432), REDIS_PORT (default 56379), REDIS_CLUSTER_PORT (default
+# 47379: the first of the six nodes of the throwaway Redis Cluster; a node's bus
+# port is its port + 10000, so it stays at or below 55535), SECTIONS (default all:
 # "gofmt vet staticcheck test fuzz integration e2e"; e.g. SECTIONS="integration e2e"),
 # E2E_TESTS (node --test files in e2e/, default all; e.g. E2E_TESTS=lb.test.mjs).
 set -uo pipefail
@@ -29,6 +32,7 @@ FUZZTIME=${FUZZTIME:-10s}
 SECTIONS=${SECTIONS:-gofmt vet staticcheck test fuzz integration e2e}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
+REDIS_CLUSTER_PORT=${REDIS_CLUSTER_PORT:-47379}
 WORK=$(mktemp -d /tmp/smartwait-test.XXXXXX)
 chmod 755 "$WORK"
 
@@ -80,6 +84,7 @@ cleanup() {
 			kill "$(cat "$WORK/redis.pid")" 2>/dev/null || true
 		fi
 	fi
+	stop_redis_cluster
 	if [ -n "$PG_STARTED" ]; then
 		su postgres -c "$PGBIN/pg_ctl -D $WORK/pg/data -m immediate -w stop" >/dev/null 2>&1 || true
 	fi
@@ -277,6 +282,97 @@ start_redis() {
 	echo "Redis on port $REDIS_PORT"
 }
 
+# cluster_port_free PORT: true when PORT and its cluster bus port (PORT+10000)
+# are both free.
+cluster_port_free() { ! port_busy "$1" && ! port_busy $(($1 + 10000)); }
+
+# stop_redis_cluster: kills the nodes start_redis_cluster started (cleanup
+# does too).
+stop_redis_cluster() {
+	local pidfile pids=() pid i
+	for pidfile in "$WORK"/redis-cluster/*/redis.pid; do
+		[ -s "$pidfile" ] || continue
+		pid=$(cat "$pidfile")
+		kill "$pid" 2>/dev/null && pids+=("$pid")
+	done
+	# A node writes its nodes.conf as it exits: wait for it before removing.
+	for pid in "${pids[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	rm -rf "$WORK/redis-cluster"
+}
+
+# start_redis_cluster: a throwaway Redis Cluster of six nodes (three masters,
+# one replica each) on free ports, for the broker's cluster tests. Exports
+# REDIS_CLUSTER_URL_TEST in go-redis's cluster URL form (three seed nodes).
+start_redis_cluster() {
+	lock_servers || return 1
+	local attempt p i n dir ports up
+	for attempt in 1 2 3 4 5; do
+		stop_redis_cluster
+		ports=() up=1
+		p=$REDIS_CLUSTER_PORT
+		for n in 1 2 3 4 5 6; do
+			while ! cluster_port_free "$p"; do p=$((p + 1)); done
+			ports+=("$p")
+			p=$((p + 1))
+		done
+		for p in "${ports[@]}"; do
+			dir="$WORK/redis-cluster/$p"
+			mkdir -p "$dir"
+			redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+				--cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000 \
+				--save '' --appendonly no --daemonize yes --pidfile "$dir/redis.pid" \
+				--logfile "$dir/redis.log" --dir "$dir" 9>&- || up=""
+		done
+		# Up as for start_redis: every node's pid file, process and port.
+		for p in "${ports[@]}"; do
+			dir="$WORK/redis-cluster/$p"
+			for i in $(seq 100); do
+				if [ -s "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null && port_busy "$p"; then
+					break
+				fi
+				sleep 0.1
+			done
+			if ! { [ -s "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; }; then
+				up=""
+			fi
+		done
+		[ -n "$up" ] && break
+		echo "a cluster node could not bind its port; trying the next ports"
+		REDIS_CLUSTER_PORT=$((p + 1))
+	done
+	unlock_servers
+	if [ -z "$up" ]; then
+		cat "$WORK"/redis-cluster/*/redis.log
+		return 1
+	fi
+	local nodes=()
+	for p in "${ports[@]}"; do nodes+=("127.0.0.1:$p"); done
+	if ! redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$WORK/redis-cluster/create.log" 2>&1; then
+		cat "$WORK/redis-cluster/create.log"
+		return 1
+	fi
+	# Every node must agree the cluster is whole before a client asks any of
+	# them who owns which slot.
+	for p in "${ports[@]}"; do
+		for i in $(seq 300); do
+			redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+			sleep 0.1
+		done
+		if ! redis-cli -p "$p" cluster info | grep -q '^cluster_state:ok'; then
+			echo "Redis Cluster node $p never reported cluster_state:ok"
+			redis-cli -p "$p" cluster info
+			return 1
+		fi
+	done
+	export REDIS_CLUSTER_URL_TEST="redis://127.0.0.1:${ports[0]}?addr=127.0.0.1:${ports[1]}&addr=127.0.0.1:${ports[2]}"
+	echo "Redis Cluster on ports ${ports[*]}"
+}
+
 # integration: the Go tests that need real PostgreSQL and Redis (those that read
 # SMARTWAIT_REQUIRE_INTEGRATION, DATABASE_URL_TEST or REDIS_URL_TEST), against
 # throwaway servers. With SMARTWAIT_REQUIRE_INTEGRATION=1 they fail instead of
@@ -290,9 +386,9 @@ integration() {
 		return 0
 	fi
 	if [ -n "$need_pg" ]; then start_postgres || return 1; fi
-	if [ -n "$need_redis" ]; then start_redis || return 1; fi
+	if [ -n "$need_redis" ]; then start_redis && start_redis_cluster || return 1; fi
 	local pkgs
-	pkgs=$(grep -rlE --include='*_test.go' 'SMARTWAIT_REQUIRE_INTEGRATION|DATABASE_URL_TEST|REDIS_URL_TEST' . 2>/dev/null |
+	pkgs=$(grep -rlE --include='*_test.go' 'SMARTWAIT_REQUIRE_INTEGRATION|DATABASE_URL_TEST|REDIS_URL_TEST|REDIS_CLUSTER_URL_TEST' . 2>/dev/null |
 		grep -v node_modules | xargs -r -n1 dirname | sort -u)
 	if [ -z "$pkgs" ]; then
 		echo "servers started, but no Go test reads DATABASE_URL_TEST / REDIS_URL_TEST yet"

@@ -15,12 +15,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nyaruka/phonenumbers"
-	"github.com/redis/go-redis/v9"
 
 	"smartwait/internal/auth"
 	"smartwait/internal/i18n"
 	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
+	"smartwait/internal/realtime/redisbroker"
 	"smartwait/internal/sqlite"
 	"smartwait/internal/web"
 )
@@ -128,7 +128,7 @@ type setting struct {
 var settings = []setting{
 	{"PORT", "", "3001", "listen port (use --addr for host:port)", parsePort},
 	{"DATABASE_URL", "database-url", "", "sqlite:///path/file.db or a file path; empty: ./smartwait.db", parseDatabaseURL},
-	{"REDIS_URL", "redis-url", "", "redis://host:6379/0 for fan-out between instances; empty: in-process", parseRedisURL},
+	{"REDIS_URL", "redis-url", "", "redis://host:6379/0 (or a cluster: redis://host:7000?addr=host2:7000) for fan-out between instances; empty: in-process", parseRedisURL},
 	{"ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated CORS / WebSocket origins; empty: same origin only", parseOrigins},
 	{"TWILIO_ACCOUNT_SID", "", "", "Twilio account SID; empty: log-only SMS sender", func(c *Config, v string) error {
 		c.Twilio.AccountSID = v
@@ -451,19 +451,16 @@ func parseDatabaseURL(c *Config, v string) error {
 	return nil
 }
 
-// parseRedisURL accepts empty (the in-process broker) or a redis:// / rediss://
-// URL that go-redis can use.
+// parseRedisURL accepts empty (the in-process broker), a redis:// / rediss://
+// URL of one server, or a Redis Cluster's (addr= parameters naming more
+// nodes): the broker's own check, so that what starts is what it accepts.
 func parseRedisURL(c *Config, v string) error {
 	c.RedisURL = ""
 	if v == "" {
 		return nil
 	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		return errors.New("must be redis://host:port/db")
-	}
-	if _, err := redis.ParseURL(v); err != nil {
-		return errors.New("must be redis://host:port/db (database a number)")
+	if err := redisbroker.CheckURL(v); err != nil {
+		return err
 	}
 	c.RedisURL = v
 	return nil

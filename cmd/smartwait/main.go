@@ -4,6 +4,7 @@
 //
 //	smartwait [serve] [flags]              run the server (the default)
 //	smartwait staff add|list|passwd|remove manage staff accounts
+//	smartwait clinic add|list|remove       manage the clinics of the deployment
 //	smartwait erase --phone NUMBER         erase a phone number's data now
 //	smartwait migrate                      apply database migrations and exit
 //	smartwait simulate [flags]             simulate a clinic day, report estimate accuracy
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "staff":
 		return staff(ctx, rest, getenv, stdin, stdout, stderr)
+	case "clinic":
+		return clinic(ctx, rest, getenv, stdout, stderr)
 	case "erase":
 		return erase(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
@@ -91,6 +94,9 @@ func usage(w io.Writer) {
   smartwait staff list
   smartwait staff passwd [--password P] USERNAME
   smartwait staff remove USERNAME
+  smartwait clinic add --slug SLUG --name NAME --timezone ZONE [--sms-from +1…]
+  smartwait clinic list
+  smartwait clinic remove SLUG
   smartwait erase --phone NUMBER                 erase every ticket and text of a phone number now
   smartwait migrate                              apply database migrations
   smartwait simulate [--scenario NAME] [--seed N | --seeds 1-30] [--json] [--svg FILE]

@@ -47,6 +47,9 @@ const (
 	WebhookCreate  Action = "webhook_create" // an outbound webhook endpoint registered
 	WebhookUpdate  Action = "webhook_update" // enabled, disabled, its events or its personal-data flag
 	WebhookDelete  Action = "webhook_delete"
+	ClinicAdd      Action = "clinic_add"
+	ClinicUpdate   Action = "clinic_update" // its slug, name, time zone, sender or hours
+	ClinicRemove   Action = "clinic_remove"
 )
 
 // Actions is every action, in the order the admin page lists them.
@@ -55,6 +58,7 @@ var Actions = []Action{
 	LineCreate, LineUpdate, LineDelete, RoomCreate, RoomUpdate, RoomDelete,
 	UserAdd, UserRemove, UserPassword, ErasePhone, Export, RealtimeTest,
 	WebhookCreate, WebhookUpdate, WebhookDelete,
+	ClinicAdd, ClinicUpdate, ClinicRemove,
 }
 
 // Known reports whether a is one of Actions.
@@ -75,6 +79,7 @@ const (
 	TargetRoom    = "room"    // ID the name
 	TargetPhone   = "phone"   // ID the number masked by MaskPhone, never in clear
 	TargetWebhook = "webhook" // ID the endpoint's id
+	TargetClinic  = "clinic"  // ID the slug
 )
 
 // ResultOK is the Result of an action that succeeded; a failed one's is the

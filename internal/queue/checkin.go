@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// CheckIn adds a patient to a line (r.QueueID, "" = the default line) at the
+// CheckIn adds a patient to a line (r.QueueID, "" = the default line; with
+// r.Clinic, the line CheckInLine decides) at the
 // place the ordering rule gives (docs/lines.md): a walk-in at the end, a booked
 // patient who came in time at their appointment. It validates and normalises the
 // request (the phone to E.164, and one the clinic may text: CheckTextable) unless
@@ -22,21 +23,36 @@ import (
 // transaction. A front-desk check-in (r.FrontDesk) may omit the phone — no texts
 // then — and the appointment, and is never refused for capacity.
 func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) {
+	e, _, err := s.CheckInClinic(ctx, r)
+	return e, err
+}
+
+// CheckInClinic is CheckIn that also returns the slug of the clinic of the
+// line the patient joined (Queue.Clinic.Slug), read with the line in the
+// check-in's own transaction: the API's answer names it without a second read.
+func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, string, error) {
 	r, number, err := r.validated(s.Config.PhoneRegion)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, "", err
+	}
+	if r.Clinic != "" { // after validation, so that a bad body costs no read
+		if r.QueueID, err = s.CheckInLine(ctx, r.Clinic, r.QueueID); err != nil {
+			return Entry{}, "", err
+		}
 	}
 	lang, err := s.language(r.Language)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, "", err
 	}
 	if r.Phone != "" {
 		if err := textable(number, r.Phone, s.Config.smsCountries()); err != nil {
-			return Entry{}, err
+			return Entry{}, "", err
 		}
 	}
 	var next basis
+	var clinic string
 	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+		clinic = q.Clinic.Slug
 		if !r.FrontDesk {
 			if !q.Public {
 				return validationError("line", "line %q does not take check-ins; ask at the front desk", q.ID)
@@ -112,7 +128,7 @@ func (s *Service) CheckIn(ctx context.Context, r CheckInRequest) (Entry, error) 
 		ch.Kind, ch.Ticket = ChangeCheckedIn, e
 		return nil
 	})
-	return ch.Ticket, err
+	return ch.Ticket, clinic, err
 }
 
 // arrive puts t, a waiting ticket new to line q (checked in, or transferred from

@@ -93,4 +93,7 @@ type PatientStatus struct {
 	Entry
 	QueueLength int // waiting tickets in the queue
 	Version     int64
+	// Clinic is the slug of the line's clinic (Queue.Clinic.Slug); "" when
+	// the line has since been removed.
+	Clinic string
 }

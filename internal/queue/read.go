@@ -31,7 +31,7 @@ func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) 
 		if err != nil {
 			return err
 		}
-		st = PatientStatus{Entry: Entry{Ticket: t}, Version: q.Version}
+		st = PatientStatus{Entry: Entry{Ticket: t}, Version: q.Version, Clinic: q.Clinic.Slug}
 		if !t.Status.Active() {
 			waiting, _, err := tx.CountActive(ctx, t.QueueID)
 			st.QueueLength = waiting

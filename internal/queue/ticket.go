@@ -60,9 +60,11 @@ type Queue struct {
 	ServingRooms, OpenRooms int
 	// Clinic is the clinic the line belongs to. Stores write only Clinic.ID (0:
 	// DefaultClinicID) and fill in the whole clinic when they read the line,
-	// except for the default clinic, which reads as the zero Clinic: its name,
-	// time zone and sender are the deployment's settings (SMARTWAIT_CLINIC_NAME,
-	// SMARTWAIT_TIMEZONE, TWILIO_FROM_NUMBER), as before clinics.
+	// except for the default clinic, which reads as the zero Clinic but its
+	// Slug: its name, time zone and sender are the deployment's settings
+	// (SMARTWAIT_CLINIC_NAME, SMARTWAIT_TIMEZONE, TWILIO_FROM_NUMBER), as before
+	// clinics; its slug is what the API names it by ("main"). Room names and
+	// URLs use ClinicSlug, which is "" for the default clinic.
 	Clinic Clinic
 }
 

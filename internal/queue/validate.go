@@ -10,7 +10,11 @@ import (
 
 // CheckInRequest is what a patient submits to join the queue.
 type CheckInRequest struct {
-	QueueID         string // empty: the default queue
+	QueueID string // empty: the default queue, or Clinic's first line
+	// Clinic is a clinic's slug, or empty; with it, the line is decided by
+	// CheckInLine: QueueID when it is the clinic's (else CodeValidation),
+	// the clinic's first public line without one.
+	Clinic          string
 	Name            string
 	Phone           string
 	AppointmentTime string
@@ -37,9 +41,9 @@ type CheckInRequest struct {
 
 // checkedRequest records a request Normalize accepted.
 type checkedRequest struct {
-	region, queueID, name, phone, appt string
-	frontDesk, kiosk                   bool
-	number                             *phonenumbers.PhoneNumber
+	region, queueID, clinic, name, phone, appt string
+	frontDesk, kiosk                           bool
+	number                                     *phonenumbers.PhoneNumber
 }
 
 // Normalize validates r — the one validation pass of a check-in — and returns
@@ -52,7 +56,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 	if err != nil {
 		return r, err
 	}
-	n.checked = &checkedRequest{region: region, queueID: n.QueueID, name: n.Name, phone: n.Phone,
+	n.checked = &checkedRequest{region: region, queueID: n.QueueID, clinic: n.Clinic, name: n.Name, phone: n.Phone,
 		appt: n.AppointmentTime, frontDesk: n.FrontDesk, kiosk: n.Kiosk, number: number}
 	return n, nil
 }
@@ -60,7 +64,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 // validated returns r normalised and its parsed phone: as Normalize recorded
 // them when r is unchanged since, else from a fresh validation.
 func (r CheckInRequest) validated(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
-	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.name == r.Name &&
+	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.clinic == r.Clinic && c.name == r.Name &&
 		c.phone == r.Phone && c.appt == r.AppointmentTime && c.frontDesk == r.FrontDesk && c.kiosk == r.Kiosk {
 		return r, c.number, nil
 	}
@@ -103,10 +107,10 @@ func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenu
 		return r, nil, validationError("appointmentTime", "appointmentTime must be 1-%d characters without control or text-direction characters", MaxAppointmentLen)
 	}
 	r.Name, r.Phone, r.AppointmentTime = name, phone, appt
-	if r.QueueID == "" {
+	if r.QueueID == "" && r.Clinic == "" { // with a clinic, CheckInLine picks its line
 		r.QueueID = DefaultQueueID
 	}
-	if !ValidSlug(r.QueueID) {
+	if r.QueueID != "" && !ValidSlug(r.QueueID) {
 		return r, nil, validationError("line", "line must be a line's slug (a-z, 0-9, '-')")
 	}
 	return r, number, nil

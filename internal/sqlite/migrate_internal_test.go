@@ -79,7 +79,8 @@ func TestMigrateLines(t *testing.T) {
 			return err
 		}
 		want := queue.Queue{ID: queue.DefaultQueueID, Name: "Main queue", Prefix: "A", Version: 7,
-			ServiceTime: 10 * time.Minute, Open: true, Public: true, Grace: queue.DefaultGrace}
+			ServiceTime: 10 * time.Minute, Open: true, Public: true, Grace: queue.DefaultGrace,
+			Clinic: queue.Clinic{Slug: queue.DefaultClinicSlug}}
 		if q != want {
 			t.Errorf("default queue after the migration = %+v, want %+v", q, want)
 		}

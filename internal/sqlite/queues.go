@@ -60,12 +60,15 @@ func scanQueue(s scanner) (queue.Queue, error) {
 	q.ServiceTime = time.Duration(serviceMS) * time.Millisecond
 	q.VisitPrior = time.Duration(priorMS) * time.Millisecond
 	q.Grace = time.Duration(graceMS) * time.Millisecond
-	// The default clinic reads as the zero Clinic (queue.Queue.Clinic): its
-	// name, zone and sender are the deployment's settings.
+	// The default clinic reads as the zero Clinic but its slug
+	// (queue.Queue.Clinic): its name, zone and sender are the deployment's
+	// settings, and its slug, which an admin may change, is what the API shows.
 	if c.c.ID != queue.DefaultClinicID {
 		if q.Clinic, err = c.clinic(); err != nil {
 			return queue.Queue{}, fmt.Errorf("queue %q: %w", q.ID, err)
 		}
+	} else {
+		q.Clinic.Slug = c.c.Slug
 	}
 	return q, nil
 }

@@ -30,7 +30,11 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 			need = auth.RoleKiosk
 		}
 		// The clinic first: another clinic's account learns nothing more.
-		if err := s.allowLine(r, strings.TrimSpace(req.QueueID), need); err != nil {
+		line, err := s.d.Queue.CheckInLine(r.Context(), strings.TrimSpace(req.Clinic), strings.TrimSpace(req.QueueID))
+		if err != nil { // the check-in answers it in its own words, and adds no one
+			line = strings.TrimSpace(req.QueueID)
+		}
+		if err := s.allowLine(r, line, need); err != nil {
 			s.fail(w, r, err)
 			return
 		}

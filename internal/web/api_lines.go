@@ -23,9 +23,11 @@ var lineFields = fieldSpec{
 	"graceMinutes": kindInt, "hours": kindStringMap,
 }
 
-// newLineFields are the fields of POST /api/staff/lines.
+// newLineFields are the fields of POST /api/staff/lines: also slug, and clinic
+// (the slug of the line's clinic; default: the default clinic), which cannot
+// change afterwards.
 var newLineFields = func() fieldSpec {
-	f := fieldSpec{"slug": kindString}
+	f := fieldSpec{"slug": kindString, "clinic": kindString}
 	for k, v := range lineFields {
 		f[k] = v
 	}
@@ -70,7 +72,8 @@ func (s *Server) handleStaffLines() http.Handler {
 	})
 }
 
-// handleCreateLine serves POST /api/staff/lines (admin): 201 with the new line.
+// handleCreateLine serves POST /api/staff/lines (admin): 201 with the new
+// line; 404 CLINIC_NOT_FOUND for an unknown clinic.
 func (s *Server) handleCreateLine() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := decodeTyped(r, newLineFields)
@@ -83,8 +86,22 @@ func (s *Server) handleCreateLine() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		q := queue.Queue{ID: deref(b.str("slug")), Name: deref(b.str("name")), Prefix: deref(b.str("prefix"))}
-		if err := allowClinic(r, q.ClinicID(), auth.RoleAdmin); err != nil {
+		clinics, err := s.clinicSlugs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		clinic, err := clinicIn(clinics, b.str("clinic"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := queue.Queue{ID: deref(b.str("slug")), Name: deref(b.str("name")), Prefix: deref(b.str("prefix")),
+			Clinic: queue.Clinic{ID: clinic, Slug: clinics[clinic]}}
+		if clinic == queue.DefaultClinicID {
+			q.Clinic.ID = 0 // as stores read it: the zero Clinic but its slug
+		}
+		if err := allowClinic(r, clinic, auth.RoleAdmin); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -10,8 +10,10 @@ import (
 
 // checkInFields are the fields POST /api/checkin (and the front desk's POST
 // /api/staff/checkin) accept; line is a line's slug, empty for the default;
+// clinic a clinic's slug, which picks its first line when line is empty and
+// must be the line's clinic when it is not (queue.Service.CheckInLine);
 // language is the patient's ("es"), empty for the default (docs/languages.md).
-var checkInFields = []string{"name", "phone", "appointmentTime", "line", "language"}
+var checkInFields = []string{"name", "phone", "appointmentTime", "line", "clinic", "language"}
 
 // decodeCheckIn reads a check-in body — JSON, or also the check-in page's form
 // when form is true (decodeBody) — and validates it with
@@ -31,7 +33,7 @@ func decodeCheckIn(r *http.Request, region string, form bool) (queue.CheckInRequ
 // yet validated: the public and the front-desk check-in read the same fields.
 func checkInRequest(b body) queue.CheckInRequest {
 	return queue.CheckInRequest{Name: b["name"], Phone: b["phone"], AppointmentTime: b["appointmentTime"],
-		QueueID: strings.TrimSpace(b["line"]), Language: strings.TrimSpace(b["language"])}
+		QueueID: strings.TrimSpace(b["line"]), Clinic: strings.TrimSpace(b["clinic"]), Language: strings.TrimSpace(b["language"])}
 }
 
 // handleCheckIn serves POST /api/checkin: 201 with the new ticket.
@@ -50,8 +52,9 @@ func (s *Server) handleCheckIn() http.Handler {
 // answers 201 with the new ticket: the public and the front-desk check-in.
 func (s *Server) checkIn(w http.ResponseWriter, r *http.Request, op string, req queue.CheckInRequest) {
 	var e queue.Entry
+	var clinic string
 	err := s.observe(op, func() (err error) {
-		e, err = s.d.Queue.CheckIn(r.Context(), req)
+		e, clinic, err = s.d.Queue.CheckInClinic(r.Context(), req)
 		return err
 	})
 	if err != nil {
@@ -59,7 +62,7 @@ func (s *Server) checkIn(w http.ResponseWriter, r *http.Request, op string, req 
 		return
 	}
 	noteTicket(r, e) // a front-desk check-in's audit entry (audit.go)
-	writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e),
+	writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newCheckInView(e, clinic),
 		Message: "Checked in: ticket " + e.Number})
 }
 

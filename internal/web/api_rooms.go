@@ -17,7 +17,9 @@ import (
 // roomFields are the fields of a room's PATCH; POST takes all but position.
 var roomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool, "position": kindInt}
 
-var newRoomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool}
+// newRoomFields are POST's: clinic is the slug of the room's clinic (default:
+// the default clinic), which cannot change afterwards.
+var newRoomFields = fieldSpec{"name": kindString, "lines": kindStrings, "open": kindBool, "clinic": kindString}
 
 // handleRooms serves GET /api/staff/rooms: every room, by position.
 func (s *Server) handleRooms() http.Handler {
@@ -29,16 +31,22 @@ func (s *Server) handleRooms() http.Handler {
 		}
 		sc := scopeOf(r, auth.RoleStaff)
 		rooms = slices.DeleteFunc(rooms, func(rm queue.Room) bool { return !sc.has(rm.ClinicID) })
+		clinics, err := s.clinicSlugs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		out := make([]roomView, len(rooms))
 		for i, rm := range rooms {
-			out[i] = newRoomView(rm)
+			out[i] = newRoomView(rm, clinics)
 		}
 		list(w, out)
 	})
 }
 
-// handleCreateRoom serves POST /api/staff/rooms (admin) {name, lines, open?}:
-// 201 with the room, open unless open is false.
+// handleCreateRoom serves POST /api/staff/rooms (admin) {name, lines, open?,
+// clinic?}: 201 with the room, open unless open is false; 404
+// CLINIC_NOT_FOUND for an unknown clinic.
 func (s *Server) handleCreateRoom() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := decodeTyped(r, newRoomFields)
@@ -57,6 +65,15 @@ func (s *Server) handleCreateRoom() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		clinics, err := s.clinicSlugs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if rm.ClinicID, err = clinicIn(clinics, b.str("clinic")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if err := allowClinic(r, queue.ClinicIDOf(rm.ClinicID), auth.RoleAdmin); err != nil {
 			s.fail(w, r, err)
 			return
@@ -65,7 +82,7 @@ func (s *Server) handleCreateRoom() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newRoomView(rm), Message: "Room " + rm.Name + " created"})
+		writeJSON(w, http.StatusCreated, envelope{Success: true, Data: newRoomView(rm, clinics), Message: "Room " + rm.Name + " created"})
 	})
 }
 
@@ -97,6 +114,11 @@ func (s *Server) handleUpdateRoom() http.Handler {
 				return
 			}
 		}
+		clinics, err := s.clinicSlugs(r.Context()) // read first: the answer of a done change cannot fail
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		rm, err := s.d.Queue.UpdateRoom(r.Context(), r.PathValue("name"), p)
 		if err != nil {
 			s.fail(w, r, err)
@@ -110,7 +132,7 @@ func (s *Server) handleUpdateRoom() http.Handler {
 		default:
 			msg = "Room " + rm.Name + " closed"
 		}
-		ok(w, newRoomView(rm), msg)
+		ok(w, newRoomView(rm, clinics), msg)
 	})
 }
 

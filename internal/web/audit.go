@@ -257,6 +257,6 @@ func ticketSpec(a audit.Action, detail ...string) auditSpec {
 
 // The settings an entry's detail shows of a line's or a room's change.
 var (
-	lineSettings = []string{"slug", "name", "prefix", "open", "public", "appointments", "position", "visitMinutes", "getReadyPosition", "graceMinutes", "hours"}
-	roomSettings = []string{"name", "lines", "open", "position"}
+	lineSettings = []string{"slug", "name", "prefix", "open", "public", "appointments", "position", "visitMinutes", "getReadyPosition", "graceMinutes", "hours", "clinic"}
+	roomSettings = []string{"name", "lines", "open", "position", "clinic"}
 )

@@ -83,6 +83,7 @@ func authzRows() map[string]authzRow {
 		// Patients, displays, SMS providers, operations and pages: no staff.
 		"POST /api/checkin": public, "GET /api/position/{id...}": public, "GET /api/status/{id...}": public,
 		"GET /api/lines": public, "POST /api/staff/login": public,
+		"GET /api/clinics": public, "GET /api/clinics/{slug}/lines": public,
 		"POST " + twilioStatusPath: public, "POST " + inboundSMSPath: public,
 		"GET /api/events/patient/{id...}": public, "GET /api/events/display": public,
 		"GET /health": public, "GET /metrics": public, "GET /api/openapi.json": public, "GET /api/display": public,
@@ -115,6 +116,16 @@ func authzRows() map[string]authzRow {
 		"GET /api/staff/webhooks/{id}/deliveries": {kind: authzDeployment, req: get("/api/staff/webhooks/1/deliveries")},
 		"POST /api/staff/realtime/test": {kind: authzDeployment, req: func(*authzWorld) (string, string, string) {
 			return "POST", "/api/staff/realtime/test", ""
+		}},
+		"GET /api/staff/clinics": {kind: authzDeployment, req: get("/api/staff/clinics")},
+		"POST /api/staff/clinics": {kind: authzDeployment, req: func(*authzWorld) (string, string, string) {
+			return "POST", "/api/staff/clinics", `{"slug":"south","name":"South","timezone":"UTC"}`
+		}},
+		"PATCH /api/staff/clinics/{slug}": {kind: authzDeployment, req: func(*authzWorld) (string, string, string) {
+			return "PATCH", "/api/staff/clinics/north", `{"name":"Renamed"}`
+		}},
+		"DELETE /api/staff/clinics/{slug}": {kind: authzDeployment, req: func(*authzWorld) (string, string, string) {
+			return "DELETE", "/api/staff/clinics/north", ""
 		}},
 		"GET /staff/admin":          {kind: authzDeploymentPage, req: get("/staff/admin")},
 		"GET /staff/admin/audit":    {kind: authzDeploymentPage, req: get("/staff/admin/audit")},
@@ -155,10 +166,8 @@ func authzRows() map[string]authzRow {
 			return "POST", "/api/staff/priority", `{"patientId":"` + c.ready + `","urgent":true}`
 		}},
 		"GET /api/staff/lines": listing("/api/staff/lines", false),
-		// TODO(clinicapi merge): POST lines and rooms take "clinic"; then
-		// these rows name north's too and lose mainOnly.
-		"POST /api/staff/lines": {kind: authzClinic, admin: true, mainOnly: true, target: func(c clinicRes) (string, string, string) {
-			return "POST", "/api/staff/lines", `{"slug":"newline","name":"New","prefix":"Z"}`
+		"POST /api/staff/lines": {kind: authzClinic, admin: true, target: func(c clinicRes) (string, string, string) {
+			return "POST", "/api/staff/lines", `{"slug":"newline","name":"New","prefix":"Z","clinic":"` + c.slug + `"}`
 		}},
 		"PATCH /api/staff/lines/{slug}": {kind: authzClinic, admin: true, target: func(c clinicRes) (string, string, string) {
 			return "PATCH", "/api/staff/lines/" + c.line2, `{"name":"Renamed"}`
@@ -167,8 +176,8 @@ func authzRows() map[string]authzRow {
 			return "DELETE", "/api/staff/lines/" + c.line2, ""
 		}},
 		"GET /api/staff/rooms": listing("/api/staff/rooms", false),
-		"POST /api/staff/rooms": {kind: authzClinic, admin: true, mainOnly: true, target: func(c clinicRes) (string, string, string) {
-			return "POST", "/api/staff/rooms", `{"name":"Room X","lines":["` + c.line + `"]}`
+		"POST /api/staff/rooms": {kind: authzClinic, admin: true, target: func(c clinicRes) (string, string, string) {
+			return "POST", "/api/staff/rooms", `{"name":"Room X","lines":["` + c.line + `"],"clinic":"` + c.slug + `"}`
 		}},
 		"PATCH /api/staff/rooms/{name}": {kind: authzClinic, target: func(c clinicRes) (string, string, string) {
 			return "PATCH", "/api/staff/rooms/" + url.PathEscape(c.room), `{"open":false}`

@@ -18,15 +18,16 @@ type checkInView struct {
 	TicketNumber      string   `json:"ticketNumber"`
 	CheckInTime       jsonTime `json:"checkInTime"`
 	Line              string   `json:"line"`
+	Clinic            string   `json:"clinic"`   // the slug of the line's clinic
 	Language          string   `json:"language"` // the patient's texts are written in it
 }
 
-func newCheckInView(e queue.Entry) checkInView {
+func newCheckInView(e queue.Entry, clinic string) checkInView {
 	return checkInView{
 		PatientID: e.ID, Position: e.Position, EstimatedWait: e.EstimatedWait,
 		EstimatedWaitLow: e.EstimatedWaitLow, EstimatedWaitHigh: e.EstimatedWaitHigh,
 		Status: string(e.Status), TicketNumber: e.Number, CheckInTime: jsonTime(e.CheckInTime),
-		Line: e.QueueID, Language: e.Language,
+		Line: e.QueueID, Clinic: clinic, Language: e.Language,
 	}
 }
 
@@ -49,6 +50,7 @@ type positionView struct {
 	Ready                bool     `json:"ready"` // the get-ready notice went out, so a re-read restores the stage
 	Version              int64    `json:"version"`
 	Line                 string   `json:"line"`               // the line's slug; queueLength and position are the line's
+	Clinic               string   `json:"clinic,omitempty"`   // the slug of the line's clinic; absent once the line is removed
 	Language             string   `json:"language,omitempty"` // the patient's language; empty on tickets from before languages
 }
 
@@ -60,7 +62,7 @@ func newPositionView(st queue.PatientStatus) positionView {
 		TicketNumber: st.Number, QueueLength: st.QueueLength,
 		CheckInTime: jsonTime(st.CheckInTime), CalledAt: jsonTime(st.CalledAt),
 		CompletedAt: jsonTime(st.CompletedAt), Room: st.Room, Ready: !st.ReadyAt.IsZero(), Version: st.Version,
-		Line: st.QueueID, Language: st.Language,
+		Line: st.QueueID, Clinic: st.Clinic, Language: st.Language,
 	}
 }
 

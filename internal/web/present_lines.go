@@ -11,9 +11,10 @@ import (
 // publicLineView is a line as GET /api/lines shows it to patients: no
 // settings, only what picking a line needs. open is whether it takes
 // check-ins now; opensAt, when it does not, its next opening by its hours
-// (absent when unknown).
+// (absent when unknown). clinic is the slug of the line's clinic.
 type publicLineView struct {
 	Slug          string   `json:"slug"`
+	Clinic        string   `json:"clinic"`
 	Name          string   `json:"name"`
 	Prefix        string   `json:"prefix"`
 	Open          bool     `json:"open"`
@@ -24,7 +25,7 @@ type publicLineView struct {
 
 func newPublicLineView(l queue.LineStatus) publicLineView {
 	return publicLineView{
-		Slug: l.ID, Name: l.Name, Prefix: l.Prefix, Open: l.OpenNow,
+		Slug: l.ID, Clinic: l.Clinic.Slug, Name: l.Name, Prefix: l.Prefix, Open: l.OpenNow,
 		Waiting: l.Waiting, EstimatedWait: l.EstimatedWait, OpensAt: jsonTime(l.OpensAt),
 	}
 }
@@ -34,9 +35,11 @@ func newPublicLineView(l queue.LineStatus) publicLineView {
 // its hours; appointments whether booked patients are due at their
 // appointment), its figures, and the open rooms that serve it. visitMinutes and
 // getReadyPosition are 0 when the line uses the deployment's; hours is null
-// when the line has none (open whenever its flag is set).
+// when the line has none (open whenever its flag is set). clinic is the slug
+// of the line's clinic.
 type lineView struct {
 	Slug             string            `json:"slug"`
+	Clinic           string            `json:"clinic"`
 	Name             string            `json:"name"`
 	Prefix           string            `json:"prefix"`
 	Open             bool              `json:"open"`
@@ -59,7 +62,7 @@ type lineView struct {
 // serve l are listed.
 func newLineView(l queue.LineStatus, rooms []queue.Room) lineView {
 	v := lineView{
-		Slug: l.ID, Name: l.Name, Prefix: l.Prefix, Open: l.Open, OpenNow: l.OpenNow,
+		Slug: l.ID, Clinic: l.Clinic.Slug, Name: l.Name, Prefix: l.Prefix, Open: l.Open, OpenNow: l.OpenNow,
 		Public: l.Public, Appointments: l.Appointments, Position: l.Position,
 		VisitMinutes: int(l.VisitPrior / time.Minute), GetReadyPosition: l.GetReady,
 		GraceMinutes: int(l.Grace / time.Minute), Hours: l.Hours.Map(),
@@ -74,18 +77,21 @@ func newLineView(l queue.LineStatus, rooms []queue.Room) lineView {
 	return v
 }
 
-// roomView is a room: the lines it serves, slugs in order of preference.
+// roomView is a room: the lines it serves, slugs in order of preference,
+// and the slug of its clinic, whose lines only it may serve.
 type roomView struct {
 	Name     string   `json:"name"`
+	Clinic   string   `json:"clinic"`
 	Lines    []string `json:"lines"`
 	Open     bool     `json:"open"`
 	Position int      `json:"position"`
 }
 
-func newRoomView(r queue.Room) roomView {
+// newRoomView presents r; clinics maps clinic ids to slugs (clinicSlugs).
+func newRoomView(r queue.Room, clinics map[int64]string) roomView {
 	lines := r.Lines
 	if lines == nil {
 		lines = []string{}
 	}
-	return roomView{Name: r.Name, Lines: lines, Open: r.Open, Position: r.Position}
+	return roomView{Name: r.Name, Clinic: clinics[queue.ClinicIDOf(r.ClinicID)], Lines: lines, Open: r.Open, Position: r.Position}
 }

@@ -61,6 +61,17 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PATCH /api/staff/rooms/{name}", staff(a(auditSpec{action: audit.RoomUpdate, kind: audit.TargetRoom, path: "name", detail: roomSettings})(s.handleUpdateRoom())))
 	mux.Handle("DELETE /api/staff/rooms/{name}", auditedAdmin("rooms", auditSpec{action: audit.RoomDelete, kind: audit.TargetRoom, path: "name"}, s.handleDeleteRoom()))
 
+	// Clinics (docs/clinics.md, "API"): patients list them and their lines;
+	// deployment admins manage them.
+	mux.Handle("GET /api/clinics", s.handlePublicClinics())
+	mux.Handle("GET /api/clinics/{slug}/lines", s.handleClinicLines())
+	// Managing clinics is a deployment admin's (clinicauth.go).
+	clinicsOnly := deploymentOnly("clinics")
+	mux.Handle("GET /api/staff/clinics", s.requireStaff(clinicsOnly(s.handleStaffClinics())))
+	mux.Handle("POST /api/staff/clinics", auditedAdmin("clinics", auditSpec{action: audit.ClinicAdd, kind: audit.TargetClinic, field: "slug", detail: clinicSettings}, clinicsOnly(s.handleCreateClinic())))
+	mux.Handle("PATCH /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicUpdate, kind: audit.TargetClinic, path: "slug", detail: clinicSettings}, clinicsOnly(s.handleUpdateClinic())))
+	mux.Handle("DELETE /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicRemove, kind: audit.TargetClinic, path: "slug"}, clinicsOnly(s.handleDeleteClinic())))
+
 	// SMS provider callbacks: authenticated by signature, not by staff session.
 	mux.Handle("POST "+twilioStatusPath, s.handleTwilioStatus())
 	mux.Handle("POST "+inboundSMSPath, s.handleInboundSMS())

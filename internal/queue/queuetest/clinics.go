@@ -91,8 +91,9 @@ func testSaveClinic(t *testing.T, s queue.Store) {
 		if err != nil {
 			return err
 		}
-		if d.Clinic.ID != 0 || d.ClinicID() != queue.DefaultClinicID || d.ClinicSlug() != "" {
-			t.Errorf("default line's clinic %+v, want the zero Clinic", d.Clinic)
+		if d.Clinic.ID != 0 || d.ClinicID() != queue.DefaultClinicID || d.ClinicSlug() != "" ||
+			d.Clinic.Slug != queue.DefaultClinicSlug || d.Clinic.Name != "" || d.Clinic.TimeZone != "" {
+			t.Errorf("default line's clinic %+v, want the zero Clinic but its slug", d.Clinic)
 		}
 		return nil
 	})

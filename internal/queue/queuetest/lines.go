@@ -10,10 +10,15 @@ import (
 )
 
 // defaultLine is the default queue of a fresh store, named name (the suite does
-// not assume a name).
+// not assume a name). Its clinic, the default one, reads as the zero Clinic
+// but its slug (queue.Queue.Clinic).
 func defaultLine(name string) queue.Queue {
-	return queue.Queue{ID: queue.DefaultQueueID, Name: name, Prefix: "A", Open: true, Public: true, Grace: queue.DefaultGrace}
+	return queue.Queue{ID: queue.DefaultQueueID, Name: name, Prefix: "A", Open: true, Public: true, Grace: queue.DefaultGrace,
+		Clinic: defaultClinic}
 }
+
+// defaultClinic is a default-clinic line's Clinic as stores read it.
+var defaultClinic = queue.Clinic{Slug: queue.DefaultClinicSlug}
 
 // mustHours parses Hours.String's form and panics on error.
 func mustHours(s string) queue.Hours {
@@ -32,7 +37,7 @@ func fullLine(id, prefix string) queue.Queue {
 		Open: true, Public: true, Position: 4, VisitPrior: 12 * time.Minute, GetReady: 3, Grace: 20 * time.Minute,
 		Appointments: true,
 		Hours:        mustHours("08:00-12:00,,09:30-17:45,,,,07:00-24:00"),
-		ServingRooms: 2, OpenRooms: 1,
+		ServingRooms: 2, OpenRooms: 1, Clinic: defaultClinic,
 	}
 }
 

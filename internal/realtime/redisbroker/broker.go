@@ -13,6 +13,9 @@
 // test message) go on "<prefix>:all", which every instance follows. On a
 // server without sharded pub/sub (Redis 6, miniredis) the same channels are
 // used with PUBLISH/SUBSCRIBE; Status reports which ("sharded" or "channels").
+// On Redis Cluster (a URL with addr= parameters, see CheckURL) the broker
+// subscribes to each shard on the master that owns its slot, one connection
+// per master it needs (see subscription); a cluster needs Redis 7 on every node.
 //
 // Redis is a side channel, never a dependency of a queue operation. An instance
 // delivers its own batches to its own hub first, without a round trip through
@@ -69,7 +72,9 @@ type Options struct {
 // Broker carries batches between instances over Redis pub/sub. Create it with New;
 // its methods are safe for concurrent use.
 type Broker struct {
-	client   *redis.Client
+	client   conn   // publishes; a *redis.Client or *redis.ClusterClient
+	route    router // where each channel's subscription goes
+	cluster  bool
 	prefix   string // of every channel; see Options.Channel
 	listAll  func(ctx context.Context) ([]string, error)
 	refresh  time.Duration
@@ -92,10 +97,10 @@ type Broker struct {
 	subDone    chan struct{} // closed when the subscriber goroutine returns
 	cancelSub  context.CancelFunc
 
-	// shardMu guards ps, mode, the followed shards and the queue of
+	// shardMu guards sub, mode, the followed shards and the queue of
 	// subscribe commands for them. It is never held across a call to Redis.
 	shardMu sync.Mutex
-	ps      *redis.PubSub // the live subscription; Close closes it to end a blocked read
+	sub     *subscription // the live subscription; Close closes it to end a blocked read
 	mode    string        // modeSharded or modeChannels, once known
 	shards  map[string]*shardSub
 	all     bool       // realtime.AllShards is followed
@@ -104,22 +109,16 @@ type Broker struct {
 }
 
 // New returns a broker for the Redis server at url (redis://[user:pass@]host:port/db,
-// or rediss:// for TLS). It does not connect: Start does.
+// or rediss:// for TLS), or for the Redis Cluster it names
+// (redis://[user:pass@]host:port?addr=host2:port2&addr=…, see CheckURL). It
+// does not connect: Start does.
 func New(url string, opts Options) (*Broker, error) {
-	ro, err := redis.ParseURL(url)
+	t, err := parseURL(url)
 	if err != nil {
-		// The parse error may quote the URL, password included: do not wrap it.
-		return nil, errors.New("redisbroker: invalid REDIS_URL (expected redis://host:port/db)")
+		return nil, fmt.Errorf("redisbroker: invalid REDIS_URL: %w", err)
 	}
-	// Fail fast while Redis is away: the publisher drops rather than queues, and
-	// the subscriber retries on its own schedule.
-	ro.DialTimeout = 2 * time.Second
-	ro.ReadTimeout = 2 * time.Second
-	ro.WriteTimeout = 2 * time.Second
-	ro.MaxRetries = 1
-	ro.PoolSize = 4
 	if opts.Channel == "" {
-		opts.Channel = "smartwait:" + strconv.Itoa(ro.DB) + ":events"
+		opts.Channel = "smartwait:" + strconv.Itoa(t.db) + ":events"
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 4096
@@ -130,8 +129,11 @@ func New(url string, opts Options) (*Broker, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	client, route := t.client()
 	b := &Broker{
-		client:   redis.NewClient(ro),
+		client:   client,
+		route:    route,
+		cluster:  t.cluster != nil,
 		prefix:   opts.Channel,
 		listAll:  opts.Shards,
 		refresh:  opts.ShardsRefresh,
@@ -183,7 +185,7 @@ func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
 // subscribe opens a subscription to the channel every instance follows, waits
 // for Redis to confirm it, then queues the followed shards' subscriptions for
 // the commander.
-func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
+func (b *Broker) subscribe(ctx context.Context) (*subscription, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ps, err := b.subscribeAll(ctx)
@@ -192,7 +194,7 @@ func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
 		return nil, err
 	}
 	b.shardMu.Lock()
-	b.ps = ps
+	b.sub = ps
 	b.cmds = b.cmds[:0] // meant for the subscription this one replaces
 	for shard, sub := range b.shards {
 		sub.renew()
@@ -205,28 +207,31 @@ func (b *Broker) subscribe(ctx context.Context) (*redis.PubSub, error) {
 }
 
 // subscribeAll subscribes to the all-instances channel, finding out on the
-// first connection whether the server has sharded pub/sub.
-func (b *Broker) subscribeAll(ctx context.Context) (*redis.PubSub, error) {
+// first connection whether the server has sharded pub/sub. On a cluster
+// there is no fallback: plain PUBLISH there is broadcast to every node, the
+// load sharding exists to avoid, and the operator is better told that the
+// cluster needs Redis 7 (Status carries the error).
+func (b *Broker) subscribeAll(ctx context.Context) (*subscription, error) {
 	b.shardMu.Lock()
 	mode := b.mode
 	b.shardMu.Unlock()
 	ch := b.channel("")
 	if mode != modeChannels {
-		ps := b.client.SSubscribe(ctx, ch)
-		_, err := ps.ReceiveTimeout(ctx, 5*time.Second) // the subscription confirmation
+		ps, err := openSubscription(ctx, modeSharded, b.route, ch)
 		if err == nil {
 			b.setMode(modeSharded)
 			return ps, nil
 		}
-		ps.Close()
+		if unknownCommand(err) && b.cluster {
+			return nil, errors.New("redisbroker: this Redis Cluster has no sharded pub/sub (SSUBSCRIBE); every node needs Redis 7 or later")
+		}
 		if !unknownCommand(err) || mode == modeSharded {
 			return nil, err
 		}
 		b.log.Info("redis has no sharded pub/sub (SSUBSCRIBE); using one plain channel per shard", "err", err)
 	}
-	ps := b.client.Subscribe(ctx, ch)
-	if _, err := ps.ReceiveTimeout(ctx, 5*time.Second); err != nil {
-		ps.Close()
+	ps, err := openSubscription(ctx, modeChannels, b.route, ch)
+	if err != nil {
 		return nil, err
 	}
 	b.setMode(modeChannels)
@@ -325,7 +330,7 @@ func (b *Broker) publisher() {
 // subscriber reads the channel until Close. When the subscription breaks it
 // reconnects with backoff, and after every reconnection tells the handler to
 // resync. ps is the subscription Start made, or nil when Redis did not answer.
-func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
+func (b *Broker) subscriber(ctx context.Context, ps *subscription) {
 	defer close(b.subDone)
 	backoff := 100 * time.Millisecond
 	for {
@@ -345,15 +350,20 @@ func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
 		}
 		backoff = 100 * time.Millisecond
 		err := b.read(ctx, ps)
-		ps.Close()
+		ps.close()
 		ps = nil
 		if ctx.Err() != nil {
 			return
 		}
 		b.subscribed.Store(false)
 		b.shardMu.Lock()
-		b.ps = nil // Follow and Unfollow only record until the next subscription
+		b.sub = nil // Follow and Unfollow only record until the next subscription
 		b.shardMu.Unlock()
+		if r, ok := b.client.(interface{ ReloadState(context.Context) }); ok {
+			// A cluster: the break may be a failover or a slot moving, so
+			// the next subscription asks the nodes who owns which slot.
+			r.ReloadState(ctx)
+		}
 		b.deliverMu.Lock()
 		b.handOver(b.seq.releaseAll()) // what they waited for will not come now
 		b.deliverMu.Unlock()
@@ -362,34 +372,27 @@ func (b *Broker) subscriber(ctx context.Context, ps *redis.PubSub) {
 	}
 }
 
-// read delivers messages from ps until it fails. Between messages it pings, so a
-// connection that silently stopped answering (a partition) is noticed too.
-func (b *Broker) read(ctx context.Context, ps *redis.PubSub) error {
-	pinged := false
+// read delivers messages from ps until it fails (its links ping Redis
+// between messages, so a partition fails it too) or ctx ends.
+func (b *Broker) read(ctx context.Context, ps *subscription) error {
 	for {
-		msg, err := ps.ReceiveTimeout(ctx, 3*time.Second)
-		var ne interface{ Timeout() bool }
-		if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
-			if pinged {
-				return errors.New("redisbroker: no answer to ping")
-			}
-			if err := ps.Ping(ctx); err != nil {
+		var msg any
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ps.failed:
+			return ps.err
+		case msg = <-ps.in:
+		}
+		if sub, ok := msg.(*redis.Subscription); ok {
+			if err := b.confirmed(ps, sub); err != nil {
 				return err
 			}
-			pinged = true
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		pinged = false
-		if sub, ok := msg.(*redis.Subscription); ok {
-			b.confirmed(ps, sub)
 			continue
 		}
 		m, ok := msg.(*redis.Message)
 		if !ok {
-			continue // pongs
+			continue
 		}
 		var env envelope
 		if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
@@ -465,8 +468,8 @@ func (b *Broker) Close(ctx context.Context) error {
 		// A read blocked in Redis does not watch its context: closing the
 		// subscription ends it.
 		b.shardMu.Lock()
-		if b.ps != nil {
-			b.ps.Close()
+		if b.sub != nil {
+			b.sub.close()
 		}
 		b.shardMu.Unlock()
 		<-b.subDone

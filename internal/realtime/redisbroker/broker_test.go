@@ -64,7 +64,8 @@ func TestBrokerMiniredis(t *testing.T) {
 }
 
 func TestNewRejectsBadURL(t *testing.T) {
-	for _, u := range []string{"", "http://x", "redis://:pw@host:notaport/0"} {
+	for _, u := range []string{"", "http://x", "redis://:pw@host:notaport/0",
+		"redis://:pw@host:7000?addr=host2", "redis://:pw@host:7000/2?addr=host2:7000", "redis://:pw@host:7000?addr=host2:7000&pw=1"} {
 		_, err := redisbroker.New(u, redisbroker.Options{})
 		if err == nil {
 			t.Errorf("New(%q) succeeded", u)
@@ -203,4 +204,32 @@ func TestPartition(t *testing.T) {
 	proxy.Start(t)
 	waitStatus(t, b, realtime.StatusOK)
 	rec.WaitFor(t, "resync after the partition", func(_ []realtime.Batch, rs []string) bool { return len(rs) == 1 })
+}
+
+// TestCheckURL: which URLs name one server, which a cluster, and which are
+// refused.
+func TestCheckURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"redis://127.0.0.1:6379/0", true},
+		{"rediss://:pw@redis.internal:6380/3", true},
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&addr=10.0.0.3:7000", true},
+		{"redis://u:pw@10.0.0.1:7000/0?addr=10.0.0.2:7000", true},
+		{"redis://10.0.0.1:7000/1?addr=10.0.0.2:7000", false}, // a cluster has database 0 only
+		{"redis://10.0.0.1:7000?addr=10.0.0.2", false},        // addr without port
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&db=1", false},
+		{"redis://10.0.0.1:7000?addr=10.0.0.2:7000&read_only=true", false}, // go-redis knows it; the broker refuses it
+		{"redis://host:6379/x", false},
+		{"unix:///run/redis.sock", false},
+	} {
+		err := redisbroker.CheckURL(tc.url)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckURL(%q) = %v, want ok %v", tc.url, err, tc.ok)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "must be redis://") {
+			t.Errorf("CheckURL(%q) = %q, want it to name the forms", tc.url, err)
+		}
+	}
 }

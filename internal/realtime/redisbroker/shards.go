@@ -219,7 +219,7 @@ type shardCmd struct {
 // Nothing is queued while there is no live subscription: the next one
 // subscribes to every followed shard.
 func (b *Broker) queueCmd(subscribe bool, shard string) {
-	if b.ps == nil {
+	if b.sub == nil {
 		return
 	}
 	b.cmds = append(b.cmds, shardCmd{subscribe: subscribe, shard: shard})
@@ -241,38 +241,27 @@ func (b *Broker) commander(ctx context.Context) {
 		case <-b.cmdKick:
 		}
 		b.shardMu.Lock()
-		cmds, ps, mode := b.cmds, b.ps, b.mode
+		cmds, ps := b.cmds, b.sub
 		b.cmds = nil
 		b.shardMu.Unlock()
 		for _, c := range cmds {
 			if ps != nil {
-				b.send(ctx, ps, mode, c)
+				b.send(ctx, ps, c)
 			}
 		}
 	}
 }
 
 // send writes one command to ps. One command per channel: on Redis Cluster
-// the channels of one SSUBSCRIBE must hash to one slot. A failed write is
-// left to the read loop, which notices the broken connection and subscribes
-// again (so is one to a subscription replaced meanwhile).
-func (b *Broker) send(ctx context.Context, ps *redis.PubSub, mode string, c shardCmd) {
+// the channels of one SSUBSCRIBE must hash to one slot. A failed command
+// fails ps, and the read loop subscribes again (so a failure of a
+// subscription replaced meanwhile changes nothing).
+func (b *Broker) send(ctx context.Context, ps *subscription, c shardCmd) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	ch := b.channel(c.shard)
-	var err error
-	switch {
-	case mode == modeChannels && c.subscribe:
-		err = ps.Subscribe(ctx, ch)
-	case mode == modeChannels:
-		err = ps.Unsubscribe(ctx, ch)
-	case c.subscribe:
-		err = ps.SSubscribe(ctx, ch)
-	default:
-		err = ps.SUnsubscribe(ctx, ch)
-	}
+	err := ps.command(ctx, c.subscribe, b.channel(c.shard))
 	b.shardMu.Lock()
-	current := b.ps == ps
+	current := b.sub == ps
 	b.shardMu.Unlock()
 	if err != nil && current {
 		b.setErr(err)
@@ -281,21 +270,39 @@ func (b *Broker) send(ctx context.Context, ps *redis.PubSub, mode string, c shar
 }
 
 // confirmed marks a shard's subscription confirmed by Redis, releasing the
-// Follow calls waiting for it.
-func (b *Broker) confirmed(ps *redis.PubSub, sub *redis.Subscription) {
-	if sub.Kind != "ssubscribe" && sub.Kind != "subscribe" {
-		return
+// Follow calls waiting for it. It returns an error when Redis ended the
+// subscription of a followed shard by itself: Redis Cluster does that when
+// the shard's slot moves to another node (resharding), and the broker must
+// subscribe again where the slot is now. A followed shard whose own
+// subscription is not yet confirmed is one followed again after an
+// unfollow: its SUNSUBSCRIBE reply is the broker's own.
+func (b *Broker) confirmed(ps *subscription, sub *redis.Subscription) error {
+	if sub.Kind == "sunsubscribe" && sub.Channel == b.channel("") {
+		// Never unsubscribed by the broker: the slot moved.
+		return errors.New("redisbroker: redis ended the subscription of the all-instances channel (its slot moved); subscribing again")
 	}
 	shard, ok := b.shardOf(sub.Channel)
 	if !ok {
-		return
+		return nil
 	}
 	b.shardMu.Lock()
 	defer b.shardMu.Unlock()
-	if s := b.shards[shard]; s != nil && b.ps == ps && !s.confirmed {
-		s.confirmed = true
-		close(s.ready)
+	s := b.shards[shard]
+	if s == nil || b.sub != ps {
+		return nil
 	}
+	switch sub.Kind {
+	case "ssubscribe", "subscribe":
+		if !s.confirmed {
+			s.confirmed = true
+			close(s.ready)
+		}
+	case "sunsubscribe":
+		if s.confirmed {
+			return errors.New("redisbroker: redis ended the subscription of shard " + shard + " (its slot moved); subscribing again")
+		}
+	}
+	return nil
 }
 
 func (b *Broker) setMode(m string) {
