@@ -30,13 +30,13 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 			need = auth.RoleKiosk
 		}
 		// The clinic first: another clinic's account learns nothing more.
-		line, err := s.d.Queue.CheckInLine(r.Context(), strings.TrimSpace(req.Clinic), strings.TrimSpace(req.QueueID))
-		if err != nil { // the check-in answers it in its own words, and adds no one
-			line = strings.TrimSpace(req.QueueID)
-		}
-		if err := s.allowLine(r, line, need); err != nil {
-			s.fail(w, r, err)
-			return
+		// A clinic and line that disagree, or an unknown clinic, the check-in
+		// answers in its own words, and adds no one.
+		if line, err := s.d.Queue.CheckInLine(r.Context(), strings.TrimSpace(req.Clinic), strings.TrimSpace(req.QueueID)); err == nil {
+			if err := s.allowLine(r, line, need); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
 		if err != nil {
