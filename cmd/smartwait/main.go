@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   smartwait [serve] [flags]                      run the server (default)
-  smartwait staff add [--role staff|admin] [--password P] USERNAME
+  smartwait staff add [--role staff|admin|kiosk] [--clinic SLUG[:ROLE]]... [--password P] USERNAME
   smartwait staff list
   smartwait staff passwd [--password P] USERNAME
   smartwait staff remove USERNAME

@@ -73,6 +73,7 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 		Hub: hub, Auth: users, Patients: queues, Log: a.log, Limiter: limiter,
 		AllowedOrigins: append([]string{originOf(a.cfg.PublicURL)}, a.cfg.AllowedOrigins...),
 		QueueSize:      a.cfg.SocketQueue, BodyTimeout: a.cfg.BodyTimeout,
+		MayJoinClinic: web.ClinicGate(),
 	})
 	if err != nil {
 		return nil, err
@@ -108,7 +109,7 @@ func (a *app) newBroker(queues *queue.Service) (realtime.Broker, error) {
 // web returns the real-time dependencies of the HTTP layer.
 func (rt *realtimeParts) web(cfg Config) web.Realtime {
 	return web.Realtime{Hub: rt.hub, Broker: rt.broker, SocketIO: rt.sio.Handler(), Heartbeat: cfg.SSEHeartbeat,
-		Limiter: rt.limiter, OpenFiles: rt.openFiles}
+		Limiter: rt.limiter, OpenFiles: rt.openFiles, MayJoinClinic: web.ClinicGate()}
 }
 
 // closeConnections disconnects every socket and ends every event stream.

@@ -26,9 +26,11 @@ func staff(ctx context.Context, args []string, getenv func(string) string, stdin
 	sub := args[0]
 	fs := newFlagSet("staff "+sub, stderr)
 	var role, password string
+	var clinics clinicList
 	switch sub {
 	case "add":
 		fs.StringVar(&role, "role", string(auth.RoleStaff), "staff, admin or kiosk")
+		fs.Var(&clinics, "clinic", "bind the account to clinic SLUG[:ROLE] (repeat, or a comma list); none: the deployment (admin) or the default clinic")
 		fs.StringVar(&password, "password", "", "the password (else read from stdin, or prompted for)")
 	case "passwd":
 		fs.StringVar(&password, "password", "", "the new password (else read from stdin, or prompted for)")
@@ -61,6 +63,9 @@ func staff(ctx context.Context, args []string, getenv func(string) string, stdin
 		if err := auth.ValidateRole(auth.Role(role)); err != nil {
 			return fmt.Errorf("staff add: %w", err)
 		}
+		if err := clinics.validate(); err != nil {
+			return fmt.Errorf("staff add: %w", err)
+		}
 	}
 	if sub == "add" || sub == "passwd" {
 		if err := auth.ValidateUsername(pos[0]); err != nil {
@@ -82,20 +87,28 @@ func staff(ctx context.Context, args []string, getenv func(string) string, stdin
 
 	switch sub {
 	case "add":
-		u, err := users.AddUser(ctx, pos[0], password, auth.Role(role))
+		grants, err := clinics.grants(ctx, db)
 		if err != nil {
 			return fmt.Errorf("staff add: %w", err)
 		}
-		fmt.Fprintf(stdout, "Added %s %q.\n", u.Role, u.Username)
+		u, err := users.AddUserAt(ctx, pos[0], password, auth.Role(role), grants)
+		if err != nil {
+			return fmt.Errorf("staff add: %w", err)
+		}
+		fmt.Fprintf(stdout, "Added %s %q%s.\n", u.Role, u.Username, clinics.at())
 	case "list":
 		us, err := users.ListUsers(ctx)
 		if err != nil {
 			return fmt.Errorf("staff list: %w", err)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tROLE\tCREATED")
+		where, err := clinicNames(ctx, db)
+		if err != nil {
+			return fmt.Errorf("staff list: %w", err)
+		}
+		fmt.Fprintln(tw, "USERNAME\tROLE\tCREATED\tCLINICS")
 		for _, u := range us {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Username, u.Role, u.CreatedAt.In(cfg.Location).Format(time.DateTime))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Role, u.CreatedAt.In(cfg.Location).Format(time.DateTime), where(u))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -27,6 +27,10 @@ type User struct {
 	Role         Role
 	PasswordHash string // bcrypt
 	CreatedAt    time.Time
+	// ClinicBound limits the account to the clinics Grants name (clinics.go);
+	// false keeps the pre-clinic meaning of Role.
+	ClinicBound bool
+	Grants      []Grant // by clinic id
 }
 
 // Session is one login. The token itself is never stored: TokenHash is the hex
@@ -41,8 +45,14 @@ type Session struct {
 
 // Store is the storage auth needs. Lookups of a missing row return an error wrapping
 // ErrNotFound; creating a user whose username exists returns one wrapping ErrExists.
+//
+// Users come back with their Grants (by clinic id) and ClinicBound, the
+// session's user too, read in the same statement. Removing a clinic removes
+// the grants naming it.
 type Store interface {
-	CreateUser(ctx context.Context, u *User) error // sets u.ID
+	// CreateUser stores u with its grants in one transaction and sets u.ID.
+	// A grant naming no clinic fails with an error wrapping ErrNotFound.
+	CreateUser(ctx context.Context, u *User) error
 	UserByUsername(ctx context.Context, username string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	ListUsers(ctx context.Context) ([]User, error) // by username

@@ -1,20 +1,37 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // AdminUsername is the name of the bootstrap account EnsureAdmin creates.
 const AdminUsername = "admin"
 
-// AddUser creates a staff account. role "" means RoleStaff. It fails with
-// CodeValidation for a bad username, password or role and CodeUserExists when the
-// username is taken.
+// AddUser creates a staff account not bound to clinics (clinics.go): an
+// admin is a deployment admin, staff and kiosk act at the default clinic.
+// role "" means RoleStaff. It fails with CodeValidation for a bad username,
+// password or role and CodeUserExists when the username is taken.
 func (s *Service) AddUser(ctx context.Context, username, password string, role Role) (User, error) {
+	return s.AddUserAt(ctx, username, password, role, nil)
+}
+
+// AddUserAt is AddUser for an account bound to the clinics grants name (none:
+// AddUser's unbound account). A grant's role "" is the account's; a grant
+// above the account's role or a second grant at one clinic is CodeValidation.
+// The caller has checked that the clinics exist and that it may grant them.
+func (s *Service) AddUserAt(ctx context.Context, username, password string, role Role, grants []Grant) (User, error) {
 	if role == "" {
 		role = RoleStaff
+	}
+	grants = slices.Clone(grants)
+	for i := range grants {
+		if grants[i].Role == "" {
+			grants[i].Role = role
+		}
 	}
 	if err := ValidateUsername(username); err != nil {
 		return User{}, err
@@ -25,14 +42,22 @@ func (s *Service) AddUser(ctx context.Context, username, password string, role R
 	if err := ValidateRole(role); err != nil {
 		return User{}, err
 	}
+	if err := ValidateGrants(role, grants); err != nil {
+		return User{}, err
+	}
+	slices.SortFunc(grants, func(a, b Grant) int { return cmp.Compare(a.ClinicID, b.ClinicID) })
 	hash, err := s.hash(password)
 	if err != nil {
 		return User{}, err
 	}
-	u := User{Username: username, Role: role, PasswordHash: hash, CreatedAt: s.now()}
+	u := User{Username: username, Role: role, PasswordHash: hash, CreatedAt: s.now(),
+		ClinicBound: len(grants) > 0, Grants: grants}
 	if err := s.Store.CreateUser(ctx, &u); err != nil {
 		if errors.Is(err, ErrExists) {
 			return User{}, errorf(CodeUserExists, "User %q already exists", username)
+		}
+		if errors.Is(err, ErrNotFound) { // a clinic removed meanwhile
+			return User{}, validation("unknown clinic")
 		}
 		return User{}, fmt.Errorf("add user: %w", err)
 	}
@@ -74,20 +99,21 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 }
 
 // RemoveUser deletes an account and ends its sessions. It refuses, with
-// CodeLastAdmin, to remove the last admin: nobody could manage accounts after.
+// CodeLastAdmin, to remove the last deployment admin: nobody could manage
+// accounts and clinics after.
 func (s *Service) RemoveUser(ctx context.Context, username string) error {
 	u, err := s.user(ctx, username)
 	if err != nil {
 		return err
 	}
-	if u.Role == RoleAdmin {
+	if u.DeploymentAdmin() {
 		us, err := s.Store.ListUsers(ctx)
 		if err != nil {
 			return fmt.Errorf("remove user: %w", err)
 		}
 		admins := 0
 		for _, o := range us {
-			if o.Role == RoleAdmin {
+			if o.DeploymentAdmin() {
 				admins++
 			}
 		}
@@ -143,4 +169,10 @@ func (s *Service) user(ctx context.Context, username string) (User, error) {
 		return User{}, fmt.Errorf("find user: %w", err)
 	}
 	return u, nil
+}
+
+// UserNamed returns the account with the username, or CodeUserNotFound: for
+// an admin's checks before changing another account.
+func (s *Service) UserNamed(ctx context.Context, username string) (User, error) {
+	return s.user(ctx, username)
 }

@@ -6,7 +6,6 @@ package postgres_test
 import (
 	"testing"
 
-	"smartwait/internal/auth"
 	"smartwait/internal/auth/authtest"
 	"smartwait/internal/postgres/pgtest"
 	"smartwait/internal/queue"
@@ -21,7 +20,7 @@ func TestStore(t *testing.T) {
 
 // TestAuthStore runs the auth.Store conformance suite that SQLite passes, unchanged.
 func TestAuthStore(t *testing.T) {
-	authtest.RunStoreTests(t, func(tb testing.TB) auth.Store { return pgtest.Open(tb) })
+	authtest.RunStoreTests(t, func(tb testing.TB) authtest.Store { return pgtest.Open(tb) })
 }
 
 // TestWebhookStore runs the webhook outbox conformance suite that SQLite passes, unchanged.

@@ -21,8 +21,9 @@ func authErr(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", what, translate(ctx, err))
 }
 
-// CreateUser stores u and sets u.ID; a taken username fails with auth.ErrExists.
-// A zero CreatedAt is stored as now.
+// CreateUser stores u with its grants in one transaction and sets u.ID; a
+// taken username fails with auth.ErrExists, a grant of an unknown clinic with
+// auth.ErrNotFound. A zero CreatedAt is stored as now.
 func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
@@ -30,21 +31,45 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
 		u.CreatedAt = db.now().UTC()
 	}
 	u.CreatedAt = u.CreatedAt.UTC().Truncate(time.Millisecond)
-	const insert = `INSERT INTO users (username, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
-	if err := db.retry(ctx, func() error {
-		return db.pool.QueryRow(ctx, insert, u.Username, string(u.Role), u.PasswordHash, u.CreatedAt).Scan(&u.ID)
-	}); err != nil {
+	const insert = `INSERT INTO users (username, role, password_hash, created_at, clinic_bound) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+	err := db.retry(ctx, func() error {
+		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if err := tx.QueryRow(ctx, insert, u.Username, string(u.Role), u.PasswordHash, u.CreatedAt, u.ClinicBound).Scan(&u.ID); err != nil {
+				return err
+			}
+			for _, g := range u.Grants {
+				_, err := tx.Exec(ctx, `INSERT INTO staff_clinics (user_id, clinic_id, role) VALUES ($1, $2, $3)`, u.ID, g.ClinicID, string(g.Role))
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && pe.Code == "23503" { // foreign_key_violation
+					return fmt.Errorf("clinic %d: %w", g.ClinicID, auth.ErrNotFound)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
 		return authErr(ctx, "create user", err)
 	}
 	return nil
 }
 
-const userColumns = `id, username, role, password_hash, created_at`
+// userColumns selects a user with its grants, aggregated in the same statement
+// (auth.FormatGrants' form) so that a session's lookup stays one query.
+const userColumns = `users.id, users.username, users.role, users.password_hash, users.created_at, users.clinic_bound,
+	COALESCE((SELECT string_agg(g.clinic_id::text || ':' || g.role, ',') FROM staff_clinics g WHERE g.user_id = users.id), '')`
 
 func scanUser(row pgx.Row) (auth.User, error) {
 	var u auth.User
-	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt)
+	var grants string
+	err := row.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.ClinicBound, &grants)
+	if err != nil {
+		return u, err
+	}
 	u.CreatedAt = u.CreatedAt.UTC()
+	u.Grants, err = auth.ParseGrants(grants)
 	return u, err
 }
 
@@ -171,19 +196,22 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session, auth.User, error) {
 	ctx, cancel := db.bound(ctx)
 	defer cancel()
-	const query = `SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at,
-			u.id, u.username, u.role, u.password_hash, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`
+	const query = `SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at, ` + userColumns + `
+		FROM sessions s JOIN users ON users.id = s.user_id WHERE s.token_hash = $1`
 	var s auth.Session
 	var u auth.User
+	var grants string
 	err := db.retry(ctx, func() error {
 		return db.pool.QueryRow(ctx, query, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &s.CreatedAt, &s.ExpiresAt,
-			&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt)
+			&u.ID, &u.Username, &u.Role, &u.PasswordHash, &u.CreatedAt, &u.ClinicBound, &grants)
 	})
 	if err != nil {
 		return auth.Session{}, auth.User{}, authErr(ctx, "session", err)
 	}
 	s.CreatedAt, s.ExpiresAt, u.CreatedAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC(), u.CreatedAt.UTC()
+	if u.Grants, err = auth.ParseGrants(grants); err != nil {
+		return auth.Session{}, auth.User{}, fmt.Errorf("postgres: session: %w", err)
+	}
 	return s, u, nil
 }
 

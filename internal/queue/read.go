@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -191,6 +192,12 @@ type LineStats struct {
 // day (the default line's on a day without any). With one line both are that
 // line's figures.
 func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
+	return s.ClinicStatsOf(ctx, nil)
+}
+
+// ClinicStatsOf is ClinicStats over the lines of the clinics named (nil:
+// every line): what a staff account of those clinics may see.
+func (s *Service) ClinicStatsOf(ctx context.Context, clinicIDs []int64) (Stats, []LineStats, error) {
 	var days []lineDay
 	now := s.now() // one day for every line
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -199,6 +206,9 @@ func (s *Service) ClinicStats(ctx context.Context) (Stats, []LineStats, error) {
 			return err
 		}
 		for _, q := range lines {
+			if clinicIDs != nil && !slices.Contains(clinicIDs, q.ClinicID()) {
+				continue
+			}
 			d, err := s.loadDay(ctx, tx, q, now)
 			if err != nil {
 				return err

@@ -25,8 +25,9 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 }
 
 var sessionByTokenHash = prepared(`SELECT s.id, s.token_hash, s.user_id, s.created_at, s.expires_at,
-		u.id, u.username, u.role, u.password_hash, u.created_at
-	FROM sessions s JOIN users u ON u.id = s.user_id
+		users.id, users.username, users.role, users.password_hash, users.created_at, users.clinic_bound,
+		COALESCE((SELECT group_concat(g.clinic_id || ':' || g.role) FROM staff_clinics g WHERE g.user_id = users.id), '')
+	FROM sessions s JOIN users ON users.id = s.user_id
 	WHERE s.token_hash = ?`)
 
 // SessionByTokenHash returns the session with the token hash and its user, expired
@@ -36,8 +37,9 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session
 	var s auth.Session
 	var u auth.User
 	var sCreated, sExpires, uCreated int64
+	var grants string
 	err := db.rstmts[sessionByTokenHash.i].QueryRowContext(ctx, hash).Scan(&s.ID, &s.TokenHash, &s.UserID, &sCreated, &sExpires,
-		&u.ID, &u.Username, &u.Role, &u.PasswordHash, &uCreated)
+		&u.ID, &u.Username, &u.Role, &u.PasswordHash, &uCreated, &u.ClinicBound, &grants)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Session{}, auth.User{}, fmt.Errorf("sqlite: session: %w", auth.ErrNotFound)
 	}
@@ -47,6 +49,9 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash string) (auth.Session
 	s.CreatedAt = time.UnixMilli(sCreated).UTC()
 	s.ExpiresAt = time.UnixMilli(sExpires).UTC()
 	u.CreatedAt = time.UnixMilli(uCreated).UTC()
+	if u.Grants, err = auth.ParseGrants(grants); err != nil {
+		return auth.Session{}, auth.User{}, fmt.Errorf("sqlite: session: %w", err)
+	}
 	return s, u, nil
 }
 

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"testing"
 
-	"smartwait/internal/auth"
 	"smartwait/internal/auth/authtest"
 	"smartwait/internal/queue"
 	"smartwait/internal/queue/queuetest"
@@ -14,5 +13,5 @@ func TestQueueStore(t *testing.T) {
 }
 
 func TestAuthStore(t *testing.T) {
-	authtest.RunStoreTests(t, func(tb testing.TB) auth.Store { return MustOpenDB(tb) })
+	authtest.RunStoreTests(t, func(tb testing.TB) authtest.Store { return MustOpenDB(tb) })
 }

@@ -6,34 +6,64 @@ import (
 	"errors"
 	"fmt"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"smartwait/internal/auth"
 )
 
-// CreateUser stores a new staff account and sets u.ID (and u.CreatedAt, when zero,
-// to now). A taken username fails with an error wrapping auth.ErrExists.
+// CreateUser stores a new staff account with its grants in one transaction and
+// sets u.ID (and u.CreatedAt, when zero, to now). A taken username fails with an
+// error wrapping auth.ErrExists, a grant of an unknown clinic with one wrapping
+// auth.ErrNotFound.
 func (db *DB) CreateUser(ctx context.Context, u *auth.User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = db.now().UTC()
 	}
-	const insert = `INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?)
-		RETURNING id`
-	err := db.w.QueryRowContext(ctx, insert, u.Username, u.Role, u.PasswordHash, u.CreatedAt.UnixMilli()).Scan(&u.ID)
+	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("sqlite: create user %q: %w", u.Username, translate(err))
+	}
+	defer tx.Rollback()
+	const insert = `INSERT INTO users (username, role, password_hash, created_at, clinic_bound) VALUES (?, ?, ?, ?, ?)
+		RETURNING id`
+	err = tx.QueryRowContext(ctx, insert, u.Username, u.Role, u.PasswordHash, u.CreatedAt.UnixMilli(), u.ClinicBound).Scan(&u.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: create user %q: %w", u.Username, translate(err))
+	}
+	for _, g := range u.Grants {
+		_, err := tx.ExecContext(ctx, `INSERT INTO staff_clinics (user_id, clinic_id, role) VALUES (?, ?, ?)`, u.ID, g.ClinicID, g.Role)
+		var se *sqlite.Error
+		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+			return fmt.Errorf("sqlite: create user %q: clinic %d: %w", u.Username, g.ClinicID, auth.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: create user %q: %w", u.Username, translate(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create user %q: %w", u.Username, translate(err))
 	}
 	return nil
 }
 
-const userColumns = `id, username, role, password_hash, created_at`
+// userColumns selects a user with its grants, aggregated in the same
+// statement (auth.FormatGrants' form) so that a session's lookup stays one
+// query: the primary key of staff_clinics makes the subquery an index range.
+const userColumns = `id, username, role, password_hash, created_at, clinic_bound,
+	COALESCE((SELECT group_concat(g.clinic_id || ':' || g.role) FROM staff_clinics g WHERE g.user_id = users.id), '')`
 
 func scanUser(s scanner) (auth.User, error) {
 	var u auth.User
 	var created int64
-	if err := s.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &created); err != nil {
+	var grants string
+	if err := s.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &created, &u.ClinicBound, &grants); err != nil {
 		return auth.User{}, err
 	}
 	u.CreatedAt = fromMS(sql.NullInt64{Int64: created, Valid: true})
-	return u, nil
+	var err error
+	u.Grants, err = auth.ParseGrants(grants)
+	return u, err
 }
 
 // userBy runs a query selecting one user's userColumns.

@@ -163,8 +163,9 @@ func TestCheckInWithClinic(t *testing.T) {
 		})
 	}
 
-	// The front desk names a clinic the same way, and may reach its staff-only line.
-	r := h.asStaff("POST", "/api/staff/checkin", `{"name":"Desk Patient","clinic":"north","line":"north-desk"}`).want(t, 201)
+	// The front desk names a clinic the same way, and may reach its staff-only line
+	// (as a deployment admin: the harness's staff account acts at the default clinic only).
+	r := h.asAdmin("POST", "/api/staff/checkin", `{"name":"Desk Patient","clinic":"north","line":"north-desk"}`).want(t, 201)
 	if r.str(t, "data.line") != "north-desk" || r.str(t, "data.clinic") != "north" {
 		t.Fatalf("front desk: %s", r.Raw)
 	}
@@ -295,17 +296,17 @@ func TestClinicLinesAndRooms(t *testing.T) {
 	h.asAdmin("POST", "/api/staff/rooms", `{"name":"North 2","lines":["default"],"clinic":"north"}`).wantError(t, 400, "VALIDATION_ERROR")
 	h.asAdmin("POST", "/api/staff/rooms", `{"name":"Main 2","lines":["north-walk-in"]}`).wantError(t, 400, "VALIDATION_ERROR")
 	h.asAdmin("POST", "/api/staff/rooms", `{"name":"X","lines":[],"clinic":"nowhere"}`).wantError(t, 404, "CLINIC_NOT_FOUND")
-	rooms := h.asStaff("GET", "/api/staff/rooms", "").want(t, 200)
+	rooms := h.asAdmin("GET", "/api/staff/rooms", "").want(t, 200) // every clinic's: the deployment admin
 	if got := slugsAt(t, rooms, "clinic"); !slices.Equal(got, []string{"north", "main"}) {
 		t.Fatalf("rooms' clinics %v: %s", got, rooms.Raw)
 	}
-	if r := h.asStaff("PATCH", "/api/staff/rooms/North%201", `{"open":false}`).want(t, 200); r.str(t, "data.clinic") != "north" {
+	if r := h.asAdmin("PATCH", "/api/staff/rooms/North%201", `{"open":false}`).want(t, 200); r.str(t, "data.clinic") != "north" {
 		t.Fatalf("patched room: %s", r.Raw)
 	}
 	// A room calls its own clinic's patients.
 	h.do("POST", "/api/checkin", `{"name":"Ann","phone":"`+phone(1)+`","appointmentTime":"10:00","clinic":"north"}`).want(t, 201)
-	h.asStaff("PATCH", "/api/staff/rooms/North%201", `{"open":true}`).want(t, 200)
-	if got := h.asStaff("POST", "/api/staff/call-next", `{"room":"North 1"}`).want(t, 200).str(t, "data.line"); got != "north-walk-in" {
+	h.asAdmin("PATCH", "/api/staff/rooms/North%201", `{"open":true}`).want(t, 200)
+	if got := h.asAdmin("POST", "/api/staff/call-next", `{"room":"North 1"}`).want(t, 200).str(t, "data.line"); got != "north-walk-in" {
 		t.Fatalf("North 1 called from %s", got)
 	}
 }

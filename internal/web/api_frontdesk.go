@@ -1,6 +1,11 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+
+	"smartwait/internal/auth"
+)
 
 // handleFrontDeskCheckIn serves POST /api/staff/checkin {name, phone?,
 // appointmentTime?, line?}: staff check a patient in (queue.CheckInRequest's
@@ -20,6 +25,19 @@ func (s *Server) handleFrontDeskCheckIn() http.Handler {
 		req := checkInRequest(b)
 		req.Kiosk = isKiosk(r)
 		req.FrontDesk = !req.Kiosk
+		need := auth.RoleStaff
+		if req.Kiosk {
+			need = auth.RoleKiosk
+		}
+		// The clinic first: another clinic's account learns nothing more.
+		// A clinic and line that disagree, or an unknown clinic, the check-in
+		// answers in its own words, and adds no one.
+		if line, err := s.d.Queue.CheckInLine(r.Context(), strings.TrimSpace(req.Clinic), strings.TrimSpace(req.QueueID)); err == nil {
+			if err := s.allowLine(r, line, need); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		req, err = req.Normalize(s.d.Queue.Config.PhoneRegion)
 		if err != nil {
 			s.fail(w, r, err)

@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
+
+	"smartwait/internal/auth"
 
 	"smartwait/internal/queue"
 )
@@ -57,6 +60,14 @@ func (s *Server) handleStaffLines() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		own, err := s.scopeLines(r.Context(), scopeOf(r, auth.RoleStaff))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if own != nil {
+			out = slices.DeleteFunc(out, func(v lineView) bool { return !slices.Contains(own, v.Slug) })
+		}
 		list(w, out)
 	})
 }
@@ -90,6 +101,10 @@ func (s *Server) handleCreateLine() http.Handler {
 		if clinic == queue.DefaultClinicID {
 			q.Clinic.ID = 0 // as stores read it: the zero Clinic but its slug
 		}
+		if err := allowClinic(r, clinic, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if q, err = s.d.Queue.CreateLine(r.Context(), q, p); err != nil {
 			s.fail(w, r, err)
 			return
@@ -110,6 +125,10 @@ func (s *Server) handleUpdateLine() http.Handler {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
 			s.fail(w, r, queue.LineNotFound(slug))
+			return
+		}
+		if err := s.allowLine(r, slug, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		b, err := decodeTyped(r, lineFields)
@@ -143,6 +162,10 @@ func (s *Server) handleDeleteLine() http.Handler {
 		slug := r.PathValue("slug")
 		if !queue.ValidSlug(slug) {
 			s.fail(w, r, queue.LineNotFound(slug))
+			return
+		}
+		if err := s.allowLine(r, slug, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		if err := s.d.Queue.DeleteLine(r.Context(), slug); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/events"
 	"smartwait/internal/queue"
 )
@@ -38,6 +39,14 @@ func (s *Server) handleTransfer() http.Handler {
 		if k := b.boolean("keepPlace"); k != nil {
 			keep = *k
 		}
+		if err := s.allowTicket(r, id, auth.RoleStaff); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.allowLine(r, line, auth.RoleStaff); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		var e queue.Entry
 		err = s.observe("transfer", func() (err error) {
 			e, err = s.d.Queue.Transfer(r.Context(), id, line, keep)
@@ -70,6 +79,12 @@ func (s *Server) handlePriority() http.Handler {
 		urgent, before := b.boolean("urgent"), b.str("before")
 		if (urgent == nil) == (before == nil) {
 			s.fail(w, r, invalidField("urgent", "send either urgent (true or false) or before (a patient id), not both"))
+			return
+		}
+		// MoveBefore needs before in the patient's own line, so the patient's
+		// clinic is the one to check.
+		if err := s.allowTicket(r, id, auth.RoleStaff); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		var e queue.Entry

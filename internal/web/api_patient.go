@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 )
 
@@ -86,6 +87,13 @@ func (s *Server) handlePosition() http.Handler {
 // handleCancel serves DELETE /api/checkin/{id}: the patient leaves the queue.
 func (s *Server) handleCancel() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, staff := staffFrom(r.Context()); staff {
+			// Staff removing a patient act at the patient's clinic.
+			if err := s.allowTicket(r, r.PathValue("id"), auth.RoleStaff); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		var e queue.Entry
 		err := s.observe("cancel", func() (err error) {
 			e, err = s.d.Queue.Cancel(r.Context(), r.PathValue("id"))

@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 )
 
@@ -27,6 +29,8 @@ func (s *Server) handleRooms() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		sc := scopeOf(r, auth.RoleStaff)
+		rooms = slices.DeleteFunc(rooms, func(rm queue.Room) bool { return !sc.has(rm.ClinicID) })
 		clinics, err := s.clinicSlugs(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
@@ -70,6 +74,10 @@ func (s *Server) handleCreateRoom() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if err := allowClinic(r, queue.ClinicIDOf(rm.ClinicID), auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if rm, err = s.d.Queue.CreateRoom(r.Context(), rm); err != nil {
 			s.fail(w, r, err)
 			return
@@ -90,6 +98,14 @@ func (s *Server) handleUpdateRoom() http.Handler {
 		p := queue.RoomPatch{Name: b.str("name"), Lines: b.strings("lines"), Open: b.boolean("open"), Position: b.integer("position")}
 		if !p.OnlyOpen() && !isAdmin(r) {
 			forbidden(w, r, "rooms; staff may only open or close one")
+			return
+		}
+		need := auth.RoleStaff
+		if !p.OnlyOpen() {
+			need = auth.RoleAdmin
+		}
+		if err := s.allowRoom(r, r.PathValue("name"), need); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		if p.Name != nil {
@@ -124,6 +140,10 @@ func (s *Server) handleUpdateRoom() http.Handler {
 func (s *Server) handleDeleteRoom() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
+		if err := s.allowRoom(r, name, auth.RoleAdmin); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if err := s.d.Queue.DeleteRoom(r.Context(), name); err != nil {
 			s.fail(w, r, err)
 			return

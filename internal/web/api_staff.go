@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/events"
 	"smartwait/internal/queue"
 )
@@ -23,10 +24,17 @@ func (s *Server) handleQueue() http.Handler {
 		var version int64
 		err := s.observe("queue", func() (err error) {
 			if q := r.URL.Query(); q.Has("line") {
+				if err := s.allowLine(r, q.Get("line"), auth.RoleStaff); err != nil {
+					return err
+				}
 				entries, version, err = s.lineEntries(r.Context(), q.Get("line"))
 				return err
 			}
-			entries, version, err = s.queueEntries(r.Context())
+			lines, err := s.scopeLines(r.Context(), scopeOf(r, auth.RoleStaff))
+			if err != nil {
+				return err
+			}
+			entries, version, err = s.queueEntries(r.Context(), lines)
 			return err
 		})
 		if err != nil {
@@ -55,9 +63,14 @@ func (s *Server) handleCallNext() http.Handler {
 			s.fail(w, r, invalidField("room", "room must be at most %d characters without control or text-direction characters", maxRoomLen))
 			return
 		}
+		req := queue.CallRequest{Room: room, Line: strings.TrimSpace(b["line"])}
+		if err := s.allowCall(r, req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		var e queue.Entry
 		err = s.observe("call_next", func() (err error) {
-			e, err = s.d.Queue.Call(r.Context(), queue.CallRequest{Room: room, Line: strings.TrimSpace(b["line"])})
+			e, err = s.d.Queue.Call(r.Context(), req)
 			return err
 		})
 		if err != nil {
@@ -95,6 +108,10 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if err := s.allowTicket(r, strings.TrimSpace(id), auth.RoleStaff); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		var e queue.Entry
 		err = s.observe(op.name, func() (err error) {
 			e, err = op.run(s.d.Queue, r.Context(), strings.TrimSpace(id))
@@ -122,11 +139,19 @@ func (s *Server) handleStats() http.Handler {
 		}
 		err := s.observe("stats", func() (err error) {
 			if line != "" {
+				if err := s.allowLine(r, line, auth.RoleStaff); err != nil {
+					return err
+				}
 				view.Stats, err = s.d.Queue.Stats(r.Context(), line)
 				view.Line = line
 				return err
 			}
-			view.Stats, view.Lines, err = s.d.Queue.ClinicStats(r.Context())
+			sc := scopeOf(r, auth.RoleStaff)
+			if sc.all {
+				view.Stats, view.Lines, err = s.d.Queue.ClinicStats(r.Context())
+				return err
+			}
+			view.Stats, view.Lines, err = s.d.Queue.ClinicStatsOf(r.Context(), append([]int64{}, sc.ids...))
 			return err
 		})
 		if err != nil {
@@ -157,6 +182,10 @@ func (s *Server) handleNotifications() http.Handler {
 		q := r.URL.Query()
 		id := strings.TrimSpace(q.Get("patientId"))
 		if q.Has("patientId") {
+			if err := s.allowTicket(r, id, auth.RoleStaff); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 			if _, err := s.d.Queue.Status(r.Context(), id); err != nil {
 				s.fail(w, r, err)
 				return
@@ -165,6 +194,9 @@ func (s *Server) handleNotifications() http.Handler {
 		out := []messageView{}
 		if s.d.Messages != nil {
 			ms, err := s.d.Messages.Messages(r.Context(), id)
+			if err == nil && !q.Has("patientId") {
+				ms, err = s.ownMessages(r, ms)
+			}
 			if err != nil {
 				s.fail(w, r, err)
 				return

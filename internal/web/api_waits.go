@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 )
 
@@ -24,6 +25,10 @@ type waitPoint struct {
 // (cancelled, or no-show from waiting) have no wait and are left out.
 func (s *Server) handleWaits() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.allowLine(r, "", auth.RoleStaff); err != nil { // the default line's day
+			s.fail(w, r, err)
+			return
+		}
 		var today []queue.Entry
 		err := s.observe("waits", func() (err error) {
 			today, err = s.d.Queue.Today(r.Context(), "")

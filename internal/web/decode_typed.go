@@ -23,6 +23,7 @@ const (
 	kindInt                        // a whole number that fits an int
 	kindStrings                    // an array of strings
 	kindStringMap                  // an object of strings, or null (cleared)
+	kindObjects                    // an array of objects of strings
 )
 
 var kindNames = [...]string{
@@ -31,6 +32,7 @@ var kindNames = [...]string{
 	kindInt:       "a whole number",
 	kindStrings:   "an array of strings",
 	kindStringMap: "an object of strings, or null",
+	kindObjects:   "an array of objects of strings",
 }
 
 // fieldSpec declares the fields a route accepts and their types.
@@ -131,6 +133,20 @@ func decodeValue(v json.RawMessage, kind fieldKind) (any, bool) {
 			m[k] = s.(string)
 		}
 		return m, true
+	case kindObjects:
+		var elems []json.RawMessage
+		if len(v) == 0 || v[0] != '[' || json.Unmarshal(v, &elems) != nil {
+			return nil, false
+		}
+		l := make([]map[string]string, len(elems))
+		for i, e := range elems {
+			m, ok := decodeValue(e, kindStringMap)
+			if !ok || m.(map[string]string) == nil {
+				return nil, false
+			}
+			l[i] = m.(map[string]string)
+		}
+		return l, true
 	}
 	return nil, false
 }

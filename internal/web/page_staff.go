@@ -165,10 +165,16 @@ func (s *Server) handleDashboard() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		sc := scopeOf(r, auth.RoleStaff) // only the account's clinics' lines and rooms
 		for _, l := range lines {
-			d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
+			if sc.has(l.ClinicID()) {
+				d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
+			}
 		}
-		d.Rooms = rooms
+		if d.Rooms, err = s.ownRooms(r, sc, rooms); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		p := s.staffPrinter()
 		s.render(w, r, http.StatusOK, "staff", page{Title: p.T("staff.dashboard.title"), Body: "staff",
 			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d,

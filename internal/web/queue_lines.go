@@ -19,9 +19,10 @@ func (s *Server) lineEntries(ctx context.Context, line string) ([]queue.Entry, i
 // and the sum of the lines' versions: each grows with every change of its
 // line, so the sum does whenever any line changes (and with one line it is
 // that line's version, as it always was). The lines are read in one
-// transaction: one moment of the clinic.
-func (s *Server) queueEntries(ctx context.Context) ([]queue.Entry, int64, error) {
-	lines, err := s.d.Queue.Queues(ctx, nil)
+// transaction: one moment of the clinic. only names the lines (nil: every
+// line), as scopeLines gives them.
+func (s *Server) queueEntries(ctx context.Context, only []string) ([]queue.Entry, int64, error) {
+	lines, err := s.d.Queue.Queues(ctx, only)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -64,10 +64,12 @@ func (s *Server) routes() http.Handler {
 	// deployment admins manage them.
 	mux.Handle("GET /api/clinics", s.handlePublicClinics())
 	mux.Handle("GET /api/clinics/{slug}/lines", s.handleClinicLines())
-	mux.Handle("GET /api/staff/clinics", s.requireStaff(adminOnly("clinics")(s.handleStaffClinics())))
-	mux.Handle("POST /api/staff/clinics", auditedAdmin("clinics", auditSpec{action: audit.ClinicAdd, kind: audit.TargetClinic, field: "slug", detail: clinicSettings}, s.handleCreateClinic()))
-	mux.Handle("PATCH /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicUpdate, kind: audit.TargetClinic, path: "slug", detail: clinicSettings}, s.handleUpdateClinic()))
-	mux.Handle("DELETE /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicRemove, kind: audit.TargetClinic, path: "slug"}, s.handleDeleteClinic()))
+	// Managing clinics is a deployment admin's (clinicauth.go).
+	clinicsOnly := deploymentOnly("clinics")
+	mux.Handle("GET /api/staff/clinics", s.requireStaff(clinicsOnly(s.handleStaffClinics())))
+	mux.Handle("POST /api/staff/clinics", auditedAdmin("clinics", auditSpec{action: audit.ClinicAdd, kind: audit.TargetClinic, field: "slug", detail: clinicSettings}, clinicsOnly(s.handleCreateClinic())))
+	mux.Handle("PATCH /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicUpdate, kind: audit.TargetClinic, path: "slug", detail: clinicSettings}, clinicsOnly(s.handleUpdateClinic())))
+	mux.Handle("DELETE /api/staff/clinics/{slug}", auditedAdmin("clinics", auditSpec{action: audit.ClinicRemove, kind: audit.TargetClinic, path: "slug"}, clinicsOnly(s.handleDeleteClinic())))
 
 	// SMS provider callbacks: authenticated by signature, not by staff session.
 	mux.Handle("POST "+twilioStatusPath, s.handleTwilioStatus())
@@ -75,7 +77,7 @@ func (s *Server) routes() http.Handler {
 
 	// Staff accounts (admin only).
 	// Never a password in an entry: the specs name the fields that go in.
-	userAdd := auditSpec{action: audit.UserAdd, kind: audit.TargetAccount, field: "username", detail: []string{"role"}}
+	userAdd := auditSpec{action: audit.UserAdd, kind: audit.TargetAccount, field: "username", detail: []string{"role", "clinics"}}
 	userRemove := auditSpec{action: audit.UserRemove, kind: audit.TargetAccount, path: "username"}
 	mux.Handle("GET /api/staff/users", admin(s.handleListUsers()))
 	mux.Handle("POST /api/staff/users", auditedAdmin("staff accounts", userAdd, s.handleAddUser()))
@@ -84,13 +86,15 @@ func (s *Server) routes() http.Handler {
 		auditSpec{action: audit.UserPassword, kind: audit.TargetAccount, path: "username"}, s.handleSetPassword()))
 
 	// The audit trail and erasure (admin only; docs/security.md).
-	mux.Handle("GET /api/staff/audit", s.requireStaff(adminOnly("the audit log")(s.handleAudit())))
+	// Deployment-wide, so a deployment admin's (clinicauth.go).
+	deployment := func(what string, h http.Handler) http.Handler { return deploymentOnly(what)(h) }
+	mux.Handle("GET /api/staff/audit", s.requireStaff(deployment("the audit log", s.handleAudit())))
 	mux.Handle("GET /api/staff/audit.csv", auditedAdmin("the audit log",
-		auditSpec{action: audit.Export, query: []string{"actor", "action", "day", "limit", "before"}}, s.handleAuditCSV()))
-	mux.Handle("POST /api/staff/erase", auditedAdmin("personal data", auditSpec{action: audit.ErasePhone, kind: audit.TargetPhone}, s.handleErase()))
+		auditSpec{action: audit.Export, query: []string{"actor", "action", "day", "limit", "before"}}, deployment("the audit log", s.handleAuditCSV())))
+	mux.Handle("POST /api/staff/erase", auditedAdmin("personal data", auditSpec{action: audit.ErasePhone, kind: audit.TargetPhone}, deployment("personal data", s.handleErase())))
 
 	// Outbound webhooks (admin only; docs/integrations.md).
-	hooks := func(h http.Handler) http.Handler { return admin(s.webhooksOn(h)) }
+	hooks := func(h http.Handler) http.Handler { return admin(deployment("webhooks", s.webhooksOn(h))) }
 	mux.Handle("GET /api/staff/webhooks", hooks(s.handleListWebhooks()))
 	mux.Handle("POST /api/staff/webhooks", hooks(a(auditSpec{action: audit.WebhookCreate, detail: []string{"url", "personalData"}})(s.handleCreateWebhook())))
 	mux.Handle("PATCH /api/staff/webhooks/{id}", hooks(a(auditSpec{action: audit.WebhookUpdate, kind: audit.TargetWebhook, path: "id", detail: []string{"enabled", "personalData"}})(s.handleUpdateWebhook())))
@@ -102,7 +106,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /api/events/patient/{id...}", s.handleEventsPatient())
 		mux.Handle("GET /api/events/staff", staff(s.handleEventsStaff()))
 		mux.Handle("GET /api/events/display", s.handleEventsDisplay())
-		mux.Handle("POST /api/staff/realtime/test", auditedAdmin("staff accounts", auditSpec{action: audit.RealtimeTest}, s.handleRealtimeTest()))
+		mux.Handle("POST /api/staff/realtime/test", auditedAdmin("staff accounts", auditSpec{action: audit.RealtimeTest}, deployment("staff accounts", s.handleRealtimeTest())))
 	}
 
 	// Operations.

@@ -114,7 +114,7 @@ func (s *Server) handleEventsStaff() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		if may := s.d.Realtime.MayJoinClinic; may != nil && !may(st.User, cl.ID, cl.Slug) {
+		if !s.mayJoinClinic()(st.User, cl.ID, cl.Slug) {
 			s.fail(w, r, &auth.Error{Code: auth.CodeForbidden, Message: "You may not follow this clinic's staff events"})
 			return
 		}

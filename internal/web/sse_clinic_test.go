@@ -61,7 +61,9 @@ func sseError(tb testing.TB, url string, headers ...string) (int, string) {
 func TestSSEClinicStreams(t *testing.T) {
 	rh, srv := newSSEServer(t, time.Hour)
 	rh.addClinicLine(t)
-	auth := []string{"Authorization", "Bearer " + rh.staff}
+	// The deployment admin follows every clinic's staff stream; a staff
+	// account of one clinic only its own (authz_matrix_test.go).
+	auth := []string{"Authorization", "Bearer " + rh.admin}
 	for _, tt := range []struct {
 		url, code string
 		status    int

@@ -1,5 +1,6 @@
 // Package authtest is the conformance suite every auth.Store implementation must
-// pass (SQLite and PostgreSQL run it unchanged). It uses only auth.Store methods.
+// pass (SQLite and PostgreSQL run it unchanged). It uses auth.Store methods, and
+// the queue.Store of the same database only to add and remove clinics.
 package authtest
 
 import (
@@ -11,11 +12,19 @@ import (
 	"time"
 
 	"smartwait/internal/auth"
+	"smartwait/internal/queue"
 )
+
+// Store is what the suite runs on: an auth.Store that is also the queue.Store
+// of the same database, where the clinics that grants name live.
+type Store interface {
+	auth.Store
+	queue.Store
+}
 
 // RunStoreTests runs the conformance suite. open must return an empty, migrated
 // store (a fresh database or schema) on every call, and arrange its cleanup on tb.
-func RunStoreTests(t *testing.T, open func(tb testing.TB) auth.Store) {
+func RunStoreTests(t *testing.T, open func(tb testing.TB) Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s auth.Store)
@@ -32,6 +41,19 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) auth.Store) {
 		{"DeleteExpiredSessions", testDeleteExpiredSessions},
 	}
 	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, open(t))
+		})
+	}
+	grants := []struct {
+		name string
+		fn   func(t *testing.T, s Store)
+	}{
+		{"GrantsRoundTrip", testGrantsRoundTrip},
+		{"GrantOfUnknownClinic", testGrantOfUnknownClinic},
+		{"RemovedClinicTakesItsGrants", testRemovedClinicTakesItsGrants},
+	}
+	for _, tc := range grants {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
 		})
@@ -66,7 +88,8 @@ func mustSession(tb testing.TB, s auth.Store, userID int64, name string, exp tim
 
 func sameUser(got, want auth.User) bool {
 	return got.ID == want.ID && got.Username == want.Username && got.Role == want.Role &&
-		got.PasswordHash == want.PasswordHash && got.CreatedAt.Equal(want.CreatedAt)
+		got.PasswordHash == want.PasswordHash && got.CreatedAt.Equal(want.CreatedAt) &&
+		got.ClinicBound == want.ClinicBound && slices.Equal(got.Grants, want.Grants)
 }
 
 func testCreateAndGetUser(t *testing.T, s auth.Store) {
