@@ -35,8 +35,10 @@ func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, s
 	if err != nil {
 		return Entry{}, "", err
 	}
-	if r.Clinic != "" { // after validation, so that a bad body costs no read
-		if r.QueueID, err = s.CheckInLine(ctx, r.Clinic, r.QueueID); err != nil {
+	// A clinic alone picks its first line, after validation so that a bad
+	// body costs no read; with a line, the transaction checks they agree.
+	if r.Clinic != "" && r.QueueID == "" {
+		if r.QueueID, err = s.CheckInLine(ctx, r.Clinic, ""); err != nil {
 			return Entry{}, "", err
 		}
 	}
@@ -53,6 +55,9 @@ func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, s
 	var clinic string
 	ch, err := s.mutate(ctx, r.QueueID, &next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
 		clinic = q.Clinic.Slug
+		if r.Clinic != "" && r.Clinic != clinic {
+			return lineNotOf(ctx, tx, q.ID, r.Clinic)
+		}
 		if !r.FrontDesk {
 			if !q.Public {
 				return validationError("line", "line %q does not take check-ins; ask at the front desk", q.ID)

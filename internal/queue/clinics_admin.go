@@ -196,7 +196,7 @@ func (s *Service) CheckInLine(ctx context.Context, clinicSlug, line string) (str
 	if line != "" {
 		i := slices.IndexFunc(lines, func(q Queue) bool { return q.ID == line })
 		if i >= 0 && lines[i].ClinicID() != c.ID {
-			return "", validationError("clinic", "line %q is not a line of clinic %q", line, clinicSlug)
+			return "", notClinicsLine(line, clinicSlug)
 		}
 		return line, nil // an unknown line is the check-in's LINE_NOT_FOUND
 	}
@@ -206,6 +206,22 @@ func (s *Service) CheckInLine(ctx context.Context, clinicSlug, line string) (str
 		}
 	}
 	return "", Errorf(CodeLineNotFound, "Clinic %q has no lines yet", clinicSlug)
+}
+
+// lineNotOf is the error of a check-in naming line and a clinic that is not
+// the line's: CodeClinicNotFound for an unknown clinic, else CodeValidation.
+// Only this path reads the clinic, so an agreeing check-in costs no read.
+func lineNotOf(ctx context.Context, tx Tx, line, clinicSlug string) error {
+	if _, err := tx.Clinic(ctx, clinicSlug); errors.Is(err, ErrNotFound) {
+		return clinicNotFound(clinicSlug)
+	} else if err != nil {
+		return err
+	}
+	return notClinicsLine(line, clinicSlug)
+}
+
+func notClinicsLine(line, clinicSlug string) *Error {
+	return validationError("clinic", "line %q is not a line of clinic %q", line, clinicSlug)
 }
 
 // ClinicOf returns the clinic of line slug as Clinics shows it.
