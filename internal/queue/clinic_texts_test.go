@@ -291,3 +291,23 @@ func TestClinicDeliveryOfATicketlessAnswer(t *testing.T) {
 		}
 	}
 }
+
+// An admin who names the default clinic and gives it a number (PATCH
+// /api/staff/clinics/main) changes its texts, as it changes its pages; until
+// then the deployment's settings apply.
+func TestDefaultClinicNamedByAdmin(t *testing.T) {
+	h := clinicTexts(t)
+	ctx := context.Background()
+	before := h.only(t, h.texted(t, queue.DefaultQueueID, "Ann Lee", "+14155552671").ID, queue.MessageConfirmation)
+	if before.From != "" || len(before.Body) < 17 || before.Body[:17] != "Riverside Clinic:" {
+		t.Fatalf("default clinic's text before: from %q body %q", before.From, before.Body)
+	}
+	name, from := "Main Street", "+15005550122"
+	if _, err := h.svc.UpdateClinic(ctx, queue.DefaultClinicSlug, queue.ClinicPatch{Name: &name, SMSFrom: &from}); err != nil {
+		t.Fatal(err)
+	}
+	after := h.only(t, h.texted(t, queue.DefaultQueueID, "Bo Diaz", "+14155552672").ID, queue.MessageConfirmation)
+	if after.From != from || len(after.Body) < 12 || after.Body[:12] != "Main Street:" {
+		t.Errorf("default clinic's text after naming it: from %q body %q", after.From, after.Body)
+	}
+}
