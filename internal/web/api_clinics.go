@@ -55,11 +55,9 @@ func (s *Server) handlePublicClinics() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		out := make([]publicClinicView, len(cs))
-		for i, c := range cs {
-			out[i] = publicClinicView{Slug: c.Slug, Name: c.Name, TimeZone: c.TimeZone}
-		}
-		list(w, out)
+		listOf(w, cs, func(c queue.Clinic) publicClinicView {
+			return publicClinicView{Slug: c.Slug, Name: c.Name, TimeZone: c.TimeZone}
+		})
 	})
 }
 
@@ -73,11 +71,7 @@ func (s *Server) handleClinicLines() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		out := make([]publicLineView, len(lines))
-		for i, l := range lines {
-			out[i] = newPublicLineView(l)
-		}
-		list(w, out)
+		listOf(w, lines, newPublicLineView)
 	})
 }
 
@@ -90,11 +84,7 @@ func (s *Server) handleStaffClinics() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		out := make([]clinicView, len(cs))
-		for i, c := range cs {
-			out[i] = newClinicView(c)
-		}
-		list(w, out)
+		listOf(w, cs, newClinicView)
 	})
 }
 

@@ -63,6 +63,15 @@ func list[T any](w http.ResponseWriter, data []T) {
 	writeJSON(w, http.StatusOK, envelope{Success: true, Data: data, Count: &n})
 }
 
+// listOf answers the list of xs, each shown by view.
+func listOf[T, V any](w http.ResponseWriter, xs []T, view func(T) V) {
+	out := make([]V, len(xs))
+	for i, x := range xs {
+		out[i] = view(x)
+	}
+	list(w, out)
+}
+
 // apiError is an error of the HTTP layer itself (routing, decoding, limits).
 type apiError struct {
 	code    string
