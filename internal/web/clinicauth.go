@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
@@ -116,19 +115,6 @@ func (s *Server) allowCall(r *http.Request, req queue.CallRequest) error {
 	return allowClinic(r, id, auth.RoleStaff)
 }
 
-// allowClinicSlug lets the request act at the clinic with the slug ("": the
-// default clinic) with role need; an unknown slug is 404 CLINIC_NOT_FOUND.
-func (s *Server) allowClinicSlug(r *http.Request, slug string, need auth.Role) error {
-	if slug == "" {
-		return allowClinic(r, queue.DefaultClinicID, need)
-	}
-	c, err := s.d.Queue.Clinic(r.Context(), slug)
-	if err != nil {
-		return err
-	}
-	return allowClinic(r, queue.ClinicIDOf(c.ID), need)
-}
-
 // mayJoinClinic is the staff stream's grant check: Realtime.MayJoinClinic,
 // else ClinicGate — a server wired without the hook still keeps each account
 // to its clinics.
@@ -217,9 +203,6 @@ func (s *Server) ownMessages(r *http.Request, ms []queue.Message) ([]queue.Messa
 		return !known || !sc.has(c)
 	}), nil
 }
-
-// clinicGateTimeout bounds a join's clinic lookup.
-const clinicGateTimeout = 5 * time.Second
 
 // ClinicGate returns the grant check of staff rooms and streams, for the
 // MayJoinClinic hooks of the Socket.IO server and the SSE staff stream
