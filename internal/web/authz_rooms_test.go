@@ -133,7 +133,11 @@ func TestAuthzRooms(t *testing.T) {
 	sioSrv := httptest.NewServer(sio.Handler())
 	api := httptest.NewServer(w.h.handler)
 	t.Cleanup(func() { hub.Close(); sio.Close(); sioSrv.Close(); api.Close() })
-	t.Cleanup(func() { if t.Failed() { t.Log(w.h.logs.String()) } })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(w.h.logs.String())
+		}
+	})
 
 	lineOf := map[string]string{"main": w.main.line, "north": w.nth.line}
 	type joined struct {
