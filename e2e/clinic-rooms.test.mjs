@@ -5,17 +5,15 @@
 // default clinic's; north's display gets north's calls only; the default
 // clinic's sockets get exactly what they get in a one-clinic deployment.
 //
-// The clinic is made with the sqlite3 command on the server's own database
-// file (a clinic row, and the line moved to it), because the clinic API and
-// `smartwait clinic add` are another branch's: once they are on main this
-// setup becomes `POST /api/staff/clinics` and a line created with `clinic`.
+// The clinic is made with `smartwait clinic add` on the server's database, as
+// an operator would, and its line with `POST /api/staff/lines` naming it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from './lib/server.mjs';
+import { startServer, binary } from './lib/server.mjs';
 import { API, phone } from './lib/api.mjs';
 import { connectSocket, emitAck } from './lib/events.mjs';
 
@@ -40,10 +38,9 @@ describe('per-clinic rooms', () => {
     srv = await startServer({ DATABASE_URL: `sqlite://${db}` });
     api = new API(srv.url);
     token = await api.login();
-    await api.ok('POST', '/api/staff/lines', { body: { slug: 'north-gp', name: 'North GP', prefix: 'N' }, token });
-    execFileSync('sqlite3', [db, '.timeout 5000',
-      `INSERT INTO clinics (slug, name, timezone, created_at) VALUES ('north', 'North Clinic', 'UTC', CAST(strftime('%s', 'now') AS INTEGER) * 1000);` +
-      `UPDATE queues SET clinic_id = (SELECT id FROM clinics WHERE slug = 'north') WHERE id = 'north-gp';`]);
+    execFileSync(binary(), ['clinic', 'add', '--slug', 'north', '--name', 'North Clinic', '--timezone', 'UTC'],
+      { env: { ...process.env, DATABASE_URL: `sqlite://${db}` } });
+    await api.ok('POST', '/api/staff/lines', { body: { slug: 'north-gp', name: 'North GP', prefix: 'N', clinic: 'north' }, token });
   });
   after(async () => {
     for (const c of open) c.close();
