@@ -31,7 +31,7 @@ const (
 	authzDeploymentPage                  // a deployment admin's only (page, cookie session)
 	authzStaffPage                       // a page any staff account may open; its data comes from the API
 	authzClinic                          // acts on one clinic's resource: the cross-clinic checks
-	authzRealtime                        // Socket.IO: per-clinic rooms, checked by the clinicrooms hook
+	authzRealtime                        // Socket.IO: per-clinic staff rooms, each account × clinic in TestAuthzRooms (authz_rooms_test.go)
 )
 
 // authzReq is a request aimed at clinic c.
