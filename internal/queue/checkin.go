@@ -77,10 +77,10 @@ func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, s
 		}
 		due := now
 		if q.Appointments {
-			due = s.dueAt(r.AppointmentTime, now, q.Grace, s.clinicLocation(*q))
+			due = s.dueAt(r.AppointmentTime, now, q.Grace, s.ClinicLocation(*q))
 		}
 		t := Ticket{
-			ID: NewID(), QueueID: q.ID, Day: day(now, s.clinicLocation(*q)), Seq: OrderKey(false, due),
+			ID: NewID(), QueueID: q.ID, Day: day(now, s.ClinicLocation(*q)), Seq: OrderKey(false, due),
 			Name: r.Name, Phone: r.Phone, AppointmentTime: r.AppointmentTime,
 			Status: StatusWaiting, CheckInTime: now, DueAt: due, Language: lang,
 		}

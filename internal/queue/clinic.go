@@ -99,10 +99,7 @@ func (z *zones) load(name string) (*time.Location, error) {
 
 // ClinicLocation is the time zone of line q's clinic: its own, else the
 // deployment's (Config.Location). Pages word a line's times in it.
-func (s *Service) ClinicLocation(q Queue) *time.Location { return s.clinicLocation(q) }
-
-// clinicLocation is ClinicLocation.
-func (s *Service) clinicLocation(q Queue) *time.Location {
+func (s *Service) ClinicLocation(q Queue) *time.Location {
 	if q.Clinic.TimeZone != "" {
 		if l, err := s.zones.load(q.Clinic.TimeZone); err == nil {
 			return l

@@ -224,7 +224,8 @@ func notClinicsLine(line, clinicSlug string) *Error {
 	return validationError("clinic", "line %q is not a line of clinic %q", line, clinicSlug)
 }
 
-// ClinicOf returns the clinic of line slug as Clinics shows it.
+// ClinicOf returns the clinic of line slug as Clinics shows it, from the
+// line's own read (the default clinic without its hours: pages name it only).
 func (s *Service) ClinicOf(ctx context.Context, line string) (Clinic, error) {
 	var q Queue
 	err := s.Store.View(ctx, func(tx Tx) error {
@@ -238,16 +239,9 @@ func (s *Service) ClinicOf(ctx context.Context, line string) (Clinic, error) {
 	if err != nil {
 		return Clinic{}, storeError(err)
 	}
-	if q.ClinicID() == DefaultClinicID {
-		var c Clinic
-		err := s.Store.View(ctx, func(tx Tx) error {
-			all, err := tx.Clinics(ctx)
-			if len(all) > 0 {
-				c = all[0]
-			}
-			return err
-		})
-		return s.effective(c), storeError(err)
-	}
-	return q.Clinic, nil
+	// The line read its clinic with it; the default clinic's comes with ID 0
+	// and unset fields the deployment's settings fill in.
+	c := q.Clinic
+	c.ID = q.ClinicID()
+	return s.effective(c), nil
 }

@@ -79,9 +79,9 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 	if !ok || !now.Add(time.Duration(waitMin)*time.Minute).After(closes) {
 		return nil
 	}
-	msg := fmt.Sprintf("The wait for %s would run past closing at %s today.", q.Name, closes.In(s.clinicLocation(q)).Format("15:04"))
+	msg := fmt.Sprintf("The wait for %s would run past closing at %s today.", q.Name, closes.In(s.ClinicLocation(q)).Format("15:04"))
 	if opens, ok := s.OpensAt(q, closes); ok {
-		msg += " Please come back " + s.WhenAt(opens, now, s.clinicLocation(q)) + "."
+		msg += " Please come back " + s.WhenAt(opens, now, s.ClinicLocation(q)) + "."
 	} else {
 		msg += " Please come back another day."
 	}
@@ -91,7 +91,7 @@ func (s *Service) fitsBeforeClosing(q Queue, now time.Time, waitMin int) error {
 func (s *Service) closedError(q Queue, now time.Time) error {
 	msg := fmt.Sprintf("%s is closed.", q.Name)
 	if opens, ok := s.OpensAt(q, now); ok {
-		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.WhenAt(opens, now, s.clinicLocation(q)))
+		msg = fmt.Sprintf("%s is closed. It opens %s.", q.Name, s.WhenAt(opens, now, s.ClinicLocation(q)))
 	}
 	return &Error{Code: CodeLineClosed, Message: msg}
 }
@@ -102,7 +102,7 @@ func (s *Service) closingAt(q Queue, now time.Time) (time.Time, bool) {
 	if !q.Hours.Set {
 		return time.Time{}, false
 	}
-	loc := s.clinicLocation(q)
+	loc := s.ClinicLocation(q)
 	l := now.In(loc)
 	sp := q.Hours.Days[l.Weekday()]
 	minute := l.Hour()*60 + l.Minute()
@@ -119,7 +119,7 @@ func (s *Service) OpensAt(q Queue, from time.Time) (time.Time, bool) {
 	if !q.Hours.Set {
 		return time.Time{}, false
 	}
-	loc := s.clinicLocation(q)
+	loc := s.ClinicLocation(q)
 	l := from.In(loc)
 	for d := 0; d < 8; d++ {
 		day := l.AddDate(0, 0, d)

@@ -260,14 +260,14 @@ func (s *Service) loadDay(ctx context.Context, tx Tx, q Queue, now time.Time) (l
 	if d.waiting, d.called, err = tx.CountActive(ctx, q.ID); err != nil {
 		return d, err
 	}
-	d.tickets, err = tx.TicketsSince(ctx, q.ID, dayStart(now, s.clinicLocation(q)))
+	d.tickets, err = tx.TicketsSince(ctx, q.ID, dayStart(now, s.ClinicLocation(q)))
 	return d, err
 }
 
 // stats computes the figures of a day.
 func (s *Service) stats(d lineDay) Stats {
 	now := d.now
-	st := Stats{Day: day(now, s.clinicLocation(d.queue)), TotalWaiting: d.waiting, TotalCalled: d.called, Version: d.queue.Version}
+	st := Stats{Day: day(now, s.ClinicLocation(d.queue)), TotalWaiting: d.waiting, TotalCalled: d.called, Version: d.queue.Version}
 	svc := d.queue.ServiceTime
 	if svc <= 0 {
 		svc = s.LineEstimator(d.queue).Prior

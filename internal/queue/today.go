@@ -33,7 +33,7 @@ func (s *Service) Today(ctx context.Context, queueID string) ([]Entry, error) {
 
 // today is Today of line q, whose basis is b, inside tx.
 func (s *Service) today(ctx context.Context, tx Tx, q Queue, b basis, now time.Time) ([]Entry, error) {
-	tickets, err := tx.TicketsSince(ctx, q.ID, dayStart(now, s.clinicLocation(q)))
+	tickets, err := tx.TicketsSince(ctx, q.ID, dayStart(now, s.ClinicLocation(q)))
 	if err != nil {
 		return nil, err
 	}
