@@ -67,6 +67,20 @@ async function startReceiver(fail) {
   return r;
 }
 
+// eventually retries check until it passes or WAIT_MS runs out, then throws
+// its last failure: for state the server records just after a delivery.
+async function eventually(check) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 function twilioSignature(url, params) {
   const data = Object.keys(params).sort().reduce((s, k) => s + k + params[k], url);
   return createHmac('sha1', TOKEN).update(data).digest('base64');
@@ -171,15 +185,21 @@ test('a clinic day reaches two endpoints, signed, in order, retried, personal da
   assert.deepEqual(sms.sms, { kind: 'confirmation', status: 'undelivered', error: 'Twilio error 30003' });
   assert.equal(sms.ticket.ticketNumber, created.ticket.ticketNumber);
 
-  // The delivery log: two refusals, then the day.
-  const log = await api(base, 'GET', `/api/staff/webhooks/${a.json.data.id}/deliveries`, { token });
-  assert.equal(log.status, 200);
-  assert.equal(log.json.count, day.length + 2);
+  // The delivery log: two refusals, then the day. The receiver sees the last
+  // event before the dispatcher records its answer, so wait for that record.
+  const log = await eventually(async () => {
+    const l = await api(base, 'GET', `/api/staff/webhooks/${a.json.data.id}/deliveries`, { token });
+    assert.equal(l.status, 200);
+    assert.equal(l.json.count, day.length + 2);
+    return l;
+  });
   const failures = log.json.data.filter((x) => !x.ok);
   assert.equal(failures.length, 2);
   assert.equal(failures[0].statusCode, 503);
-  const after = await api(base, 'GET', '/api/staff/webhooks', { token });
-  assert.ok(after.json.data.every((e) => e.pending === 0 && e.failures === 0 && e.enabled), JSON.stringify(after.json.data));
+  await eventually(async () => {
+    const after = await api(base, 'GET', '/api/staff/webhooks', { token });
+    assert.ok(after.json.data.every((e) => e.pending === 0 && e.failures === 0 && e.enabled), JSON.stringify(after.json.data));
+  });
 });
 
 test('without SMARTWAIT_WEBHOOK_ALLOW_PRIVATE a loopback receiver is refused', async (t) => {
