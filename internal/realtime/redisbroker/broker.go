@@ -150,6 +150,17 @@ func New(url string, opts Options) (*Broker, error) {
 	return b, nil
 }
 
+// ownEcho reports whether payload is one of this instance's own envelopes,
+// from its first bytes: Redis sends a publisher its own messages on every
+// shard it follows, and decoding a whole batch only to drop it cost an
+// instance as much CPU as a batch it needs (docs/benchmarks.md, "Many
+// clinics"). json.Marshal writes the fields in envelope's order, "i" first;
+// the instance tag (rand.Text) needs no escaping.
+func (b *Broker) ownEcho(payload string) bool {
+	return len(payload) > len(b.instance)+7 && payload[:6] == `{"i":"` &&
+		payload[6:6+len(b.instance)] == b.instance && payload[6+len(b.instance)] == '"'
+}
+
 // envelope is what goes over the channel: the batch and who published it.
 type envelope struct {
 	Instance string         `json:"i"`
@@ -393,6 +404,9 @@ func (b *Broker) read(ctx context.Context, ps *subscription) error {
 		m, ok := msg.(*redis.Message)
 		if !ok {
 			continue
+		}
+		if b.ownEcho(m.Payload) {
+			continue // delivered locally when it was published; not worth decoding
 		}
 		var env envelope
 		if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
