@@ -62,9 +62,16 @@ func (a *app) startWebhooks(st webhook.Store, reg prometheus.Registerer) *webhoo
 }
 
 // wakeAfter returns a publisher that hands each change to pub (if any) and
-// then wakes the dispatcher: the commit may have written webhook events.
+// then wakes the dispatcher when the commit wrote webhook deliveries. Waking
+// it on every commit cost a check-in a tenth of its CPU with no endpoint at
+// all: each wake claims endpoints, a write on SQLite's one writer connection
+// (docs/benchmarks.md, "Check-in CPU after issues 13 to 15").
 func (p *webhookParts) wakeAfter(pub queue.Publisher) queue.Publisher {
-	wake := queue.PublisherFunc(func(queue.Change) { p.disp.Wake() })
+	wake := queue.PublisherFunc(func(c queue.Change) {
+		if c.Webhooks > 0 {
+			p.disp.Wake()
+		}
+	})
 	if pub == nil {
 		return wake
 	}

@@ -19,17 +19,17 @@ var _ webhook.Store = (*DB)(nil)
 // AddWebhookEvent writes e to the webhook outbox of every enabled endpoint
 // subscribed to its type: one INSERT … SELECT, which writes nothing when no
 // endpoint wants the event.
-func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) error {
+func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) (int, error) {
 	const insert = `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, ticket_id, body, created_at)
 		SELECT id, $1, $2, $3, CASE WHEN personal THEN $4 ELSE $5 END, $6
 		FROM webhook_endpoints
 		WHERE enabled AND strpos(events, ',' || $2 || ',') > 0`
-	_, err := t.tx.Exec(ctx, insert, e.ID, string(e.Type), e.TicketID, string(e.Personal), string(e.Public),
+	tag, err := t.tx.Exec(ctx, insert, e.ID, string(e.Type), e.TicketID, string(e.Personal), string(e.Public),
 		e.Time.UTC().Truncate(time.Millisecond))
 	if err != nil {
-		return fmt.Errorf("postgres: add webhook event: %w", translate(ctx, err))
+		return 0, fmt.Errorf("postgres: add webhook event: %w", translate(ctx, err))
 	}
-	return nil
+	return int(tag.RowsAffected()), nil
 }
 
 // RecordDelivery records the provider's final report on a sent message (see

@@ -407,7 +407,7 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	// The events of the change go to its line's clinic's rooms.
 	o.ch.ClinicSlug = q.ClinicSlug()
 	// The webhook outbox row commits with the change, or neither does.
-	if err := s.addWebhookEvent(ctx, gt, q, o.ch, now); err != nil {
+	if o.ch.Webhooks, err = s.addWebhookEvent(ctx, gt, q, o.ch, now); err != nil {
 		return err
 	}
 	q.Version++

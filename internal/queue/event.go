@@ -61,6 +61,10 @@ type Change struct {
 	// Also holds the Changes the same operation made to other lines (a transfer
 	// changes the line it leaves), published just before this one.
 	Also []Change
+	// Webhooks counts the webhook deliveries the change wrote to the outbox
+	// (one per endpoint that wants its event): the webhook dispatcher is
+	// woken after the commit only when there are some.
+	Webhooks int
 	// ClinicSlug is the slug of the line's clinic as the real-time rooms name
 	// it (Queue.ClinicSlug): "" for the default clinic, whose rooms keep
 	// their unprefixed names (docs/events.md, "Clinics").

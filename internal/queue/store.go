@@ -150,8 +150,9 @@ type Tx interface {
 	// AddWebhookEvent writes e to the webhook outbox: one delivery for every
 	// enabled endpoint subscribed to e.Type, with e.Personal as the body for
 	// the endpoints marked to receive personal data and e.Public for the others.
-	// It writes nothing when no endpoint wants the event.
-	AddWebhookEvent(ctx context.Context, e WebhookEvent) error
+	// It writes nothing when no endpoint wants the event, and returns how many
+	// deliveries it wrote: the dispatcher is woken only when there are some.
+	AddWebhookEvent(ctx context.Context, e WebhookEvent) (int, error)
 
 	// Savepoint runs fn inside a savepoint of this transaction: when fn returns
 	// an error every write fn made is undone, the writes before it stay, the

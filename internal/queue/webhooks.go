@@ -192,11 +192,12 @@ func webhookEventOf(ch Change) (WebhookEventType, bool) {
 }
 
 // addWebhookEvent writes the webhook event of the change ch to line q, if it
-// is one, inside the operation's transaction.
-func (s *Service) addWebhookEvent(ctx context.Context, tx Tx, q Queue, ch Change, now time.Time) error {
+// is one, inside the operation's transaction, and returns how many endpoints'
+// deliveries it wrote.
+func (s *Service) addWebhookEvent(ctx context.Context, tx Tx, q Queue, ch Change, now time.Time) (int, error) {
 	typ, ok := webhookEventOf(ch)
 	if !ok || ch.Ticket.ID == "" {
-		return nil
+		return 0, nil
 	}
 	return tx.AddWebhookEvent(ctx, s.newWebhookEvent(typ, q, ch.Ticket, ch.From, nil, now))
 }
@@ -222,7 +223,8 @@ func (s *Service) RecordDelivery(ctx context.Context, providerID string, status 
 			return err
 		}
 		sms := &webhookSMS{Kind: m.Kind, Status: m.Status, Error: detail}
-		return tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, q, e, "", sms, s.now()))
+		_, err = tx.AddWebhookEvent(ctx, s.newWebhookEvent(EventSMSStatus, q, e, "", sms, s.now()))
+		return err
 	})
 	if err != nil {
 		return false, storeError(err)

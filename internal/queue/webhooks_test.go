@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,28 @@ func TestWebhookPayloadBounded(t *testing.T) {
 	raw, _ := json.Marshal(per[0])
 	if len(raw) > 2048 {
 		t.Errorf("largest event is %d bytes", len(raw))
+	}
+}
+
+// A change counts the webhook deliveries it wrote, so that the dispatcher is
+// woken only for those: none before any endpoint exists (every commit woke it
+// and its claim took SQLite's writer), two per event with two endpoints.
+func TestChangeCountsWebhookDeliveries(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.checkIn(t, 0)
+	webhookBodies(t, h)
+	h.checkIn(t, 1)
+	if _, err := h.svc.CallNext(ctx, "", "3"); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var got []int
+	for _, c := range h.changes {
+		got = append(got, c.Webhooks)
+	}
+	if want := []int{0, 2, 2}; !slices.Equal(got, want) {
+		t.Errorf("Change.Webhooks of check-in, check-in, call-next = %v, want %v", got, want)
 	}
 }

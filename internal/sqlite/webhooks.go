@@ -26,13 +26,17 @@ var insertWebhookEvent = prepared(`INSERT INTO webhook_deliveries
 
 // AddWebhookEvent writes e to the webhook outbox of every enabled endpoint
 // subscribed to its type.
-func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) error {
-	_, err := t.stmt(ctx, insertWebhookEvent).ExecContext(t.run(ctx), e.ID, string(e.Type), e.TicketID,
+func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) (int, error) {
+	res, err := t.stmt(ctx, insertWebhookEvent).ExecContext(t.run(ctx), e.ID, string(e.Type), e.TicketID,
 		string(e.Personal), string(e.Public), e.Time.UnixMilli())
 	if err != nil {
-		return fmt.Errorf("sqlite: add webhook event: %w", translate(err))
+		return 0, fmt.Errorf("sqlite: add webhook event: %w", translate(err))
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: add webhook event: %w", translate(err))
+	}
+	return int(n), nil
 }
 
 // RecordDelivery records the provider's final report on a sent message (see

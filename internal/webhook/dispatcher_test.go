@@ -89,8 +89,9 @@ func openDB(t *testing.T) *sqlite.DB {
 func addEvent(t *testing.T, db *sqlite.DB, id string) {
 	t.Helper()
 	err := db.Update(context.Background(), func(tx queue.Tx) error {
-		return tx.AddWebhookEvent(context.Background(), queue.WebhookEvent{ID: id, Type: queue.EventTicketCreated,
+		_, err := tx.AddWebhookEvent(context.Background(), queue.WebhookEvent{ID: id, Type: queue.EventTicketCreated,
 			Time: time.Now(), Public: []byte(`{"id":"` + id + `"}`), Personal: []byte(`{"id":"` + id + `"}`)})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

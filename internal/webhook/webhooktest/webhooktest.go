@@ -35,6 +35,7 @@ func RunStoreTests(t *testing.T, open func(tb testing.TB) Store) {
 		{"EndpointsCRUD", testCRUD},
 		{"EndpointLimit", testLimit},
 		{"FanOut", testFanOut},
+		{"FanOutCounts", testFanOutCounts},
 		{"EventRollsBackWithChange", testRollback},
 		{"ClaimDeliverInOrder", testClaimInOrder},
 		{"FailureRetryAndDisable", testFailure},
@@ -74,7 +75,7 @@ func addEvents(tb testing.TB, s Store, evs ...queue.WebhookEvent) {
 	tb.Helper()
 	err := s.Update(context.Background(), func(tx queue.Tx) error {
 		for _, e := range evs {
-			if err := tx.AddWebhookEvent(context.Background(), e); err != nil {
+			if _, err := tx.AddWebhookEvent(context.Background(), e); err != nil {
 				return err
 			}
 		}
@@ -220,12 +221,50 @@ func testFanOut(t *testing.T, s Store) {
 	}
 }
 
+// AddWebhookEvent counts the deliveries it wrote: none with no endpoint (the
+// dispatcher is then not woken), one per enabled endpoint that wants the type.
+func testFanOutCounts(t *testing.T, s Store) {
+	count := func(e queue.WebhookEvent) int {
+		t.Helper()
+		var n int
+		err := s.Update(context.Background(), func(tx queue.Tx) error {
+			var err error
+			n, err = tx.AddWebhookEvent(context.Background(), e)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("AddWebhookEvent(%s): %v", e.ID, err)
+		}
+		return n
+	}
+	if n := count(event("e0", queue.EventTicketCreated)); n != 0 {
+		t.Errorf("no endpoints: AddWebhookEvent = %d deliveries, want 0", n)
+	}
+	off := endpoint("s", false, queue.EventTicketCreated)
+	off.Enabled = false
+	create(t, s, endpoint("p", true, queue.EventTicketCreated), endpoint("q", false, queue.EventTicketCalled, queue.EventTicketCreated),
+		endpoint("r", false, queue.EventTicketCalled), off)
+	for _, tc := range []struct {
+		e    queue.WebhookEvent
+		want int
+	}{
+		{event("e1", queue.EventTicketCreated), 2},
+		{event("e2", queue.EventTicketCalled), 2},
+		{event("e3", queue.EventTicketCompleted), 0},
+		{event("e4", "ticket.create"), 0},
+	} {
+		if n := count(tc.e); n != tc.want {
+			t.Errorf("AddWebhookEvent(%s, %s) = %d deliveries, want %d", tc.e.ID, tc.e.Type, n, tc.want)
+		}
+	}
+}
+
 // An event written in a transaction that rolls back is not in the outbox.
 func testRollback(t *testing.T, s Store) {
 	create(t, s, endpoint("a", false, queue.EventTicketCreated))
 	boom := errors.New("boom")
 	err := s.Update(context.Background(), func(tx queue.Tx) error {
-		if err := tx.AddWebhookEvent(context.Background(), event("e1", queue.EventTicketCreated)); err != nil {
+		if _, err := tx.AddWebhookEvent(context.Background(), event("e1", queue.EventTicketCreated)); err != nil {
 			return err
 		}
 		return boom
