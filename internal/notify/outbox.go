@@ -29,6 +29,13 @@ type Outbox interface {
 	// providerID and SentAt = at, lease cleared. A sent message is never claimed
 	// again.
 	MarkSent(ctx context.Context, c Claim, providerID string, at time.Time) error
+	// MarkSentAll is MarkSent for several messages in one write. It returns one
+	// result per message, in order: nil when marked, ErrLeaseLost when the
+	// message is no longer leased by its token (the others are marked all the
+	// same); err is for the write itself, and then nothing was marked. The
+	// dispatcher gathers the texts its workers sent meanwhile into one call, so
+	// a burst of check-ins costs the outbox a write per burst, not per text.
+	MarkSentAll(ctx context.Context, sent []Sent) (results []error, err error)
 	// MarkRetry records a temporary failure: the message stays pending with
 	// LastError = lastErr, becomes due again at next, and its lease is cleared.
 	MarkRetry(ctx context.Context, c Claim, lastErr string, next time.Time) error
@@ -72,6 +79,14 @@ type Claim struct {
 	queue.Message
 	Token string
 	Until time.Time
+}
+
+// Sent is a claimed message the provider accepted: the provider's id for it
+// and when (MarkSentAll).
+type Sent struct {
+	Claim
+	ProviderID string
+	At         time.Time
 }
 
 // ErrLeaseLost is returned by the Mark methods and Release when the message is no

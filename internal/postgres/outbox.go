@@ -115,6 +115,45 @@ func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string,
 	return int(n), nil
 }
 
+// MarkSentAll marks several sent messages with one statement (see
+// notify.Outbox): one round trip and one commit instead of one per text.
+// Retrying it is safe: the tokens make it idempotent.
+func (db *DB) MarkSentAll(ctx context.Context, sent []notify.Sent) ([]error, error) {
+	if len(sent) == 0 {
+		return nil, nil
+	}
+	const update = `UPDATE messages m SET status = 'sent', provider_id = s.provider_id, sent_at = s.at,
+			claimed_until = NULL, claim_token = NULL
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS s(id, token, provider_id, at)
+		WHERE m.id = s.id AND m.claim_token = s.token AND m.status = 'pending'
+		RETURNING m.id`
+	ids, tokens, providers, ats := make([]int64, len(sent)), make([]string, len(sent)), make([]string, len(sent)), make([]time.Time, len(sent))
+	for i, s := range sent {
+		ids[i], tokens[i], providers[i], ats[i] = s.ID, s.Token, s.ProviderID, s.At.UTC().Truncate(time.Millisecond)
+	}
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	var marked []int64
+	err := db.retry(ctx, func() error {
+		rows, err := db.pool.Query(ctx, update, ids, tokens, providers, ats)
+		if err != nil {
+			return err
+		}
+		marked, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: mark sent: %w", translate(ctx, err))
+	}
+	results := make([]error, len(sent))
+	for i, s := range sent {
+		if !slices.Contains(marked, s.ID) {
+			results[i] = fmt.Errorf("postgres: mark sent: %w", notify.ErrLeaseLost)
+		}
+	}
+	return results, nil
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none. Retrying it is safe: the
 // token makes it idempotent.

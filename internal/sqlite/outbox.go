@@ -118,6 +118,37 @@ func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string,
 	return held, nil
 }
 
+// MarkSentAll marks several sent messages in one transaction (see
+// notify.Outbox): one commit, and one write of each page of the outbox,
+// instead of one per text.
+func (db *DB) MarkSentAll(ctx context.Context, sent []notify.Sent) ([]error, error) {
+	if len(sent) == 0 {
+		return nil, nil
+	}
+	t, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+	}
+	defer t.Rollback() // a no-op after Commit
+	st := t.StmtContext(ctx, db.wstmts[markSent.i])
+	results := make([]error, len(sent))
+	for i, s := range sent {
+		res, err := st.ExecContext(ctx, s.ProviderID, s.At.UnixMilli(), s.ID, s.Token)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		} else if n == 0 {
+			results[i] = fmt.Errorf("sqlite: mark sent: %w", notify.ErrLeaseLost)
+		}
+	}
+	if err := t.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+	}
+	return results, nil
+}
+
 // markClaim runs an update that matches one message by id and claim token, and
 // returns notify.ErrLeaseLost when it matched none.
 func (db *DB) markClaim(ctx context.Context, what string, s *stmt, args ...any) error {

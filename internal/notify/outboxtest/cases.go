@@ -134,6 +134,52 @@ func testMarkSent(t *testing.T, s queue.Store, o notify.Outbox) {
 	}
 }
 
+// MarkSentAll marks every claim still leased by its token, each with its own
+// provider id and time, and reports ErrLeaseLost for the one whose lease
+// another dispatcher took, leaving that message to its new claim.
+func testMarkSentAll(t *testing.T, s queue.Store, o notify.Outbox) {
+	ctx := context.Background()
+	stale := addMessage(t, s, queue.MessageConfirmation, t0)
+	staleClaim := claim(t, o, t0, 1)[0]
+	retaken := claim(t, o, t0.Add(lease), 1)[0] // the lease ended; claimed again
+	a := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
+	b := addMessage(t, s, queue.MessageGetReady, t0.Add(lease))
+	cs := claim(t, o, t0.Add(lease), 10)
+	if !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
+		t.Fatalf("claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
+	}
+	at := t0.Add(lease + 2*time.Second)
+	sent := []notify.Sent{
+		{Claim: cs[0], ProviderID: "SMa", At: at},
+		{Claim: staleClaim, ProviderID: "SMstale", At: at},
+		{Claim: cs[1], ProviderID: "SMb", At: at.Add(time.Second)},
+	}
+	results, err := o.MarkSentAll(ctx, sent)
+	if err != nil || len(results) != 3 {
+		t.Fatalf("MarkSentAll = %v, %v; want 3 results", results, err)
+	}
+	if results[0] != nil || results[2] != nil || !errors.Is(results[1], notify.ErrLeaseLost) {
+		t.Errorf("results = %v; want nil, ErrLeaseLost, nil", results)
+	}
+	for i, m := range []queue.Message{a, b} {
+		want := sent[2*i]
+		got := message(t, o, m)
+		if got.Status != queue.MessageSent || got.ProviderID != want.ProviderID || !got.SentAt.Equal(want.At) || got.Attempts != 1 {
+			t.Errorf("message %d after MarkSentAll: status %q provider %q sentAt %v attempts %d", m.ID, got.Status, got.ProviderID, got.SentAt, got.Attempts)
+		}
+	}
+	if got := message(t, o, stale); got.Status != queue.MessagePending || got.ProviderID != "" {
+		t.Errorf("the re-claimed message was marked: status %q provider %q", got.Status, got.ProviderID)
+	}
+	must(t, "MarkSent with the fresh token", o.MarkSent(ctx, retaken, "SMfresh", at))
+	if cs := claim(t, o, t0.Add(24*time.Hour), 10); len(cs) != 0 {
+		t.Errorf("a sent message was claimed again: %v", ids(cs))
+	}
+	if results, err := o.MarkSentAll(ctx, nil); err != nil || len(results) != 0 {
+		t.Errorf("MarkSentAll of nothing = %v, %v", results, err)
+	}
+}
+
 func testMarkRetry(t *testing.T, s queue.Store, o notify.Outbox) {
 	m := addMessage(t, s, queue.MessageGetReady, t0)
 	c := claim(t, o, t0, 1)[0]

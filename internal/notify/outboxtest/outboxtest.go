@@ -35,6 +35,7 @@ func RunOutboxTests(t *testing.T, open Open) {
 		{"LeaseExcludesAndExpires", testLease},
 		{"ConcurrentClaimsNeverOverlap", testConcurrentClaims},
 		{"MarkSent", testMarkSent},
+		{"MarkSentAll", testMarkSentAll},
 		{"MarkRetry", testMarkRetry},
 		{"MarkFailed", testMarkFailed},
 		{"StaleTokenLosesLease", testStaleToken},
