@@ -178,6 +178,18 @@ func testMarkSentAll(t *testing.T, s queue.Store, o notify.Outbox) {
 	if results, err := o.MarkSentAll(ctx, nil); err != nil || len(results) != 0 {
 		t.Errorf("MarkSentAll of nothing = %v, %v", results, err)
 	}
+	// One text alone, as a quiet dispatcher records it: marked, or lost.
+	c := addMessage(t, s, queue.MessageConfirmation, at)
+	cc := claim(t, o, at, 1)[0]
+	if results, err := o.MarkSentAll(ctx, []notify.Sent{{Claim: cc, ProviderID: "SMc", At: at}}); err != nil || len(results) != 1 || results[0] != nil {
+		t.Errorf("MarkSentAll of one = %v, %v; want [nil]", results, err)
+	}
+	if got := message(t, o, c); got.Status != queue.MessageSent || got.ProviderID != "SMc" {
+		t.Errorf("the lone text after MarkSentAll: status %q provider %q", got.Status, got.ProviderID)
+	}
+	if results, err := o.MarkSentAll(ctx, []notify.Sent{{Claim: cc, ProviderID: "SMagain", At: at}}); err != nil || len(results) != 1 || !errors.Is(results[0], notify.ErrLeaseLost) {
+		t.Errorf("MarkSentAll of one already marked = %v, %v; want [ErrLeaseLost]", results, err)
+	}
 }
 
 func testMarkRetry(t *testing.T, s queue.Store, o notify.Outbox) {
