@@ -3,8 +3,8 @@ package sqlite
 import (
 	"cmp"
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
