@@ -394,12 +394,16 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 		}
 	}()
 	o.ch = Change{QueueID: o.queueID, At: now}
+	gt.scope = scopeFrom(o.ctx) // the group's context holds only the first caller's values
 	q, err := gt.LockQueue(ctx, o.queueID)
 	if errors.Is(err, ErrNotFound) {
 		return validationError("line", "there is no line %q", o.queueID)
 	}
 	if err != nil {
 		return fmt.Errorf("lock queue: %w", err)
+	}
+	if err := gt.scope.check(q); err != nil {
+		return err
 	}
 	if err := o.m(ctx, gt, &q, now, &o.ch); err != nil {
 		return err
@@ -458,6 +462,7 @@ func groupContext(group []*op) (context.Context, context.CancelFunc) {
 // once, before the commit (flush), instead of by every operation.
 type groupTx struct {
 	Tx
+	scope  *clinicScope // the clinics the running operation may change (WithClinics)
 	bases  map[string]basis
 	queues map[string]*Queue
 	dirty  map[string]bool
@@ -563,6 +568,9 @@ func (s *Service) otherLine(ctx context.Context, tx Tx, id string, now time.Time
 	}
 	if err != nil {
 		return Change{}, fmt.Errorf("lock queue: %w", err)
+	}
+	if err := gt.scope.check(q); err != nil {
+		return Change{}, err
 	}
 	b, err := s.loadBasis(ctx, gt, q)
 	if err != nil {

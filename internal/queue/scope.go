@@ -139,3 +139,37 @@ func (s *Service) CallClinicID(ctx context.Context, r CallRequest) (int64, error
 	})
 	return id, storeError(err)
 }
+
+// A staff request limited to some clinics carries them in its context
+// (WithClinics), and every queue operation run with that context checks the
+// clinic of each line it locks, inside its own transaction. The web layer's
+// check before the operation reads the ticket's clinic in a transaction of
+// its own; a ticket transferred to another clinic in between would otherwise
+// be changed by staff of the clinic it left.
+
+type clinicScope struct {
+	may    func(clinicID int64) bool
+	refuse *Error
+}
+
+type scopeKey struct{}
+
+// WithClinics returns ctx whose queue operations may change only lines of the
+// clinics may accepts (clinic ids as Queue.ClinicID gives them); an operation
+// that locks another clinic's line fails with refuse, and writes nothing.
+func WithClinics(ctx context.Context, may func(clinicID int64) bool, refuse *Error) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &clinicScope{may: may, refuse: refuse})
+}
+
+func scopeFrom(ctx context.Context) *clinicScope {
+	sc, _ := ctx.Value(scopeKey{}).(*clinicScope)
+	return sc
+}
+
+// check refuses line q outside the scope; a nil scope allows every line.
+func (sc *clinicScope) check(q Queue) error {
+	if sc == nil || sc.may(q.ClinicID()) {
+		return nil
+	}
+	return sc.refuse
+}

@@ -126,23 +126,42 @@ func (s *Service) mutateTicket(ctx context.Context, id string, next *basis, m fu
 	if !ValidID(id) {
 		return Change{}, notFound()
 	}
-	var queueID string
-	err := s.Store.View(ctx, func(tx Tx) error {
-		t, err := tx.Ticket(ctx, id)
-		queueID = t.QueueID
-		return err
-	})
-	if err != nil {
-		return Change{}, storeError(err)
-	}
-	return s.mutate(ctx, queueID, next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
-		t, err := tx.Ticket(ctx, id)
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		var queueID string
+		err := s.Store.View(ctx, func(tx Tx) error {
+			t, err := tx.Ticket(ctx, id)
+			queueID = t.QueueID
 			return err
+		})
+		if err != nil {
+			return Change{}, storeError(err)
 		}
-		return m(ctx, tx, q, &t, now, ch)
-	})
+		ch, err := s.mutate(ctx, queueID, next, func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Change) error {
+			t, err := tx.Ticket(ctx, id)
+			if err != nil {
+				return err
+			}
+			// A transfer may have moved the ticket between the read above and
+			// this line's lock: acting on it under its old line's lock would
+			// lay out the wrong line and leave its new line's state stale.
+			if t.QueueID != q.ID {
+				return errMovedMeanwhile
+			}
+			return m(ctx, tx, q, &t, now, ch)
+		})
+		if err != errMovedMeanwhile || attempt == maxMoveAttempts {
+			return ch, err
+		}
+	}
 }
+
+// errMovedMeanwhile refuses an operation on a ticket that moved to another
+// line between mutateTicket's read and its lock; mutateTicket then runs the
+// operation again at the ticket's new line, up to maxMoveAttempts times.
+var errMovedMeanwhile = Errorf(CodeNotActive, "This patient moved to another line meanwhile; try again")
+
+// maxMoveAttempts bounds mutateTicket's runs for a ticket that keeps moving.
+const maxMoveAttempts = 3
 
 // publish hands ch to the Publisher; a panicking publisher is logged, never
 // allowed to fail the committed operation.

@@ -49,7 +49,7 @@ func (s *Server) handleTransfer() http.Handler {
 		}
 		var e queue.Entry
 		err = s.observe("transfer", func() (err error) {
-			e, err = s.d.Queue.Transfer(r.Context(), id, line, keep)
+			e, err = s.d.Queue.Transfer(ticketScope(r, auth.RoleStaff), id, line, keep)
 			return err
 		})
 		if err != nil {
@@ -91,14 +91,14 @@ func (s *Server) handlePriority() http.Handler {
 		var msg string
 		err = s.observe("priority", func() (err error) {
 			if urgent != nil {
-				e, err = s.d.Queue.SetUrgent(r.Context(), id, *urgent)
+				e, err = s.d.Queue.SetUrgent(ticketScope(r, auth.RoleStaff), id, *urgent)
 				msg = "marked urgent"
 				if !*urgent {
 					msg = "no longer urgent"
 				}
 				return err
 			}
-			e, err = s.d.Queue.MoveBefore(r.Context(), id, strings.TrimSpace(*before))
+			e, err = s.d.Queue.MoveBefore(ticketScope(r, auth.RoleStaff), id, strings.TrimSpace(*before))
 			msg = "moved to position " + strconv.Itoa(e.Position)
 			return err
 		})

@@ -96,7 +96,7 @@ func (s *Server) handleCancel() http.Handler {
 		}
 		var e queue.Entry
 		err := s.observe("cancel", func() (err error) {
-			e, err = s.d.Queue.Cancel(r.Context(), r.PathValue("id"))
+			e, err = s.d.Queue.Cancel(ticketScope(r, auth.RoleStaff), r.PathValue("id"))
 			return err
 		})
 		if err != nil {

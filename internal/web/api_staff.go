@@ -114,7 +114,7 @@ func (s *Server) handleFinish(op ticketOp) http.Handler {
 		}
 		var e queue.Entry
 		err = s.observe(op.name, func() (err error) {
-			e, err = op.run(s.d.Queue, r.Context(), strings.TrimSpace(id))
+			e, err = op.run(s.d.Queue, ticketScope(r, auth.RoleStaff), strings.TrimSpace(id))
 			return err
 		})
 		if err != nil {

@@ -89,6 +89,21 @@ func (s *Server) allowTicket(r *http.Request, id string, need auth.Role) error {
 	return nil
 }
 
+// ticketScope is the context for the operation on a ticket allowTicket let
+// through: the operation checks again, inside its own transaction, that every
+// line it changes is at one of the account's clinics (queue.WithClinics). A
+// ticket transferred to another clinic between the two is then answered 404,
+// as that clinic's tickets are, instead of changed. A deployment admin's
+// context is left as it is.
+func ticketScope(r *http.Request, need auth.Role) context.Context {
+	u, ok := requestUser(r)
+	if !ok || u.DeploymentAdmin() {
+		return r.Context()
+	}
+	return queue.WithClinics(r.Context(), func(id int64) bool { return u.MayUse(id, need) },
+		queue.Errorf(queue.CodePatientNotFound, "Patient not found"))
+}
+
 // allowRoom lets the request act on the room with role need; an unknown room
 // is the room routes' 404.
 func (s *Server) allowRoom(r *http.Request, name string, need auth.Role) error {
