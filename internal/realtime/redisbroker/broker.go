@@ -437,8 +437,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // subscriber reads the channel until Close. When the subscription breaks it
-// reconnects with backoff, and after every reconnection tells the handler to
-// resync. ps is the subscription Start made, or nil when Redis did not answer.
+// reconnects with backoff, and once each new subscription is in place (every
+// followed shard confirmed, see ready) tells the handler to resync. ps is the subscription Start made, or nil when Redis did not answer.
 func (b *Broker) subscriber(ctx context.Context, ps *subscription) {
 	defer close(b.subDone)
 	backoff := 100 * time.Millisecond
