@@ -308,6 +308,10 @@ stop_redis_cluster() {
 # start_redis_cluster: a throwaway Redis Cluster of six nodes (three masters,
 # one replica each) on free ports, for the broker's cluster tests. Exports
 # REDIS_CLUSTER_URL_TEST in go-redis's cluster URL form (three seed nodes).
+# A node unheard of for 2 s (cluster-node-timeout) counts as failed and its
+# replica takes over: TestClusterMasterKilled kills a master and waits for
+# that, and restarts the node (same port, config file and directory, as it
+# reads them from the node) when it is done.
 start_redis_cluster() {
 	lock_servers || return 1
 	local attempt p i n dir ports up
@@ -324,7 +328,7 @@ start_redis_cluster() {
 			dir="$WORK/redis-cluster/$p"
 			mkdir -p "$dir"
 			redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
-				--cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000 \
+				--cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 2000 \
 				--save '' --appendonly no --daemonize yes --pidfile "$dir/redis.pid" \
 				--logfile "$dir/redis.log" --dir "$dir" 9>&- || up=""
 		done

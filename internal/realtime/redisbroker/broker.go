@@ -106,6 +106,18 @@ type Broker struct {
 	all     bool       // realtime.AllShards is followed
 	cmds    []shardCmd // subscribe commands waiting for the commander, in order
 	cmdKick chan struct{}
+	// unconfirmed counts the followed shards sub has not yet confirmed, and
+	// subReady says sub has confirmed them all once: only then is the broker
+	// subscribed (Status ok, Publish sends, the resync after an outage).
+	// Before, a subscription whose shared channel answered was "restored" at
+	// once, while the subscriptions of the shards went out afterwards: when a
+	// shard's master was the one that had died (SIGKILL, awaiting promotion of
+	// its replica) the broker flapped between ok and degraded and told its
+	// clients to resync on every retry, and batches published between that
+	// resync and the shard's confirmation were lost without a resync after
+	// them (TestClusterMasterKilled).
+	unconfirmed int
+	subReady    bool
 }
 
 // New returns a broker for the Redis server at url (redis://[user:pass@]host:port/db,
@@ -182,7 +194,7 @@ func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
 	b.handler = h
 	subCtx, cancel := context.WithCancel(context.Background())
 	b.cancelSub = cancel
-	ps, err := b.subscribe(ctx)
+	ps, err := b.subscribe(ctx, false)
 	if err != nil {
 		b.log.Warn("redis unavailable at start; serving local clients only until it answers", "err", err)
 	}
@@ -195,8 +207,9 @@ func (b *Broker) Start(ctx context.Context, h realtime.Handler) error {
 
 // subscribe opens a subscription to the channel every instance follows, waits
 // for Redis to confirm it, then queues the followed shards' subscriptions for
-// the commander.
-func (b *Broker) subscribe(ctx context.Context) (*subscription, error) {
+// the commander. The broker is subscribed once Redis has confirmed those too
+// (see ready); restore: then tell the handler to resync, as after an outage.
+func (b *Broker) subscribe(ctx context.Context, restore bool) (*subscription, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ps, err := b.subscribeAll(ctx)
@@ -204,6 +217,7 @@ func (b *Broker) subscribe(ctx context.Context) (*subscription, error) {
 		b.setErr(err)
 		return nil, err
 	}
+	ps.restore = restore
 	b.shardMu.Lock()
 	b.sub = ps
 	b.cmds = b.cmds[:0] // meant for the subscription this one replaces
@@ -211,10 +225,38 @@ func (b *Broker) subscribe(ctx context.Context) (*subscription, error) {
 		sub.renew()
 		b.queueCmd(true, shard)
 	}
+	b.unconfirmed = len(b.shards)
+	b.subReady = b.unconfirmed == 0
+	complete := b.subReady
 	b.shardMu.Unlock()
+	if complete {
+		b.ready(ps)
+	}
+	return ps, nil
+}
+
+// ready marks the broker subscribed once Redis has confirmed ps's every
+// channel, and after an outage tells the handler to resync: only from now
+// on does every batch reach this instance, so a resync any earlier would
+// leave clients without what was published between it and now.
+func (b *Broker) ready(ps *subscription) {
 	b.subscribed.Store(true)
 	b.lastErr.Store("")
-	return ps, nil
+	if ps.restore {
+		b.log.Info("redis subscription restored; telling clients to resync")
+		b.resync("redis reconnected")
+	}
+}
+
+// reloadState makes a cluster client read the slot map again (in the
+// background; a single server has none). go-redis follows MOVED by itself,
+// but after a connection error it keeps sending to the master it knew,
+// re-reading the map only every minute: a master killed without a
+// handover, its replica promoted, would go unnoticed that long.
+func (b *Broker) reloadState() {
+	if r, ok := b.client.(interface{ ReloadState(context.Context) }); ok {
+		r.ReloadState(context.Background())
+	}
 }
 
 // subscribeAll subscribes to the all-instances channel, finding out on the
@@ -322,14 +364,14 @@ type outgoing struct {
 func (b *Broker) publisher() {
 	defer close(b.done)
 	for o := range b.out {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		var err error
-		if b.currentMode() == modeChannels {
-			err = b.client.Publish(ctx, o.channel, o.data).Err()
-		} else {
-			err = b.client.SPublish(ctx, o.channel, o.data).Err()
+		err := b.send1(o)
+		if err != nil && b.cluster && b.ownerChanged(o.channel) {
+			// The slot's master died and a replica took over: try once more
+			// on the new master, so that the first batch after a failover is
+			// not lost, even on an instance whose own subscription never
+			// noticed the failure (see reloadState).
+			err = b.send1(o)
 		}
-		cancel()
 		if err != nil {
 			b.dropped.Add(1)
 			b.setErr(err)
@@ -338,28 +380,89 @@ func (b *Broker) publisher() {
 	}
 }
 
+// ownerWait bounds how long a failed publish on Redis Cluster waits for the
+// slot map to name another master for its channel.
+const ownerWait = 500 * time.Millisecond
+
+// ownerChanged reads the slot map again and reports whether it names
+// another master for channel than before, waiting up to ownerWait for the
+// background reload. While the master is dead and not yet replaced the map
+// does not change, and the batch is dropped after that wait.
+func (b *Broker) ownerChanged(channel string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), ownerWait)
+	defer cancel()
+	before, _, err := b.route(ctx, channel)
+	if err != nil {
+		return false
+	}
+	b.reloadState()
+	for sleep(ctx, 25*time.Millisecond) {
+		if now, _, err := b.route(ctx, channel); err == nil && now != before {
+			return true
+		}
+	}
+	return false
+}
+
+// send1 publishes one queued batch.
+func (b *Broker) send1(o outgoing) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if b.currentMode() == modeChannels {
+		return b.client.Publish(ctx, o.channel, o.data).Err()
+	}
+	return b.client.SPublish(ctx, o.channel, o.data).Err()
+}
+
+// reloadLead is how long before a try to subscribe again a cluster's slot
+// map is read again: enough for go-redis's background reload, which waits
+// 200 ms after one reload before the next.
+const reloadLead = 250 * time.Millisecond
+
+// maxBackoff bounds the wait between tries to subscribe again. It is most of
+// the delay between a cluster's promoting a replica and the broker's being
+// back (TestClusterMasterKilled), and a try costs Redis one connection.
+const maxBackoff = time.Second
+
+// sleep waits d, or returns false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // subscriber reads the channel until Close. When the subscription breaks it
-// reconnects with backoff, and after every reconnection tells the handler to
-// resync. ps is the subscription Start made, or nil when Redis did not answer.
+// reconnects with backoff, and once each new subscription is in place (every
+// followed shard confirmed, see ready) tells the handler to resync. ps is the subscription Start made, or nil when Redis did not answer.
 func (b *Broker) subscriber(ctx context.Context, ps *subscription) {
 	defer close(b.subDone)
 	backoff := 100 * time.Millisecond
 	for {
 		if ps == nil {
-			select {
-			case <-ctx.Done():
+			// On a cluster the slot map is read again shortly before each
+			// try, not right after the last failure: a replica promoted
+			// during the wait is then known to the try. (Read at once after
+			// a failure, the map was the one of before the promotion, and a
+			// whole extra backoff passed before the broker looked again.)
+			lead := min(backoff/2, reloadLead)
+			if !sleep(ctx, backoff-lead) {
 				return
-			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, 2*time.Second)
+			b.reloadState()
+			if !sleep(ctx, lead) {
+				return
+			}
+			backoff = min(2*backoff, maxBackoff)
 			var err error
-			if ps, err = b.subscribe(ctx); err != nil {
+			if ps, err = b.subscribe(ctx, true); err != nil {
 				continue
 			}
-			b.log.Info("redis subscription restored; telling clients to resync")
-			b.resync("redis reconnected")
 		}
-		backoff = 100 * time.Millisecond
 		err := b.read(ctx, ps)
 		ps.close()
 		ps = nil
@@ -369,12 +472,13 @@ func (b *Broker) subscriber(ctx context.Context, ps *subscription) {
 		b.subscribed.Store(false)
 		b.shardMu.Lock()
 		b.sub = nil // Follow and Unfollow only record until the next subscription
-		b.shardMu.Unlock()
-		if r, ok := b.client.(interface{ ReloadState(context.Context) }); ok {
-			// A cluster: the break may be a failover or a slot moving, so
-			// the next subscription asks the nodes who owns which slot.
-			r.ReloadState(ctx)
+		if b.subReady {
+			// It was in place: this is a new outage, retried quickly. A
+			// subscription that broke before its shards were confirmed (their
+			// master still dead) keeps backing off.
+			backoff = 100 * time.Millisecond
 		}
+		b.shardMu.Unlock()
 		b.deliverMu.Lock()
 		b.handOver(b.seq.releaseAll()) // what they waited for will not come now
 		b.deliverMu.Unlock()
@@ -396,8 +500,12 @@ func (b *Broker) read(ctx context.Context, ps *subscription) error {
 		case msg = <-ps.in:
 		}
 		if sub, ok := msg.(*redis.Subscription); ok {
-			if err := b.confirmed(ps, sub); err != nil {
+			complete, err := b.confirmed(ps, sub)
+			if err != nil {
 				return err
+			}
+			if complete {
+				b.ready(ps)
 			}
 			continue
 		}

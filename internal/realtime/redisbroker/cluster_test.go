@@ -316,33 +316,11 @@ func TestClusterSlotMoves(t *testing.T) {
 func TestClusterFailover(t *testing.T) {
 	url := clusterURL(t)
 	cc := clusterClient(t, url)
-	ctx := context.Background()
 	prefix := "smartwait-test:cluster:" + queue.NewID()
 	const shard = "failing"
 	ch := shardChannel(prefix, shard)
 	old := master(t, cc, ch)
 	replica := replicaOf(t, old)
-	// failover promotes a replica at once (TAKEOVER: no election, which
-	// masters refuse to hold again for twice the node timeout after the
-	// last, and the test swaps the roles back at its end).
-	failover := func(promote, demote *redis.Client) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		asked := time.Time{}
-		for !isMaster(promote) || isMaster(demote) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never took over from %s", promote.Options().Addr, demote.Options().Addr)
-			}
-			if time.Since(asked) > 5*time.Second && !isMaster(promote) {
-				if err := promote.Do(ctx, "cluster", "failover", "takeover").Err(); err != nil {
-					t.Fatalf("CLUSTER FAILOVER TAKEOVER on %s: %v", promote.Options().Addr, err)
-				}
-				asked = time.Now()
-			}
-			time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
-		}
-	}
-
 	opts := redisbroker.Options{Channel: prefix}
 	a, _ := startBroker(t, url, opts)
 	b, recB := startBroker(t, url, opts)
@@ -352,22 +330,12 @@ func TestClusterFailover(t *testing.T) {
 	mustPublish(t, a, shardBatch(shard, 1))
 	recB.WaitFor(t, "the shard's first batch", func(bs []realtime.Batch, _ []string) bool { return countShard(bs, shard) == 1 })
 
-	failover(replica, old)
+	takeOver(t, replica, old)
 	t.Cleanup(func() {
-		failover(old, replica)
+		takeOver(t, old, replica)
 		// The next tests start when the cluster is as it was: the replica
 		// follows its master again.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			info, err := replica.Info(ctx, "replication").Result()
-			if err == nil && strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up") {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s is not a replica in sync after the failover back: %s %v", replica.Options().Addr, info, err)
-			}
-			time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
-		}
+		waitInSync(t, replica)
 	})
 	recB.WaitFor(t, "a resync after the failover", func(_ []realtime.Batch, rs []string) bool { return len(rs) >= 1 })
 	waitStatus(t, b, realtime.StatusOK)
@@ -381,6 +349,28 @@ func TestClusterFailover(t *testing.T) {
 		}
 		a.Publish(shardBatch(shard, 1))
 		time.Sleep(100 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+// takeOver promotes replica promote in place of its master demote at once
+// (CLUSTER FAILOVER TAKEOVER: no election, which masters refuse to hold
+// again for twice the node timeout after the last, and the tests swap the
+// roles back at their end).
+func takeOver(tb testing.TB, promote, demote *redis.Client) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	asked := time.Time{}
+	for !isMaster(promote) || isMaster(demote) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s never took over from %s", promote.Options().Addr, demote.Options().Addr)
+		}
+		if time.Since(asked) > 5*time.Second && !isMaster(promote) {
+			if err := promote.Do(context.Background(), "cluster", "failover", "takeover").Err(); err != nil {
+				tb.Fatalf("CLUSTER FAILOVER TAKEOVER on %s: %v", promote.Options().Addr, err)
+			}
+			asked = time.Now()
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline, not synchronising
 	}
 }
 

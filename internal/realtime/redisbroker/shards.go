@@ -97,6 +97,7 @@ func (b *Broker) add(shard string, explicit bool) <-chan struct{} {
 	if s == nil {
 		s = &shardSub{ready: make(chan struct{})}
 		b.shards[shard] = s
+		b.unconfirmed++
 		b.queueCmd(true, shard)
 	}
 	if explicit {
@@ -194,6 +195,9 @@ func (b *Broker) Unfollow(shard string) {
 	}
 	slices.Sort(gone)
 	for _, sh := range gone {
+		if !b.shards[sh].confirmed {
+			b.unconfirmed-- // its own reply (which follows) completes the subscription if it was the last
+		}
 		delete(b.shards, sh)
 		b.queueCmd(false, sh)
 	}
@@ -275,34 +279,43 @@ func (b *Broker) send(ctx context.Context, ps *subscription, c shardCmd) {
 // the shard's slot moves to another node (resharding), and the broker must
 // subscribe again where the slot is now. A followed shard whose own
 // subscription is not yet confirmed is one followed again after an
-// unfollow: its SUNSUBSCRIBE reply is the broker's own.
-func (b *Broker) confirmed(ps *subscription, sub *redis.Subscription) error {
+// unfollow: its SUNSUBSCRIBE reply is the broker's own. complete: ps has
+// now confirmed every followed shard, for the first time (see ready).
+func (b *Broker) confirmed(ps *subscription, sub *redis.Subscription) (complete bool, err error) {
 	if sub.Kind == "sunsubscribe" && sub.Channel == b.channel("") {
 		// Never unsubscribed by the broker: the slot moved.
-		return errors.New("redisbroker: redis ended the subscription of the all-instances channel (its slot moved); subscribing again")
+		return false, errors.New("redisbroker: redis ended the subscription of the all-instances channel (its slot moved); subscribing again")
 	}
 	shard, ok := b.shardOf(sub.Channel)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	b.shardMu.Lock()
 	defer b.shardMu.Unlock()
-	s := b.shards[shard]
-	if s == nil || b.sub != ps {
-		return nil
+	if b.sub != ps {
+		return false, nil
 	}
-	switch sub.Kind {
-	case "ssubscribe", "subscribe":
-		if !s.confirmed {
-			s.confirmed = true
-			close(s.ready)
-		}
-	case "sunsubscribe":
-		if s.confirmed {
-			return errors.New("redisbroker: redis ended the subscription of shard " + shard + " (its slot moved); subscribing again")
+	if s := b.shards[shard]; s != nil {
+		switch sub.Kind {
+		case "ssubscribe", "subscribe":
+			if !s.confirmed {
+				s.confirmed = true
+				close(s.ready)
+				b.unconfirmed--
+			}
+		case "sunsubscribe":
+			if s.confirmed {
+				return false, errors.New("redisbroker: redis ended the subscription of shard " + shard + " (its slot moved); subscribing again")
+			}
 		}
 	}
-	return nil
+	// Also for the reply of a shard unfollowed meanwhile: it may have been
+	// the last one unconfirmed.
+	if !b.subReady && b.unconfirmed == 0 {
+		b.subReady = true
+		return true, nil
+	}
+	return false, nil
 }
 
 func (b *Broker) setMode(m string) {

@@ -53,11 +53,12 @@ func clusterRouter(cc *redis.ClusterClient) router {
 // Subscribe and unsubscribe commands come from one goroutine at a time (the
 // broker's commander, or the broker before the commander sees it).
 type subscription struct {
-	mode   string // modeSharded or modeChannels
-	route  router
-	in     chan any // messages and subscription replies of every link
-	ctx    context.Context
-	cancel context.CancelFunc
+	mode    string // modeSharded or modeChannels
+	restore bool   // made after an outage: the handler resyncs once it is in place
+	route   router
+	in      chan any // messages and subscription replies of every link
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	failOnce sync.Once
 	failed   chan struct{} // closed with err set when the subscription broke
