@@ -1,9 +1,9 @@
 // checkin.js: "My check-ins" (this device's check-ins, from browser storage) and a
-// guard against double submission. "My check-ins" lists the device's tickets
-// at every clinic (docs/clinics.md, "Pages"): each links to its own clinic's
-// status page, and one of another clinic than the page's names its clinic. The form itself works without it, and
+// guard against double submission. The form itself works without it, and
 // sends the page's language in its hidden "language" field either way: this
-// script posts nothing of its own.
+// script posts nothing of its own. "My check-ins" lists the device's tickets
+// at every clinic (docs/clinics.md, "Pages"): each links to its own clinic's
+// status page, and one of a clinic other than the page's names that clinic.
 (function () {
   'use strict';
   var SW = window.SmartWait;
