@@ -93,6 +93,85 @@ test('a patient checks in on /c/north/ and follows their place on its status pag
   assert.deepEqual(errors, []);
 });
 
+// kioskLines is the line slugs a kiosk page offers after its script has
+// re-read them from the API: the fake clock runs past the minute after
+// which it re-reads, and the picker the server drew is redrawn.
+async function kioskLines(page) {
+  await page.locator('#kiosk-line-list input').first().waitFor({ state: 'attached' });
+  await page.evaluate(() => document.querySelectorAll('#kiosk-line-list input').forEach((i) => { i.dataset.old = '1'; }));
+  await page.clock.runFor(61000);
+  await page.locator('#kiosk-line-list input[data-old]').first().waitFor({ state: 'detached', timeout: LIVE });
+  return page.locator('#kiosk-line-list input').evaluateAll((els) => els.map((e) => e.value));
+}
+
+test("each kiosk re-reads only its own clinic's lines, /kiosk the default clinic's", async (t) => {
+  const { srv, ok } = await northClinic(t);
+  // Two lines at each clinic, so both kiosks show the picker.
+  await ok('POST', '/api/staff/lines', { slug: 'lab', name: 'Lab', prefix: 'L' });
+  await ok('POST', '/api/staff/lines', { slug: 'nlab', name: 'North lab', prefix: 'M', clinic: 'north' });
+  const errors = [];
+  const ctx = await browser.newContext({ ...DESKTOP, baseURL: srv.url });
+  for (const [path, want] of [['/kiosk', ['default', 'lab']], ['/c/north/kiosk', ['nwalk', 'nlab']]]) {
+    const page = await ctx.newPage();
+    watch(page, errors);
+    await page.clock.install();
+    await page.goto(path);
+    assert.deepEqual(await kioskLines(page), want, path);
+    await page.close();
+  }
+  await ctx.close();
+  assert.deepEqual(errors, []);
+});
+
+// checkInOn checks a patient in with the page's form at home ('' or
+// /c/{slug}) and answers their patient id once the status page has
+// remembered the check-in on the device.
+async function checkInOn(page, home, name) {
+  await page.goto(home + '/');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Mobile phone').fill(nextPhone());
+  await page.getByLabel('Appointment time').fill('walk-in');
+  await Promise.all([page.waitForURL(/\/status\/[0-9a-f-]{36}$/), page.getByRole('button', { name: 'Check in' }).click()]);
+  const id = page.url().split('/').pop();
+  await page.waitForFunction((id) => (localStorage.getItem('smartwait.checkins') || '').includes(id), id);
+  return id;
+}
+
+// mine is "My check-ins" as the page shows it: each entry's link and text.
+async function mine(page, n) {
+  await page.locator(`#my-checkins-list li:nth-child(${n}) .muted:not(:empty)`).waitFor({ timeout: LIVE });
+  return page.locator('#my-checkins-list li a').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent]));
+}
+
+test('"My check-ins" lists the tickets of every clinic, each with its clinic\'s status page', async (t) => {
+  const { srv } = await northClinic(t);
+  const errors = [];
+  const ctx = await browser.newContext({ ...PHONE, baseURL: srv.url });
+  const page = await ctx.newPage();
+  watch(page, errors);
+  const north = await checkInOn(page, '/c/north', 'Nora North');
+  const main = await checkInOn(page, '', 'Mia Main');
+
+  // On the default clinic's page, north's ticket names north.
+  await page.goto('/');
+  assert.deepEqual(await mine(page, 2), [
+    [`/status/${main}`, 'Ticket A-001'],
+    [`/c/north/status/${north}`, 'Ticket N-001 at North Clinic'],
+  ]);
+  // On north's, the default clinic's ticket names the default clinic.
+  await page.goto('/c/north/');
+  assert.deepEqual(await mine(page, 2), [
+    [`/status/${main}`, 'Ticket A-001 at Riverside Clinic'],
+    [`/c/north/status/${north}`, 'Ticket N-001'],
+  ]);
+  // Each link opens the ticket under its own clinic.
+  await Promise.all([page.waitForURL(`**/status/${main}`), page.getByRole('link', { name: 'Ticket A-001 at Riverside Clinic' }).click()]);
+  assert.equal(await page.locator('#ticket').textContent(), 'A-001');
+  assert.equal(await page.locator('header .brand').textContent(), 'Riverside Clinic');
+  await ctx.close();
+  assert.deepEqual(errors, []);
+});
+
 test("north's display shows north's calls, the default clinic's display its own", async (t) => {
   const { srv, ok } = await northClinic(t);
   const errors = [];

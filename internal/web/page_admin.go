@@ -81,12 +81,13 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Rooms = rooms
 	d.Username, d.Users = st.User.Username, users
-	s.render(w, r, status, "admin", page{Title: p.T("staff.admin.title"), Body: "staff", Scripts: []string{"js/live.js", "js/admin.js", "js/admin-setup.js"},
+	s.render(w, r, status, "admin", page{Title: p.T("staff.admin.title"), Body: "staff", Scripts: []string{"js/live.js", "js/admin.js", "js/admin-forms.js", "js/admin-setup.js"},
 		Data: d, L: p, Text: scriptText(p, adminText...)})
 }
 
 // adminText is the catalogue sections admin-setup.js reads: its own, the
-// opening hours it words as hoursText does, and the weekdays' names.
+// opening hours it words as hoursText does, and the weekdays' names (those
+// two through admin-forms.js, which clinics.js shares).
 var adminText = []string{"staff.setup", "staff.hours", "format.weekday"}
 
 // handleAddUserForm serves POST /staff/admin/users {username, password, role}.

@@ -217,7 +217,8 @@ func TestClinicQRAndKiosk(t *testing.T) {
 	wantIn(t, "north kiosk", r.Raw, []string{"North Clinic", "North walk-in", `data-lines-url="/api/clinics/north/lines"`, `data-line="nwalk"`, `data-home="/c/north"`},
 		[]string{"Main queue", "North back office"})
 	r = h.do("GET", "/kiosk", "")
-	wantIn(t, "kiosk", r.Raw, []string{`data-lines-url="/api/lines"`}, []string{"North", "data-line="})
+	// The unprefixed kiosk is the default clinic's: it re-reads only its lines.
+	wantIn(t, "kiosk", r.Raw, []string{`data-lines-url="/api/clinics/main/lines"`}, []string{"North", "data-line=", `"/api/lines"`})
 }
 
 func TestClinicsAdminPage(t *testing.T) {

@@ -41,6 +41,6 @@ func (s *Server) handleClinicsPage() http.Handler {
 			d.Clinics = append(d.Clinics, row)
 		}
 		s.render(w, r, http.StatusOK, "clinics", page{Title: p.T("staff.clinics.title"), Body: "staff",
-			Scripts: []string{"js/live.js", "js/clinics.js"}, Data: d, L: p, Text: scriptText(p, "staff.clinics", "staff.hours", "format.weekday")})
+			Scripts: []string{"js/live.js", "js/admin-forms.js", "js/clinics.js"}, Data: d, L: p, Text: scriptText(p, "staff.clinics", "staff.hours", "format.weekday")})
 	})
 }

@@ -42,8 +42,9 @@ type kioskData struct {
 	PhoneRequired bool
 	Desk          bool
 	Language      string // the page's language, which kiosk.js sends with each check-in
-	// LinesURL is where kiosk.js re-reads the public lines: /api/lines, or
-	// a clinic's /api/clinics/{slug}/lines.
+	// LinesURL is where kiosk.js re-reads the public lines: its clinic's
+	// /api/clinics/{slug}/lines, the default clinic's for /kiosk too
+	// (/api/lines would list every clinic's lines).
 	LinesURL string
 	// Line is the line a check-in goes to when the patient picks none, on a
 	// clinic's kiosk: the clinic's first public line (the unprefixed kiosk
@@ -66,9 +67,8 @@ func (s *Server) handleKioskPage() http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		d := kioskData{Lines: lines, LinesURL: "/api/lines"}
+		d := kioskData{Lines: lines, LinesURL: "/api/clinics/" + t.Clinic.Slug + "/lines"}
 		if t.prefixed() {
-			d.LinesURL = "/api/clinics/" + t.Clinic.Slug + "/lines"
 			// A clinic without public lines has no default line: the
 			// check-in then says the line is unavailable.
 			d.Line, _ = s.d.Queue.CheckInLine(r.Context(), t.Clinic.Slug, "")

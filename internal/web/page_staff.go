@@ -146,7 +146,13 @@ func (s *Server) handleLogoutForm() http.Handler {
 // script runs (it keeps them current).
 type dashboardData struct {
 	Username string
-	Admin    bool
+	// Admin shows the link to the admin page: only deployment admins may
+	// open it (adminCheck), so a clinic admin does not get it.
+	Admin bool
+	// Home is where the bar's kiosk, display and poster links hang from:
+	// the account's clinic's pages ("" for the default clinic's unprefixed
+	// ones, "/c/<slug>" for another).
+	Home     string
 	SMSAlert string // e.g. confirmation texts held back; "" when nothing
 	Lines    []staffLine
 	Rooms    []staffRoom // none: the room is typed, as in a clinic without rooms set up
@@ -159,13 +165,17 @@ type staffLine struct{ Slug, Name string }
 func (s *Server) handleDashboard() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, _ := staffFrom(r.Context())
-		d := dashboardData{Username: st.User.Username, Admin: st.User.Role == auth.RoleAdmin, SMSAlert: s.smsAlert()}
+		d := dashboardData{Username: st.User.Username, Admin: st.User.DeploymentAdmin(), SMSAlert: s.smsAlert()}
 		lines, rooms, err := s.linesAndRooms(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		sc := scopeOf(r, auth.RoleStaff) // only the account's clinics' lines and rooms
+		if d.Home, err = s.staffHome(r.Context(), sc); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		for _, l := range lines {
 			if sc.has(l.ClinicID()) {
 				d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
@@ -180,6 +190,27 @@ func (s *Server) handleDashboard() http.Handler {
 			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d,
 			L: p, Text: scriptText(p, dashboardText...)})
 	})
+}
+
+// staffHome is the clinic whose public pages the dashboard links to: the
+// default clinic's ("") when the scope holds it, else the first of the
+// scope's clinics in the deployment's order ("/c/<slug>"). An account bound
+// to a clinic other than the default must not be sent to the default
+// clinic's kiosk and TV, which show none of its lines.
+func (s *Server) staffHome(ctx context.Context, sc clinicScope) (string, error) {
+	if sc.has(queue.DefaultClinicID) {
+		return "", nil
+	}
+	all, err := s.d.Queue.Clinics(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range all {
+		if sc.has(c.ID) {
+			return "/c/" + c.Slug, nil
+		}
+	}
+	return "", nil
 }
 
 // dashboardText is the catalogue sections the dashboard's scripts read

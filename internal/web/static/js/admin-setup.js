@@ -2,61 +2,24 @@
 // staff API: create, edit (every setting, opening hours per weekday), open or
 // close, and delete lines; create rooms with the lines they serve in order of
 // preference, edit and delete them. The API checks everything; its messages
-// are shown as they come.
+// are shown as they come. The result line, buttons, dialogs and hours editor
+// are admin-forms.js's.
 (function () {
   'use strict';
   var SW = window.SmartWait;
+  var F = SW.adminForms;
   var $ = function (id) { return document.getElementById(id); };
   var t = SW.t; // the page's words (#sw-text): staff.setup, staff.hours, format.weekday
-  // DAYS are the API's weekday keys with the catalogue's names of the days.
-  var DAYS = [['mon', 'monday'], ['tue', 'tuesday'], ['wed', 'wednesday'], ['thu', 'thursday'], ['fri', 'friday'], ['sat', 'saturday'], ['sun', 'sunday']]
-    .map(function (d) { return [d[0], t('weekday.' + d[1])]; });
   var lines = [], rooms = [];
   var editing = null; // the slug or room name being edited; null when adding
 
   var el = SW.el;
-
-  function button(label, cls, onClick, aria) {
-    var b = el('button', 'small ' + cls, label);
-    b.type = 'button';
-    if (aria) b.setAttribute('aria-label', aria);
-    b.addEventListener('click', onClick);
-    return b;
-  }
-
-  function say(msg, bad) {
-    var p = $('setup-result');
-    p.textContent = msg;
-    p.className = 'alert ' + (bad ? 'error' : 'ok');
-    p.hidden = !msg;
-  }
-
-  function failed(err) {
-    if (err.status === 401) { location.href = '/staff/login'; return; }
-    say(err.message, true);
-  }
+  var button = F.button;
+  var res = F.result('setup-result'), say = res.say, failed = res.failed;
 
   function lineName(slug) {
     for (var i = 0; i < lines.length; i++) if (lines[i].slug === slug) return lines[i].name;
     return slug;
-  }
-
-  // hoursText words hours as the server does, from the same messages
-  // (page_lines.go, hoursText).
-  function hoursText(h) {
-    if (!h) return t('hours.none');
-    var parts = [];
-    for (var i = 0; i < DAYS.length;) {
-      var span = h[DAYS[i][0]] || '', j = i;
-      while (j + 1 < DAYS.length && (h[DAYS[j + 1][0]] || '') === span) j++;
-      if (span) {
-        var days = t('hours.short.' + DAYS[i][0]);
-        if (j > i) days = t('hours.days', { first: days, last: t('hours.short.' + DAYS[j][0]) });
-        parts.push(t('hours.span', { days: days, hours: span }));
-      }
-      i = j + 1;
-    }
-    return parts.length ? parts.join('; ') : t('hours.closed');
   }
 
   function load() {
@@ -80,7 +43,7 @@
       tr.appendChild(th);
       tr.appendChild(el('td', '', l.prefix));
       tr.appendChild(el('td', '', t(l.public ? 'setup.public' : 'setup.staffOnly')));
-      tr.appendChild(el('td', '', hoursText(l.hours)));
+      tr.appendChild(el('td', '', F.hoursText(l.hours, t('hours.none'))));
       tr.appendChild(el('td', '', String(l.waiting + l.called)));
       tr.appendChild(el('td', '', t(l.open ? (l.openNow ? 'setup.open' : 'setup.openOutside') : 'setup.closed')));
       var act = el('td', 'actions-cell');
@@ -136,41 +99,14 @@
     });
   }
 
-  function dialogError(id, msg) {
-    $(id).textContent = msg || '';
-    $(id).hidden = !msg;
-  }
-
-  document.querySelectorAll('dialog [data-close]').forEach(function (b) {
-    b.addEventListener('click', function () { b.closest('dialog').close(); });
-  });
+  var dialogError = F.dialogError;
 
   // The line form. Hours: a row per weekday, "open that day" and from–to.
-  var days = $('line-hours-days');
-  DAYS.forEach(function (d) {
-    var row = el('div', 'hours-row');
-    var on = el('input');
-    on.type = 'checkbox';
-    on.id = 'hours-' + d[0];
-    var lab = el('label', '', d[1]);
-    lab.htmlFor = on.id;
-    var from = el('input');
-    from.type = 'time';
-    from.id = 'hours-' + d[0] + '-open';
-    from.setAttribute('aria-label', t('setup.opensAt', { day: d[1] }));
-    var to = el('input');
-    to.type = 'time';
-    to.id = 'hours-' + d[0] + '-close';
-    to.setAttribute('aria-label', t('setup.closesAt', { day: d[1] }));
-    row.appendChild(on);
-    row.appendChild(lab);
-    row.appendChild(from);
-    row.appendChild(el('span', 'muted', '–'));
-    row.appendChild(to);
-    days.appendChild(row);
+  var hours = F.hoursEditor({
+    set: 'line-hours-set', days: 'line-hours-days', prefix: 'hours-',
+    opensAt: function (day) { return t('setup.opensAt', { day: day }); },
+    closesAt: function (day) { return t('setup.closesAt', { day: day }); }
   });
-  function syncHours() { days.hidden = !$('line-hours-set').checked; }
-  $('line-hours-set').addEventListener('change', syncHours);
 
   function num(id) { return parseInt($(id).value, 10) || 0; }
 
@@ -192,15 +128,7 @@
     var appt = lines.length && 'appointments' in lines[0];
     $('line-appointments-field').hidden = !appt;
     $('line-appointments').checked = !!(l && l.appointments);
-    var h = l && l.hours;
-    $('line-hours-set').checked = !!h;
-    DAYS.forEach(function (d) {
-      var span = (h && h[d[0]]) || '';
-      $('hours-' + d[0]).checked = !!span || !h;
-      $('hours-' + d[0] + '-open').value = span ? span.split('-')[0] : '08:00';
-      $('hours-' + d[0] + '-close').value = span ? span.split('-')[1] : '17:00';
-    });
-    syncHours();
+    hours.fill(l && l.hours);
     $('line-dialog').showModal();
     $('line-name').focus();
   }
@@ -213,15 +141,9 @@
       name: $('line-name').value.trim(), prefix: $('line-prefix').value.trim().toUpperCase(),
       open: $('line-open').checked, public: $('line-public').checked,
       visitMinutes: num('line-visit'), getReadyPosition: num('line-getready'), graceMinutes: num('line-grace'),
-      hours: null
+      hours: hours.read()
     };
     if (!$('line-appointments-field').hidden) body.appointments = $('line-appointments').checked;
-    if ($('line-hours-set').checked) {
-      body.hours = {};
-      DAYS.forEach(function (d) {
-        if ($('hours-' + d[0]).checked) body.hours[d[0]] = $('hours-' + d[0] + '-open').value + '-' + $('hours-' + d[0] + '-close').value;
-      });
-    }
     if (!editing) body.slug = $('line-slug').value.trim();
     var req = editing ? SW.api('PATCH', '/api/staff/lines/' + encodeURIComponent(editing), body) : SW.api('POST', '/api/staff/lines', body);
     SW.busy($('line-save'), true);
@@ -230,8 +152,7 @@
       say(t(editing ? 'setup.saved' : 'setup.added', { name: l.name }));
       return load();
     }, function (err) {
-      if (err.status === 401) { location.href = '/staff/login'; return; }
-      dialogError('line-error', err.message);
+      if (!F.signedOut(err)) dialogError('line-error', err.message);
     }).finally(function () { SW.busy($('line-save'), false); });
   });
 
@@ -291,8 +212,7 @@
       say(t(editing ? 'setup.saved' : 'setup.added', { name: r.name }));
       return load();
     }, function (err) {
-      if (err.status === 401) { location.href = '/staff/login'; return; }
-      dialogError('room-error', err.message);
+      if (!F.signedOut(err)) dialogError('room-error', err.message);
     }).finally(function () { SW.busy($('room-save'), false); });
   });
 

@@ -1,59 +1,22 @@
 // clinics.js: the deployment admin's clinics (docs/clinics.md), through
 // /api/staff/clinics: add a clinic, edit its name, slug, time zone, SMS
 // sender and opening hours, and remove it. The API checks everything; its
-// messages are shown as they come, next to the field they name.
+// messages are shown as they come, next to the field they name. The result
+// line, buttons, dialogs and hours editor are admin-forms.js's.
 (function () {
   'use strict';
   var SW = window.SmartWait;
+  var F = SW.adminForms;
   var $ = function (id) { return document.getElementById(id); };
   var t = SW.t; // the page's words (#sw-text): staff.clinics, staff.hours, format.weekday
   var el = SW.el;
-  // DAYS are the API's weekday keys with the catalogue's names of the days.
-  var DAYS = [['mon', 'monday'], ['tue', 'tuesday'], ['wed', 'wednesday'], ['thu', 'thursday'], ['fri', 'friday'], ['sat', 'saturday'], ['sun', 'sunday']]
-    .map(function (d) { return [d[0], t('weekday.' + d[1])]; });
+  var button = F.button;
+  var res = F.result('clinics-result'), say = res.say, failed = res.failed;
   // FIELDS are the form's inputs by the API's field names (an error's
   // details.field).
   var FIELDS = { name: 'clinic-name', slug: 'clinic-slug', timezone: 'clinic-timezone', smsFrom: 'clinic-sms', hours: 'clinic-hours-set' };
   var clinics = [];
   var editing = null; // the slug being edited; null when adding
-
-  function say(msg, bad) {
-    var p = $('clinics-result');
-    p.textContent = msg;
-    p.className = 'alert ' + (bad ? 'error' : 'ok');
-    p.hidden = !msg;
-  }
-
-  function failed(err) {
-    if (err.status === 401) { location.href = '/staff/login'; return; }
-    say(err.message, true);
-  }
-
-  function button(label, cls, onClick, aria) {
-    var b = el('button', 'small ' + cls, label);
-    b.type = 'button';
-    if (aria) b.setAttribute('aria-label', aria);
-    b.addEventListener('click', onClick);
-    return b;
-  }
-
-  // hoursText words hours as the server does, from the same messages
-  // (page_lines.go, hoursText).
-  function hoursText(h) {
-    if (!h) return t('clinics.noHours');
-    var parts = [];
-    for (var i = 0; i < DAYS.length;) {
-      var span = h[DAYS[i][0]] || '', j = i;
-      while (j + 1 < DAYS.length && (h[DAYS[j + 1][0]] || '') === span) j++;
-      if (span) {
-        var days = t('hours.short.' + DAYS[i][0]);
-        if (j > i) days = t('hours.days', { first: days, last: t('hours.short.' + DAYS[j][0]) });
-        parts.push(t('hours.span', { days: days, hours: span }));
-      }
-      i = j + 1;
-    }
-    return parts.length ? parts.join('; ') : t('hours.closed');
-  }
 
   function render() {
     var tb = $('clinics-body');
@@ -71,7 +34,7 @@
       tr.appendChild(th);
       tr.appendChild(el('td', '', c.timezone));
       tr.appendChild(el('td', '', c.smsFrom || t('clinics.senderDefault')));
-      tr.appendChild(el('td', '', hoursText(c.hours)));
+      tr.appendChild(el('td', '', F.hoursText(c.hours, t('clinics.noHours'))));
       var pages = el('td');
       var a = el('a', '', '/c/' + c.slug + '/');
       a.href = '/c/' + encodeURIComponent(c.slug) + '/';
@@ -112,42 +75,15 @@
   } catch (_) { /* no list: the field takes any name */ }
 
   // The hours: a row per weekday, "open that day" and from–to.
-  var days = $('clinic-hours-days');
-  DAYS.forEach(function (d) {
-    var row = el('div', 'hours-row');
-    var on = el('input');
-    on.type = 'checkbox';
-    on.id = 'clinic-hours-' + d[0];
-    var lab = el('label', '', d[1]);
-    lab.htmlFor = on.id;
-    var from = el('input');
-    from.type = 'time';
-    from.id = 'clinic-hours-' + d[0] + '-open';
-    from.setAttribute('aria-label', t('clinics.opensAt', { day: d[1] }));
-    var to = el('input');
-    to.type = 'time';
-    to.id = 'clinic-hours-' + d[0] + '-close';
-    to.setAttribute('aria-label', t('clinics.closesAt', { day: d[1] }));
-    row.appendChild(on);
-    row.appendChild(lab);
-    row.appendChild(from);
-    row.appendChild(el('span', 'muted', '–'));
-    row.appendChild(to);
-    days.appendChild(row);
+  var hours = F.hoursEditor({
+    set: 'clinic-hours-set', days: 'clinic-hours-days', prefix: 'clinic-hours-',
+    opensAt: function (day) { return t('clinics.opensAt', { day: day }); },
+    closesAt: function (day) { return t('clinics.closesAt', { day: day }); }
   });
-  function syncHours() { days.hidden = !$('clinic-hours-set').checked; }
-  $('clinic-hours-set').addEventListener('change', syncHours);
 
+  // formError shows the API's refusal in the dialog, at the field it names.
   function formError(msg, field) {
-    var box = $('clinic-error');
-    box.textContent = msg || '';
-    box.hidden = !msg;
-    $('clinic-form').querySelectorAll('[aria-invalid]').forEach(function (f) { f.removeAttribute('aria-invalid'); });
-    var input = field && FIELDS[field] && $(FIELDS[field]);
-    if (input) {
-      input.setAttribute('aria-invalid', 'true');
-      input.focus();
-    }
+    F.dialogError('clinic-error', msg, field && FIELDS[field] && $(FIELDS[field]));
   }
 
   function edit(c) {
@@ -159,23 +95,12 @@
     $('clinic-slug').value = c ? c.slug : '';
     $('clinic-timezone').value = c ? c.timezone : '';
     $('clinic-sms').value = c ? c.smsFrom : '';
-    var h = c && c.hours;
-    $('clinic-hours-set').checked = !!h;
-    DAYS.forEach(function (d) {
-      var span = (h && h[d[0]]) || '';
-      $('clinic-hours-' + d[0]).checked = !!span || !h;
-      $('clinic-hours-' + d[0] + '-open').value = span ? span.split('-')[0] : '08:00';
-      $('clinic-hours-' + d[0] + '-close').value = span ? span.split('-')[1] : '17:00';
-    });
-    syncHours();
+    hours.fill(c && c.hours);
     $('clinic-dialog').showModal();
     $('clinic-name').focus();
   }
 
   $('clinic-add').addEventListener('click', function () { edit(null); });
-  document.querySelectorAll('dialog [data-close]').forEach(function (b) {
-    b.addEventListener('click', function () { b.closest('dialog').close(); });
-  });
 
   $('clinic-form').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -183,14 +108,8 @@
     if (SW.isBusy(save)) return;
     var body = {
       slug: $('clinic-slug').value.trim(), name: $('clinic-name').value.trim(),
-      timezone: $('clinic-timezone').value.trim(), smsFrom: $('clinic-sms').value.trim(), hours: null
+      timezone: $('clinic-timezone').value.trim(), smsFrom: $('clinic-sms').value.trim(), hours: hours.read()
     };
-    if ($('clinic-hours-set').checked) {
-      body.hours = {};
-      DAYS.forEach(function (d) {
-        if ($('clinic-hours-' + d[0]).checked) body.hours[d[0]] = $('clinic-hours-' + d[0] + '-open').value + '-' + $('clinic-hours-' + d[0] + '-close').value;
-      });
-    }
     var was = editing;
     var req = was ? SW.api('PATCH', '/api/staff/clinics/' + encodeURIComponent(was), body) : SW.api('POST', '/api/staff/clinics', body);
     SW.busy(save, true);
@@ -199,8 +118,7 @@
       say(t(was ? 'clinics.saved' : 'clinics.added', { name: c.name }));
       return load();
     }, function (err) {
-      if (err.status === 401) { location.href = '/staff/login'; return; }
-      formError(err.message, err.field);
+      if (!F.signedOut(err)) formError(err.message, err.field);
     }).finally(function () { SW.busy(save, false); });
   });
 

@@ -20,10 +20,11 @@
   var form = $('kiosk-form'), submit = $('kiosk-submit');
   var nameIn = $('kiosk-name'), phoneIn = $('kiosk-phone'), apptIn = $('kiosk-appointment');
   var only = $('kiosk-only').value; // the one open line, when one of several is open
-  // A clinic's kiosk (/c/{slug}/kiosk) reads that clinic's lines, checks in
-  // to its first line when the patient picks none, and shows the ticket's
-  // status page under the clinic's address.
-  var linesURL = root.getAttribute('data-lines-url') || '/api/lines';
+  // A kiosk reads only its clinic's lines (data-lines-url: the default
+  // clinic's for /kiosk, never every clinic's /api/lines). A clinic's kiosk
+  // (/c/{slug}/kiosk) also checks in to its first line when the patient
+  // picks none, and shows the ticket's status page under the clinic's address.
+  var linesURL = root.getAttribute('data-lines-url');
   var firstLine = root.getAttribute('data-line') || '';
   var home = document.body.getAttribute('data-home') || '';
   var names = {}; // line slug → name

@@ -143,7 +143,10 @@
     try {
       var list = JSON.parse(localStorage.getItem('smartwait.checkins') || '[]');
       list = list.filter(function (c) { return c.id !== id; });
-      list.unshift({ id: id, ticket: cur.ticketNumber, savedAt: Date.now() });
+      // The ticket's clinic ('' for the default clinic), so "My check-ins"
+      // links to its own clinic's status page and names it on the others'.
+      list.unshift({ id: id, ticket: cur.ticketNumber, savedAt: Date.now(),
+        clinic: document.body.getAttribute('data-clinic') || '', clinicName: root.getAttribute('data-clinic-name') || '' });
       localStorage.setItem('smartwait.checkins', JSON.stringify(list.slice(0, 10)));
       localStorage.setItem(lastKey, JSON.stringify({ at: Date.now(), status: cur, ready: ready }));
     } catch (_) { /* private mode: nothing to remember */ }
