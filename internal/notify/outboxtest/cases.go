@@ -139,15 +139,8 @@ func testMarkSent(t *testing.T, s queue.Store, o notify.Outbox) {
 // another dispatcher took, leaving that message to its new claim.
 func testMarkSentAll(t *testing.T, s queue.Store, o notify.Outbox) {
 	ctx := context.Background()
-	stale := addMessage(t, s, queue.MessageConfirmation, t0)
-	staleClaim := claim(t, o, t0, 1)[0]
-	retaken := claim(t, o, t0.Add(lease), 1)[0] // the lease ended; claimed again
-	a := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
-	b := addMessage(t, s, queue.MessageGetReady, t0.Add(lease))
-	cs := claim(t, o, t0.Add(lease), 10)
-	if !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
-		t.Fatalf("claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
-	}
+	f := staleAmongFresh(t, s, o, queue.MessageGetReady)
+	stale, staleClaim, retaken, a, b, cs := f.stale, f.staleClaim, f.retaken, f.a, f.b, f.cs
 	at := t0.Add(lease + 2*time.Second)
 	sent := []notify.Sent{
 		{Claim: cs[0], ProviderID: "SMa", At: at},
@@ -284,19 +277,37 @@ func testPostpone(t *testing.T, s queue.Store, o notify.Outbox) {
 	}
 }
 
+// staleAndFresh is the world of the batch cases: a message whose first claim
+// (staleClaim) lost its lease to a second (retaken), and two fresh claims cs
+// of messages a (a confirmation) and b (of kind second).
+type staleAndFresh struct {
+	stale               queue.Message
+	staleClaim, retaken notify.Claim
+	a, b                queue.Message
+	cs                  []notify.Claim
+}
+
+func staleAmongFresh(t *testing.T, s queue.Store, o notify.Outbox, second queue.MessageKind) staleAndFresh {
+	t.Helper()
+	var f staleAndFresh
+	f.stale = addMessage(t, s, queue.MessageConfirmation, t0)
+	f.staleClaim = claim(t, o, t0, 1)[0]
+	f.retaken = claim(t, o, t0.Add(lease), 1)[0] // the lease ended; claimed again
+	f.a = addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
+	f.b = addMessage(t, s, second, t0.Add(lease))
+	f.cs = claim(t, o, t0.Add(lease), 10)
+	if !slices.Equal(ids(f.cs), []int64{f.a.ID, f.b.ID}) {
+		t.Fatalf("claimed %v, want [%d %d]", ids(f.cs), f.a.ID, f.b.ID)
+	}
+	return f
+}
+
 // PostponeAll holds every claim still leased by its token, in one call, and
 // leaves a claim whose lease another dispatcher took.
 func testPostponeAll(t *testing.T, s queue.Store, o notify.Outbox) {
 	ctx := context.Background()
-	stale := addMessage(t, s, queue.MessageConfirmation, t0)
-	staleClaim := claim(t, o, t0, 1)[0]
-	retaken := claim(t, o, t0.Add(lease), 1)[0] // the lease ended; claimed again
-	a := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
-	b := addMessage(t, s, queue.MessageConfirmation, t0.Add(lease))
-	cs := claim(t, o, t0.Add(lease), 10)
-	if !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
-		t.Fatalf("claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
-	}
+	f := staleAmongFresh(t, s, o, queue.MessageConfirmation)
+	stale, staleClaim, retaken, a, b, cs := f.stale, f.staleClaim, f.retaken, f.a, f.b, f.cs
 	next := t0.Add(lease + 40*time.Second)
 	n, err := o.PostponeAll(ctx, append(cs, staleClaim), "held: too many texts", next)
 	if err != nil || n != 2 {
