@@ -59,9 +59,7 @@ func TestStaffPageLinksOpen(t *testing.T) {
 				if !strings.HasPrefix(p, "/staff") || strings.Contains(p, ".csv") {
 					continue // a patient page or a download: its links are not the account's
 				}
-				for _, l := range pageLinks(r.Raw) {
-					todo = append(todo, l)
-				}
+				todo = append(todo, pageLinks(r.Raw)...)
 				if p == "/staff" {
 					if got := strings.Contains(r.Raw, `href="/staff/admin"`); got != tc.admin {
 						t.Errorf("%s's dashboard links the admin page: %v, want %v", tc.user, got, tc.admin)
