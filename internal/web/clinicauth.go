@@ -171,6 +171,12 @@ func scopeOf(r *http.Request, need auth.Role) clinicScope {
 	if !ok {
 		return clinicScope{}
 	}
+	return userScope(u, need)
+}
+
+// userScope is the clinics u may act at with role need, for a request whose
+// account is not (yet) in its context: the login form, the kiosk page.
+func userScope(u auth.User, need auth.Role) clinicScope {
 	ids, all := u.Clinics(need)
 	return clinicScope{all: all, ids: ids}
 }

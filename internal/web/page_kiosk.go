@@ -61,6 +61,18 @@ func (s *Server) handleKioskPage() http.Handler {
 		if !ok {
 			return
 		}
+		kiosk, desk := s.kioskAccount(r)
+		if desk {
+			to, err := s.kioskElsewhere(r, kiosk, t)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if to != "" {
+				http.Redirect(w, r, to, http.StatusSeeOther)
+				return
+			}
+		}
 		p, _ := s.patientPage(w, r, "", sitePage(page{Body: "kiosk", NoBar: true}, t))
 		lines, err := s.linePicker(r.Context(), p.L, t)
 		if err != nil {
@@ -82,7 +94,6 @@ func (s *Server) handleKioskPage() http.Handler {
 				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode,
 			})
 		}
-		desk := s.kioskSignedIn(r)
 		p.Title, p.Scripts = p.L.T("pages.kiosk.title"), []string{"js/live.js", "js/kiosk.js"}
 		d.PhoneRequired, d.Desk, d.Language = !desk, desk, p.L.Lang()
 		p.Data = d
@@ -91,11 +102,31 @@ func (s *Server) handleKioskPage() http.Handler {
 	})
 }
 
-// kioskSignedIn reports whether the request carries the session cookie of a
-// kiosk account.
-func (s *Server) kioskSignedIn(r *http.Request) bool {
+// kioskElsewhere is where the tablet signed in with kiosk account u goes
+// instead of the kiosk of site t, "" to stay: its own clinic's kiosk
+// (staffHome), when it may not check patients in at t — the unprefixed
+// /kiosk is the default clinic's, which an account bound to north may not
+// use. An account that acts at no clinic stays.
+func (s *Server) kioskElsewhere(r *http.Request, u auth.User, t site) (string, error) {
+	if u.MayUse(t.Clinic.ID, auth.RoleKiosk) {
+		return "", nil
+	}
+	home, err := s.staffHome(r.Context(), userScope(u, auth.RoleKiosk))
+	if err != nil || !u.MayUse(home.Clinic.ID, auth.RoleKiosk) {
+		return "", err
+	}
+	to := home.Home + "/kiosk"
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery // the page's language (?lang=)
+	}
+	return to, nil
+}
+
+// kioskAccount returns the kiosk account whose session cookie the request
+// carries, and false when it carries none (a staff member's is none).
+func (s *Server) kioskAccount(r *http.Request) (auth.User, bool) {
 	st, ok := s.cookieSession(r, s.d.Auth.AuthenticateDesk)
-	return ok && st.User.Role == auth.RoleKiosk
+	return st.User, ok && st.User.Role == auth.RoleKiosk
 }
 
 // kioskCheckinLimit is the check-in rate limit of a kiosk account's

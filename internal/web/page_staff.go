@@ -120,8 +120,13 @@ func (s *Server) handleLoginForm() http.Handler {
 		}
 		noteActor(r, user.Username)
 		s.setSessionCookie(w, token, sess.ExpiresAt)
-		if user.Role == auth.RoleKiosk { // a lobby tablet signing in
-			http.Redirect(w, r, "/kiosk", http.StatusSeeOther)
+		if user.Role == auth.RoleKiosk { // a lobby tablet signing in, to its clinic's kiosk
+			home, err := s.staffHome(r.Context(), userScope(user, auth.RoleKiosk))
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, home.Home+"/kiosk", http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, "/staff", http.StatusSeeOther)
@@ -172,10 +177,12 @@ func (s *Server) handleDashboard() http.Handler {
 			return
 		}
 		sc := scopeOf(r, auth.RoleStaff) // only the account's clinics' lines and rooms
-		if d.Home, err = s.staffHome(r.Context(), sc); err != nil {
+		home, err := s.staffHome(r.Context(), sc)
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		d.Home = home.Home
 		for _, l := range lines {
 			if sc.has(l.ClinicID()) {
 				d.Lines = append(d.Lines, staffLine{Slug: l.ID, Name: l.Name})
@@ -186,31 +193,36 @@ func (s *Server) handleDashboard() http.Handler {
 			return
 		}
 		p := s.staffPrinter()
-		s.render(w, r, http.StatusOK, "staff", page{Title: p.T("staff.dashboard.title"), Body: "staff",
+		s.render(w, r, http.StatusOK, "staff", page{Title: p.T("staff.dashboard.title"), Body: "staff", Clinic: home.Clinic.Name,
 			Scripts: []string{"js/live.js", "js/alerts.js", "js/chart.js", "js/staff-stats.js", "js/staff.js", "js/staff-desk.js"}, Data: d,
 			L: p, Text: scriptText(p, dashboardText...)})
 	})
 }
 
-// staffHome is the clinic whose public pages the dashboard links to: the
-// default clinic's ("") when the scope holds it, else the first of the
-// scope's clinics in the deployment's order ("/c/<slug>"). An account bound
-// to a clinic other than the default must not be sent to the default
-// clinic's kiosk and TV, which show none of its lines.
-func (s *Server) staffHome(ctx context.Context, sc clinicScope) (string, error) {
+// staffHome is the clinic an account works at, for its pages' top bar and
+// the kiosk, display and poster links: the default clinic's unprefixed pages
+// when the scope holds it (or holds no clinic at all), else the first of the
+// scope's clinics in the deployment's order, under "/c/<slug>". An account
+// bound to a clinic other than the default must not be sent to the default
+// clinic's kiosk and TV, which show none of its lines, nor see its name.
+// The default clinic's site has no slug and the deployment's name
+// (SMARTWAIT_CLINIC_NAME), the brand the staff pages have always shown; it
+// costs no lookup.
+func (s *Server) staffHome(ctx context.Context, sc clinicScope) (site, error) {
+	deflt := site{Clinic: s.named(queue.Clinic{ID: queue.DefaultClinicID})}
 	if sc.has(queue.DefaultClinicID) {
-		return "", nil
+		return deflt, nil
 	}
 	all, err := s.d.Queue.Clinics(ctx)
 	if err != nil {
-		return "", err
+		return site{}, err
 	}
 	for _, c := range all {
 		if sc.has(c.ID) {
-			return "/c/" + c.Slug, nil
+			return site{Clinic: s.named(c), Home: "/c/" + c.Slug}, nil
 		}
 	}
-	return "", nil
+	return deflt, nil
 }
 
 // dashboardText is the catalogue sections the dashboard's scripts read
