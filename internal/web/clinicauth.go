@@ -89,12 +89,13 @@ func (s *Server) allowTicket(r *http.Request, id string, need auth.Role) error {
 	return nil
 }
 
-// ticketScope is the context for the operation on a ticket allowTicket let
-// through: the operation checks again, inside its own transaction, that every
-// line it changes is at one of the account's clinics (queue.WithClinics). A
-// ticket transferred to another clinic between the two is then answered 404,
-// as that clinic's tickets are, instead of changed. A deployment admin's
-// context is left as it is.
+// ticketScope is the context for an operation on a ticket: the operation
+// checks, inside its own transaction and with the lines locked, that every
+// line it changes is at one of the account's clinics (queue.WithClinics), and
+// answers another clinic's ticket 404 as an unknown one. A check before the
+// operation, in a read of its own, would cost a transaction and still let a
+// ticket transferred to another clinic in between be changed. A deployment
+// admin's context is left as it is.
 func ticketScope(r *http.Request, need auth.Role) context.Context {
 	u, ok := requestUser(r)
 	if !ok || u.DeploymentAdmin() {

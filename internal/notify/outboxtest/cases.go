@@ -277,9 +277,10 @@ func testPostpone(t *testing.T, s queue.Store, o notify.Outbox) {
 	}
 }
 
-// staleAndFresh is the world of the batch cases: a message whose first claim
-// (staleClaim) lost its lease to a second (retaken), and two fresh claims cs
-// of messages a (a confirmation) and b (of kind second).
+// staleAndFresh is the world of the batch cases, which staleAmongFresh
+// writes: a message whose first claim (staleClaim) lost its lease to a second
+// (retaken), and two fresh claims cs of messages a (a confirmation) and b (of
+// kind second).
 type staleAndFresh struct {
 	stale               queue.Message
 	staleClaim, retaken notify.Claim
