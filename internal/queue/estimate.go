@@ -77,10 +77,13 @@ type Fit struct {
 	// WalkIns is how many walk-ins join the line a minute, lately: those who
 	// will arrive before an early booked patient's time go ahead of them.
 	WalkIns float64
-	// rooms is when each room last finished a ticket, newest first: a room
-	// that has neither a patient nor finished one within a visit while
-	// patients wait has stopped serving, open or not.
-	rooms []roomSeen
+	// rooms is when each room last finished a ticket, newest first, and
+	// grace how long a room stays free while patients wait before it counts
+	// as having stopped serving, open or not (quiet.go).
+	rooms      []roomSeen
+	grace      time.Duration
+	since      time.Time // the oldest finish learned from
+	othersIdle bool      // rooms that finished none stood free while patients waited
 	// visits are the kept visit lengths in minutes, sorted: what is left of a
 	// visit in progress is read from them rather than from a shape assumed.
 	visits []float64
@@ -113,7 +116,8 @@ func (e Estimator) Learn(finished []Finished) Fit {
 	f := e.Fit(visits)
 	if len(visits) >= e.priorVisits() {
 		f.WalkIns = walkInRate(finished)
-		f.rooms = lastSeen(finished)
+		f.grace = grace(finished, f.Mean)
+		f.learnRooms(finished)
 	}
 	if nOther == 0 || len(visits) < e.priorVisits() {
 		// Too little history to tell a rate: the contract's cold start, where
@@ -157,25 +161,6 @@ func walkInRate(finished []Finished) float64 {
 		return 0
 	}
 	return float64(n-1) / span
-}
-
-// roomSeen is when a room last finished a ticket.
-type roomSeen struct {
-	name string
-	at   time.Time
-}
-
-// lastSeen returns each named room's latest finish among finished (newest
-// first), newest first.
-func lastSeen(finished []Finished) []roomSeen {
-	var out []roomSeen
-	for _, x := range finished {
-		if x.Room == "" || slices.ContainsFunc(out, func(r roomSeen) bool { return r.name == x.Room }) {
-			continue
-		}
-		out = append(out, roomSeen{x.Room, x.At})
-	}
-	return out
 }
 
 // visitVar is the variance of one visit, in minutes².

@@ -399,3 +399,47 @@ func TestQuotesAreSaneForAnyHistory(t *testing.T) {
 		}
 	}
 }
+
+// The grace before a free room counts as quiet is learned from the rooms'
+// turnarounds while patients waited: a clinic that calls at once gets the
+// 3-minute floor, one that takes a while gets twice its 90th percentile, and
+// a room shared with another line (long gaps here) is capped at a typical
+// visit, as issue 14 asks; too few turnarounds leave the typical visit.
+func TestGraceFromTurnarounds(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	// history: one room, ten visits of 10 minutes, each next call gap after the
+	// last finish, the patient called having checked in before it.
+	history := func(gap time.Duration, n int) []Finished {
+		var out []Finished
+		at := t0
+		for range n {
+			called := at.Add(gap)
+			at = called.Add(10 * time.Minute)
+			out = append([]Finished{{Status: StatusCompleted, Held: 10 * time.Minute, Room: "Room 1", At: at, CheckIn: called.Add(-gap - time.Minute), WalkIn: true}}, out...)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		gap  time.Duration
+		n    int
+		want time.Duration
+	}{
+		{"calls at once", 0, 10, minGrace},
+		{"two minutes of notes", 2 * time.Minute, 10, 4 * time.Minute},
+		{"shared with another line", 8 * time.Minute, 10, 10 * time.Minute},
+		{"too few turnarounds", 0, 5, 10 * time.Minute},
+	} {
+		if got := grace(history(c.gap, c.n), 10*time.Minute); got != c.want {
+			t.Errorf("%s: grace %v, want %v", c.name, got, c.want)
+		}
+	}
+	// A booked patient's wait began at a time not kept: no turnaround.
+	h := history(0, 10)
+	for i := range h {
+		h[i].WalkIn = false
+	}
+	if got := grace(h, 10*time.Minute); got != 10*time.Minute {
+		t.Errorf("booked patients only: grace %v, want the typical visit", got)
+	}
+}

@@ -42,50 +42,6 @@ func (s *Service) places(q Queue, active []Ticket, f Fit, now time.Time) []place
 	return out
 }
 
-// estimatorAt is the estimator line q uses at now, whose active tickets are
-// active: LineEstimator, less the rooms that have gone quiet. A room is open
-// on the dashboard until staff close it; one whose staff went home without
-// closing it still divides the work ahead. So once the patient at the head of
-// the line has waited longer than a typical visit, only the rooms that have a
-// patient now, or finished one within a typical visit, count — when staff name
-// their rooms (a call names no room, nothing is inferred).
-func (s *Service) estimatorAt(q Queue, active []Ticket, f Fit, now time.Time) Estimator {
-	e := s.LineEstimator(q)
-	if n, ok := workingRooms(active, f, now); ok && n < e.rooms() {
-		e.Rooms = max(n, 1)
-	}
-	return e
-}
-
-// workingRooms counts the rooms that have a called patient among active, or
-// finished a ticket within the typical visit f.Mean before now; ok is false
-// when nothing can be told: nobody has waited that long, or no room is named.
-func workingRooms(active []Ticket, f Fit, now time.Time) (int, bool) {
-	head := firstWaiting(active)
-	if head < 0 || len(f.rooms) == 0 || f.Mean <= 0 {
-		return 0, false
-	}
-	since := active[head].CheckInTime
-	if active[head].DueAt.After(since) {
-		since = active[head].DueAt
-	}
-	if now.Sub(since) <= f.Mean {
-		return 0, false
-	}
-	var names []string
-	for _, t := range active[:head] { // the called, all before the waiting
-		if t.Room != "" && !slices.Contains(names, t.Room) {
-			names = append(names, t.Room)
-		}
-	}
-	for _, r := range f.rooms {
-		if now.Sub(r.at) <= f.Mean && !slices.Contains(names, r.name) {
-			names = append(names, r.name)
-		}
-	}
-	return len(names), len(names) > 0
-}
-
 // inService returns how long each called ticket among active has been in service.
 func inService(active []Ticket, now time.Time) []time.Duration {
 	var elapsed []time.Duration
