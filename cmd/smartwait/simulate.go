@@ -84,6 +84,10 @@ func simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		set = append(set, func(s *sim.Scenario) { s.Seed = n })
 		return nil
 	})
+	fs.BoolFunc("bound", "also work out the perfect-knowledge bound: what quotes drawn from the day's true model would achieve (slower)", func(string) error {
+		set = append(set, func(s *sim.Scenario) { s.Bound = true })
+		return nil
+	})
 	asJSON := fs.Bool("json", false, "write the figures and every patient's record as JSON instead of the report")
 	svg := fs.String("svg", "", "also write a plot of the day's quotes and waits to this SVG file")
 	if err := fs.Parse(args); err != nil {

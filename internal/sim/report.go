@@ -25,6 +25,10 @@ type Result struct {
 	SmartWait   Accuracy `json:"smartwait"`
 	Fixed       Accuracy `json:"fixed"`
 	Oracle      Accuracy `json:"oracle"` // the fixed rule told the day's true mean visit
+	// Bound and BoundGuarded are the perfect-knowledge quotes' accuracy
+	// (bound.go), at check-in only; nil on days it is not worked out for.
+	Bound        *Accuracy `json:"bound,omitempty"`
+	BoundGuarded *Accuracy `json:"boundGuarded,omitempty"`
 	// InRange is the share of called patients whose wait fell inside the quoted
 	// range QuoteLow..QuoteHigh (±0.5 min for rounding).
 	InRange  float64   `json:"inRange"`
@@ -102,6 +106,11 @@ func summarize(sc Scenario, day, span time.Duration, ps []Patient, roomTime, bus
 	for _, e := range estimators {
 		*e.pick(res) = accuracy(called, e.quote, e.update)
 	}
+	if sc.bounded() && len(called) > 0 {
+		b := accuracy(called, func(p Patient) int { return p.Bound }, nil)
+		g := accuracy(called, func(p Patient) int { return p.BoundGuarded }, nil)
+		res.Bound, res.BoundGuarded = &b, &g
+	}
 	byHour := map[int][]Patient{}
 	last := 0
 	for _, p := range called {
@@ -123,8 +132,8 @@ func summarize(sc Scenario, day, span time.Duration, ps []Patient, roomTime, bus
 	return res
 }
 
-// accuracy measures the quotes quote (at check-in) and update (later) against the
-// actual waits of called patients.
+// accuracy measures the quotes quote (at check-in) and update (later; nil:
+// none) against the actual waits of called patients.
 func accuracy(called []Patient, quote func(Patient) int, update func(Update) int) Accuracy {
 	if len(called) == 0 {
 		return Accuracy{}
@@ -147,6 +156,9 @@ func accuracy(called []Patient, quote func(Patient) int, update func(Update) int
 		all += math.Abs(d)
 		quotes++
 		for _, u := range p.Updates {
+			if update == nil {
+				break
+			}
 			all += math.Abs(p.CheckIn + p.Wait - u.At - float64(update(u)))
 			quotes++
 		}
@@ -180,7 +192,18 @@ func WriteReport(w io.Writer, r *Result) error {
 		a := *e.pick(r)
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%+.1f\t%.1f%%\t%.1f%%\t%.1f\t\n", e.name, a.MAE, a.MedianAE, a.Bias, a.Under*100, a.Over10*100, a.UpdatesMAE)
 	}
+	for _, b := range []struct {
+		name string
+		a    *Accuracy
+	}{{"perfect knowledge, median", r.Bound}, {"perfect knowledge, guarded", r.BoundGuarded}} {
+		if a := b.a; a != nil {
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%+.1f\t%.1f%%\t%.1f%%\t—\t\n", b.name, a.MAE, a.MedianAE, a.Bias, a.Under*100, a.Over10*100)
+		}
+	}
 	tw.Flush()
+	if r.Bound != nil {
+		fmt.Fprintln(w, "\nPerfect knowledge: quotes drawn from the day's true model and what staff see, not from the visits' lengths nor the patients' choices to come; no estimator's MAE beats its median's.")
+	}
 	fmt.Fprintf(w, "\nSmartWait's quoted range held the actual wait for %.1f%% of patients.\n\n", r.InRange*100)
 	fmt.Fprintln(w, "Through the day (by hour of check-in; minutes):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -40,6 +40,12 @@ type Patient struct {
 	// Wait is the actual wait, check-in to called (-1 when never called).
 	Wait    float64  `json:"wait"`
 	Updates []Update `json:"updates,omitempty"` // the quote at each later change
+	// Bound and BoundGuarded are the perfect-knowledge quotes at check-in
+	// (bound.go): the median of the wait drawn from everything about the day
+	// but the visits' lengths, and the same raised by SmartWait's guard.
+	Bound        int   `json:"bound,omitempty"`
+	BoundGuarded int   `json:"boundGuarded,omitempty"`
+	boundSweep   []int // the guarded point at each of boundWeights
 }
 
 // Update is a patient's quote after a queue change moved them.
@@ -107,6 +113,8 @@ type runner struct {
 	fixedS    float64        // the fixed rule's minutes per visit
 	visitSum  time.Duration  // every visit drawn (no-shows' grace left out), for the oracle
 	visitN    int
+	rooms     []roomVisit // rooms[n]: what room n is doing (index 0 unused)
+	boundRng  *rand.Rand  // the perfect-knowledge bound's draws, apart from the day's
 }
 
 // plan is what the simulation decided about a patient before they arrived.
@@ -128,6 +136,7 @@ func newRunner(sc Scenario, db *sqlite.DB) *runner {
 		dayLength: sc.dayLength(),
 		byID:      map[string]int{},
 		fixedS:    sc.Prior.Minutes(),
+		boundRng:  rand.New(rand.NewPCG(sc.Seed, 0xb0a7d)),
 	}
 	est := sc.Estimator
 	if est == (queue.Estimator{}) {
@@ -138,6 +147,7 @@ func newRunner(sc Scenario, db *sqlite.DB) *runner {
 	cfg.Estimator, cfg.Location, cfg.FollowUpAfter = est, time.UTC, 0
 	r.svc = &queue.Service{Store: db, Config: cfg, Now: r.now, Publisher: queue.PublisherFunc(r.observe)}
 	r.open = make([]bool, sc.maxRooms()+1)
+	r.rooms = make([]roomVisit, sc.maxRooms()+1)
 	r.lastTick = sc.Open
 	return r
 }
@@ -347,6 +357,7 @@ func (r *runner) arrive(ctx context.Context, i int) error {
 	p.QuoteLow, p.QuoteHigh = e.EstimatedWaitLow, e.EstimatedWaitHigh
 	p.visits = r.visitsAhead(e.Position, r.inService)
 	p.Fixed = r.fixed(p.visits)
+	r.bound(i)
 	if leave := r.plans[i].leave; leave > 0 {
 		r.events.push(event{at: r.clock.Add(leave), kind: evLeave, patient: i})
 	}
@@ -381,6 +392,7 @@ func (r *runner) finish(ctx context.Context, i, room int, noShow bool) error {
 	}
 	r.plans[i].done = true
 	r.inService--
+	r.rooms[room] = roomVisit{}
 	if r.open[room] {
 		r.idle = append(r.idle, room)
 	}
@@ -414,18 +426,22 @@ func (r *runner) callIdle(ctx context.Context) error {
 			r.visitN++
 		}
 		r.busy += d
+		r.rooms[room] = roomVisit{busy: true, start: r.clock, noShow: r.plans[i].noShow}
 		r.events.push(event{at: r.clock.Add(d), kind: kind, patient: i, room: room})
 	}
 	return nil
 }
 
-// visit draws a visit length with the mean of this time of day: log-normal, or
-// from the scenario's mixture of kinds scaled to that mean.
-func (r *runner) visit() time.Duration {
-	mean := r.sc.serviceMeanAt(r.clock.Sub(r.sc.Open), r.dayLength).Minutes()
+// visit draws a visit length with the mean of this time of day.
+func (r *runner) visit() time.Duration { return r.drawVisit(r.rng, r.clock) }
+
+// drawVisit draws, from rng, a visit starting at t: log-normal with the mean of
+// that time of day, or from the scenario's mixture of kinds scaled to it.
+func (r *runner) drawVisit(rng *rand.Rand, t time.Time) time.Duration {
+	mean := r.sc.serviceMeanAt(t.Sub(r.sc.Open), r.dayLength).Minutes()
 	cv := r.sc.ServiceCV
 	if len(r.sc.Mix) > 0 {
-		u, scale := r.rng.Float64(), mean/mixMean(r.sc.Mix).Minutes()
+		u, scale := rng.Float64(), mean/mixMean(r.sc.Mix).Minutes()
 		m := r.sc.Mix[len(r.sc.Mix)-1]
 		for _, x := range r.sc.Mix {
 			if u < x.Share {
@@ -436,7 +452,7 @@ func (r *runner) visit() time.Duration {
 		}
 		mean, cv = m.Mean.Minutes()*scale, m.CV
 	}
-	return time.Duration(logNormal(r.rng, mean, cv) * float64(time.Minute)).Round(time.Second)
+	return time.Duration(logNormal(rng, mean, cv) * float64(time.Minute)).Round(time.Second)
 }
 
 // logNormal draws from a log-normal with the given mean and CV (0: exactly mean).

@@ -71,6 +71,9 @@ type Scenario struct {
 	// Estimator is the estimator under test; the zero value means the service's
 	// default with Prior and Rooms from the scenario.
 	Estimator queue.Estimator `json:"-"`
+	// Bound also works out the perfect-knowledge quotes (bound.go), which
+	// takes a few hundred draws of the line's future per check-in.
+	Bound bool `json:"bound,omitempty"`
 }
 
 // Default is the issue's default scenario: 300 patients, visits of 9 minutes on

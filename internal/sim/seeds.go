@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,51 @@ type Summary struct {
 	InRange  float64 `json:"inRange"`
 	// Fails says which targets the scenario misses; empty when it passes.
 	Fails []string `json:"fails"`
+	// Bound and BoundGuarded pool the perfect-knowledge quotes (bound.go);
+	// nil for scenarios they are not worked out for.
+	Bound        *Pooled `json:"bound,omitempty"`
+	BoundGuarded *Pooled `json:"boundGuarded,omitempty"`
+	// BoundBest is the perfect-knowledge point with the least MAE that meets
+	// the late targets (pooled and on enough days), among boundWeights; nil
+	// when none does.
+	BoundBest *Pooled `json:"boundBest,omitempty"`
+}
+
+// Pooled is one estimator's figures over a scenario's days.
+type Pooled struct {
+	Weight   float64 `json:"weight,omitempty"` // the guard's price of a late patient, for BoundBest
+	MAE      float64 `json:"mae"`
+	Late     float64 `json:"late"`     // share waited > 10 min longer than quoted
+	LateDays int     `json:"lateDays"` // days with at most 10% late
+}
+
+// pool pools quote's errors over days.
+func pool(days []*Result, quote func(Patient) int) *Pooled {
+	var p Pooled
+	var sum float64
+	late, n := 0, 0
+	for _, d := range days {
+		dayLate, dayCalled := 0, 0
+		for _, pt := range d.Patients {
+			if pt.Wait < 0 {
+				continue
+			}
+			dayCalled++
+			sum += math.Abs(pt.Wait - float64(quote(pt)))
+			if pt.Wait-float64(quote(pt)) > lateMinutes {
+				dayLate++
+			}
+		}
+		n += dayCalled
+		late += dayLate
+		if dayCalled > 0 && float64(dayLate) <= targetLate*float64(dayCalled) {
+			p.LateDays++
+		}
+	}
+	if n > 0 {
+		p.MAE, p.Late = round1(sum/float64(n)), round3(float64(late)/float64(n))
+	}
+	return &p
 }
 
 // ParseSeeds parses "7" or "1-30".
@@ -135,6 +181,17 @@ func Summarize(days []*Result) Summary {
 	if s.Called == 0 {
 		return s
 	}
+	if days[0].Scenario.bounded() {
+		s.Bound = pool(days, func(p Patient) int { return p.Bound })
+		s.BoundGuarded = pool(days, func(p Patient) int { return p.BoundGuarded })
+		for k, w := range boundWeights {
+			b := pool(days, func(p Patient) int { return p.boundSweep[k] })
+			meets := b.Late <= targetLate && float64(b.LateDays) >= targetLateDays*float64(len(days))
+			if meets && (s.BoundBest == nil || b.MAE < s.BoundBest.MAE) {
+				b.Weight, s.BoundBest = w, b
+			}
+		}
+	}
 	n := float64(s.Called)
 	s.MeanWait, s.SmartWait, s.Fixed, s.Oracle = round1(wait/n), round1(sw/n), round1(fixed/n), round1(oracle/n)
 	s.Late, s.InRange = round3(float64(late)/n), round3(float64(held)/n)
@@ -171,6 +228,31 @@ func WriteSummaries(w io.Writer, seeds string, rows []Summary) error {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%.1f%%\t%d/%d\t%.1f%%\t%s\t\n",
 			s.Scenario, s.Days, s.MeanWait, s.SmartWait, s.Fixed, s.Oracle, ratio(s.SmartWait, s.Fixed), ratio(s.SmartWait, s.Oracle),
 			s.Late*100, s.LateDays, s.Days, s.InRange*100, verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(rows, func(s Summary) bool { return s.Bound != nil }) {
+		return nil
+	}
+	fmt.Fprintln(w, "\nPerfect knowledge (the day's true model and what staff see; not the visits' lengths nor the patients' choices to come): no estimator's MAE beats its median's")
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tmedian MAE\t÷ fixed\t÷ oracle\t> 10 late\tdays ≤ 10%\tguarded (90) MAE\t÷ fixed\t÷ oracle\t> 10 late\tdays ≤ 10%\tleast MAE, late met\t÷ fixed\t÷ oracle\tat price\t")
+	for _, s := range rows {
+		b, g, best := s.Bound, s.BoundGuarded, s.BoundBest
+		if b == nil || g == nil {
+			fmt.Fprintf(tw, "%s\t—\t\t\t\t\t—\t\t\t\t\t—\t\t\t\t\n", s.Scenario)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%.2f\t%.1f%%\t%d/%d\t%.1f\t%.2f\t%.2f\t%.1f%%\t%d/%d\t", s.Scenario,
+			b.MAE, ratio(b.MAE, s.Fixed), ratio(b.MAE, s.Oracle), b.Late*100, b.LateDays, s.Days,
+			g.MAE, ratio(g.MAE, s.Fixed), ratio(g.MAE, s.Oracle), g.Late*100, g.LateDays, s.Days)
+		if best == nil {
+			fmt.Fprintf(tw, "none\t\t\t\t\n")
+			continue
+		}
+		fmt.Fprintf(tw, "%.1f\t%.2f\t%.2f\t%.0f\t\n", best.MAE, ratio(best.MAE, s.Fixed), ratio(best.MAE, s.Oracle), best.Weight)
 	}
 	return tw.Flush()
 }
