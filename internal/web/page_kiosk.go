@@ -72,6 +72,10 @@ func (s *Server) handleKioskPage() http.Handler {
 				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
+			// An account that may check in at no clinic (its clinic was
+			// removed) would have every desk check-in refused: the tablet
+			// is a public kiosk until an admin binds it again.
+			desk = kiosk.MayUse(t.Clinic.ID, auth.RoleKiosk)
 		}
 		p, _ := s.patientPage(w, r, "", sitePage(page{Body: "kiosk", NoBar: true}, t))
 		lines, err := s.linePicker(r.Context(), p.L, t)
@@ -106,7 +110,7 @@ func (s *Server) handleKioskPage() http.Handler {
 // instead of the kiosk of site t, "" to stay: its own clinic's kiosk
 // (staffHome), when it may not check patients in at t — the unprefixed
 // /kiosk is the default clinic's, which an account bound to north may not
-// use. An account that acts at no clinic stays.
+// use. An account that acts at no clinic stays, as a public kiosk.
 func (s *Server) kioskElsewhere(r *http.Request, u auth.User, t site) (string, error) {
 	if u.MayUse(t.Clinic.ID, auth.RoleKiosk) {
 		return "", nil

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"smartwait/internal/auth"
+	"smartwait/internal/queue"
 )
 
 // TestStaffBrandIsTheAccountsClinic: the staff pages' top bar names the
@@ -55,5 +59,39 @@ func TestKioskAccountLandsOnItsClinic(t *testing.T) {
 		if r := w.h.do("GET", "/kiosk", "", hs...); r.Code != http.StatusOK {
 			t.Errorf("/kiosk with %v: %d", hs, r.Code)
 		}
+	}
+}
+
+// TestKioskAccountWithoutClinicIsAPublicKiosk: a kiosk account whose clinic
+// was removed may check in at no clinic. Its tablet showed the signed-in form
+// (no phone asked), whose every check-in was refused with 403; it now shows
+// the public kiosk, where patients check themselves in.
+func TestKioskAccountWithoutClinicIsAPublicKiosk(t *testing.T) {
+	w := newAuthzWorld(t)
+	ctx := context.Background()
+	east, err := w.h.deps.Queue.CreateClinic(ctx, queue.Clinic{Slug: "east", Name: "East", TimeZone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.h.deps.Auth
+	if _, err := a.AddUserAt(ctx, "east.kiosk", "correct horse", auth.RoleKiosk, []auth.Grant{{ClinicID: east.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if w.tok["east.kiosk"], _, _, err = a.Login(ctx, "east.kiosk", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.h.deps.Queue.DeleteClinic(ctx, "east"); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/kiosk", "/c/north/kiosk"} {
+		page := w.asCookie("east.kiosk", "GET", path, "")
+		wantPage(t, page, http.StatusOK)
+		if !strings.Contains(page.Raw, `data-phone-required="true" data-desk="false"`) {
+			t.Errorf("%s for a kiosk account with no clinic is not the public kiosk", path)
+		}
+	}
+	// Its own clinic's tablet is still the signed-in one.
+	if page := w.asCookie(northKiosk, "GET", "/c/north/kiosk", ""); !strings.Contains(page.Raw, `data-desk="true"`) {
+		t.Error("north's kiosk is no longer signed in on its own page")
 	}
 }
