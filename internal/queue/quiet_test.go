@@ -14,23 +14,8 @@ import (
 // neither a patient nor finished one in that time: quotes divide the work by
 // the rooms that are working. Before, the open room kept halving every quote.
 func TestQuietRoomStopsCounting(t *testing.T) {
-	h := newHarness(t, func(c *queue.Config) { c.Estimator.Rooms = 2 })
+	h, checkIn := twoRooms(t)
 	ctx := context.Background()
-	for _, name := range []string{"Room 1", "Room 2"} {
-		if _, err := h.svc.CreateRoom(ctx, queue.Room{Name: name, Lines: []string{queue.DefaultQueueID}, Open: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := 0
-	checkIn := func() queue.Entry {
-		t.Helper()
-		e, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: fmt.Sprintf("Patient %d", n), Phone: fmt.Sprintf("+1415555%04d", 2000+n), AppointmentTime: "walk-in"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		return e
-	}
 	visit := func(room string) {
 		t.Helper()
 		checkIn()
@@ -100,23 +85,8 @@ func TestQuietRoomStopsCounting(t *testing.T) {
 // is not told a room is free for them. Before, a room counted until the head
 // of the line had waited a whole visit, and again whenever nobody waited.
 func TestQuietRoomNoticedWithinTurnaround(t *testing.T) {
-	h := newHarness(t, func(c *queue.Config) { c.Estimator.Rooms = 2 })
+	h, checkIn := twoRooms(t)
 	ctx := context.Background()
-	for _, name := range []string{"Room 1", "Room 2"} {
-		if _, err := h.svc.CreateRoom(ctx, queue.Room{Name: name, Lines: []string{queue.DefaultQueueID}, Open: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	n := 0
-	checkIn := func() queue.Entry {
-		t.Helper()
-		e, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: fmt.Sprintf("Patient %d", n), Phone: fmt.Sprintf("+1415556%04d", 2000+n), AppointmentTime: "walk-in"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-		return e
-	}
 	call := func(room string) string {
 		t.Helper()
 		e, err := h.svc.Call(ctx, queue.CallRequest{Room: room})
@@ -181,5 +151,28 @@ func TestQuietRoomNoticedWithinTurnaround(t *testing.T) {
 	e := checkIn()
 	if e.Position != 1 || e.EstimatedWait < 4 {
 		t.Errorf("new patient behind Room 1's visit with 5 minutes to go, Room 2 quiet: position %d, quoted %d min", e.Position, e.EstimatedWait)
+	}
+}
+
+// twoRooms is a line served by two open rooms, "Room 1" and "Room 2", and a
+// walk-in check-in for it, each patient with a new number.
+func twoRooms(t *testing.T) (*harness, func() queue.Entry) {
+	t.Helper()
+	h := newHarness(t, func(c *queue.Config) { c.Estimator.Rooms = 2 })
+	ctx := context.Background()
+	for _, name := range []string{"Room 1", "Room 2"} {
+		if _, err := h.svc.CreateRoom(ctx, queue.Room{Name: name, Lines: []string{queue.DefaultQueueID}, Open: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	return h, func() queue.Entry {
+		t.Helper()
+		e, err := h.svc.CheckIn(ctx, queue.CheckInRequest{Name: fmt.Sprintf("Patient %d", n), Phone: fmt.Sprintf("+1415555%04d", 2000+n), AppointmentTime: "walk-in"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		return e
 	}
 }

@@ -57,13 +57,15 @@ type Pooled struct {
 	MAE      float64 `json:"mae"`
 	Late     float64 `json:"late"`     // share waited > 10 min longer than quoted
 	LateDays int     `json:"lateDays"` // days with at most 10% late
+	// errSum, late and called are the unrounded totals: targets are checked
+	// on them.
+	errSum       float64
+	late, called int
 }
 
-// pool pools quote's errors over days.
+// pool pools quote's errors over the called patients of days.
 func pool(days []*Result, quote func(Patient) int) *Pooled {
 	var p Pooled
-	var sum float64
-	late, n := 0, 0
 	for _, d := range days {
 		dayLate, dayCalled := 0, 0
 		for _, pt := range d.Patients {
@@ -71,19 +73,19 @@ func pool(days []*Result, quote func(Patient) int) *Pooled {
 				continue
 			}
 			dayCalled++
-			sum += math.Abs(pt.Wait - float64(quote(pt)))
+			p.errSum += math.Abs(pt.Wait - float64(quote(pt)))
 			if pt.Wait-float64(quote(pt)) > lateMinutes {
 				dayLate++
 			}
 		}
-		n += dayCalled
-		late += dayLate
+		p.called += dayCalled
+		p.late += dayLate
 		if dayCalled > 0 && float64(dayLate) <= targetLate*float64(dayCalled) {
 			p.LateDays++
 		}
 	}
-	if n > 0 {
-		p.MAE, p.Late = round1(sum/float64(n)), round3(float64(late)/float64(n))
+	if n := float64(p.called); n > 0 {
+		p.MAE, p.Late = round1(p.errSum/n), round3(float64(p.late)/n)
 	}
 	return &p
 }
@@ -152,58 +154,49 @@ func Summarize(days []*Result) Summary {
 		return s
 	}
 	s.Scenario, s.Days = days[0].Scenario.Name, len(days)
-	var wait, sw, fixed, oracle float64
-	var late, held int
+	sw := pool(days, func(p Patient) int { return p.Quote })
+	fixed := pool(days, func(p Patient) int { return p.Fixed }).errSum
+	oracle := pool(days, func(p Patient) int { return p.Oracle }).errSum
+	s.Called, s.LateDays = sw.called, sw.LateDays
+	if s.Called == 0 {
+		return s
+	}
+	var wait float64
+	held := 0
 	for _, d := range days {
-		dayLate, dayCalled := 0, 0
 		for _, p := range d.Patients {
 			if p.Wait < 0 {
 				continue
 			}
-			dayCalled++
 			wait += p.Wait
-			sw += math.Abs(p.Wait - float64(p.Quote))
-			fixed += math.Abs(p.Wait - float64(p.Fixed))
-			oracle += math.Abs(p.Wait - float64(p.Oracle))
-			if p.Wait-float64(p.Quote) > lateMinutes {
-				dayLate++
-			}
 			if float64(p.QuoteLow)-rangeToleranceMn <= p.Wait && p.Wait <= float64(p.QuoteHigh)+rangeToleranceMn {
 				held++
 			}
 		}
-		s.Called += dayCalled
-		late += dayLate
-		if dayCalled > 0 && float64(dayLate) <= targetLate*float64(dayCalled) {
-			s.LateDays++
-		}
-	}
-	if s.Called == 0 {
-		return s
 	}
 	if days[0].Scenario.bounded() {
 		s.Bound = pool(days, func(p Patient) int { return p.Bound })
 		s.BoundGuarded = pool(days, func(p Patient) int { return p.BoundGuarded })
 		for k, w := range boundWeights {
 			b := pool(days, func(p Patient) int { return p.boundSweep[k] })
-			meets := b.Late <= targetLate && float64(b.LateDays) >= targetLateDays*float64(len(days))
-			if meets && (s.BoundBest == nil || b.MAE < s.BoundBest.MAE) {
+			meets := float64(b.late) <= targetLate*float64(b.called) && float64(b.LateDays) >= targetLateDays*float64(len(days))
+			if meets && (s.BoundBest == nil || b.errSum < s.BoundBest.errSum) {
 				b.Weight, s.BoundBest = w, b
 			}
 		}
 	}
 	n := float64(s.Called)
-	s.MeanWait, s.SmartWait, s.Fixed, s.Oracle = round1(wait/n), round1(sw/n), round1(fixed/n), round1(oracle/n)
-	s.Late, s.InRange = round3(float64(late)/n), round3(float64(held)/n)
+	s.MeanWait, s.SmartWait, s.Fixed, s.Oracle = round1(wait/n), sw.MAE, round1(fixed/n), round1(oracle/n)
+	s.Late, s.InRange = sw.Late, round3(float64(held)/n)
 	// The ratios are checked on the unrounded pooled errors.
-	if sw > targetVsFixed*fixed {
-		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the fixed rule's", sw/fixed))
+	if sw.errSum > targetVsFixed*fixed {
+		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the fixed rule's", sw.errSum/fixed))
 	}
-	if sw > targetVsOracle*oracle {
-		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the oracle's", sw/oracle))
+	if sw.errSum > targetVsOracle*oracle {
+		s.Fails = append(s.Fails, fmt.Sprintf("MAE %.2f× the oracle's", sw.errSum/oracle))
 	}
-	if float64(late) > targetLate*n {
-		s.Fails = append(s.Fails, fmt.Sprintf("%.1f%% late in all", 100*float64(late)/n))
+	if float64(sw.late) > targetLate*n {
+		s.Fails = append(s.Fails, fmt.Sprintf("%.1f%% late in all", 100*float64(sw.late)/n))
 	}
 	if float64(s.LateDays) < targetLateDays*float64(s.Days) {
 		s.Fails = append(s.Fails, fmt.Sprintf("only %d of %d days ≤ 10%% late", s.LateDays, s.Days))
