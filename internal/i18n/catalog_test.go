@@ -176,3 +176,24 @@ func TestPrinterFillsPluralsAndNumbers(t *testing.T) {
 		t.Error("an unknown language should print in the default")
 	}
 }
+
+// The staff figures agree in number with a single visit or patient: they said
+// "1 completed visits" and "1 patients today; longest wait" when the strings
+// moved to the catalogue.
+func TestStaffFiguresAgreeInNumber(t *testing.T) {
+	en := Default().Printer("en")
+	for _, tc := range []struct {
+		key, by string
+		want    map[int]string
+	}{
+		{"staff.figures.errorNote", "samples", map[int]string{1: "· 1 completed visit", 2: "· 2 completed visits"}},
+		{"staff.chart.summary", "n", map[int]string{1: "1 patient today; waited 9 minutes (A-001).", 2: "2 patients today; longest wait 9 minutes (A-001)."}},
+	} {
+		for n, want := range tc.want {
+			got := en.T(tc.key, tc.by, n, "under", 10, "late", 0, "minutes", 9, "ticket", "A-001")
+			if !strings.HasSuffix(got, want) {
+				t.Errorf("%s with %s=%d: %q, want it to end %q", tc.key, tc.by, n, got, want)
+			}
+		}
+	}
+}
