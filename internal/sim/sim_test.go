@@ -62,6 +62,30 @@ func TestRunIsRepeatable(t *testing.T) {
 	}
 }
 
+// TestRunSeedsMatchesRun: RunSeeds runs its days in parallel, and each is the
+// day Run gives for that seed, in seed order (less the updates it drops). The
+// test script runs this package's long days without the race detector and
+// this test with it (scripts/test.sh, go_test).
+func TestRunSeedsMatchesRun(t *testing.T) {
+	t.Parallel()
+	sc := Default()
+	sc.Patients, sc.Bound = 40, true
+	seeds := []uint64{3, 1, 2, 5}
+	days, err := RunSeeds(context.Background(), sc, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, seed := range seeds {
+		one := sc
+		one.Seed = seed
+		want := mustRun(t, one)
+		want.Patients = compact(want.Patients)
+		if !reflect.DeepEqual(days[i], want) {
+			t.Errorf("RunSeeds' day %d (seed %d) differs from Run's", i, seed)
+		}
+	}
+}
+
 // TestRunAccountsForEveryPatient checks the records a run keeps.
 func TestRunAccountsForEveryPatient(t *testing.T) {
 	t.Parallel()
