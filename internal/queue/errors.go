@@ -65,6 +65,8 @@ func validationError(field, format string, args ...any) *Error {
 	}
 }
 
-func notFound() *Error {
+// PatientNotFound is the answer for an unknown ticket, and for a ticket of a
+// clinic the caller may not act at, which must not be told apart from one.
+func PatientNotFound() *Error {
 	return Errorf(CodePatientNotFound, "Patient not found")
 }

@@ -19,7 +19,7 @@ import (
 // line they are in, CodeDuplicate when their phone already waits in that line.
 func (s *Service) Transfer(ctx context.Context, id, line string, keepPlace bool) (Entry, error) {
 	if !ValidID(id) {
-		return Entry{}, notFound()
+		return Entry{}, PatientNotFound()
 	}
 	if !ValidSlug(line) {
 		return Entry{}, validationError("line", "line must be a line's slug (a-z, 0-9, '-')")

@@ -91,7 +91,7 @@ func (s *Service) finishTicket(ctx context.Context, id string, to Status, kind C
 			if kind == ChangeCancelled {
 				return Errorf(CodeNotActive, "This check-in is no longer active")
 			}
-			return notFound()
+			return PatientNotFound()
 		}
 		b, err := s.loadBasis(ctx, tx, *q)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 // moment. Unknown and malformed ids fail with CodePatientNotFound.
 func (s *Service) Status(ctx context.Context, id string) (PatientStatus, error) {
 	if !ValidID(id) {
-		return PatientStatus{}, notFound()
+		return PatientStatus{}, PatientNotFound()
 	}
 	now := s.now()
 	var st PatientStatus

@@ -124,7 +124,7 @@ type mutation func(ctx context.Context, tx Tx, q *Queue, now time.Time, ch *Chan
 // ticket's queue, locks it, and reads the ticket again under the lock.
 func (s *Service) mutateTicket(ctx context.Context, id string, next *basis, m func(ctx context.Context, tx Tx, q *Queue, t *Ticket, now time.Time, ch *Change) error) (Change, error) {
 	if !ValidID(id) {
-		return Change{}, notFound()
+		return Change{}, PatientNotFound()
 	}
 	for attempt := 1; ; attempt++ {
 		var queueID string
@@ -184,7 +184,7 @@ func storeError(err error) error {
 	case errors.As(err, &de):
 		return de
 	case errors.Is(err, ErrNotFound):
-		return notFound()
+		return PatientNotFound()
 	case errors.Is(err, ErrUnavailable):
 		return &Error{Code: CodeUnavailable, Message: "The database is unavailable, please try again shortly"}
 	}

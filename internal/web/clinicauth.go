@@ -84,7 +84,7 @@ func (s *Server) allowTicket(r *http.Request, id string, need auth.Role) error {
 		return nil // unknown: the operation answers PATIENT_NOT_FOUND itself
 	}
 	if allowClinic(r, c, need) != nil {
-		return queue.Errorf(queue.CodePatientNotFound, "Patient not found")
+		return queue.PatientNotFound()
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func ticketScope(r *http.Request, need auth.Role) context.Context {
 		return r.Context()
 	}
 	return queue.WithClinics(r.Context(), func(id int64) bool { return u.MayUse(id, need) },
-		queue.Errorf(queue.CodePatientNotFound, "Patient not found"))
+		queue.PatientNotFound())
 }
 
 // allowRoom lets the request act on the room with role need; an unknown room

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -61,21 +62,25 @@ func (s *Server) handleKioskPage() http.Handler {
 		if !ok {
 			return
 		}
-		kiosk, desk := s.kioskAccount(r)
-		if desk {
-			to, err := s.kioskElsewhere(r, kiosk, t)
+		kiosk, signedIn := s.kioskAccount(r)
+		desk := signedIn && kiosk.MayUse(t.Clinic.ID, auth.RoleKiosk)
+		if signedIn && !desk {
+			// Not its clinic's kiosk (the unprefixed /kiosk is the default
+			// clinic's, which an account bound to north may not use): to its
+			// own. An account that acts at no clinic (its clinic was removed)
+			// stays, as a public kiosk — its desk check-ins would be refused.
+			to, err := s.kioskHome(r.Context(), kiosk)
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
 			if to != "" {
+				if r.URL.RawQuery != "" {
+					to += "?" + r.URL.RawQuery // the page's language (?lang=)
+				}
 				http.Redirect(w, r, to, http.StatusSeeOther)
 				return
 			}
-			// An account that may check in at no clinic (its clinic was
-			// removed) would have every desk check-in refused: the tablet
-			// is a public kiosk until an admin binds it again.
-			desk = kiosk.MayUse(t.Clinic.ID, auth.RoleKiosk)
 		}
 		p, _ := s.patientPage(w, r, "", sitePage(page{Body: "kiosk", NoBar: true}, t))
 		lines, err := s.linePicker(r.Context(), p.L, t)
@@ -106,24 +111,14 @@ func (s *Server) handleKioskPage() http.Handler {
 	})
 }
 
-// kioskElsewhere is where the tablet signed in with kiosk account u goes
-// instead of the kiosk of site t, "" to stay: its own clinic's kiosk
-// (staffHome), when it may not check patients in at t — the unprefixed
-// /kiosk is the default clinic's, which an account bound to north may not
-// use. An account that acts at no clinic stays, as a public kiosk.
-func (s *Server) kioskElsewhere(r *http.Request, u auth.User, t site) (string, error) {
-	if u.MayUse(t.Clinic.ID, auth.RoleKiosk) {
-		return "", nil
-	}
-	home, err := s.staffHome(r.Context(), userScope(u, auth.RoleKiosk))
+// kioskHome is the kiosk of the clinic kiosk account u works at (staffHome),
+// "" when it may check patients in at none.
+func (s *Server) kioskHome(ctx context.Context, u auth.User) (string, error) {
+	home, err := s.staffHome(ctx, userScope(u, auth.RoleKiosk))
 	if err != nil || !u.MayUse(home.Clinic.ID, auth.RoleKiosk) {
 		return "", err
 	}
-	to := home.Home + "/kiosk"
-	if r.URL.RawQuery != "" {
-		to += "?" + r.URL.RawQuery // the page's language (?lang=)
-	}
-	return to, nil
+	return home.Home + "/kiosk", nil
 }
 
 // kioskAccount returns the kiosk account whose session cookie the request

@@ -210,7 +210,7 @@ func (s *Server) statusSite(ctx context.Context, st queue.PatientStatus, t site)
 	switch {
 	case errors.As(err, &qe) && qe.Code == queue.CodeLineNotFound:
 		if t.prefixed() {
-			return queue.PatientStatus{}, t, queue.Errorf(queue.CodePatientNotFound, "Patient not found")
+			return queue.PatientStatus{}, t, queue.PatientNotFound()
 		}
 		return st, t, nil
 	case err != nil:
@@ -218,7 +218,7 @@ func (s *Server) statusSite(ctx context.Context, st queue.PatientStatus, t site)
 	case !t.prefixed():
 		return st, own, nil
 	case own.Clinic.ID != t.Clinic.ID:
-		return queue.PatientStatus{}, t, queue.Errorf(queue.CodePatientNotFound, "Patient not found")
+		return queue.PatientStatus{}, t, queue.PatientNotFound()
 	}
 	return st, t, nil
 }

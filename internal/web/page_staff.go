@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strings"
@@ -121,12 +122,12 @@ func (s *Server) handleLoginForm() http.Handler {
 		noteActor(r, user.Username)
 		s.setSessionCookie(w, token, sess.ExpiresAt)
 		if user.Role == auth.RoleKiosk { // a lobby tablet signing in, to its clinic's kiosk
-			home, err := s.staffHome(r.Context(), userScope(user, auth.RoleKiosk))
+			to, err := s.kioskHome(r.Context(), user)
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
-			http.Redirect(w, r, home.Home+"/kiosk", http.StatusSeeOther)
+			http.Redirect(w, r, cmp.Or(to, "/kiosk"), http.StatusSeeOther) // no clinic: the public one
 			return
 		}
 		http.Redirect(w, r, "/staff", http.StatusSeeOther)
