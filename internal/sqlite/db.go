@@ -54,6 +54,9 @@ var pragmas = []string{
 	// FAST zeroes the bytes an update or delete frees within a page, at no
 	// extra I/O (ON would also zero whole freed pages, at the cost of writes).
 	"_pragma=secure_delete(FAST)",
+	// The log is copied into the file beside the writer, not in its commits
+	// (checkpoint.go).
+	"_pragma=wal_autocheckpoint(0)",
 	// Write transactions take the write lock at BEGIN, so read-modify-write
 	// transactions never fail with SQLITE_BUSY when upgrading a read lock.
 	"_txlock=immediate",
@@ -64,6 +67,9 @@ type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // reads
+	ck   *sql.DB // one connection: the checkpointer's (checkpoint.go)
+
+	stopCk, ckDone chan struct{} // the checkpointer's stop signal and its end
 
 	wstmts, rstmts []*sql.Stmt // the prepared stmts on w and r, by stmt.i
 
@@ -97,6 +103,12 @@ func ParseURL(raw string) (string, error) {
 // Open opens (creating if needed) the SQLite database at path, a file path or a
 // URL accepted by ParseURL, and applies any pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, ckEvery, ckMaxFrames)
+}
+
+// open is Open with the checkpointer's period and log bound (checkpoint.go),
+// which tests shorten.
+func open(ctx context.Context, path string, every time.Duration, maxFrames int) (*DB, error) {
 	path, err := ParseURL(path)
 	if err != nil {
 		return nil, err
@@ -128,6 +140,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.ck, err = sql.Open("sqlite", dsn); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.ck.SetMaxOpenConns(1)
+	db.ck.SetMaxIdleConns(1)
+	db.stopCk, db.ckDone = make(chan struct{}), make(chan struct{})
+	go db.checkpointer(every, maxFrames, db.stopCk, db.ckDone)
 	return db, nil
 }
 
@@ -163,7 +183,16 @@ func migrator(w *sql.DB) (*goose.Provider, error) {
 
 // Close closes the database. Calls after Close fail with queue.ErrUnavailable.
 func (db *DB) Close() error {
-	return errors.Join(db.closeStmts(), db.r.Close(), db.w.Close())
+	var ckErr error
+	if db.ck != nil {
+		if db.stopCk != nil {
+			close(db.stopCk)
+			<-db.ckDone
+			db.stopCk = nil
+		}
+		ckErr = db.ck.Close()
+	}
+	return errors.Join(db.closeStmts(), ckErr, db.r.Close(), db.w.Close())
 }
 
 // Ping reports whether the database answers a query.
