@@ -94,7 +94,7 @@ func (a *app) start(ctx context.Context, stdout io.Writer) (string, error) {
 	// last requests' texts are still sent during the drain.
 	texts := a.startSMS(db, reg)
 	hooks := a.startWebhooks(db, reg)
-	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log}
+	queues := &queue.Service{Store: db, Config: queueConfig(cfg), Log: a.log, Hold: texts.disp}
 	rt, err := a.startRealtime(ctx, reg, users, queues)
 	if err != nil {
 		return "", err

@@ -87,10 +87,15 @@ func (a *app) startSMS(outbox notify.Outbox, reg prometheus.Registerer) *smsPart
 }
 
 // wakeAfter returns a publisher that hands each committed change to p (if any)
-// and then wakes the dispatcher, since the commit may have written texts: they go
-// out at once rather than at the next poll.
+// and then wakes the dispatcher when the commit wrote texts due at once: they go
+// out at once rather than at the next poll. Texts held or scheduled for later
+// are found by the poll.
 func (p *smsParts) wakeAfter(pub queue.Publisher) queue.Publisher {
-	wake := queue.PublisherFunc(func(queue.Change) { p.disp.Wake() })
+	wake := queue.PublisherFunc(func(ch queue.Change) {
+		if ch.Texts > 0 {
+			p.disp.Wake()
+		}
+	})
 	if pub == nil {
 		return wake
 	}

@@ -91,6 +91,66 @@ func TestConfirmationBreaker(t *testing.T) {
 	}
 }
 
+// Held confirmations are spread over the minutes to come, the limit a minute,
+// in order, each held once: whether the breaker holds them as they are
+// claimed, or as they are written once it is full (Service.Hold) — then the
+// check-in's change has no text due and wakes no dispatcher.
+func TestConfirmationBreakerSpreadsHeldTexts(t *testing.T) {
+	for _, whenWritten := range []bool{false, true} {
+		t.Run(map[bool]string{false: "held when claimed", true: "held when written"}[whenWritten], func(t *testing.T) {
+			fake := twiliofake.New(t)
+			e := newEnv(t, openDB(t, ""), fake, newClock())
+			e.disp.ConfirmationsPerMinute = 3
+			var texts []int // Change.Texts of each check-in
+			e.queue.Publisher = queue.PublisherFunc(func(ch queue.Change) { texts = append(texts, ch.Texts) })
+			if !whenWritten {
+				e.queue.Hold = nil
+			}
+			t0 := e.clock.Now()
+			var ps []queue.Entry
+			for i := range 12 {
+				ps = append(ps, e.checkIn(t, "Patient", phone(i)))
+				if whenWritten && i == 2 {
+					e.dispatch(t) // the first three go out: the breaker is full
+				}
+			}
+			e.dispatch(t)
+			if n := len(fake.Messages()); n != 3 {
+				t.Fatalf("%d texts sent in the first minute, want the limit, 3", n)
+			}
+			for i, p := range ps[3:] {
+				m := e.messages(t, p.ID)[0]
+				due := t0.Add(time.Duration(1+i/3) * time.Minute)
+				if m.Status != queue.MessagePending || m.Attempts != 0 || !strings.Contains(m.LastError, "held") || !m.DueAt.Equal(due) {
+					t.Errorf("held confirmation %d: status %q attempts %d lastError %q due %v; want pending, 0, held, due %v",
+						i, m.Status, m.Attempts, m.LastError, m.DueAt, due)
+				}
+				if wantTexts := map[bool]int{false: 1, true: 0}[whenWritten]; texts[3+i] != wantTexts {
+					t.Errorf("check-in %d: Change.Texts = %d, want %d", 3+i, texts[3+i], wantTexts)
+				}
+			}
+			for minute := 1; minute <= 3; minute++ {
+				e.clock.Add(time.Minute)
+				e.dispatch(t)
+				if n := len(fake.Messages()); n != 3+3*minute {
+					t.Fatalf("%d texts after %d minutes, want %d", n, minute, 3+3*minute)
+				}
+			}
+			for i := range 12 {
+				if got := sentTo(fake.Messages(), phone(i)); got != 1 {
+					t.Errorf("%s got %d texts, want 1", phone(i), got)
+				}
+			}
+			if n := counter(t, e.reg, "smartwait_sms_held_total"); n != 9 {
+				t.Errorf("held = %v, want 9: each held confirmation held once", n)
+			}
+			if n := counter(t, e.reg, "smartwait_sms_breaker_trips_total"); n != 1 {
+				t.Errorf("trips = %v, want 1", n)
+			}
+		})
+	}
+}
+
 // With the breaker off (0), every confirmation goes out at once.
 func TestConfirmationBreakerOff(t *testing.T) {
 	fake := twiliofake.New(t)

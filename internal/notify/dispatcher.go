@@ -156,6 +156,7 @@ func (d *Dispatcher) drain(ctx context.Context) error {
 // ends it starts no new send: sends in flight finish (each bounded by SendTimeout)
 // and the rest of the batch is released. It returns the first outbox error.
 func (d *Dispatcher) Dispatch(ctx context.Context) (int, error) {
+	d.init() // the breaker's limit, when nothing called Run or Wake first
 	total := 0
 	for ctx.Err() == nil {
 		claims, err := d.Outbox.Claim(ctx, d.now(), d.lease(), d.batch())
@@ -329,44 +330,65 @@ func (d *Dispatcher) mark(log *slog.Logger, outcome string, err error) {
 }
 
 // hold asks the breaker about each confirmation among claims, in claim order,
-// gives the ones over the limit back to the outbox — due when the minute has
-// room — in one write, and returns the claims to send.
+// gives the ones over the limit back to the outbox — each due when the breaker
+// will have room for it — in one write, and returns the claims to send.
 func (d *Dispatcher) hold(ctx context.Context, claims []Claim) []Claim {
 	send := claims[:0:0]
-	var held []Claim
-	var until time.Time
+	var held []Held
 	for _, c := range claims {
 		if c.Kind != queue.MessageConfirmation {
 			send = append(send, c)
 			continue
 		}
 		a := d.breaker.admit(d.now())
-		switch {
-		case a.ok:
+		if a.ok {
 			if a.closed {
 				d.log().Info("sms: confirmation texts flow again", "limit_per_minute", d.ConfirmationsPerMinute)
 			}
 			send = append(send, c)
 			continue
-		case a.opened:
-			d.Metrics.tripped()
-			d.log().Warn("sms: holding confirmation texts: the limit per minute is reached; check-ins go on, texts wait in the outbox",
-				"limit_per_minute", d.ConfirmationsPerMinute, "until", a.next)
 		}
-		d.Metrics.held(string(c.Kind))
-		held, until = append(held, c), a.next
+		d.held(a)
+		held = append(held, Held{Claim: c, Until: a.next})
 	}
 	if len(held) == 0 {
 		return send
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	reason := fmt.Sprintf("held: over %d confirmation texts a minute (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE)", d.ConfirmationsPerMinute)
-	if _, err := d.Outbox.PostponeAll(pctx, held, reason, until); err != nil {
+	if _, err := d.Outbox.PostponeAll(pctx, held, d.holdReason()); err != nil {
 		// The leases expire and the messages are claimed again: held, never lost.
 		d.log().Warn("sms outbox: holding confirmations", "messages", len(held), "err", err)
 	}
 	return send
+}
+
+// HoldConfirmation is queue.ConfirmationHold: a confirmation written while the
+// breaker has no room for it is written held, due when it will have room, so
+// that a flood of check-ins costs the outbox no claim and no second write per
+// text, and wakes nobody.
+func (d *Dispatcher) HoldConfirmation(now time.Time) (until time.Time, reason string, held bool) {
+	d.init()
+	a, held := d.breaker.holdNew(now)
+	if !held {
+		return time.Time{}, "", false
+	}
+	d.held(a)
+	return a.next, d.holdReason(), true
+}
+
+// held counts and reports a confirmation the breaker held.
+func (d *Dispatcher) held(a admission) {
+	if a.opened {
+		d.Metrics.tripped()
+		d.log().Warn("sms: holding confirmation texts: the limit per minute is reached; check-ins go on, texts wait in the outbox",
+			"limit_per_minute", d.ConfirmationsPerMinute, "until", a.next)
+	}
+	d.Metrics.held(string(queue.MessageConfirmation))
+}
+
+func (d *Dispatcher) holdReason() string {
+	return fmt.Sprintf("held: over %d confirmation texts a minute (SMARTWAIT_SMS_CONFIRMATIONS_PER_MINUTE)", d.ConfirmationsPerMinute)
 }
 
 func (d *Dispatcher) release(ctx context.Context, c Claim) {

@@ -80,7 +80,7 @@ func newEnv(tb testing.TB, db *sqlite.DB, fake *twiliofake.Server, c *clock) *en
 		Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: notify.NewMetrics(reg), Jitter: func() float64 { return 0 },
 		Backoff: notify.Backoff{Base: 4 * time.Second, Max: time.Minute, MaxAttempts: 5},
 	}
-	q := &queue.Service{Store: db, Config: cfg, Now: now, Publisher: queue.PublisherFunc(func(queue.Change) { d.Wake() })}
+	q := &queue.Service{Store: db, Config: cfg, Now: now, Publisher: queue.PublisherFunc(func(queue.Change) { d.Wake() }), Hold: d}
 	return &env{db: db, clock: c, queue: q, disp: d, reg: reg}
 }
 

@@ -49,12 +49,13 @@ type Outbox interface {
 	// dispatcher holds it back): the lease is cleared, the attempt Claim counted is
 	// taken back, it becomes due at next, and LastError = reason says why it waits.
 	Postpone(ctx context.Context, c Claim, reason string, next time.Time) error
-	// PostponeAll is Postpone for several claims in one write: those still
-	// leased by their token are postponed, the others (their lease lost) left
-	// alone, and it returns how many it postponed. A dispatcher over its
-	// confirmation limit holds a whole claimed batch with it, so that a burst of
-	// check-ins costs the outbox one write, not one per text.
-	PostponeAll(ctx context.Context, cs []Claim, reason string, next time.Time) (int, error)
+	// PostponeAll is Postpone for several claims in one write, each due at its
+	// own Until: those still leased by their token are postponed, the others
+	// (their lease lost) left alone, and it returns how many it postponed. A
+	// dispatcher over its confirmation limit holds a whole claimed batch with
+	// it, so that a burst of check-ins costs the outbox one write, not one per
+	// text.
+	PostponeAll(ctx context.Context, held []Held, reason string) (int, error)
 	// RecoverExpired clears the leases that ended at or before now on pending
 	// messages, so they are due again at once, and returns how many it cleared. Claim
 	// already takes such messages; a dispatcher calls this at start to report what
@@ -87,6 +88,13 @@ type Sent struct {
 	Claim
 	ProviderID string
 	At         time.Time
+}
+
+// Held is a claimed message given back unsent, due again at Until
+// (PostponeAll).
+type Held struct {
+	Claim
+	Until time.Time
 }
 
 // ErrLeaseLost is returned by the Mark methods and Release when the message is no

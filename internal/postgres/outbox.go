@@ -99,16 +99,16 @@ func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next 
 
 // PostponeAll postpones the claims still leased by their token, in one
 // statement.
-func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string, next time.Time) (int, error) {
-	const update = `UPDATE messages m SET attempts = GREATEST(m.attempts - 1, 0), last_error = $1, due_at = $2,
+func (db *DB) PostponeAll(ctx context.Context, held []notify.Held, reason string) (int, error) {
+	const update = `UPDATE messages m SET attempts = GREATEST(m.attempts - 1, 0), last_error = $1, due_at = c.until,
 		claimed_until = NULL, claim_token = NULL
-		FROM unnest($3::bigint[], $4::text[]) AS c(id, token)
+		FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS c(id, token, until)
 		WHERE m.id = c.id AND m.claim_token = c.token AND m.status = 'pending'`
-	ids, tokens := make([]int64, len(cs)), make([]string, len(cs))
-	for i, c := range cs {
-		ids[i], tokens[i] = c.ID, c.Token
+	ids, tokens, untils := make([]int64, len(held)), make([]string, len(held)), make([]time.Time, len(held))
+	for i, h := range held {
+		ids[i], tokens[i], untils[i] = h.ID, h.Token, h.Until.UTC().Truncate(time.Millisecond)
 	}
-	n, err := db.exec(ctx, update, reason, next.UTC().Truncate(time.Millisecond), ids, tokens)
+	n, err := db.exec(ctx, update, reason, ids, tokens, untils)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: postpone: %w", err)
 	}

@@ -125,7 +125,7 @@ func (s *Service) CheckInClinic(ctx context.Context, r CheckInRequest) (Entry, s
 		if r.ReplyTo != "" {
 			_, err = s.replyOnce(ctx, tx, *q, e.Phone, e.ID, r.ReplyTo, confirm, now, toldUntil(e, now))
 		} else {
-			err = s.addTold(ctx, tx, *q, e.Ticket, MessageConfirmation, "", confirm, now, toldUntil(e, now))
+			err = s.addConfirmation(ctx, tx, *q, e, confirm, now)
 		}
 		if err != nil {
 			return err
@@ -252,4 +252,17 @@ func (s *Service) language(lang string) (string, error) {
 		return "", validationError("language", "language must be one of %s", strings.Join(c.Languages(), ", "))
 	}
 	return lang, nil
+}
+
+// addConfirmation writes a check-in's confirmation text: due at once or, while
+// this instance is over its confirmation texts a minute (Service.Hold), held
+// until there is room for it, with why.
+func (s *Service) addConfirmation(ctx context.Context, tx Tx, q Queue, e Entry, body string, now time.Time) error {
+	due, why := now, ""
+	if s.Hold != nil && e.Phone != "" {
+		if until, reason, held := s.Hold.HoldConfirmation(now); held {
+			due, why = until, reason
+		}
+	}
+	return s.addText(ctx, tx, q, e.Ticket, MessageConfirmation, "", body, due, toldUntil(e, now), why)
 }

@@ -395,6 +395,7 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	}()
 	o.ch = Change{QueueID: o.queueID, At: now}
 	gt.scope = scopeFrom(o.ctx) // the group's context holds only the first caller's values
+	gt.now, gt.texts = now, 0
 	q, err := gt.LockQueue(ctx, o.queueID)
 	if errors.Is(err, ErrNotFound) {
 		return validationError("line", "there is no line %q", o.queueID)
@@ -410,6 +411,7 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 	}
 	// The events of the change go to its line's clinic's rooms.
 	o.ch.ClinicSlug = q.ClinicSlug()
+	o.ch.Texts = gt.texts
 	// The webhook outbox row commits with the change, or neither does.
 	if o.ch.Webhooks, err = s.addWebhookEvent(ctx, gt, q, o.ch, now); err != nil {
 		return err
@@ -463,6 +465,8 @@ func groupContext(group []*op) (context.Context, context.CancelFunc) {
 type groupTx struct {
 	Tx
 	scope  *clinicScope // the clinics the running operation may change (WithClinics)
+	now    time.Time    // the running operation's
+	texts  int          // texts due at once the running operation wrote (Change.Texts)
 	bases  map[string]basis
 	queues map[string]*Queue
 	dirty  map[string]bool
@@ -500,6 +504,18 @@ func (g *groupTx) UpdateQueue(ctx context.Context, q Queue) error {
 		return g.Tx.UpdateQueue(ctx, q)
 	}
 	g.queues[q.ID], g.dirty[q.ID] = &q, true
+	return nil
+}
+
+// AddMessage writes m and counts it in the running operation's Change.Texts
+// when it is due at once (not held, not scheduled, not a duplicate dropped).
+func (g *groupTx) AddMessage(ctx context.Context, m *Message) error {
+	if err := g.Tx.AddMessage(ctx, m); err != nil {
+		return err
+	}
+	if m.ID != 0 && m.Status == MessagePending && !m.DueAt.After(g.now) {
+		g.texts++
+	}
 	return nil
 }
 

@@ -65,6 +65,9 @@ type Change struct {
 	// (one per endpoint that wants its event): the webhook dispatcher is
 	// woken after the commit only when there are some.
 	Webhooks int
+	// Texts counts the texts the change wrote to the SMS outbox due at once:
+	// the SMS dispatcher is woken after the commit only when there are some.
+	Texts int
 	// ClinicSlug is the slug of the line's clinic as the real-time rooms name
 	// it (Queue.ClinicSlug): "" for the default clinic, whose rooms keep
 	// their unprefixed names (docs/events.md, "Clinics").
@@ -88,6 +91,13 @@ type Entry struct {
 // drops its own subscribers.
 type Publisher interface {
 	Publish(c Change)
+}
+
+// ConfirmationHold decides, as a check-in writes its confirmation text at now,
+// whether the text must wait (notify.Dispatcher, over its confirmation texts a
+// minute): until is when it may go out, and reason, kept with it, says why.
+type ConfirmationHold interface {
+	HoldConfirmation(now time.Time) (until time.Time, reason string, held bool)
 }
 
 // PublisherFunc adapts a function to Publisher.

@@ -220,6 +220,12 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, q Queue, t Ticket, kind
 // addTold is addMessage for a text that tells the patient when they will be
 // seen (told): the moment delay alerts compare against (delay.go).
 func (s *Service) addTold(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time) error {
+	return s.addText(ctx, tx, q, t, kind, key, body, due, told, "")
+}
+
+// addText is addTold for a text that waits, with why (note, kept as its
+// last error); "" for one that does not.
+func (s *Service) addText(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time, note string) error {
 	if t.Phone == "" {
 		return nil
 	}
@@ -229,7 +235,7 @@ func (s *Service) addTold(ctx context.Context, tx Tx, q Queue, t Ticket, kind Me
 	if err != nil {
 		return err
 	}
-	status, reason := MessagePending, ""
+	status, reason := MessagePending, note
 	if !optedOut.IsZero() {
 		status, reason = MessageCancelled, OptedOutReason(optedOut)
 	}

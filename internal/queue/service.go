@@ -89,6 +89,9 @@ type Service struct {
 	Config    Config
 	Now       func() time.Time // nil: time.Now
 	Log       *slog.Logger     // nil: slog.Default()
+	// Hold decides whether a confirmation text is written held (the SMS
+	// dispatcher's breaker, notify.Dispatcher); nil: never.
+	Hold ConfirmationHold
 
 	lanes lanes // the group commits (commit.go)
 	bases bases // what estimates rest on, per committed queue version

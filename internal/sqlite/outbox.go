@@ -94,29 +94,29 @@ func (db *DB) Postpone(ctx context.Context, c notify.Claim, reason string, next 
 	return db.markClaim(ctx, "postpone", postponeClaim, reason, next.UnixMilli(), c.ID, c.Token)
 }
 
-// PostponeAll postpones the claims still leased by their token, in one
-// transaction.
-func (db *DB) PostponeAll(ctx context.Context, cs []notify.Claim, reason string, next time.Time) (int, error) {
+// PostponeAll postpones the claims still leased by their token, each to its
+// own time, in one transaction.
+func (db *DB) PostponeAll(ctx context.Context, held []notify.Held, reason string) (int, error) {
 	t, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
 	}
 	defer t.Rollback() // a no-op after Commit
 	st := t.StmtContext(ctx, db.wstmts[postponeClaim.i])
-	held := 0
-	for _, c := range cs {
-		res, err := st.ExecContext(ctx, reason, next.UnixMilli(), c.ID, c.Token)
+	n := 0
+	for _, h := range held {
+		res, err := st.ExecContext(ctx, reason, h.Until.UnixMilli(), h.ID, h.Token)
 		if err != nil {
 			return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
 		}
-		if n, err := res.RowsAffected(); err == nil {
-			held += int(n)
+		if k, err := res.RowsAffected(); err == nil {
+			n += int(k)
 		}
 	}
 	if err := t.Commit(); err != nil {
 		return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
 	}
-	return held, nil
+	return n, nil
 }
 
 // MarkSentAll marks several sent messages in one transaction (see

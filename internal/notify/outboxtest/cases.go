@@ -303,35 +303,40 @@ func staleAmongFresh(t *testing.T, s queue.Store, o notify.Outbox, second queue.
 	return f
 }
 
-// PostponeAll holds every claim still leased by its token, in one call, and
-// leaves a claim whose lease another dispatcher took.
+// PostponeAll holds every claim still leased by its token, each until its own
+// time, in one call, and leaves a claim whose lease another dispatcher took.
 func testPostponeAll(t *testing.T, s queue.Store, o notify.Outbox) {
 	ctx := context.Background()
 	f := staleAmongFresh(t, s, o, queue.MessageConfirmation)
 	stale, staleClaim, retaken, a, b, cs := f.stale, f.staleClaim, f.retaken, f.a, f.b, f.cs
 	next := t0.Add(lease + 40*time.Second)
-	n, err := o.PostponeAll(ctx, append(cs, staleClaim), "held: too many texts", next)
+	later := next.Add(20 * time.Second) // b's own time
+	held := []notify.Held{{Claim: cs[0], Until: next}, {Claim: cs[1], Until: later}, {Claim: staleClaim, Until: next}}
+	n, err := o.PostponeAll(ctx, held, "held: too many texts")
 	if err != nil || n != 2 {
 		t.Fatalf("PostponeAll = %d, %v; want 2 (the stale claim is not held)", n, err)
 	}
-	for _, m := range []queue.Message{a, b} {
+	for m, due := range map[queue.Message]time.Time{a: next, b: later} {
 		got := message(t, o, m)
-		if got.Status != queue.MessagePending || got.LastError != "held: too many texts" || got.Attempts != 0 || !got.DueAt.Equal(next) {
-			t.Errorf("message %d after PostponeAll: status %q lastError %q attempts %d due %v", m.ID, got.Status, got.LastError, got.Attempts, got.DueAt)
+		if got.Status != queue.MessagePending || got.LastError != "held: too many texts" || got.Attempts != 0 || !got.DueAt.Equal(due) {
+			t.Errorf("message %d after PostponeAll: status %q lastError %q attempts %d due %v, want due %v", m.ID, got.Status, got.LastError, got.Attempts, got.DueAt, due)
 		}
 	}
 	if got := message(t, o, stale); got.Attempts != 2 || got.LastError != "" {
 		t.Errorf("the re-claimed message was touched: attempts %d lastError %q", got.Attempts, got.LastError)
 	}
 	must(t, "MarkSent with the fresh token", o.MarkSent(ctx, retaken, "SMfresh", t0.Add(lease)))
-	if n, err := o.PostponeAll(ctx, nil, "x", next); err != nil || n != 0 {
+	if n, err := o.PostponeAll(ctx, nil, "x"); err != nil || n != 0 {
 		t.Errorf("PostponeAll of nothing = %d, %v", n, err)
 	}
 	if cs := claim(t, o, next.Add(-time.Millisecond), 10); len(cs) != 0 {
 		t.Errorf("claimed before their new time: %v", ids(cs))
 	}
-	if cs := claim(t, o, next, 10); !slices.Equal(ids(cs), []int64{a.ID, b.ID}) {
-		t.Errorf("at their new time claimed %v, want [%d %d]", ids(cs), a.ID, b.ID)
+	if cs := claim(t, o, next, 10); !slices.Equal(ids(cs), []int64{a.ID}) {
+		t.Errorf("at the first one's time claimed %v, want [%d]", ids(cs), a.ID)
+	}
+	if cs := claim(t, o, later, 10); !slices.Equal(ids(cs), []int64{b.ID}) {
+		t.Errorf("at the second one's time claimed %v, want [%d]", ids(cs), b.ID)
 	}
 }
 
