@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"github.com/nyaruka/phonenumbers"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -15,8 +16,20 @@ func FuzzNormalizePhone(f *testing.F) {
 	f.Add("020 7946 0958", "GB")
 	f.Add("0612345678", "FR")
 	f.Add("123", "ZZ")
+	f.Add("+18005551234", "US") // toll-free: valid, typed
+	f.Add("+80012345678", "US") // non-geographic
+	f.Add("+1415555267", "US")  // a digit short
 	f.Fuzz(func(t *testing.T, in, region string) {
 		out, err := NormalizePhone(in, region)
+		// Valid is libphonenumber's IsValidNumber, though parsePhone asks for
+		// the number's type instead (which the check-in needs anyway).
+		trimmed := strings.TrimSpace(in)
+		if n, perr := phonenumbers.Parse(trimmed, region); perr == nil && len(trimmed) <= maxPhoneInput && utf8.ValidString(trimmed) && !hasControl(trimmed) {
+			e164 := phonenumbers.Format(n, phonenumbers.E164)
+			if valid := phonenumbers.IsValidNumber(n) && len(e164) <= 16 && !fictional(e164); valid != (err == nil) {
+				t.Fatalf("NormalizePhone(%q, %q) = %q, %v; libphonenumber's IsValidNumber says %v", in, region, out, err, valid)
+			}
+		}
 		if err != nil {
 			assertValidation(t, err, "phone")
 			return

@@ -131,8 +131,8 @@ func CheckTextable(e164, region string, countries Countries) error {
 }
 
 // textable is CheckTextable for a number already parsed and validated.
-func textable(n *phonenumbers.PhoneNumber, e164 string, countries Countries) error {
-	return textableType(n, phonenumbers.GetNumberType(n), e164, countries)
+func textable(n *parsedPhone, e164 string, countries Countries) error {
+	return textableType(n.PhoneNumber, n.typ, e164, countries)
 }
 
 // textableType is textable with the number's type already known.

@@ -43,7 +43,7 @@ type CheckInRequest struct {
 type checkedRequest struct {
 	region, queueID, clinic, name, phone, appt string
 	frontDesk, kiosk                           bool
-	number                                     *phonenumbers.PhoneNumber
+	number                                     *parsedPhone
 }
 
 // Normalize validates r — the one validation pass of a check-in — and returns
@@ -63,7 +63,7 @@ func (r CheckInRequest) Normalize(region string) (CheckInRequest, error) {
 
 // validated returns r normalised and its parsed phone: as Normalize recorded
 // them when r is unchanged since, else from a fresh validation.
-func (r CheckInRequest) validated(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
+func (r CheckInRequest) validated(region string) (CheckInRequest, *parsedPhone, error) {
 	if c := r.checked; c != nil && c.region == region && c.queueID == r.QueueID && c.clinic == r.Clinic && c.name == r.Name &&
 		c.phone == r.Phone && c.appt == r.AppointmentTime && c.frontDesk == r.FrontDesk && c.kiosk == r.Kiosk {
 		return r, c.number, nil
@@ -86,14 +86,14 @@ func (r CheckInRequest) normalize(region string) (CheckInRequest, error) {
 }
 
 // normalizeParsed is normalize, also returning the parsed phone.
-func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *phonenumbers.PhoneNumber, error) {
+func (r CheckInRequest) normalizeParsed(region string) (CheckInRequest, *parsedPhone, error) {
 	r.checked = nil
 	name, err := ValidateName(r.Name)
 	if err != nil {
 		return r, nil, err
 	}
 	var phone string
-	var number *phonenumbers.PhoneNumber
+	var number *parsedPhone
 	if !(r.FrontDesk || r.Kiosk) || strings.TrimSpace(r.Phone) != "" {
 		if phone, number, err = parsePhone(r.Phone, region); err != nil {
 			return r, nil, err
@@ -145,7 +145,7 @@ func NormalizePhone(phone, region string) (string, error) {
 }
 
 // parsePhone is NormalizePhone, also returning the parsed number.
-func parsePhone(phone, region string) (string, *phonenumbers.PhoneNumber, error) {
+func parsePhone(phone, region string) (string, *parsedPhone, error) {
 	phone = strings.TrimSpace(phone)
 	if phone == "" {
 		return "", nil, validationError("phone", "phone is required")
@@ -154,7 +154,13 @@ func parsePhone(phone, region string) (string, *phonenumbers.PhoneNumber, error)
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	n, err := phonenumbers.Parse(phone, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	if err != nil {
+		return "", nil, validationError("phone", "phone is not a valid phone number")
+	}
+	// Valid means a type other than UNKNOWN (as in CheckTextable): the type,
+	// which a check-in's textable needs too, is worked out once.
+	typ := phonenumbers.GetNumberType(n)
+	if typ == phonenumbers.UNKNOWN {
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
@@ -163,7 +169,13 @@ func parsePhone(phone, region string) (string, *phonenumbers.PhoneNumber, error)
 	if len(e164) > 1+15 || fictional(e164) {
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
-	return e164, n, nil
+	return e164, &parsedPhone{PhoneNumber: n, typ: typ}, nil
+}
+
+// parsedPhone is a valid phone number, parsed, with its type.
+type parsedPhone struct {
+	*phonenumbers.PhoneNumber
+	typ phonenumbers.PhoneNumberType
 }
 
 // fictional reports North American numbers NXX-555-01XX, which are reserved for
