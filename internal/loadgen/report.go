@@ -26,6 +26,9 @@ type Report struct {
 	// counted on them, by who closed them and why: "client gave up: <reason>",
 	// "server closed: <reason>" or "connection lost: <reason>".
 	SocketsClosed map[string]int `json:"socketsClosed,omitempty"`
+	// Redials counts the sockets dialled again because a dial never
+	// connected (the client library missed its own open; connect).
+	Redials int `json:"redials,omitempty"`
 }
 
 // Phase counts one kind of request: how many were made, how many failed (with
@@ -141,6 +144,9 @@ func (rep *Report) Write(w io.Writer) error {
 	if e.Missing > 0 {
 		fmt.Fprintf(w, "  missing on sockets open to the end (server never sent): %d\n", e.NotSent)
 		fmt.Fprintf(w, "  missing on sockets that closed during the run: %d\n", e.SocketClosed)
+	}
+	if rep.Redials > 0 {
+		fmt.Fprintf(w, "sockets dialled again (the first dial never connected): %d\n", rep.Redials)
 	}
 	for _, cause := range slices.Sorted(maps.Keys(rep.SocketsClosed)) {
 		fmt.Fprintf(w, "sockets closed during the run, %s: %d\n", cause, rep.SocketsClosed[cause])

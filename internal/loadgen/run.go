@@ -24,6 +24,7 @@ type runner struct {
 	sent     []atomic.Int64 // UnixNano when call k (1-based) was sent; 0: not sent
 	calls    int            // calls that succeeded
 	closing  atomic.Bool    // the run is closing its sockets: closes are no longer news
+	redials  atomic.Int64   // sockets dialled again: the first dial never connected
 
 	mu     sync.Mutex
 	events []time.Duration // call sent → event received
@@ -63,6 +64,7 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 	}
 	r.say("opening %d sockets…", len(r.patients))
 	r.connect(ctx, &rep.Sockets)
+	rep.Redials = int(r.redials.Load())
 	if len(r.patients) == 0 {
 		return fmt.Errorf("no patient could check in")
 	}

@@ -3,8 +3,10 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/zishang520/socket.io/clients/socket/v3"
@@ -19,13 +21,27 @@ func (r *runner) connect(ctx context.Context, ph *Phase) {
 	ph.run(ctx, len(r.patients), r.cfg.Concurrency, func(ctx context.Context, i int) error {
 		p := r.patients[i]
 		s, err := r.dial(ctx, p)
+		// The client library now and then misses its own engine's open (its
+		// Manager listens for it only after dialling): that socket never
+		// connects, through no fault of the server's. Dial it again, and say
+		// so in the report; a server that never lets it connect still fails.
+		for try := 1; try < dialAttempts && errors.Is(err, errNoConnect) && ctx.Err() == nil; try++ {
+			r.redials.Add(1)
+			s, err = r.dial(ctx, p)
+		}
 		if err != nil {
 			return err
 		}
-		p.sock = s
+		p.setSocket(s)
 		return nil
 	})
 }
+
+// dialAttempts bounds the dials of one patient's socket that never connect.
+const dialAttempts = 3
+
+// errNoConnect: the socket never connected within the connect timeout.
+var errNoConnect = errors.New("no Socket.IO connect")
 
 // libraryTimeout is the connect timeout handed to the Socket.IO client
 // library: longer than any run, so that it never fires. The library arms that
@@ -50,23 +66,31 @@ func (r *runner) dial(ctx context.Context, p *patient) (*socket.Socket, error) {
 		return nil, err
 	}
 	joined := make(chan error, 4)
+	var connected atomic.Bool
 	s.On("position_update", func(args ...any) { r.event(p, args) })
 	s.On("patient_called", func(args ...any) { r.event(p, args) })
-	s.On("connect", func(...any) { s.Emit("join-patient-room", p.id) })
+	s.On("connect", func(...any) { connected.Store(true); s.Emit("join-patient-room", p.id) })
 	s.On("room-joined", func(...any) { joined <- nil })
 	s.On("error", func(args ...any) { joined <- fmt.Errorf("join refused: %v", first(args)) })
 	s.On("connect_error", func(args ...any) { joined <- fmt.Errorf("connect: %v", first(args)) })
 	// Closes after the join are recorded, so that the report can tell events
 	// lost because the socket was gone from events the server never sent.
-	s.On("disconnect", func(args ...any) { r.closed(p, closeCause(fmt.Sprint(first(args)))) })
-	s.Io().On("error", func(args ...any) { r.closed(p, causeClient+fmt.Sprint(first(args))) })
+	s.On("disconnect", func(args ...any) { r.closed(p, s, closeCause(fmt.Sprint(first(args)))) })
+	s.Io().On("error", func(args ...any) { r.closed(p, s, causeClient+fmt.Sprint(first(args))) })
 	s.Connect()
 	t := time.NewTimer(r.connectTimeout())
 	defer t.Stop()
 	select {
 	case err = <-joined:
 	case <-t.C:
-		err = fmt.Errorf("no room-joined within %s", r.connectTimeout())
+		// Which step never came tells a client that missed its own open
+		// (the library's, seen now and then under load) from a server that
+		// did not answer the join.
+		if connected.Load() {
+			err = fmt.Errorf("connected, but no room-joined within %s", r.connectTimeout())
+		} else {
+			err = fmt.Errorf("%w within %s", errNoConnect, r.connectTimeout())
+		}
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
@@ -97,19 +121,27 @@ func closeCause(reason string) string {
 	}
 }
 
-// closed records that p's socket closed while the run still counted on it.
-func (r *runner) closed(p *patient, cause string) {
+// closed records that p's socket s closed while the run still counted on it;
+// a socket of an attempt the run gave up on (p kept another) is no news.
+func (r *runner) closed(p *patient, s *socket.Socket, cause string) {
 	if r.closing.Load() {
 		return // the run is over: closeSockets is closing everything
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closedBy == "" && !p.abandoned {
+	if p.closedBy == "" && !p.abandoned && (p.sock == nil || p.sock == s) {
 		p.closedBy = cause
 	}
 }
 
 // giveUp marks a patient whose socket never joined: its closing is not news.
+// setSocket keeps s as p's socket: p joined (after attempts it gave up on).
+func (p *patient) setSocket(s *socket.Socket) {
+	p.mu.Lock()
+	p.sock, p.abandoned = s, false
+	p.mu.Unlock()
+}
+
 func (p *patient) giveUp() {
 	p.mu.Lock()
 	p.abandoned = true

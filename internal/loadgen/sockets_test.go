@@ -2,10 +2,16 @@ package loadgen
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -229,5 +235,74 @@ func TestCloseCause(t *testing.T) {
 		if got := closeCause(reason); got != want {
 			t.Errorf("closeCause(%q) = %q, want %q", reason, got, want)
 		}
+	}
+}
+
+// TestConnectRedialsASocketThatNeverConnects: a dial whose socket never
+// connects (what the client library does when it misses its own open; here
+// the server swallows the first connection) is dialled again: the patient
+// joins, the phase counts no failure, and the report says a socket was
+// dialled again. A server that never lets a socket connect still fails it,
+// after dialAttempts dials, saying which step never came. (The server here
+// upgrades the connection and never sends the Engine.IO open, which is what
+// the client sees when its library misses the open.)
+func TestConnectRedialsASocketThatNeverConnects(t *testing.T) {
+	for _, tc := range []struct {
+		swallow      int64 // connections the server swallows
+		failed       int
+		redials      int64
+		errorContain string
+	}{
+		{swallow: 1, failed: 0, redials: 1},
+		{swallow: 100, failed: 1, redials: dialAttempts - 1, errorContain: "no Socket.IO connect within"},
+	} {
+		t.Run(fmt.Sprintf("swallow %d", tc.swallow), func(t *testing.T) {
+			srv := newSIOServer(t)
+			var left atomic.Int64
+			left.Store(tc.swallow)
+			var mu sync.Mutex
+			var held []net.Conn
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if left.Add(-1) >= 0 { // upgrade to a websocket that never says a word
+					c, _, err := http.NewResponseController(w).Hijack()
+					if err != nil {
+						return
+					}
+					sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+					fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+						base64.StdEncoding.EncodeToString(sum[:]))
+					mu.Lock()
+					held = append(held, c)
+					mu.Unlock()
+					return
+				}
+				srv.sio.Handler().ServeHTTP(w, r)
+			}))
+			t.Cleanup(func() {
+				mu.Lock()
+				for _, c := range held {
+					c.Close()
+				}
+				mu.Unlock()
+				front.Close()
+			})
+			cfg := DefaultConfig()
+			cfg.URL, cfg.ConnectTimeout = front.URL, 300*time.Millisecond
+			r := newRunner(cfg)
+			p := srv.checkIn(t, "+14155552671")
+			r.patients = []*patient{p}
+			t.Cleanup(r.closeSockets)
+			var ph Phase
+			r.connect(context.Background(), &ph)
+			if ph.Failed != tc.failed || r.redials.Load() != tc.redials {
+				t.Fatalf("failed %d (%v), dialled again %d; want %d failed, %d dialled again", ph.Failed, ph.Errors, r.redials.Load(), tc.failed, tc.redials)
+			}
+			if tc.failed == 0 && p.sock == nil {
+				t.Fatal("the patient has no socket after the second dial")
+			}
+			if tc.errorContain != "" && (len(ph.Errors) == 0 || !strings.Contains(ph.Errors[0], tc.errorContain)) {
+				t.Fatalf("errors %v, want one saying %q", ph.Errors, tc.errorContain)
+			}
+		})
 	}
 }
