@@ -93,8 +93,7 @@ func dial(tb testing.TB, r *runner, p *patient) {
 	for range 5 {
 		var s *socket.Socket
 		if s, err = r.dial(context.Background(), p); err == nil {
-			p.sock = s
-			p.abandoned = false
+			p.setSocket(s)
 			return
 		}
 	}
