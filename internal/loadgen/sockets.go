@@ -19,22 +19,26 @@ import (
 // left out of the event counts.
 func (r *runner) connect(ctx context.Context, ph *Phase) {
 	ph.run(ctx, len(r.patients), r.cfg.Concurrency, func(ctx context.Context, i int) error {
-		p := r.patients[i]
-		s, err := r.dial(ctx, p)
-		// The client library now and then misses its own engine's open (its
-		// Manager listens for it only after dialling): that socket never
-		// connects, through no fault of the server's. Dial it again, and say
-		// so in the report; a server that never lets it connect still fails.
-		for try := 1; try < dialAttempts && errors.Is(err, errNoConnect) && ctx.Err() == nil; try++ {
-			r.redials.Add(1)
-			s, err = r.dial(ctx, p)
-		}
-		if err != nil {
-			return err
-		}
-		p.setSocket(s)
-		return nil
+		return r.join(ctx, r.patients[i])
 	})
+}
+
+// join dials p's socket until it has joined p's room, and keeps it. The
+// client library now and then misses its own engine's open (its Manager
+// listens for it only after dialling): that socket never connects, through no
+// fault of the server's. It is dialled again, up to dialAttempts dials, and
+// counted for the report; a server that never lets it connect still fails.
+func (r *runner) join(ctx context.Context, p *patient) error {
+	s, err := r.dial(ctx, p)
+	for try := 1; try < dialAttempts && errors.Is(err, errNoConnect) && ctx.Err() == nil; try++ {
+		r.redials.Add(1)
+		s, err = r.dial(ctx, p)
+	}
+	if err != nil {
+		return err
+	}
+	p.setSocket(s)
+	return nil
 }
 
 // dialAttempts bounds the dials of one patient's socket that never connect.

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zishang520/socket.io/clients/socket/v3"
 	"golang.org/x/crypto/bcrypt"
 
 	"smartwait/internal/auth"
@@ -82,22 +81,14 @@ func (s *sioServer) publish(tb testing.TB, p *patient, v int64) {
 	}
 }
 
-// dial connects p for the test. The client library sometimes misses its own
-// engine's "open" on an idle loopback server (Manager.Open listens for it
-// only after dialling), and that attempt never connects; those attempts are
-// retried here, so the tests check what they are about. Set a short
+// dial connects p for the test, as a run does (runner.join: a dial the
+// client library never connects is dialled again). Set a short
 // ConnectTimeout in the runner's config.
 func dial(tb testing.TB, r *runner, p *patient) {
 	tb.Helper()
-	var err error
-	for range 5 {
-		var s *socket.Socket
-		if s, err = r.dial(context.Background(), p); err == nil {
-			p.setSocket(s)
-			return
-		}
+	if err := r.join(context.Background(), p); err != nil {
+		tb.Fatal(err)
 	}
-	tb.Fatal(err)
 }
 
 // waitFor polls cond until it holds, failing after a generous deadline.

@@ -1,10 +1,11 @@
 package queue
 
 import (
-	"github.com/nyaruka/phonenumbers"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // FuzzNormalizePhone checks that phone normalization never panics and that what it

@@ -45,20 +45,26 @@ func (db *DB) checkpointer(every time.Duration, maxFrames int, stop <-chan struc
 		case <-t.C:
 		}
 		// With nothing new in the log the checkpoint only reads its header.
-		logged, err := walCheckpoint(db.ck)
+		logged, err := passive(db.ck)
 		if err == nil && logged > maxFrames {
-			_, _ = walCheckpoint(db.w)
+			_, _ = passive(db.w)
 		}
 	}
 }
 
-// walCheckpoint runs a PASSIVE checkpoint on c and returns the log's length in
+// passive runs a PASSIVE checkpoint on c and returns the log's length in
 // frames. Errors (a closed database, a full disk) are left to the next copy
 // and to the writes themselves, which report them.
-func walCheckpoint(c *sql.DB) (logged int, err error) {
+func passive(c *sql.DB) (logged int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	return walCheckpoint(ctx, c, "PASSIVE")
+}
+
+// walCheckpoint runs a checkpoint of mode (PASSIVE, TRUNCATE…) on c and
+// returns the log's length in frames.
+func walCheckpoint(ctx context.Context, c *sql.DB, mode string) (logged int, err error) {
 	var busy, done int
-	err = c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &done)
+	err = c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logged, &done)
 	return logged, err
 }

@@ -14,8 +14,8 @@ import (
 	"smartwait/internal/queue"
 )
 
-// openCk opens a database whose checkpointer runs every `every` and goes through
-// the writer past maxFrames.
+// openCk opens a database in a temp dir whose checkpointer runs every `every`
+// and goes through the writer past maxFrames (openTest: Open's own).
 func openCk(tb testing.TB, every time.Duration, maxFrames int) *DB {
 	tb.Helper()
 	db, err := open(context.Background(), filepath.Join(tb.TempDir(), "smartwait.db"), every, maxFrames)
