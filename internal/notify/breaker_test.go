@@ -1,6 +1,8 @@
 package notify_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +171,44 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// A confirmation to a number that texted STOP is never sent, so it takes no
+// room the breaker keeps for held texts: while the breaker is full, the texts
+// that will go out are not held longer behind it.
+func TestConfirmationBreakerSkipsOptedOut(t *testing.T) {
+	fake := twiliofake.New(t)
+	e := newEnv(t, openDB(t, ""), fake, newClock())
+	e.disp.ConfirmationsPerMinute = 3
+	ctx := context.Background()
+	t0 := e.clock.Now()
+	for i := range 3 {
+		if _, err := e.queue.Reply(ctx, queue.InboundText{SID: fmt.Sprintf("SM%d", i), From: phone(i), Body: "STOP"}); err != nil {
+			t.Fatalf("STOP from %s: %v", phone(i), err)
+		}
+	}
+	for i := 10; i < 13; i++ {
+		e.checkIn(t, "Patient", phone(i))
+	}
+	e.dispatch(t) // the breaker is full for a minute
+	var ps []queue.Entry
+	for i := range 6 { // three opted out, then three that will be sent
+		ps = append(ps, e.checkIn(t, "Patient", phone(i)))
+	}
+	for i, p := range ps {
+		m := e.messages(t, p.ID)[0]
+		if i < 3 {
+			if m.Status != queue.MessageCancelled {
+				t.Errorf("opted-out %s: status %q, want cancelled", phone(i), m.Status)
+			}
+			continue
+		}
+		if due := t0.Add(time.Minute); m.Status != queue.MessagePending || !m.DueAt.Equal(due) {
+			t.Errorf("%s: status %q due %v, want pending, due %v: the opted-out texts took its room",
+				phone(i), m.Status, m.DueAt, due)
+		}
+	}
+	if n := counter(t, e.reg, "smartwait_sms_held_total"); n != 3 {
+		t.Errorf("held = %v, want 3", n)
+	}
 }

@@ -13,7 +13,7 @@ import (
 // r.Clinic, the line CheckInLine decides) at the
 // place the ordering rule gives (docs/lines.md): a walk-in at the end, a booked
 // patient who came in time at their appointment. It validates and normalises the
-// request (the phone to E.164, and one the clinic may text: CheckTextable) unless
+// request (the phone to E.164, and one the clinic may text: textable) unless
 // it comes from CheckInRequest.Normalize unchanged, parsing the phone once;
 // refuses a second active ticket for the same phone in the line with
 // CodeDuplicate and a phone over Config.CheckInsPerPhone with CodeRateLimited;
@@ -257,12 +257,10 @@ func (s *Service) language(lang string) (string, error) {
 // addConfirmation writes a check-in's confirmation text: due at once or, while
 // this instance is over its confirmation texts a minute (Service.Hold), held
 // until there is room for it, with why.
+//
+// The hold is decided inside the check-in's transaction: one that then rolls
+// back leaves its slot taken, which delays a later confirmation by one slot
+// (a second at the default 60 a minute) and is forgotten within the minute.
 func (s *Service) addConfirmation(ctx context.Context, tx Tx, q Queue, e Entry, body string, now time.Time) error {
-	due, why := now, ""
-	if s.Hold != nil && e.Phone != "" {
-		if until, reason, held := s.Hold.HoldConfirmation(now); held {
-			due, why = until, reason
-		}
-	}
-	return s.addText(ctx, tx, q, e.Ticket, MessageConfirmation, "", body, due, toldUntil(e, now), why)
+	return s.addText(ctx, tx, q, e.Ticket, MessageConfirmation, "", body, now, toldUntil(e, now), s.Hold)
 }

@@ -220,12 +220,15 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, q Queue, t Ticket, kind
 // addTold is addMessage for a text that tells the patient when they will be
 // seen (told): the moment delay alerts compare against (delay.go).
 func (s *Service) addTold(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time) error {
-	return s.addText(ctx, tx, q, t, kind, key, body, due, told, "")
+	return s.addText(ctx, tx, q, t, kind, key, body, due, told, nil)
 }
 
-// addText is addTold for a text that waits, with why (note, kept as its
-// last error); "" for one that does not.
-func (s *Service) addText(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time, note string) error {
+// addText is addTold for a text that may be held (hold, nil for none): one
+// that will be sent, to a number that has not opted out, asks hold whether it
+// must wait, and if so is written due later, with why as its last error. The
+// opt-out lookup comes first so that a text never sent takes no room held for
+// one that will be.
+func (s *Service) addText(ctx context.Context, tx Tx, q Queue, t Ticket, kind MessageKind, key, body string, due, told time.Time, hold ConfirmationHold) error {
 	if t.Phone == "" {
 		return nil
 	}
@@ -235,9 +238,13 @@ func (s *Service) addText(ctx context.Context, tx Tx, q Queue, t Ticket, kind Me
 	if err != nil {
 		return err
 	}
-	status, reason := MessagePending, note
+	status, reason := MessagePending, ""
 	if !optedOut.IsZero() {
 		status, reason = MessageCancelled, OptedOutReason(optedOut)
+	} else if hold != nil {
+		if until, why, held := hold.HoldConfirmation(due); held {
+			due, reason = until, why
+		}
 	}
 	dedupe := t.ID + ":" + string(kind)
 	if key != "" {

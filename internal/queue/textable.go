@@ -108,35 +108,12 @@ func twilioTestNumber(e164 string) bool {
 	return len(e164) == 12 && strings.HasPrefix(e164, "+1500555000")
 }
 
-// CheckTextable refuses a phone (E.164, as normalised at check-in) that the clinic
-// must not text: one outside countries, with a VALIDATION_ERROR that lists the
-// accepted countries, or one whose type cannot receive texts (premium-rate,
-// toll-free, landline…). The zero Countries means the country of region.
-func CheckTextable(e164, region string, countries Countries) error {
-	if countries.IsZero() {
-		countries = Config{PhoneRegion: region}.smsCountries()
-	}
-	n, err := phonenumbers.Parse(e164, region)
-	if err != nil {
-		return validationError("phone", "phone is not a valid phone number")
-	}
-	// IsValidNumber is exactly "the type is not UNKNOWN" (both match the number
-	// against its region's patterns, the costliest step of a check-in's phone
-	// handling), so the type is computed once and answers both questions.
-	typ := phonenumbers.GetNumberType(n)
-	if typ == phonenumbers.UNKNOWN {
-		return validationError("phone", "phone is not a valid phone number")
-	}
-	return textableType(n, typ, e164, countries)
-}
-
-// textable is CheckTextable for a number already parsed and validated.
-func textable(n *parsedPhone, e164 string, countries Countries) error {
-	return textableType(n.PhoneNumber, n.typ, e164, countries)
-}
-
-// textableType is textable with the number's type already known.
-func textableType(n *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType, e164 string, countries Countries) error {
+// textable refuses a phone (as parsed and validated at check-in; e164 its
+// E.164 form) that the clinic must not text: one outside countries, with a
+// VALIDATION_ERROR that lists the accepted countries, or one whose type cannot
+// receive texts (premium-rate, toll-free, landline…).
+func textable(p *parsedPhone, e164 string, countries Countries) error {
+	n, typ := p.PhoneNumber, p.typ
 	if !countries.allows(n) {
 		return validationError("phone", "phone must be a number in a country this clinic sends texts to: %s", countries)
 	}

@@ -157,7 +157,7 @@ func parsePhone(phone, region string) (string, *parsedPhone, error) {
 	if err != nil {
 		return "", nil, validationError("phone", "phone is not a valid phone number")
 	}
-	// Valid means a type other than UNKNOWN (as in CheckTextable): the type,
+	// Valid means a type other than UNKNOWN (as textable needs): the type,
 	// which a check-in's textable needs too, is worked out once.
 	typ := phonenumbers.GetNumberType(n)
 	if typ == phonenumbers.UNKNOWN {
