@@ -3,7 +3,6 @@ package apitest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -17,45 +16,46 @@ import (
 // an example that names a field the schema lacks, misses a required one or has
 // the wrong type fails, so the examples integrators copy stay real responses.
 func TestExamplesMatchTheirSchemas(t *testing.T) {
-	var doc map[string]any
-	if err := json.Unmarshal(api.OpenAPIJSON(), &doc); err != nil {
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPIJSON()))
+	if err != nil {
 		t.Fatal(err)
 	}
-	comps, _ := doc["components"].(map[string]any)
-	schemas, _ := json.Marshal(comps["schemas"])
-	defs := strings.ReplaceAll(string(schemas), `"#/components/schemas/`, `"#/$defs/`)
-	responses, _ := comps["responses"].(map[string]any)
-
+	doc, _ := Strict(raw).(map[string]any)
+	// One compiler for the whole document: each schema is compiled where it
+	// stands, so the components it refers to are compiled once.
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	comp.AssertFormat()
+	if err := comp.AddResource(docURL, doc); err != nil {
+		t.Fatal(err)
+	}
 	checked := 0
-	check := func(where string, media map[string]any) {
+	check := func(where, ptr string, media map[string]any) {
 		ex, hasEx := media["example"]
-		sch, hasSch := media["schema"]
-		if !hasEx || !hasSch {
+		if _, hasSch := media["schema"]; !hasEx || !hasSch {
 			return
 		}
-		raw, _ := json.Marshal(sch)
-		inline := strings.ReplaceAll(string(raw), `"#/components/schemas/`, `"#/$defs/`)
-		full := fmt.Sprintf(`{"$schema":"https://json-schema.org/draft/2020-12/schema","$defs":%s,"allOf":[%s]}`, defs, inline)
-		s, err := compile("mem:///examples/"+fmt.Sprint(checked)+".json", []byte(full))
+		s, err := comp.Compile(docURL + ptr + "/schema")
 		if err != nil {
 			t.Errorf("%s: schema does not compile: %v", where, err)
 			return
 		}
-		exRaw, _ := json.Marshal(ex)
-		v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(exRaw))
-		if err := s.Validate(v); err != nil {
+		if err := s.Validate(ex); err != nil {
+			exRaw, _ := json.Marshal(ex)
 			t.Errorf("%s: the example does not match its schema: %v\nexample: %s", where, err, exRaw)
 		}
 		checked++
 	}
-	content := func(where string, resp map[string]any) {
-		if ref, ok := resp["$ref"].(string); ok {
-			resp, _ = responses[strings.TrimPrefix(ref, "#/components/responses/")].(map[string]any)
+	content := func(where, ptr string, v any) {
+		ptr, obj, err := deref(doc, ptr, v)
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			return
 		}
-		c, _ := resp["content"].(map[string]any)
+		c, _ := obj["content"].(map[string]any)
 		for mt, m := range c {
 			if mm, ok := m.(map[string]any); ok && strings.Contains(mt, "json") {
-				check(where+" "+mt, mm)
+				check(where+" "+mt, ptr+"/content/"+escape(mt), mm)
 			}
 		}
 	}
@@ -67,14 +67,13 @@ func TestExamplesMatchTheirSchemas(t *testing.T) {
 			if !ok {
 				continue
 			}
-			if rb, ok := o["requestBody"].(map[string]any); ok {
-				content(strings.ToUpper(method)+" "+p+" request", rb)
+			at := "#/paths/" + escape(p) + "/" + method
+			if rb, ok := o["requestBody"]; ok {
+				content(strings.ToUpper(method)+" "+p+" request", at+"/requestBody", rb)
 			}
 			rs, _ := o["responses"].(map[string]any)
 			for status, r := range rs {
-				if rm, ok := r.(map[string]any); ok {
-					content(strings.ToUpper(method)+" "+p+" → "+status, rm)
-				}
+				content(strings.ToUpper(method)+" "+p+" → "+status, at+"/responses/"+escape(status), r)
 			}
 		}
 	}
