@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"smartwait/internal/auth"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // clock is a settable time source.
@@ -49,7 +49,7 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "auth.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(tb, "auth.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

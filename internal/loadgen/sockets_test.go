@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +23,7 @@ import (
 	"smartwait/internal/realtime"
 	"smartwait/internal/socketio"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // sioServer is the real Socket.IO server on the real hub, queue and auth
@@ -37,7 +37,7 @@ type sioServer struct {
 
 func newSIOServer(tb testing.TB) *sioServer {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "load.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(tb, "load.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

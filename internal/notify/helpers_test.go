@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"smartwait/internal/queue"
 	"smartwait/internal/sms/twiliofake"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // clock is a fake clock the tests move by hand.
@@ -42,7 +42,7 @@ func (c *clock) Add(d time.Duration) {
 func openDB(tb testing.TB, path string) *sqlite.DB {
 	tb.Helper()
 	if path == "" {
-		path = filepath.Join(tb.TempDir(), "smartwait.db")
+		path = sqlitetest.Migrated(tb, "smartwait.db")
 	}
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {

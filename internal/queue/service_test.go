@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // harness is a Service on a real SQLite file with a controlled clock and a
@@ -30,7 +30,7 @@ type harness struct {
 func newHarness(tb testing.TB, tune ...func(*queue.Config)) *harness {
 	tb.Helper()
 	ctx := context.Background()
-	path := filepath.Join(tb.TempDir(), "queue.db")
+	path := sqlitetest.Migrated(tb, "queue.db")
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"smartwait/internal/realtime"
 	"smartwait/internal/socketio"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // env is a Socket.IO server on the real hub, queue and auth services over a
@@ -38,7 +38,7 @@ type env struct {
 
 func newEnv(tb testing.TB, cfg socketio.Config) *env {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "sio.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(tb, "sio.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

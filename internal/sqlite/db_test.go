@@ -13,13 +13,14 @@ import (
 	"smartwait/internal/auth"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 )
 
 // MustOpenDB opens a fresh database file in a temporary directory and closes it
 // when the test ends.
 func MustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "smartwait.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(tb, "smartwait.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

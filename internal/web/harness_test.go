@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +23,7 @@ import (
 	"smartwait/internal/privacy"
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 	"smartwait/internal/webhook"
 )
 
@@ -107,7 +107,7 @@ func (s *syncBuffer) String() string {
 // a staff and an admin account and logs both in.
 func newHarness(tb testing.TB, opts ...func(*Deps)) *harness {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "web.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(tb, "web.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

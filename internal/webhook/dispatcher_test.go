@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"smartwait/internal/queue"
 	"smartwait/internal/sqlite"
+	"smartwait/internal/sqlite/sqlitetest"
 	"smartwait/internal/webhook"
 )
 
@@ -78,7 +78,7 @@ func (c *clock) add(d time.Duration) {
 
 func openDB(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "wh.db"))
+	db, err := sqlite.Open(context.Background(), sqlitetest.Migrated(t, "wh.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
