@@ -18,7 +18,7 @@
 # PG_PORT (default 55432), REDIS_PORT (default 56379), REDIS_CLUSTER_PORT (default
 # 47379: the first of the six nodes of the throwaway Redis Cluster; a node's bus
 # port is its port + 10000, so it stays at or below 55535), SECTIONS (default all:
-# "gofmt vet staticcheck test fuzz integration e2e"; e.g. SECTIONS="integration e2e"),
+# "gofmt vet staticcheck integration test fuzz e2e"; e.g. SECTIONS="integration e2e"),
 # E2E_TESTS (node --test files in e2e/, default all; e.g. E2E_TESTS=lb.test.mjs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 fi
 
 FUZZTIME=${FUZZTIME:-10s}
-SECTIONS=${SECTIONS:-gofmt vet staticcheck test fuzz integration e2e}
+SECTIONS=${SECTIONS:-gofmt vet staticcheck integration test fuzz e2e}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 REDIS_CLUSTER_PORT=${REDIS_CLUSTER_PORT:-47379}
@@ -39,6 +39,7 @@ chmod 755 "$WORK"
 declare -a SUMMARY=()
 PASSED=0 FAILED=0 SKIPPED=0
 PG_STARTED="" REDIS_STARTED=""
+INTEGRATION_PKGS="" # set once the integration section passed: "go test" leaves them out
 SECTION_SKIPPED=""
 
 log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -167,7 +168,15 @@ go_staticcheck() { go tool staticcheck ./...; }
 # of the run's minutes; the one thing the package runs in parallel, RunSeeds,
 # runs under -race in TestRunSeedsMatchesRun.
 go_test() {
-	go test -race $(go list ./... | grep -v '/internal/sim$') &&
+	local pkgs
+	pkgs=$(go list ./... | grep -v '/internal/sim$')
+	# The packages the integration section ran (race, servers up) are not run
+	# again without their servers: cmd/smartwait alone is most of a minute.
+	if [ -n "$INTEGRATION_PKGS" ]; then
+		pkgs=$(echo "$pkgs" | grep -vxF -f <(cd "$ROOT" && go list $INTEGRATION_PKGS))
+	fi
+	# shellcheck disable=SC2086 # one argument per package
+	go test -race $pkgs &&
 		go test -race -count=1 -run 'TestRunSeedsMatchesRun' ./internal/sim/ &&
 		go test -count=1 ./internal/sim/ &&
 		go test -count=1 -run 'Allocs' ./internal/web/ ./internal/queue/
@@ -409,7 +418,8 @@ integration() {
 	fi
 	echo "packages: $pkgs"
 	# shellcheck disable=SC2086 # one argument per package
-	SMARTWAIT_REQUIRE_INTEGRATION=1 go test -race -count=1 $pkgs
+	SMARTWAIT_REQUIRE_INTEGRATION=1 go test -race -count=1 $pkgs || return 1
+	INTEGRATION_PKGS=$pkgs
 }
 
 # e2e: the Node suite in e2e/ (node --test: *.test.js, *.test.mjs, …) against the
@@ -467,9 +477,11 @@ echo "SmartWait test run: $(go version), $(nproc) cores, $(date -u '+%Y-%m-%d %H
 section gofmt check_gofmt
 section vet go_vet
 section staticcheck go_staticcheck
+# integration runs before "go test" so that its packages, which it runs with
+# their servers, are not run a second time without them.
+section integration integration
 section "go test" go_test test
 section fuzz fuzz
-section integration integration
 section e2e e2e
 
 echo
