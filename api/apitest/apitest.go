@@ -53,10 +53,8 @@ func newChecker(openapi []byte, events map[string][]byte) (*Checker, error) {
 		return nil, err
 	}
 	strict, _ := Strict(doc).(map[string]any)
-	comp := jsonschema.NewCompiler()
-	comp.DefaultDraft(jsonschema.Draft2020)
-	comp.AssertFormat()
-	if err := comp.AddResource(docURL, strict); err != nil {
+	comp, err := docCompiler(strict)
+	if err != nil {
 		return nil, err
 	}
 	c := &Checker{events: map[string]*jsonschema.Schema{}}

@@ -43,6 +43,19 @@ type response struct {
 	numeric map[string]bool               // headers whose schema is a number
 }
 
+// docCompiler is a schema compiler holding the Strict document at docURL,
+// formats asserted: each schema in it compiles where it stands, so the
+// components it refers to are compiled once.
+func docCompiler(strict map[string]any) (*jsonschema.Compiler, error) {
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	comp.AssertFormat()
+	if err := comp.AddResource(docURL, strict); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
 // checkDocument validates the published document (decoded) against the
 // OpenAPI 3.1 schema.
 func checkDocument(doc any) error {

@@ -21,12 +21,8 @@ func TestExamplesMatchTheirSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, _ := Strict(raw).(map[string]any)
-	// One compiler for the whole document: each schema is compiled where it
-	// stands, so the components it refers to are compiled once.
-	comp := jsonschema.NewCompiler()
-	comp.DefaultDraft(jsonschema.Draft2020)
-	comp.AssertFormat()
-	if err := comp.AddResource(docURL, doc); err != nil {
+	comp, err := docCompiler(doc)
+	if err != nil {
 		t.Fatal(err)
 	}
 	checked := 0
