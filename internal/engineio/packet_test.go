@@ -146,3 +146,25 @@ func FuzzDecodePacket(f *testing.F) {
 		}
 	})
 }
+
+// A direct packet is encoded where it is written; what it writes must be
+// exactly NewTrustedEvent's message and frame, whatever the frame header's
+// length (payloads around 125 and 65,535 bytes) and whether the event's name
+// needs escaping.
+func TestDirectEventMatchesTrustedEvent(t *testing.T) {
+	for _, name := range []string{"position_update", `odd"name<&>`, "é"} {
+		for _, size := range []int{2, 100, 116, 117, 118, 125, 200, 65520, 65530, 65540, 70000} {
+			arg := json.RawMessage(`"` + strings.Repeat("x", size-2) + `"`)
+			want := NewTrustedEvent(name, arg)
+			got := NewDirectEvent(name, arg)
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Fatalf("%q, %d bytes: message %.40q, want %.40q", name, size, got.Bytes(), want.Bytes())
+			}
+			prefix := []byte("before")
+			frame := got.appendFrame(append([]byte(nil), prefix...))
+			if !bytes.Equal(frame[:len(prefix)], prefix) || !bytes.Equal(frame[len(prefix):], want.frame) {
+				t.Fatalf("%q, %d bytes: frame %.20q, want %.20q", name, size, frame[len(prefix):], want.frame)
+			}
+		}
+	}
+}

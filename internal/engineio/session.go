@@ -143,8 +143,8 @@ func (ss *session) pong() {
 func (ss *session) send(p []byte) error { return ss.sendPackets([]*Packet{{b: p}}) }
 
 // sendPackets is send for several packets, in order, whose websocket frames
-// may be ready (Packet.frame; nil: framed here). On an idle websocket it
-// writes their frames at once, together, on the calling goroutine, as far as
+// may be ready (Packet.frame; nil: framed here; a direct packet: encoded
+// here). On an idle websocket it writes their frames at once, together, on the calling goroutine, as far as
 // the kernel takes them without waiting; the rest, and anything sent
 // meanwhile, goes to the writer goroutine. A fan-out thus costs one write(2)
 // per socket and no goroutine, and still never waits on a slow client.
@@ -154,7 +154,7 @@ func (ss *session) sendPackets(pkts []*Packet) error {
 		len(ss.queue) > 0 || len(ss.pending) > 0 {
 		var err error
 		for _, p := range pkts {
-			if err = ss.enqueueLocked(p.b); err != nil {
+			if err = ss.enqueueLocked(p.message()); err != nil {
 				break
 			}
 		}
@@ -176,11 +176,7 @@ func (ss *session) sendPackets(pkts []*Packet) error {
 		bp = writeBufs.Get().(*[]byte)
 		frames = (*bp)[:0]
 		for _, p := range pkts {
-			if p.frame != nil {
-				frames = append(frames, p.frame...)
-			} else {
-				frames = appendFrame(frames, opText, p.b)
-			}
+			frames = p.appendFrame(frames)
 		}
 	}
 	n, err := raw.tryWrite(frames)

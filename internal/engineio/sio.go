@@ -130,6 +130,52 @@ func trimJSONSpace(b []byte) []byte {
 type Packet struct {
 	b     []byte // the Engine.IO message: 42["event",args...]
 	frame []byte // the same as a websocket text frame (its header, then b)
+
+	// event and arg make a direct packet (NewDirectEvent), encoded where it
+	// is written; b and frame are then nil.
+	event string
+	arg   json.RawMessage
+}
+
+// NewDirectEvent is NewTrustedEvent for an event with one argument that goes
+// to one socket (a patient's own position_update): nothing is encoded until
+// it is written, and on an idle websocket it is encoded straight into the
+// socket's write, so the fan-out of a call-next to thousands of patients
+// makes no packet per patient for the collector to sweep.
+func NewDirectEvent(event string, arg json.RawMessage) *Packet {
+	return &Packet{event: event, arg: arg}
+}
+
+// message returns the packet's Engine.IO message, encoding a direct one.
+func (p *Packet) message() []byte {
+	if p.b != nil || p.event == "" {
+		return p.b
+	}
+	return p.appendMessage(make([]byte, 0, len(p.event)+len(p.arg)+8))
+}
+
+// appendMessage appends a direct packet's Engine.IO message.
+func (p *Packet) appendMessage(dst []byte) []byte {
+	dst = append(dst, pktMessage, sioEvent, '[')
+	dst = appendName(dst, p.event)
+	dst = append(append(dst, ','), p.arg...)
+	return append(dst, ']')
+}
+
+// appendFrame appends the packet as a websocket text frame.
+func (p *Packet) appendFrame(dst []byte) []byte {
+	switch {
+	case p.frame != nil:
+		return append(dst, p.frame...)
+	case p.b != nil || !plainName(p.event):
+		return appendFrame(dst, opText, p.message())
+	}
+	n := len(p.event) + len(p.arg) + 7 // 42[ "event" , arg ]: 3+2+1+1
+	h := frameHeaderLen(n)
+	at := len(dst)
+	dst = append(dst, make([]byte, h)...)
+	putFrameHeader(dst[at:], opText, n)
+	return p.appendMessage(dst)
 }
 
 // NewEvent encodes an event with JSON arguments that are already marshalled.
@@ -158,7 +204,7 @@ func NewTrustedEvent(event string, args ...json.RawMessage) *Packet {
 
 // Bytes returns the packet as it goes on the wire (an Engine.IO message); the
 // caller must not modify it.
-func (p *Packet) Bytes() []byte { return p.b }
+func (p *Packet) Bytes() []byte { return p.message() }
 
 // appendEvent appends the Engine.IO message of an EVENT (typ sioEvent, with
 // event) or ACK (typ sioAck, event ""), with an ack id when id >= 0.
@@ -183,13 +229,22 @@ func appendEvent(dst []byte, typ byte, id int64, event string, args []json.RawMe
 // appendName appends an event name as a JSON string: as it is when it is
 // plain printable ASCII (every name SmartWait sends), else through json.Marshal.
 func appendName(dst []byte, name string) []byte {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(name) // a string always marshals
-			return append(dst, q...)
-		}
+	if !plainName(name) {
+		q, _ := json.Marshal(name) // a string always marshals
+		return append(dst, q...)
 	}
 	return append(append(append(dst, '"'), name...), '"')
+}
+
+// plainName reports whether name is its own JSON string between quotes (no
+// character encoding/json would escape).
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // marshalArgs marshals Emit's and Ack's arguments.

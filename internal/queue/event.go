@@ -39,7 +39,8 @@ type Change struct {
 	// position and estimate (position 0 unless it is waiting).
 	Ticket Entry
 	// Moved lists every active ticket whose position, estimate or status changed,
-	// in queue order, Ticket included when it is still active.
+	// in queue order, Ticket included when it is still active. It may share
+	// its entries with Entries: neither is modified once the Change is made.
 	Moved []Entry
 	// Ready lists the tickets that became ready (docs/sms.md) with this change.
 	Ready []Entry

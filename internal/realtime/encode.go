@@ -38,3 +38,8 @@ func (m Message) Encoded(key any, encode func(Message) any) any {
 	c.vals = append(c.vals, v)
 	return v
 }
+
+// Shared reports whether the hub delivered m live to several subscribers, so
+// that an encoding of it is worth caching (Encoded does). A message for one
+// subscriber (a patient's own) is better encoded straight into its write.
+func (m Message) Shared() bool { return m.enc != nil }

@@ -301,10 +301,16 @@ func (h *Hub) deliver(b Batch) {
 		h.replayMessages.Add(int64(rg.count - count))
 		h.replayBytes.Add(int64(rg.bytes - bytes))
 	}
-	// The hub's own copies carry the encoding caches: they go to the
-	// members, not into the replay buffer, which keeps b.
-	live := make([]Message, len(b.Messages))
-	copy(live, b.Messages)
+	// The messages carry their encoding caches while they are sent; the
+	// caches are let go afterwards, so that the replay buffer, which keeps
+	// the same messages (Deliver's copy), never holds encodings. A member's
+	// queue holds copies, which keep theirs.
+	live := b.Messages
+	defer func() {
+		for i := range live {
+			live[i].enc = nil
+		}
+	}()
 	var members []*Subscriber
 	h.gen++
 	inline := 0

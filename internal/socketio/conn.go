@@ -368,6 +368,10 @@ func (c *conn) send(msgs []realtime.Message) error {
 			ended = true // nothing after it is for this socket
 			break
 		}
+		if !m.Shared() {
+			pkts = append(pkts, engineio.NewDirectEvent(m.Event, m.Data))
+			continue
+		}
 		pkts = append(pkts, m.Encoded(packetKey{}, encodePacket).(*engineio.Packet))
 	}
 	var err error

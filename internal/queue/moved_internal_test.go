@@ -1,0 +1,59 @@
+package queue
+
+import (
+	"strconv"
+	"testing"
+)
+
+// movedFixture is a line of n waiting tickets, seq 1..n, at their places,
+// and after: the same line once the first was called, everyone else one up.
+func movedFixture(n int) (before []Ticket, at []place, after []Entry) {
+	for i := range n {
+		before = append(before, Ticket{ID: "t" + strconv.Itoa(i+1), Seq: int64(i + 1), Status: StatusWaiting})
+		at = append(at, place{pos: i + 1, q: Quote{Wait: 10 * (i + 1)}})
+	}
+	called := before[0]
+	called.Status = StatusCalled
+	after = append(after, Entry{Ticket: called})
+	for i := 1; i < n; i++ {
+		after = append(after, Entry{Ticket: before[i], Position: i, EstimatedWait: 10 * i})
+	}
+	return before, at, after
+}
+
+// A call moves one run of the line: Moved shares it with the entries, and
+// appending to Moved cannot write into them.
+func TestMovedSharesOneRunOfEntries(t *testing.T) {
+	before, at, after := movedFixture(6)
+	m := moved(before, at, after)
+	if len(m) != len(after) || &m[0] != &after[0] {
+		t.Fatalf("moved %d entries, sharing %v; want all %d, shared", len(m), len(m) > 0 && &m[0] == &after[0], len(after))
+	}
+	if cap(m) != len(m) {
+		t.Fatalf("cap(Moved) = %d, want %d: an append would write into Entries", cap(m), len(m))
+	}
+	entries := append([]Entry(nil), after...)
+	_ = append(m, Entry{Ticket: Ticket{ID: "extra"}})
+	for i := range after {
+		if after[i].ID != entries[i].ID {
+			t.Fatalf("entry %d became %q after an append to Moved", i, after[i].ID)
+		}
+	}
+}
+
+// Moved entries that are not one run are copied, in queue order.
+func TestMovedCopiesScatteredEntries(t *testing.T) {
+	before, at, after := movedFixture(6)
+	// Only the called ticket and the third waiting one changed.
+	for i := 1; i < len(after); i++ {
+		after[i].Position, after[i].EstimatedWait = at[i].pos, at[i].q.Wait
+	}
+	after[3].EstimatedWait++
+	m := moved(before, at, after)
+	if len(m) != 2 || m[0].ID != "t1" || m[1].ID != "t4" {
+		t.Fatalf("moved = %v, want t1 and t4", m)
+	}
+	if &m[1] == &after[3] {
+		t.Fatal("scattered entries are shared, want a copy")
+	}
+}
