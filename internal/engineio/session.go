@@ -144,10 +144,11 @@ func (ss *session) send(p []byte) error { return ss.sendPackets([]*Packet{{b: p}
 
 // sendPackets is send for several packets, in order, whose websocket frames
 // may be ready (Packet.frame; nil: framed here; a direct packet: encoded
-// here). On an idle websocket it writes their frames at once, together, on the calling goroutine, as far as
-// the kernel takes them without waiting; the rest, and anything sent
-// meanwhile, goes to the writer goroutine. A fan-out thus costs one write(2)
-// per socket and no goroutine, and still never waits on a slow client.
+// here). On an idle websocket it writes their frames at once, together, on
+// the calling goroutine, as far as the kernel takes them without waiting;
+// the rest, and anything sent meanwhile, goes to the writer goroutine. A
+// fan-out thus costs one write(2) per socket and no goroutine, and still
+// never waits on a slow client.
 func (ss *session) sendPackets(pkts []*Packet) error {
 	ss.mu.Lock()
 	if ss.raw == nil || ss.transport != tWebsocket || ss.writing || ss.closed || ss.closing ||
