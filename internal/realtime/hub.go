@@ -55,8 +55,6 @@ type Hub struct {
 	replay    map[string]*ring // by stream; guarded by deliverMu
 	work      []shardWork      // inline sends of the batch being delivered, by shard; guarded by deliverMu
 	gen       uint64           // counts delivered batches; guarded by deliverMu
-	spans     map[string]span  // the streamed batch's messages by room (stream.go); guarded by deliverMu
-	next      []int32          // chains spans; guarded by deliverMu
 	nextShard atomic.Uint32    // spreads inline subscribers over the shards
 
 	// What every ring holds, for Stats without waiting on deliverMu.
@@ -313,12 +311,8 @@ func (h *Hub) deliver(b Batch) {
 			live[i].enc = nil
 		}
 	}()
-	h.gen++
-	if streamable(live) {
-		h.deliverStream(live)
-		return
-	}
 	var members []*Subscriber
+	h.gen++
 	inline := 0
 	counted, run := 0, "" // published messages are counted per run of one event
 	for i := range live {
@@ -353,11 +347,6 @@ func (h *Hub) deliver(b Batch) {
 func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.appendMembers(room, buf)
-}
-
-// appendMembers appends the members of room to buf. h.mu is held.
-func (h *Hub) appendMembers(room string, buf []*Subscriber) []*Subscriber {
 	for s := range h.rooms[room] {
 		buf = append(buf, s)
 	}
