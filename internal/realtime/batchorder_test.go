@@ -114,14 +114,7 @@ func TestLargeBatchesWhileRoomsChange(t *testing.T) {
 			}
 		}
 	}()
-	for v := int64(1); v <= batches; v++ {
-		b := realtime.Batch{Stream: "q", Version: v}
-		for i := range n {
-			b.Add(fmt.Sprintf("p%d", i), "own", i)
-		}
-		b.Add("all", "everyone", v)
-		h.Deliver(b)
-	}
+	deliverCalls(h, n, batches)
 	h.Sync()
 	stop.Store(true)
 	wg.Wait()

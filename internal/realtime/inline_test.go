@@ -46,14 +46,7 @@ func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
 		h.Join(subs[i], fmt.Sprintf("p%d", i))
 		h.Join(subs[i], "all")
 	}
-	for v := int64(1); v <= batches; v++ {
-		b := realtime.Batch{Stream: "q", Version: v}
-		for i := 0; i < n; i++ {
-			b.Add(fmt.Sprintf("p%d", i), "own", i)
-		}
-		b.Add("all", "everyone", v)
-		h.Deliver(b)
-	}
+	deliverCalls(h, n, batches)
 	h.Sync()
 	for i, k := range sinks {
 		k.mu.Lock()
@@ -77,5 +70,19 @@ func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
 				t.Errorf("subscriber %d, batch %d: got %v, want %v", i, v+1, evs, want)
 			}
 		}
+	}
+}
+
+// deliverCalls hands h batches 1 to batches of stream "q", each shaped like
+// a call-next's: an "own" message to each of rooms p0 … p<n-1>, then
+// "everyone" to room "all".
+func deliverCalls(h *realtime.Hub, n, batches int) {
+	for v := int64(1); v <= int64(batches); v++ {
+		b := realtime.Batch{Stream: "q", Version: v}
+		for i := range n {
+			b.Add(fmt.Sprintf("p%d", i), "own", i)
+		}
+		b.Add("all", "everyone", v)
+		h.Deliver(b)
 	}
 }
