@@ -23,7 +23,8 @@ type Message struct {
 	// EndSessions sends such messages.
 	Session string `json:"session,omitempty"`
 
-	// Stream and Version are copied from the Batch by the hub on delivery.
+	// Stream and Version are the Batch's: set by Add, or by the hub on
+	// delivery for a batch decoded from the broker.
 	Stream  string `json:"-"`
 	Version int64  `json:"-"`
 
@@ -78,7 +79,8 @@ func (b *Batch) Add(room, event string, data any) {
 func (b *Batch) AddJSON(room, event string, raw json.RawMessage) {
 	b.Messages = append(b.Messages, Message{
 		Room: room, Event: event, Data: raw,
-		ID: FormatID(b.Stream, b.Version, len(b.Messages)+1),
+		ID:     FormatID(b.Stream, b.Version, len(b.Messages)+1),
+		Stream: b.Stream, Version: b.Version,
 	})
 }
 
