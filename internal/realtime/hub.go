@@ -324,8 +324,8 @@ func (h *Hub) deliver(b Batch) {
 	defer func() {
 		clear(live) // let go of the payloads and the subscribers' caches
 		h.live = live[:0]
-		if cap(live) > 1<<16 {
-			h.live = nil // a huge batch once: do not keep its buffer
+		if cap(live) > 1<<14 {
+			h.live = nil // a huge batch once (over ~2 MB of messages): do not keep its buffer
 		}
 	}()
 	var members []*Subscriber
