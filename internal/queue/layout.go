@@ -127,10 +127,16 @@ func moved(before []Ticket, at []place, after []Entry) []Entry {
 		j, ok := slices.BinarySearchFunc(waiting, e.Seq, func(t Ticket, seq int64) int { return cmp.Compare(t.Seq, seq) })
 		return nc + j, ok && waiting[j].ID == e.ID
 	}
-	// Collect indexes first so that the entries, hundreds of bytes each, are
-	// copied once into a slice of the right size.
-	var idx []int
-	next := 0 // merge cursor in waiting
+	// The moved entries are usually one run of after: a call moves every
+	// waiting ticket up one. Moved then shares that run instead of copying it
+	// (hundreds of kB per call-next with thousands waiting, a good part of
+	// what made the collector run during the fan-out); its capacity ends with
+	// the run, so an append to Moved cannot write into Entries. Indexes are
+	// collected only once a gap shows, so that scattered entries, hundreds of
+	// bytes each, are copied once into a slice of the right size.
+	first, end := 0, 0 // the moved entries so far, while they are one run: after[first:end]
+	var idx []int      // every moved entry's index, once they are not
+	next := 0          // merge cursor in waiting
 	for k := range after {
 		e := &after[k]
 		var i int
@@ -147,21 +153,29 @@ func moved(before []Ticket, at []place, after []Entry) []Entry {
 		} else {
 			i, ok = find(e)
 		}
-		if !ok || at[i].pos != e.Position || before[i].Status != e.Status || at[i].q.Wait != e.EstimatedWait ||
-			at[i].q.Low != e.EstimatedWaitLow || at[i].q.High != e.EstimatedWaitHigh {
+		if ok && at[i].pos == e.Position && before[i].Status == e.Status && at[i].q.Wait == e.EstimatedWait &&
+			at[i].q.Low == e.EstimatedWaitLow && at[i].q.High == e.EstimatedWaitHigh {
+			continue
+		}
+		switch {
+		case idx != nil:
+			idx = append(idx, k)
+		case first == end: // the first moved entry
+			first, end = k, k+1
+		case k == end:
+			end++
+		default: // a gap: the run so far, then k
+			for j := first; j < end; j++ {
+				idx = append(idx, j)
+			}
 			idx = append(idx, k)
 		}
 	}
-	if len(idx) == 0 {
-		return nil
-	}
-	// A call moves every waiting ticket up one: the moved entries are one run
-	// of after, which Moved then shares instead of copying (hundreds of kB
-	// per call-next with thousands waiting, a good part of what made the
-	// collector run during the fan-out). Its capacity ends with the run, so
-	// an append to Moved cannot write into Entries.
-	if first, last := idx[0], idx[len(idx)-1]; last-first == len(idx)-1 {
-		return after[first : last+1 : last+1]
+	if idx == nil {
+		if first == end {
+			return nil
+		}
+		return after[first:end:end]
 	}
 	out := make([]Entry, len(idx))
 	for i, k := range idx {

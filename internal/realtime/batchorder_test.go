@@ -21,13 +21,7 @@ func TestLargeBatchKeepsEachSubscribersMessagesTogether(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{SendShards: 2})
 	defer h.Close()
 	const n = 300
-	sinks := make([]*batchSink, n)
-	for i := range sinks {
-		sinks[i] = &batchSink{}
-		s := h.SubscribeInline("test", sinks[i].send, nil)
-		h.Join(s, fmt.Sprintf("p%d", i))
-		h.Join(s, "all")
-	}
+	sinks, _ := callSubscribers(h, n)
 	two := &batchSink{} // two rooms of its own, whose messages come in the other order
 	s2 := h.SubscribeInline("test", two.send, nil)
 	h.Join(s2, "b")
@@ -91,14 +85,7 @@ func TestLargeBatchesWhileRoomsChange(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{SendShards: 2})
 	defer h.Close()
 	const n, batches = 300, 20
-	sinks := make([]*batchSink, n)
-	subs := make([]*realtime.Subscriber, n)
-	for i := range sinks {
-		sinks[i] = &batchSink{}
-		subs[i] = h.SubscribeInline("test", sinks[i].send, nil)
-		h.Join(subs[i], fmt.Sprintf("p%d", i))
-		h.Join(subs[i], "all")
-	}
+	sinks, subs := callSubscribers(h, n)
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -142,10 +129,10 @@ func TestLargeBatchesWhileRoomsChange(t *testing.T) {
 	}
 }
 
-// eventually fails t unless ok becomes true within five seconds.
+// eventually fails t unless ok becomes true within failAfter.
 func eventually(t *testing.T, ok func() bool, what string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !ok(); {
+	for deadline := time.Now().Add(failAfter); !ok(); {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out: %s", what)
 		}

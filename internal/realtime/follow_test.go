@@ -90,13 +90,7 @@ func TestFollow(t *testing.T) {
 	}
 	c.Close()
 	waitCalls(t, f, "+lab", "+lab", "+lab", "-lab")
-	deadline := time.Now().Add(failAfter)
-	for hub.Stats().ReplayMessages != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the unfollowed shard's replay buffer was kept")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, func() bool { return hub.Stats().ReplayMessages == 0 }, "the unfollowed shard's replay buffer was kept")
 
 	// A closed subscriber follows nothing.
 	d := hub.Subscribe("test", newSink().send, nil)

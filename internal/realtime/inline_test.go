@@ -38,14 +38,8 @@ func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{SendShards: 4})
 	defer h.Close()
 	const n, batches = 300, 4
-	sinks := make([]*batchSink, n)
-	subs := make([]*realtime.Subscriber, n)
-	for i := range sinks {
-		sinks[i] = &batchSink{fail: i == 7}
-		subs[i] = h.SubscribeInline("test", sinks[i].send, nil)
-		h.Join(subs[i], fmt.Sprintf("p%d", i))
-		h.Join(subs[i], "all")
-	}
+	sinks, subs := callSubscribers(h, n)
+	sinks[7].fail = true
 	deliverCalls(h, n, batches)
 	h.Sync()
 	for i, k := range sinks {
@@ -71,6 +65,20 @@ func TestInlineSubscribersGetTheirBatchInOneCall(t *testing.T) {
 			}
 		}
 	}
+}
+
+// callSubscribers subscribes n inline subscribers to h, subscriber i in
+// rooms p<i> and "all": the patients of deliverCalls' batches.
+func callSubscribers(h *realtime.Hub, n int) ([]*batchSink, []*realtime.Subscriber) {
+	sinks := make([]*batchSink, n)
+	subs := make([]*realtime.Subscriber, n)
+	for i := range sinks {
+		sinks[i] = &batchSink{}
+		subs[i] = h.SubscribeInline("test", sinks[i].send, nil)
+		h.Join(subs[i], fmt.Sprintf("p%d", i))
+		h.Join(subs[i], "all")
+	}
+	return sinks, subs
 }
 
 // deliverCalls hands h batches 1 to batches of stream "q", each shaped like
