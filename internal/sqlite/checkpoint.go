@@ -45,9 +45,9 @@ func (db *DB) checkpointer(every time.Duration, maxFrames int, stop <-chan struc
 		case <-t.C:
 		}
 		// With nothing new in the log the checkpoint only reads its header.
-		logged, err := passive(db.ck)
+		logged, err := db.passive(db.ck)
 		if err == nil && logged > maxFrames {
-			_, _ = passive(db.w)
+			_, _ = db.passive(db.w)
 		}
 	}
 }
@@ -55,15 +55,20 @@ func (db *DB) checkpointer(every time.Duration, maxFrames int, stop <-chan struc
 // passive runs a PASSIVE checkpoint on c and returns the log's length in
 // frames. Errors (a closed database, a full disk) are left to the next copy
 // and to the writes themselves, which report them.
-func passive(c *sql.DB) (logged int, err error) {
+func (db *DB) passive(c *sql.DB) (logged int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return walCheckpoint(ctx, c, "PASSIVE")
+	return db.walCheckpoint(ctx, c, "PASSIVE")
 }
 
 // walCheckpoint runs a checkpoint of mode (PASSIVE, TRUNCATE…) on c and
-// returns the log's length in frames.
-func walCheckpoint(ctx context.Context, c *sql.DB, mode string) (logged int, err error) {
+// returns the log's length in frames. Checkpoints take turns (db.ckMu):
+// SQLite runs one at a time and answers a second with "busy", doing
+// nothing, so an erasure's TRUNCATE that met the periodic copy left the
+// erased pages in the log.
+func (db *DB) walCheckpoint(ctx context.Context, c *sql.DB, mode string) (logged int, err error) {
+	db.ckMu.Lock()
+	defer db.ckMu.Unlock()
 	var busy, done int
 	err = c.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logged, &done)
 	return logged, err

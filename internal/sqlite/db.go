@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -65,9 +66,10 @@ var pragmas = []string{
 // DB is a SmartWait database in one SQLite file. It is safe for concurrent use.
 type DB struct {
 	path string
-	w    *sql.DB // exactly one connection: all writes
-	r    *sql.DB // reads
-	ck   *sql.DB // one connection: the checkpointer's (checkpoint.go)
+	w    *sql.DB    // exactly one connection: all writes
+	r    *sql.DB    // reads
+	ck   *sql.DB    // one connection: the checkpointer's (checkpoint.go)
+	ckMu sync.Mutex // one checkpoint at a time (walCheckpoint)
 
 	stopCk, ckDone chan struct{} // the checkpointer's stop signal and its end
 

@@ -92,7 +92,7 @@ func (db *DB) write(ctx context.Context, what string, fn func(t *sql.Tx) error) 
 // reader holding an old snapshot makes it stop short, and the log's frames
 // are then overwritten as it is reused — so its error is not returned.
 func (db *DB) checkpoint(ctx context.Context) {
-	_, _ = walCheckpoint(ctx, db.w, "TRUNCATE")
+	_, _ = db.walCheckpoint(ctx, db.w, "TRUNCATE")
 }
 
 // EraseFinished erases up to limit tickets finished before before, oldest
