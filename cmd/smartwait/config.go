@@ -88,6 +88,7 @@ type Config struct {
 	CapLoopback         bool // apply MaxConnectionsPerIP to loopback clients too
 	MaxConnections      int  // the same, in total; 0 = derived from the open-files limit
 	SocketQueue         int  // packets that may wait for one Socket.IO client before it is dropped as slow
+	CollectAfter        int  // fan-out size (Socket.IO clients) after which the heap is looked at and maybe collected; 0: never
 
 	PprofAddr string // loopback host:port serving Go's profiler; empty: off
 
@@ -283,6 +284,10 @@ var settings = []setting{
 	}},
 	{"SMARTWAIT_SOCKET_QUEUE", "socket-queue", "256", "packets that may wait to be written to one Socket.IO client (a poll away, or not reading) before it is disconnected as slow (16-65536)", func(c *Config, v string) (err error) {
 		c.SocketQueue, err = parseInt(v, 16, 65536)
+		return err
+	}},
+	{"SMARTWAIT_COLLECT_AFTER", "collect-after", "1000", "after a change reaches at least this many Socket.IO clients, collect garbage at once when the next such burst would bring the heap near the collector's goal, so that the collection runs between changes rather than during one; 0 = never", func(c *Config, v string) (err error) {
+		c.CollectAfter, err = parseInt(v, 0, 10_000_000)
 		return err
 	}},
 	{"SMARTWAIT_MEMORY_LIMIT", "memory-limit", "64MiB", "soft limit of the Go runtime's memory (heap, stacks): past it the collector runs more often, nothing fails; 0 = none of ours (GOMEMLIMIT applies)", parseMemoryLimit},

@@ -61,6 +61,7 @@ func TestConfigDefaults(t *testing.T) {
 		RequestTimeout:      10 * time.Second,
 		MaxConnectionsPerIP: 20,
 		SocketQueue:         256,
+		CollectAfter:        1000,
 		MemoryLimit:         64 << 20,
 	}
 	if c.Languages == nil || !slices.Equal(c.Languages.Languages(), []string{"en", "es"}) {
@@ -226,6 +227,8 @@ var parseCases = []configCase{
 	{"--health-write-timeout", []string{"--health-write-timeout", "2s"}, nil, func(c Config) any { return c.HealthWriteTimeout }, 2 * time.Second},
 	{"SMARTWAIT_SOCKET_QUEUE", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "64"}, func(c Config) any { return c.SocketQueue }, 64},
 	{"--socket-queue", []string{"--socket-queue", "1024"}, nil, func(c Config) any { return c.SocketQueue }, 1024},
+	{"SMARTWAIT_COLLECT_AFTER", nil, map[string]string{"SMARTWAIT_COLLECT_AFTER": "5000"}, func(c Config) any { return c.CollectAfter }, 5000},
+	{"--collect-after never", []string{"--collect-after", "0"}, nil, func(c Config) any { return c.CollectAfter }, 0},
 	{"SMARTWAIT_MEMORY_LIMIT", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "1GiB"}, func(c Config) any { return c.MemoryLimit }, int64(1 << 30)},
 	{"SMARTWAIT_MEMORY_LIMIT off", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "0"}, func(c Config) any { return c.MemoryLimit }, int64(0)},
 	{"--memory-limit bytes", []string{"--memory-limit", "100000000"}, nil, func(c Config) any { return c.MemoryLimit }, int64(100000000)},
@@ -317,6 +320,7 @@ var errorCases = []configCase{
 	{"SMARTWAIT_HEALTH_WRITE_TIMEOUT", nil, map[string]string{"SMARTWAIT_HEALTH_WRITE_TIMEOUT": "5s"}, nil, `invalid SMARTWAIT_HEALTH_WRITE_TIMEOUT "5s": must be a duration from 100ms to 2s, e.g. 1s`},
 	{"SMARTWAIT_MEMORY_LIMIT too small", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "8MiB"}, nil, `invalid SMARTWAIT_MEMORY_LIMIT "8MiB": must be 0 or a size from 32MiB to 1TiB`},
 	{"SMARTWAIT_MEMORY_LIMIT unit", nil, map[string]string{"SMARTWAIT_MEMORY_LIMIT": "64MB"}, nil, `invalid SMARTWAIT_MEMORY_LIMIT "64MB"`},
+	{"SMARTWAIT_COLLECT_AFTER negative", nil, map[string]string{"SMARTWAIT_COLLECT_AFTER": "-1"}, nil, `invalid SMARTWAIT_COLLECT_AFTER "-1": must be a whole number from 0 to 10000000`},
 	{"SMARTWAIT_SOCKET_QUEUE too small", nil, map[string]string{"SMARTWAIT_SOCKET_QUEUE": "1"}, nil, `invalid SMARTWAIT_SOCKET_QUEUE "1"`},
 	{"SMARTWAIT_BODY_TIMEOUT unitless", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "30"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "30": must be a duration from 1s to 10m0s`},
 	{"SMARTWAIT_BODY_TIMEOUT zero", nil, map[string]string{"SMARTWAIT_BODY_TIMEOUT": "0s"}, nil, `invalid SMARTWAIT_BODY_TIMEOUT "0s"`},

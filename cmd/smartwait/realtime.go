@@ -41,7 +41,11 @@ func (a *app) startRealtime(ctx context.Context, reg *prometheus.Registry, users
 	// A broker that shards carries to this instance only the shards its
 	// clients follow; the hub tells it which.
 	follower, _ := broker.(realtime.ShardFollower)
-	hub := realtime.NewHub(realtime.Config{Log: a.log, Follower: follower})
+	collectAfter := a.cfg.CollectAfter
+	if collectAfter == 0 {
+		collectAfter = -1 // never (the hub's zero is its default)
+	}
+	hub := realtime.NewHub(realtime.Config{Log: a.log, Follower: follower, CollectAfter: collectAfter})
 	if err := reg.Register(hub); err != nil {
 		return nil, fmt.Errorf("register real-time metrics: %w", err)
 	}

@@ -33,6 +33,12 @@ type Config struct {
 	// the next changes: on 2 cores one writer delivered a call-next to 2,000
 	// sockets sooner than two (docs/benchmarks.md).
 	SendShards int
+	// CollectAfter is the fan-out size, in Socket.IO subscribers, after
+	// which the hub looks at the heap and, when another such burst would
+	// bring it near the collector's goal, collects at once, between changes
+	// rather than during the next (gcgap.go). Default DefaultCollectAfter;
+	// negative: never.
+	CollectAfter int
 	// Follower is the broker when it carries only the shards this
 	// instance follows (redisbroker); nil when every batch reaches every
 	// hub. See Follow.
@@ -56,6 +62,7 @@ type Hub struct {
 	work      []shardWork      // inline sends of the batch being delivered, by shard; guarded by deliverMu
 	gen       uint64           // counts delivered batches; guarded by deliverMu
 	live      []Message        // the hub's copy of the batch being delivered; guarded by deliverMu
+	gc        *gapCollector    // collects after large fan-outs; used by the dispatcher only
 	nextShard atomic.Uint32    // spreads inline subscribers over the shards
 
 	// What every ring holds, for Stats without waiting on deliverMu.
@@ -102,6 +109,9 @@ func NewHub(cfg Config) *Hub {
 	if cfg.SendShards <= 0 {
 		cfg.SendShards = max(1, runtime.GOMAXPROCS(0)/2)
 	}
+	if cfg.CollectAfter == 0 {
+		cfg.CollectAfter = DefaultCollectAfter
+	}
 	if cfg.UnfollowAfter <= 0 {
 		cfg.UnfollowAfter = DefaultUnfollowAfter
 	}
@@ -116,6 +126,7 @@ func NewHub(cfg Config) *Hub {
 		stats:    newStats(),
 		inbox:    make(chan inboxItem, cfg.InboxSize),
 		work:     make([]shardWork, cfg.SendShards),
+		gc:       newGapCollector(cfg.CollectAfter),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
@@ -359,6 +370,7 @@ func (h *Hub) deliver(b Batch) {
 	}
 	h.stats.publish(run, len(live)-counted)
 	h.sendInline(live, inline)
+	h.gc.after(inline)
 }
 
 func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
