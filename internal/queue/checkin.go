@@ -197,7 +197,7 @@ func (s *Service) arrive(ctx context.Context, tx Tx, q Queue, b basis, t Ticket,
 		}
 		return e, ready, nil
 	}
-	before := s.places(q, b.active, b.fit, now)
+	before := s.told(q, b.active, b.fit, now)
 	after := make([]Ticket, 0, roomToGrow(len(b.active)+1))
 	after = append(append(append(after, b.active[:at]...), stored(t)), b.active[at:]...)
 	entries := s.layout(q, after, b.fit, now)

@@ -234,7 +234,7 @@ func (s *Service) relayout(ctx context.Context, slug string, change func(ctx con
 			return err
 		}
 		old := *q
-		before := s.places(old, b.active, b.fit, now)
+		before := s.told(old, b.active, b.fit, now)
 		if err := change(ctx, tx, q); err != nil {
 			return err
 		}

@@ -176,7 +176,7 @@ func (s *Service) reorder(ctx context.Context, id string, then func(ctx context.
 		if err := s.moveTicket(ctx, tx, t); err != nil {
 			return err
 		}
-		before := s.places(*q, b.active, b.fit, now)
+		before := s.told(*q, b.active, b.fit, now)
 		after := make([]Ticket, 0, roomToGrow(len(b.active)))
 		for i := range b.active {
 			if b.active[i].ID != t.ID {

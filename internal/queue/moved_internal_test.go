@@ -21,11 +21,20 @@ func movedFixture(n int) (before []Ticket, at []place, after []Entry) {
 	return before, at, after
 }
 
+// toldAt is what the tickets at places at were told.
+func toldAt(at []place) told {
+	pos := make([]int, len(at))
+	for i := range at {
+		pos[i] = at[i].pos
+	}
+	return told{pos: pos, quote: func(i int) Quote { return at[i].q }}
+}
+
 // A call moves one run of the line: Moved shares it with the entries, and
 // appending to Moved cannot write into them.
 func TestMovedSharesOneRunOfEntries(t *testing.T) {
 	before, at, after := movedFixture(6)
-	m := moved(before, at, after)
+	m := moved(before, toldAt(at), after)
 	if len(m) != len(after) || &m[0] != &after[0] {
 		t.Fatalf("moved %d entries, sharing %v; want all %d, shared", len(m), len(m) > 0 && &m[0] == &after[0], len(after))
 	}
@@ -49,11 +58,30 @@ func TestMovedCopiesScatteredEntries(t *testing.T) {
 		after[i].Position, after[i].EstimatedWait = at[i].pos, at[i].q.Wait
 	}
 	after[3].EstimatedWait++
-	m := moved(before, at, after)
+	m := moved(before, toldAt(at), after)
 	if len(m) != 2 || m[0].ID != "t1" || m[1].ID != "t4" {
 		t.Fatalf("moved = %v, want t1 and t4", m)
 	}
 	if &m[1] == &after[3] {
 		t.Fatal("scattered entries are shared, want a copy")
+	}
+}
+
+// A call moves every waiting ticket up one: moved works out none of the
+// quotes they were told, only those of tickets whose position stayed.
+func TestMovedWorksOutQuotesOnlyWherePositionsStayed(t *testing.T) {
+	before, at, after := movedFixture(6)
+	asked := 0
+	tld := toldAt(at)
+	quote := tld.quote
+	tld.quote = func(i int) Quote { asked++; return quote(i) }
+	if m := moved(before, tld, after); len(m) != len(after) || asked != 0 {
+		t.Fatalf("a call: %d moved, %d quotes worked out; want %d and 0", len(m), asked, len(after))
+	}
+	for i := 1; i < len(after); i++ {
+		after[i].Position, after[i].EstimatedWait = at[i].pos, at[i].q.Wait
+	}
+	if m := moved(before, tld, after); len(m) != 1 || asked != len(after)-1 {
+		t.Fatalf("positions kept: %d moved, %d quotes worked out; want 1 and %d", len(m), asked, len(after)-1)
 	}
 }

@@ -22,7 +22,7 @@ func (s *Service) CallNext(ctx context.Context, queueID, room string) (Entry, er
 			return err
 		}
 		active, f := b.active, b.fit
-		before := s.places(*q, active, f, now)
+		before := s.told(*q, active, f, now)
 		i := firstWaiting(active)
 		if i < 0 {
 			return Errorf(CodeNoneWaiting, "No patients waiting")
@@ -157,7 +157,7 @@ func (s *Service) Recall(ctx context.Context, id string) (Entry, error) {
 // transferred to another line — with the fit f, and fills in ch as finish does.
 // It returns the line's next basis.
 func (s *Service) leave(ctx context.Context, tx Tx, q Queue, b basis, f Fit, id string, kind ChangeKind, now time.Time, ch *Change) (basis, error) {
-	before := s.places(q, b.active, b.fit, now) // as patients were told: with the fit before
+	before := s.told(q, b.active, b.fit, now) // as patients were told: with the fit before
 	rest := make([]Ticket, 0, roomToGrow(len(b.active)))
 	for i := range b.active {
 		if b.active[i].ID != id {
@@ -173,7 +173,7 @@ func (s *Service) leave(ctx context.Context, tx Tx, q Queue, b basis, f Fit, id 
 // finish lays out the queue after a change, applies the get-ready rule, and fills
 // in ch. before holds the active tickets before the change and at their places,
 // after those after it, both in ActiveTickets order.
-func (s *Service) finish(ctx context.Context, tx Tx, q Queue, kind ChangeKind, f Fit, before []Ticket, at []place, after []Ticket, subject string, now time.Time, ch *Change) error {
+func (s *Service) finish(ctx context.Context, tx Tx, q Queue, kind ChangeKind, f Fit, before []Ticket, at told, after []Ticket, subject string, now time.Time, ch *Change) error {
 	entries := s.layout(q, after, f, now)
 	ready, err := s.markReady(ctx, tx, q, entries, now)
 	if err != nil {
