@@ -158,11 +158,12 @@ func (f *floor) socketIO(w http.ResponseWriter, r *http.Request) {
 			}
 			err = send(`430[{"room":"patient"}]`)
 		case strings.HasPrefix(m, `421["join-patients-room"`):
-			if err = send(`431[{"room":"patients"}]`); err == nil {
-				f.mu.Lock()
-				f.sockets = append(f.sockets, s)
-				f.mu.Unlock()
-			}
+			// In the room before the acknowledgement: a client that calls
+			// next as soon as it is acknowledged must be written to.
+			f.mu.Lock()
+			f.sockets = append(f.sockets, s)
+			f.mu.Unlock()
+			err = send(`431[{"room":"patients"}]`)
 		}
 		if err != nil {
 			return
