@@ -159,31 +159,54 @@ func (d *Drift) tick(ctx context.Context, queueID string) (int, error) {
 			waiting++
 		}
 	}
+	// What was last pushed to each waiting patient is copied under the lock;
+	// the payloads are decoded and compared without it, so that a change's
+	// batch (Deliver, on the queue operation's goroutine) never waits for
+	// thousands of decodes. The version is checked again before the push.
+	type waiter struct {
+		e      queue.Entry
+		room   string
+		pushed json.RawMessage // nil: nothing pushed yet
+	}
+	ws := make([]waiter, 0, waiting)
+	d.mu.Lock()
+	if d.version[queueID] > version {
+		d.mu.Unlock()
+		return 0, nil // a newer change was passed on meanwhile; the next tick reads it
+	}
+	for _, e := range entries {
+		if e.Status == queue.StatusWaiting {
+			room := PatientRoom(e.ID)
+			ws = append(ws, waiter{e: e, room: room, pushed: d.last[room].data})
+		}
+	}
+	d.mu.Unlock()
+
+	b := realtime.Batch{} // no stream: never replayed, never resumed from
+	for _, w := range ws {
+		var was quoted
+		if w.pushed != nil && json.Unmarshal(w.pushed, &was) == nil && was == (quoted{
+			Position: w.e.Position, EstimatedWait: w.e.EstimatedWait, EstimatedWaitLow: w.e.EstimatedWaitLow,
+			EstimatedWaitHigh: w.e.EstimatedWaitHigh, Status: string(w.e.Status),
+		}) {
+			continue
+		}
+		b.Add(w.room, PositionUpdate, positionUpdate(w.e, waiting, now, version))
+	}
+	for i := range b.Messages {
+		b.Messages[i].ID = "" // SSE writes no id: Last-Event-ID stays on the last replayable event
+	}
+
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.version[queueID] > version {
-		return 0, nil // a newer change was passed on meanwhile; the next tick reads it
-	}
-	b := realtime.Batch{} // no stream: never replayed, never resumed from
-	rooms := make(map[string]struct{}, waiting)
-	for _, e := range entries {
-		if e.Status != queue.StatusWaiting {
-			continue
-		}
-		room := PatientRoom(e.ID)
-		rooms[room] = struct{}{}
-		if p, ok := d.last[room]; ok {
-			var was quoted
-			if json.Unmarshal(p.data, &was) == nil && was == (quoted{
-				Position: e.Position, EstimatedWait: e.EstimatedWait, EstimatedWaitLow: e.EstimatedWaitLow,
-				EstimatedWaitHigh: e.EstimatedWaitHigh, Status: string(e.Status),
-			}) {
-				continue
-			}
-		}
-		b.Add(room, PositionUpdate, positionUpdate(e, waiting, now, version))
+		return 0, nil // as above: a change was passed on while comparing
 	}
 	// Forget the patients of this queue who no longer wait.
+	rooms := make(map[string]struct{}, len(ws))
+	for _, w := range ws {
+		rooms[w.room] = struct{}{}
+	}
 	for room, p := range d.last {
 		if _, ok := rooms[room]; !ok && p.queue == queueID {
 			delete(d.last, room)
@@ -191,9 +214,6 @@ func (d *Drift) tick(ctx context.Context, queueID string) (int, error) {
 	}
 	if len(b.Messages) == 0 {
 		return 0, nil
-	}
-	for i := range b.Messages {
-		b.Messages[i].ID = "" // SSE writes no id: Last-Event-ID stays on the last replayable event
 	}
 	d.note(queueID, b)
 	d.Next.Deliver(b)
