@@ -1,7 +1,9 @@
 package events
 
 import (
+	"context"
 	"log/slog"
+	"runtime/trace"
 	"time"
 
 	"smartwait/internal/queue"
@@ -25,7 +27,9 @@ func (p *Publisher) Publish(c queue.Change) {
 		log = slog.Default()
 	}
 	start := time.Now()
+	region := trace.StartRegion(context.Background(), "events.build")
 	b := Batch(c)
+	region.End()
 	built := time.Since(start)
 	if err := p.Broker.Publish(b); err != nil {
 		// Clients notice the version gap and fetch state again.

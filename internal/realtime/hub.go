@@ -1,8 +1,10 @@
 package realtime
 
 import (
+	"context"
 	"log/slog"
 	"runtime"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -315,6 +317,9 @@ func stamped(b Batch) bool {
 func (h *Hub) deliver(b Batch) {
 	h.deliverMu.Lock()
 	defer h.deliverMu.Unlock()
+	// The regions show in an execution trace of the running server
+	// (docs/benchmarks.md, "Reading a call-next's steps from a trace").
+	route := trace.StartRegion(context.Background(), "realtime.route")
 	if b.Stream != "" {
 		rg := h.replay[b.Stream]
 		if rg == nil {
@@ -369,7 +374,10 @@ func (h *Hub) deliver(b Batch) {
 		}
 	}
 	h.stats.publish(run, len(live)-counted)
+	route.End()
+	send := trace.StartRegion(context.Background(), "realtime.send")
 	h.sendInline(live, inline)
+	send.End()
 	h.gc.after(inline)
 }
 
