@@ -72,8 +72,8 @@ var _ realtime.Handler = (*Drift)(nil)
 // Deliver implements realtime.Handler: it hands b to Next and notes the
 // position_updates of b. It does not block (Next.Deliver does not). Next
 // goes first: the hub's dispatcher starts routing a call-next's 2,000
-// messages while this goroutine notes them (about 0.2 ms), and a tick, which
-// takes mu too, still sees every delivered batch noted.
+// messages while this goroutine notes them (a map write each), and a tick,
+// which takes mu too, still sees every delivered batch noted.
 func (d *Drift) Deliver(b realtime.Batch) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -153,32 +153,32 @@ func (d *Drift) tick(ctx context.Context, queueID string) (int, error) {
 	if d.Now != nil {
 		now = d.Now()
 	}
-	waiting := 0
-	for _, e := range entries {
-		if e.Status == queue.StatusWaiting {
-			waiting++
-		}
-	}
 	// What was last pushed to each waiting patient is copied under the lock;
 	// the payloads are decoded and compared without it, so that a change's
 	// batch (Deliver, on the queue operation's goroutine) never waits for
 	// thousands of decodes. The version is checked again before the push.
 	type waiter struct {
-		e      queue.Entry
+		e      *queue.Entry
 		room   string
 		pushed json.RawMessage // nil: nothing pushed yet
 	}
-	ws := make([]waiter, 0, waiting)
+	ws := make([]waiter, 0, len(entries))
+	rooms := make(map[string]struct{}, len(entries)) // the rooms of the waiting: the others are forgotten
+	for i := range entries {
+		if e := &entries[i]; e.Status == queue.StatusWaiting {
+			room := PatientRoom(e.ID)
+			ws = append(ws, waiter{e: e, room: room})
+			rooms[room] = struct{}{}
+		}
+	}
+	waiting := len(ws)
 	d.mu.Lock()
 	if d.version[queueID] > version {
 		d.mu.Unlock()
 		return 0, nil // a newer change was passed on meanwhile; the next tick reads it
 	}
-	for _, e := range entries {
-		if e.Status == queue.StatusWaiting {
-			room := PatientRoom(e.ID)
-			ws = append(ws, waiter{e: e, room: room, pushed: d.last[room].data})
-		}
+	for i := range ws {
+		ws[i].pushed = d.last[ws[i].room].data
 	}
 	d.mu.Unlock()
 
@@ -191,7 +191,7 @@ func (d *Drift) tick(ctx context.Context, queueID string) (int, error) {
 		}) {
 			continue
 		}
-		b.Add(w.room, PositionUpdate, positionUpdate(w.e, waiting, now, version))
+		b.Add(w.room, PositionUpdate, positionUpdate(*w.e, waiting, now, version))
 	}
 	for i := range b.Messages {
 		b.Messages[i].ID = "" // SSE writes no id: Last-Event-ID stays on the last replayable event
@@ -203,10 +203,6 @@ func (d *Drift) tick(ctx context.Context, queueID string) (int, error) {
 		return 0, nil // as above: a change was passed on while comparing
 	}
 	// Forget the patients of this queue who no longer wait.
-	rooms := make(map[string]struct{}, len(ws))
-	for _, w := range ws {
-		rooms[w.room] = struct{}{}
-	}
 	for room, p := range d.last {
 		if _, ok := rooms[room]; !ok && p.queue == queueID {
 			delete(d.last, room)

@@ -12,47 +12,31 @@ import (
 // learned fit f. Positions are computed here and nowhere stored, so they are
 // always 1..N.
 func (s *Service) layout(q Queue, active []Ticket, f Fit, now time.Time) []Entry {
-	places := s.places(q, active, f, now)
+	at := s.told(q, active, f, now)
 	entries := make([]Entry, len(active))
 	for i := range active {
-		entries[i] = Entry{Ticket: active[i], Position: places[i].pos}
-		entries[i].setQuote(places[i].q)
+		entries[i] = Entry{Ticket: active[i], Position: at.pos[i]}
+		if at.pos[i] > 0 {
+			entries[i].setQuote(at.quote(i))
+		}
 	}
 	return entries
 }
 
-// place is a ticket's position and quote: what moved compares.
-type place struct {
-	pos int
-	q   Quote
-}
-
-// places is layout without the tickets: the position and quote of each of active
-// (zero when not waiting).
-func (s *Service) places(q Queue, active []Ticket, f Fit, now time.Time) []place {
-	qt := s.estimatorAt(q, active, f, now).quoter(f, inService(active, now))
-	out := make([]place, len(active))
-	pos := 0
-	for i := range active {
-		if t := &active[i]; t.Status == StatusWaiting {
-			pos++
-			out[i] = place{pos: pos, q: qt.quoteFor(pos, t.DueAt.Sub(now))}
-		}
-	}
-	return out
-}
-
-// told is what the patients of a queue were told before a change: each
-// active ticket's position (0 when not waiting), and its quote, worked out
-// only when moved asks for it. A call-next moves every waiting ticket up one,
-// so moved never needs the quotes of before; working out 2,000 of them, a
-// logarithm and an exponential each, was a tenth of the call's transaction.
+// told is what the patients of a queue are told at now: each active
+// ticket's position (0 when not waiting), and its quote, worked out when
+// asked for. layout asks for every one; moved, comparing with the list before
+// a change, only where a position stayed. A call-next moves every waiting
+// ticket up one, so moved works out none of the quotes before it: 2,000 of
+// them, a logarithm and an exponential each, were a tenth of the call's
+// transaction.
 type told struct {
 	pos   []int
-	quote func(i int) Quote // the quote given to the ticket at index i
+	quote func(i int) Quote // the quote of the waiting ticket at index i
 }
 
-// told is places for the list before a change: what moved compares.
+// told returns what the patients of active (ActiveTickets order) are told at
+// now with the fit f.
 func (s *Service) told(q Queue, active []Ticket, f Fit, now time.Time) told {
 	qt := s.estimatorAt(q, active, f, now).quoter(f, inService(active, now))
 	pos := make([]int, len(active))

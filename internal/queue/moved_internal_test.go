@@ -21,6 +21,12 @@ func movedFixture(n int) (before []Ticket, at []place, after []Entry) {
 	return before, at, after
 }
 
+// place is a ticket's position and quote, as a fixture gives them.
+type place struct {
+	pos int
+	q   Quote
+}
+
 // toldAt is what the tickets at places at were told.
 func toldAt(at []place) told {
 	pos := make([]int, len(at))

@@ -171,8 +171,8 @@ func (s *Service) leave(ctx context.Context, tx Tx, q Queue, b basis, f Fit, id 
 }
 
 // finish lays out the queue after a change, applies the get-ready rule, and fills
-// in ch. before holds the active tickets before the change and at their places,
-// after those after it, both in ActiveTickets order.
+// in ch. before holds the active tickets before the change and at what they
+// were told then, after those after it, both in ActiveTickets order.
 func (s *Service) finish(ctx context.Context, tx Tx, q Queue, kind ChangeKind, f Fit, before []Ticket, at told, after []Ticket, subject string, now time.Time, ch *Change) error {
 	entries := s.layout(q, after, f, now)
 	ready, err := s.markReady(ctx, tx, q, entries, now)

@@ -52,10 +52,10 @@ func newGapCollector(min int) *gapCollector {
 }
 
 // after is called once a batch has been handed to its inline subscribers:
-// sends of them. It starts a collection when the allocations since the last
-// look, made again, would bring the heap near its goal.
-func (c *gapCollector) after(sends int) {
-	if c.min < 1 || sends < c.min {
+// clients of them. It starts a collection when the allocations since the
+// last look, made again, would bring the heap near its goal.
+func (c *gapCollector) after(clients int) {
+	if c.min < 1 || clients < c.min {
 		return
 	}
 	s := c.read()

@@ -375,10 +375,14 @@ func (h *Hub) deliver(b Batch) {
 	}
 	h.stats.publish(run, len(live)-counted)
 	route.End()
+	clients := 0 // the inline subscribers this batch reaches (each shard's chains)
+	for k := range h.work {
+		clients += len(h.work[k].heads)
+	}
 	send := trace.StartRegion(context.Background(), "realtime.send")
 	h.sendInline(live, inline)
 	send.End()
-	h.gc.after(inline)
+	h.gc.after(clients)
 }
 
 func (h *Hub) members(room string, buf []*Subscriber) []*Subscriber {
