@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,34 +22,43 @@ type floor struct {
 	node    bool
 	up      websocket.Upgrader
 
-	mu      sync.Mutex
-	version int64
-	sockets []*socket
+	mu        sync.Mutex
+	version   int64
+	sockets   []*socket      // joined the patients room (the fanout client)
+	checkedIn map[string]int // patient id → position at check-in
+	waiting   []*socket      // joined only their own room (smartwait load), by position
 }
 
 // socket is a joined client: its patient's id, and the connection beneath
 // the websocket, written to directly with frames built here.
 type socket struct {
 	id   string
+	pos  int // position at check-in, for the waiting list
 	conn net.Conn
 }
 
 func newFloor(writers int, node bool) http.Handler {
-	f := &floor{writers: max(writers, 1), node: node}
+	f := &floor{writers: max(writers, 1), node: node, checkedIn: map[string]int{}}
 	f.up.CheckOrigin = func(*http.Request) bool { return true }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("POST /api/staff/login", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"data":{"token":"floor"}}`))
+		w.Write([]byte(`{"success":true,"data":{"token":"floor"}}`))
+	})
+	mux.HandleFunc("GET /api/staff/queue", func(w http.ResponseWriter, r *http.Request) { // smartwait load: empty before it starts
+		w.Write([]byte(`{"success":true,"data":[]}`))
 	})
 	mux.HandleFunc("POST /api/checkin", f.checkIn)
 	mux.HandleFunc("GET /api/position/{id}", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		v := f.version
 		f.mu.Unlock()
-		fmt.Fprintf(w, `{"data":{"version":%d}}`, v)
+		fmt.Fprintf(w, `{"success":true,"data":{"version":%d}}`, v)
 	})
 	mux.HandleFunc("POST /api/staff/call-next", f.callNext)
+	// What smartwait load asks when it cleans up; the floor forgets nothing.
+	mux.HandleFunc("POST /api/staff/complete", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"success":true,"data":{}}`)) })
+	mux.HandleFunc("DELETE /api/checkin/{id}", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"success":true,"data":{}}`)) })
 	mux.HandleFunc("GET /socket.io/", f.socketIO)
 	return mux
 }
@@ -59,9 +69,11 @@ func (f *floor) checkIn(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	f.mu.Lock()
 	f.version++
+	pos := len(f.checkedIn) + 1
+	f.checkedIn[id] = pos
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
-	fmt.Fprintf(w, `{"data":{"patientId":%q}}`, id)
+	fmt.Fprintf(w, `{"success":true,"data":{"patientId":%q,"position":%d}}`, id, pos)
 }
 
 // callNext writes every joined socket its position_update and the
@@ -71,6 +83,10 @@ func (f *floor) callNext(w http.ResponseWriter, r *http.Request) {
 	f.version++
 	v := f.version
 	sockets := append([]*socket(nil), f.sockets...)
+	waiting := append([]*socket(nil), f.waiting...)
+	if len(f.waiting) > 0 {
+		f.waiting = f.waiting[1:]
+	}
 	f.mu.Unlock()
 	ts := time.Now().UTC().Format(`"2006-01-02T15:04:05.000Z"`)
 	shared := frame(nil, fmt.Appendf(nil, `42["queue_update",{"type":"patient_called","queueLength":%d,"nowServing":"A-001","timestamp":%s,"version":%d,"line":"default"}]`, len(sockets), ts, v))
@@ -89,8 +105,38 @@ func (f *floor) callNext(w http.ResponseWriter, r *http.Request) {
 			}
 		}()
 	}
+	f.callWaiting(waiting, ts, v, &wg)
 	wg.Wait()
-	w.Write([]byte(`{"data":{}}`))
+	w.Write([]byte(`{"success":true,"data":{}}`))
+}
+
+// callWaiting writes smartwait load's patients: the first is called (its
+// patient_called and its position_update with status called), the others
+// each get their new position, one write each, spread over the writers.
+func (f *floor) callWaiting(waiting []*socket, ts string, v int64, wg *sync.WaitGroup) {
+	if len(waiting) == 0 {
+		return
+	}
+	called := fmt.Appendf(nil, `42["patient_called",{"type":"patient_called","message":"It is your turn","room":"Load","ticketNumber":"A-001","timestamp":%s,"version":%d,"line":"default"}]`, ts, v)
+	out := frame(nil, called)
+	pu := f.positionUpdate(nil, waiting[0].id, 0, len(waiting)-1, ts, v)
+	pu = []byte(strings.Replace(string(pu), `"status":"waiting"`, `"status":"called"`, 1))
+	_, _ = waiting[0].conn.Write(frame(out, pu))
+	rest := waiting[1:]
+	per := (len(rest) + f.writers - 1) / f.writers
+	for k := range f.writers {
+		share := rest[min(k*per, len(rest)):min((k+1)*per, len(rest))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var payload, out []byte
+			for i, s := range share {
+				payload = f.positionUpdate(payload[:0], s.id, k*per+i+1, len(rest), ts, v)
+				out = frame(out[:0], payload)
+				_, _ = s.conn.Write(out)
+			}
+		}()
+	}
 }
 
 // positionUpdate appends the Socket.IO event packet of a position_update.
@@ -148,8 +194,17 @@ func (f *floor) socketIO(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch m := string(msg); {
-		case m == "40":
+		case strings.HasPrefix(m, "40"): // with or without auth
 			err = send(`40{"sid":"floor"}`)
+		case strings.HasPrefix(m, `42["join-patient-room",`):
+			// smartwait load: no acknowledgement asked; room-joined says it.
+			var ev []string
+			_ = json.Unmarshal(msg[2:], &ev)
+			if len(ev) == 2 {
+				s.id = ev[1]
+			}
+			f.join(s)
+			err = send(`42["room-joined",{"room":"patient"}]`)
 		case strings.HasPrefix(m, `420["join-patient-room",`):
 			var ev []string
 			_ = json.Unmarshal(msg[3:], &ev)
@@ -171,14 +226,20 @@ func (f *floor) socketIO(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// join adds a patient of smartwait load to the waiting list, in the order
+// they checked in (positions after a call are counted from the list).
+func (f *floor) join(s *socket) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s.pos = f.checkedIn[s.id]
+	i, _ := slices.BinarySearchFunc(f.waiting, s.pos, func(o *socket, pos int) int { return o.pos - pos })
+	f.waiting = slices.Insert(f.waiting, i, s)
+}
+
 // leave forgets a socket whose connection ended.
 func (f *floor) leave(s *socket) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for i, o := range f.sockets {
-		if o == s {
-			f.sockets = append(f.sockets[:i], f.sockets[i+1:]...)
-			return
-		}
-	}
+	f.sockets = slices.DeleteFunc(f.sockets, func(o *socket) bool { return o == s })
+	f.waiting = slices.DeleteFunc(f.waiting, func(o *socket) bool { return o == s })
 }

@@ -13,11 +13,19 @@
 //	go build -o floor ./tools/fanoutfloor && ./floor -addr 127.0.0.1:3955 &
 //	$GOBENCH_BIN fanout -url http://127.0.0.1:3955 -n 2000 -calls 50 -password x
 //
-// It speaks only what that client uses: POST /api/staff/login,
+// It also serves smartwait load (the kit's load row), whose patients join
+// only their own room: on call-next the first of them is called and the
+// others get their new positions, so that the load row has a floor too:
+//
+//	SMARTWAIT_ADMIN_PASSWORD=x smartwait load --url http://127.0.0.1:3955 --patients 1000 --calls 100 --call-rate 10
+//
+// It speaks only what those clients use: POST /api/staff/login,
 // POST /api/checkin, GET /api/position/{id} (the version),
-// POST /api/staff/call-next, and Engine.IO v4 / Socket.IO v5 over a websocket
-// with the join-patient-room and join-patients-room acknowledgements. It is a
-// measuring stick, not a server: it checks no password and keeps no order.
+// POST /api/staff/call-next, the queue read and clean-up of smartwait load,
+// and Engine.IO v4 / Socket.IO v5 over a websocket with the join-patient-room
+// and join-patients-room acknowledgements (or room-joined). It is a
+// measuring stick, not a server: it checks no password, and keeps no order
+// but the load patients' check-in order.
 package main
 
 import (
