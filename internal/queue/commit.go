@@ -46,7 +46,7 @@ type op struct {
 	err      error
 	prepared *prepared     // ch being prepared while it commits (prepare.go), or nil
 	done     chan struct{} // closed when ch and err are final
-	lead chan struct{} // receives once when this op's goroutine must run the next group
+	lead     chan struct{} // receives once when this op's goroutine must run the next group
 }
 
 // committer is the group-commit queue of a Service.
