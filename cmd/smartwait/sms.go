@@ -131,30 +131,11 @@ func (p *smsParts) alert() string {
 }
 
 // publishers fans one committed change out to several publishers, in order.
-// It prepares c (queue.Preparer) with those that can, and publishes it with
-// the others after the commit.
 type publishers []queue.Publisher
 
 // Publish hands c to each publisher.
 func (ps publishers) Publish(c queue.Change) {
 	for _, p := range ps {
 		p.Publish(c)
-	}
-}
-
-// Prepare implements queue.Preparer.
-func (ps publishers) Prepare(c queue.Change) (publish func()) {
-	each := make([]func(), len(ps))
-	for i, p := range ps {
-		if pr, ok := p.(queue.Preparer); ok {
-			each[i] = pr.Prepare(c)
-		} else {
-			each[i] = func() { p.Publish(c) }
-		}
-	}
-	return func() {
-		for _, publish := range each {
-			publish()
-		}
 	}
 }

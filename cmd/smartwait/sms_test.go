@@ -8,13 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"smartwait/internal/queue"
 	"smartwait/internal/sms/twiliofake"
 )
 
@@ -350,36 +348,5 @@ func TestSMSPermanentFailure(t *testing.T) {
 	}
 	if n := fake.Requests(); n != 2 {
 		t.Errorf("%d requests to Twilio, want 2 (the rejected text is not retried)", n)
-	}
-}
-
-// orderedPreparer records, in one shared log, when it prepares and publishes.
-type orderedPreparer struct {
-	name string
-	log  *[]string
-}
-
-func (p orderedPreparer) Publish(c queue.Change) { *p.log = append(*p.log, p.name+" publish") }
-
-func (p orderedPreparer) Prepare(c queue.Change) func() {
-	*p.log = append(*p.log, p.name+" prepare")
-	return func() { *p.log = append(*p.log, p.name+" publish prepared") }
-}
-
-// TestPublishersPrepareWhatCanBePrepared: publishers prepares a change with
-// the publishers that can, at once, and publishes it with every publisher, in
-// their order, only when the returned function runs (after the commit).
-func TestPublishersPrepareWhatCanBePrepared(t *testing.T) {
-	var log []string
-	plain := queue.PublisherFunc(func(queue.Change) { log = append(log, "plain publish") })
-	ps := publishers{orderedPreparer{"events", &log}, plain, publishers{orderedPreparer{"inner", &log}}}
-	publish := ps.Prepare(queue.Change{Version: 7})
-	if want := []string{"events prepare", "inner prepare"}; !slices.Equal(log, want) {
-		t.Fatalf("after Prepare: %q, want %q", log, want)
-	}
-	publish()
-	want := []string{"events prepare", "inner prepare", "events publish prepared", "plain publish", "inner publish prepared"}
-	if !slices.Equal(log, want) {
-		t.Errorf("after publishing: %q, want %q", log, want)
 	}
 }

@@ -42,11 +42,10 @@ type op struct {
 	multi   bool     // the mutation may change other lines too (otherLine)
 	lines   []string // a multi operation's lines, sorted: locked in this order
 
-	ch       Change
-	err      error
-	prepared *prepared     // ch being prepared while it commits (prepare.go), or nil
-	done     chan struct{} // closed when ch and err are final
-	lead     chan struct{} // receives once when this op's goroutine must run the next group
+	ch   Change
+	err  error
+	done chan struct{} // closed when ch and err are final
+	lead chan struct{} // receives once when this op's goroutine must run the next group
 }
 
 // committer is the group-commit queue of a Service.
@@ -311,7 +310,7 @@ func (s *Service) commitGroup(group []*op) {
 			break
 		}
 		for _, o := range live {
-			o.ch, o.err, o.prepared = Change{}, nil, nil
+			o.ch, o.err = Change{}, nil
 		}
 	}
 	region.End()
@@ -335,7 +334,6 @@ func (s *Service) tryGroup(ctx context.Context, live []*op, now time.Time, gtp *
 				if o.err = run(); o.err != nil {
 					return o.err
 				}
-				s.prepare(o)
 				break
 			}
 			saved, wasDirty := gt.queues[o.queueID], gt.dirty[o.queueID]
@@ -353,9 +351,7 @@ func (s *Service) tryGroup(ctx context.Context, live []*op, now time.Time, gtp *
 				} else {
 					gt.undo(o.queueID, saved, wasDirty)
 				}
-				continue
 			}
-			s.prepare(o)
 		}
 		return gt.flush(ctx)
 	})
@@ -371,7 +367,7 @@ func (s *Service) settle(live []*op, gt *groupTx, err error) {
 			o.err = err
 		}
 		if o.err != nil {
-			o.ch, o.err, o.prepared = Change{}, storeError(o.err), nil
+			o.ch, o.err = Change{}, storeError(o.err)
 		}
 	}
 	if err == nil {
@@ -380,7 +376,11 @@ func (s *Service) settle(live []*op, gt *groupTx, err error) {
 		}
 		for _, o := range live {
 			if o.err == nil {
-				s.publishOp(o)
+				for _, also := range o.ch.Also {
+					s.publish(also)
+				}
+				o.ch.Also = nil
+				s.publish(o.ch)
 			}
 		}
 	}

@@ -172,16 +172,12 @@ func (s *Service) publish(ch Change) {
 	if s.Publisher == nil {
 		return
 	}
-	defer s.recoverPublisher(ch)
+	defer func() {
+		if r := recover(); r != nil {
+			s.log().Error("publisher panicked", "panic", r, "queue", ch.QueueID, "version", ch.Version)
+		}
+	}()
 	s.Publisher.Publish(ch)
-}
-
-// recoverPublisher, deferred, logs a publisher's panic over ch instead of
-// letting it take the operation down.
-func (s *Service) recoverPublisher(ch Change) {
-	if r := recover(); r != nil {
-		s.log().Error("publisher panicked", "panic", r, "queue", ch.QueueID, "version", ch.Version)
-	}
 }
 
 // storeError turns storage sentinels into domain errors; domain errors pass.
