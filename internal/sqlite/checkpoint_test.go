@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,12 +60,12 @@ func fileSize(tb testing.TB, path string) int64 {
 	return fi.Size()
 }
 
-// A commit far smaller than SQLite's own checkpoint threshold (1,000 pages)
-// reaches the database file soon after, with no later write to carry it: the
-// checkpointer copied the log beside the writer, whose own automatic
+// A commit that takes the log past the copy's threshold (maxFrames/8 pages;
+// 8 here) reaches the database file soon after, with no later write to carry
+// it: the checkpointer copied the log beside the writer, whose own automatic
 // checkpoints are off (TestPragmas).
 func TestLogCopiedWithoutTheWriter(t *testing.T) {
-	db := openCk(t, 20*time.Millisecond, ckMaxFrames)
+	db := openCk(t, 20*time.Millisecond, 64)
 	before := fileSize(t, db.path)
 	insertTickets(t, db, 0, 300) // ~60 KiB of rows and their index entries
 	for deadline := time.Now().Add(10 * time.Second); fileSize(t, db.path) <= before; {
@@ -126,21 +125,14 @@ func TestLogRewoundUnderUnpausedWrites(t *testing.T) {
 	}
 }
 
-// logFrames reads the log's length in frames from the shared-memory index
-// beside the database (mxFrame, a native-order u32 at byte 16 of its header;
-// https://sqlite.org/walformat.html).
+// logFrames is walFrames for a test.
 func logFrames(tb testing.TB, path string) int {
 	tb.Helper()
-	f, err := os.Open(path + "-shm")
+	n, err := walFrames(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	var hdr [20]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil {
-		tb.Fatal(err)
-	}
-	return int(binary.NativeEndian.Uint32(hdr[16:]))
+	return n
 }
 
 // queueLen counts the tickets through a reader.
@@ -150,4 +142,44 @@ func queueLen(tb testing.TB, db *DB) (n int) {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// A commit is synced (the log file's fsync) at the next tick: it no longer
+// waits for a checkpoint to be safe from a power cut, and a short log is
+// neither copied nor rewound under it.
+func TestCommitSyncedBeforeTheLogIsCopied(t *testing.T) {
+	db := openCk(t, 100*time.Millisecond, ckMaxFrames)
+	db.checkpoint(context.Background())
+	// Past the migrations' own sync: wait for a quiet checkpointer.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s := db.logSyncs.Load()
+		time.Sleep(300 * time.Millisecond)
+		if db.logSyncs.Load() == s {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the checkpointer keeps syncing with nothing committed")
+		}
+	}
+	syncs, size := db.logSyncs.Load(), fileSize(t, db.path)
+	insertTickets(t, db, 0, 100)
+	frames := logFrames(t, db.path)
+	for deadline := time.Now().Add(10 * time.Second); db.logSyncs.Load() == syncs; {
+		if time.Now().After(deadline) {
+			t.Fatal("the commit was not synced within 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := fileSize(t, db.path); got != size {
+		t.Errorf("the database file grew from %d to %d bytes before the sync: the log was copied, not synced", size, got)
+	}
+	if got := logFrames(t, db.path); got < frames {
+		t.Errorf("the log went from %d to %d frames: it was rewound", frames, got)
+	}
+	// Far below the copy's threshold, the log stays where it is: the next
+	// write appends to it instead of rewinding it (and syncing its header).
+	time.Sleep(500 * time.Millisecond)
+	if got := fileSize(t, db.path); got != size {
+		t.Errorf("the database file grew from %d to %d bytes: a log of %d frames was copied", size, got, frames)
+	}
 }

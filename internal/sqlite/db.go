@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -72,6 +74,8 @@ type DB struct {
 	ckMu sync.Mutex // one checkpoint at a time (walCheckpoint)
 
 	stopCk, ckDone chan struct{} // the checkpointer's stop signal and its end
+	wal            *os.File      // the log file, opened to sync it; the checkpointer's
+	logSyncs       atomic.Int64  // times the checkpointer synced the log (tests)
 
 	wstmts, rstmts []*sql.Stmt // the prepared stmts on w and r, by stmt.i
 
