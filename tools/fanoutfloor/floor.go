@@ -91,20 +91,10 @@ func (f *floor) callNext(w http.ResponseWriter, r *http.Request) {
 	ts := time.Now().UTC().Format(`"2006-01-02T15:04:05.000Z"`)
 	shared := frame(nil, fmt.Appendf(nil, `42["queue_update",{"type":"patient_called","queueLength":%d,"nowServing":"A-001","timestamp":%s,"version":%d,"line":"default"}]`, len(sockets), ts, v))
 	var wg sync.WaitGroup
-	per := (len(sockets) + f.writers - 1) / f.writers
-	for k := range f.writers {
-		share := sockets[min(k*per, len(sockets)):min((k+1)*per, len(sockets))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var payload, out []byte
-			for i, s := range share {
-				payload = f.positionUpdate(payload[:0], s.id, k*per+i+1, len(sockets), ts, v)
-				out = append(frame(out[:0], payload), shared...)
-				_, _ = s.conn.Write(out) // a socket that fails is the client's business
-			}
-		}()
-	}
+	f.spread(&wg, sockets, func(out, payload []byte, pos int, s *socket) ([]byte, []byte) {
+		payload = f.positionUpdate(payload, s.id, pos, len(sockets), ts, v)
+		return append(frame(out, payload), shared...), payload
+	})
 	f.callWaiting(waiting, ts, v, &wg)
 	wg.Wait()
 	w.Write([]byte(`{"success":true,"data":{}}`))
@@ -123,16 +113,26 @@ func (f *floor) callWaiting(waiting []*socket, ts string, v int64, wg *sync.Wait
 	pu = []byte(strings.Replace(string(pu), `"status":"waiting"`, `"status":"called"`, 1))
 	_, _ = waiting[0].conn.Write(frame(out, pu))
 	rest := waiting[1:]
-	per := (len(rest) + f.writers - 1) / f.writers
+	f.spread(wg, rest, func(out, payload []byte, pos int, s *socket) ([]byte, []byte) {
+		payload = f.positionUpdate(payload, s.id, pos, len(rest), ts, v)
+		return frame(out, payload), payload
+	})
+}
+
+// spread writes each socket what build appends for it (out, built with the
+// scratch payload buffer; pos is the socket's place from 1), the sockets
+// shared out over the writers, each on a goroutine of its own that wg counts.
+// A socket that fails is the client's business.
+func (f *floor) spread(wg *sync.WaitGroup, sockets []*socket, build func(out, payload []byte, pos int, s *socket) ([]byte, []byte)) {
+	per := (len(sockets) + f.writers - 1) / f.writers
 	for k := range f.writers {
-		share := rest[min(k*per, len(rest)):min((k+1)*per, len(rest))]
+		share := sockets[min(k*per, len(sockets)):min((k+1)*per, len(sockets))]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var payload, out []byte
 			for i, s := range share {
-				payload = f.positionUpdate(payload[:0], s.id, k*per+i+1, len(rest), ts, v)
-				out = frame(out[:0], payload)
+				out, payload = build(out[:0], payload[:0], k*per+i+1, s)
 				_, _ = s.conn.Write(out)
 			}
 		}()
