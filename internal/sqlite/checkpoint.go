@@ -65,18 +65,21 @@ func (db *DB) checkpointer(every time.Duration, maxFrames int, stop <-chan struc
 		if err != nil || v == last {
 			continue // nothing committed (or a closed database: the next tick, or stop)
 		}
-		last = v
+		// The commits count as seen only once synced (a copy syncs the log
+		// before it copies): a failed sync is tried again at the next tick.
 		if frames, err := walFrames(db.path); err == nil && frames > maxFrames/8 {
-			// A copy syncs the log before it copies.
 			logged, err := db.passive(db.ck)
 			if err == nil && logged > maxFrames {
 				_, _ = db.passive(db.w)
 			}
 			if err == nil {
+				last = v
 				continue
 			}
 		}
-		db.syncLog()
+		if db.syncLog() {
+			last = v
+		}
 	}
 }
 
@@ -109,21 +112,23 @@ func (db *DB) dataVersion() (int64, error) {
 
 // syncLog syncs the write-ahead log file, which SQLite (synchronous=NORMAL)
 // leaves to checkpoints: the commits in it are then safe from a power cut.
-// fsync acts on the file, whichever descriptor asks. A log that cannot be
-// opened or synced (a database in memory) is tried again at the next commit.
-func (db *DB) syncLog() {
+// fsync acts on the file, whichever descriptor asks. It reports whether the
+// log was synced; one that cannot be opened or synced (a database in memory)
+// is opened again at the next try.
+func (db *DB) syncLog() bool {
 	if db.wal == nil {
 		f, err := os.Open(db.path + "-wal")
 		if err != nil {
-			return
+			return false
 		}
 		db.wal = f
 	}
 	if err := db.wal.Sync(); err != nil {
 		db.closeLog()
-		return
+		return false
 	}
 	db.logSyncs.Add(1)
+	return true
 }
 
 func (db *DB) closeLog() {

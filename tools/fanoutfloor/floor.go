@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -110,7 +111,6 @@ func (f *floor) callWaiting(waiting []*socket, ts string, v int64, wg *sync.Wait
 	called := fmt.Appendf(nil, `42["patient_called",{"type":"patient_called","message":"It is your turn","room":"Load","ticketNumber":"A-001","timestamp":%s,"version":%d,"line":"default"}]`, ts, v)
 	out := frame(nil, called)
 	pu := f.positionUpdate(nil, waiting[0].id, 0, len(waiting)-1, ts, v)
-	pu = []byte(strings.Replace(string(pu), `"status":"waiting"`, `"status":"called"`, 1))
 	_, _ = waiting[0].conn.Write(frame(out, pu))
 	rest := waiting[1:]
 	f.spread(wg, rest, func(out, payload []byte, pos int, s *socket) ([]byte, []byte) {
@@ -139,8 +139,13 @@ func (f *floor) spread(wg *sync.WaitGroup, sockets []*socket, build func(out, pa
 	}
 }
 
-// positionUpdate appends the Socket.IO event packet of a position_update.
+// positionUpdate appends the Socket.IO event packet of a position_update:
+// waiting at pos, or called at position 0.
 func (f *floor) positionUpdate(b []byte, id string, pos, waiting int, ts string, v int64) []byte {
+	status := "waiting"
+	if pos == 0 {
+		status = "called"
+	}
 	b = append(b, `42["position_update",{"type":"position_update","patientId":"`...)
 	b = append(b, id...)
 	b = append(b, `","position":`...)
@@ -153,7 +158,7 @@ func (f *floor) positionUpdate(b []byte, id string, pos, waiting int, ts string,
 		b = append(b, `,"estimatedWaitHigh":`...)
 		b = strconv.AppendInt(b, int64(6*pos), 10)
 	}
-	b = fmt.Appendf(b, `,"status":"waiting","ticketNumber":"A-%03d","queueLength":%d,"timestamp":%s,"version":%d`, pos+1, waiting, ts, v)
+	b = fmt.Appendf(b, `,"status":%q,"ticketNumber":"A-%03d","queueLength":%d,"timestamp":%s,"version":%d`, status, pos+1, waiting, ts, v)
 	if !f.node {
 		b = append(b, `,"line":"default"`...)
 	}
@@ -198,19 +203,11 @@ func (f *floor) socketIO(w http.ResponseWriter, r *http.Request) {
 			err = send(`40{"sid":"floor"}`)
 		case strings.HasPrefix(m, `42["join-patient-room",`):
 			// smartwait load: no acknowledgement asked; room-joined says it.
-			var ev []string
-			_ = json.Unmarshal(msg[2:], &ev)
-			if len(ev) == 2 {
-				s.id = ev[1]
-			}
+			s.id = joinedID(msg)
 			f.join(s)
 			err = send(`42["room-joined",{"room":"patient"}]`)
 		case strings.HasPrefix(m, `420["join-patient-room",`):
-			var ev []string
-			_ = json.Unmarshal(msg[3:], &ev)
-			if len(ev) == 2 {
-				s.id = ev[1]
-			}
+			s.id = joinedID(msg)
 			err = send(`430[{"room":"patient"}]`)
 		case strings.HasPrefix(m, `421["join-patients-room"`):
 			// In the room before the acknowledgement: a client that calls
@@ -224,6 +221,16 @@ func (f *floor) socketIO(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// joinedID returns the patient id a join-patient-room event packet names
+// ("42[…]", or "420[…]" when it asks for an acknowledgement), or "".
+func joinedID(msg []byte) string {
+	var ev []string
+	if i := bytes.IndexByte(msg, '['); i >= 0 && json.Unmarshal(msg[i:], &ev) == nil && len(ev) == 2 {
+		return ev[1]
+	}
+	return ""
 }
 
 // join adds a patient of smartwait load to the waiting list, in the order
