@@ -239,9 +239,9 @@ type sentMark struct {
 // those that arrive while a write is under way into the next write: the
 // workers send concurrently, so a burst of texts costs one MarkSentAll
 // instead of one write each (on SQLite that write was an eighth of a
-// check-in's server CPU, and it held the queue's only writer connection). A
-// lone text is recorded at once, as before; a worker waits for its text's
-// record before sending the ticket's next one.
+// check-in's server CPU, and it held the queue's only writer connection; the
+// SQLite outbox now also lets the marks ride on the queue's next commit). A
+// worker waits for its text's record before sending the ticket's next one.
 func (d *Dispatcher) markSent(ctx context.Context, in <-chan sentMark) {
 	for first := range in {
 		batch := []sentMark{first}

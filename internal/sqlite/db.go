@@ -79,6 +79,8 @@ type DB struct {
 
 	wstmts, rstmts []*sql.Stmt // the prepared stmts on w and r, by stmt.i
 
+	rides rides // texts' sent marks waiting for the next commit (ride.go)
+
 	// Now is the clock used for default timestamps and claim expiry; nil: time.Now.
 	Now func() time.Time
 }
@@ -137,7 +139,7 @@ func open(ctx context.Context, path string, every time.Duration, maxFrames int) 
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n) // opening a connection re-runs the pragmas: keep them
-	db := &DB{path: path, w: w, r: r}
+	db := &DB{path: path, w: w, r: r, rides: rides{wait: rideWait}}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -189,6 +191,7 @@ func migrator(w *sql.DB) (*goose.Provider, error) {
 
 // Close closes the database. Calls after Close fail with queue.ErrUnavailable.
 func (db *DB) Close() error {
+	db.closeRides()
 	var ckErr error
 	if db.ck != nil {
 		if db.stopCk != nil {
@@ -235,10 +238,14 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", translate(err))
 	}
 	defer t.Rollback() // a no-op after Commit
-	if err := fn(&tx{tx: t, db: db, stmts: db.wstmts, write: true}); err != nil {
+	wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
+	if err := fn(wt); err != nil {
 		return err
 	}
-	if err := t.Commit(); err != nil {
+	rides := db.rideAlong(ctx, wt) // texts' sent marks (ride.go)
+	err = t.Commit()
+	db.answerRides(rides, err == nil)
+	if err != nil {
 		if ctx.Err() != nil { // database/sql rolled back when ctx ended: say why
 			return fmt.Errorf("sqlite: commit: %w", ctx.Err())
 		}

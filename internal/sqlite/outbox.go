@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -117,44 +116,6 @@ func (db *DB) PostponeAll(ctx context.Context, held []notify.Held, reason string
 		return 0, fmt.Errorf("sqlite: postpone: %w", translate(err))
 	}
 	return n, nil
-}
-
-// MarkSentAll marks several sent messages in one transaction (see
-// notify.Outbox): one commit, and one write of each page of the outbox,
-// instead of one per text.
-func (db *DB) MarkSentAll(ctx context.Context, sent []notify.Sent) ([]error, error) {
-	switch len(sent) {
-	case 0:
-		return nil, nil
-	case 1: // one statement in autocommit costs less than a transaction around it
-		err := db.MarkSent(ctx, sent[0].Claim, sent[0].ProviderID, sent[0].At)
-		if err != nil && !errors.Is(err, notify.ErrLeaseLost) {
-			return nil, err
-		}
-		return []error{err}, nil
-	}
-	t, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
-	}
-	defer t.Rollback() // a no-op after Commit
-	st := t.StmtContext(ctx, db.wstmts[markSent.i])
-	results := make([]error, len(sent))
-	for i, s := range sent {
-		res, err := st.ExecContext(ctx, s.ProviderID, s.At.UnixMilli(), s.ID, s.Token)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
-		} else if n == 0 {
-			results[i] = fmt.Errorf("sqlite: mark sent: %w", notify.ErrLeaseLost)
-		}
-	}
-	if err := t.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
-	}
-	return results, nil
 }
 
 // markClaim runs an update that matches one message by id and claim token, and

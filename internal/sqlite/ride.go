@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"smartwait/internal/notify"
+)
+
+// Sent marks ride on the next write. Recording a sent text is one small
+// UPDATE of a row among the outbox's newest, whose pages the queue's commits
+// are writing anyway; in a transaction of its own it cost a commit (the log
+// frames of those pages, the file locks): under the bench kit's check-ins
+// about a tenth of the server's CPU, on the one writer connection the
+// queue's operations wait for. MarkSentAll therefore hands its marks to the
+// writer: the next Update applies them, in a savepoint of their own, just
+// before it commits, and when no Update comes within rideWait a timer
+// commits them alone, as before. A mark is answered only after the commit
+// that holds it. A mark that fails rolls back only its savepoint and is then
+// retried alone; the operation it rode with commits regardless.
+
+// rideWait is how long a mark waits for a write to ride before it is
+// committed on its own. A busy server commits every few milliseconds; an idle
+// one delays a text's record, never the text, by this much.
+const rideWait = 5 * time.Millisecond
+
+// ride is one MarkSentAll call waiting for a commit.
+type ride struct {
+	sent    []notify.Sent
+	results []error
+	err     error
+	done    chan struct{}
+}
+
+// rides is the queue of marks waiting for a commit.
+type rides struct {
+	mu      sync.Mutex
+	waiting []*ride
+	wait    time.Duration // rideWait; tests lengthen it
+	timer   *time.Timer   // runs flushRides wait after the first mark queues
+	closed  bool          // Close flushed the last marks: later ones commit at once
+}
+
+// MarkSentAll marks several sent messages (see notify.Outbox) in the next
+// write transaction, or in one of their own within rideWait.
+func (db *DB) MarkSentAll(ctx context.Context, sent []notify.Sent) ([]error, error) {
+	if len(sent) == 0 {
+		return nil, nil
+	}
+	r := &ride{sent: sent, done: make(chan struct{})}
+	db.queueRides(r)
+	select {
+	case <-r.done:
+		return r.results, r.err
+	case <-ctx.Done():
+		// The mark may still commit; the caller treats it as unknown, as it
+		// would a failed write, and the lease decides.
+		return nil, fmt.Errorf("sqlite: mark sent: %w", ctx.Err())
+	}
+}
+
+// queueRides queues marks and arms the timer that commits them if no write
+// takes them first.
+func (db *DB) queueRides(rs ...*ride) {
+	q := &db.rides
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		db.commitRides(rs)
+		return
+	}
+	first := len(q.waiting) == 0
+	q.waiting = append(q.waiting, rs...)
+	if first {
+		if q.timer == nil {
+			q.timer = time.AfterFunc(q.wait, db.flushRides)
+		} else {
+			q.timer.Reset(q.wait)
+		}
+	}
+	q.mu.Unlock()
+}
+
+// takeRides removes and returns every waiting mark.
+func (db *DB) takeRides() []*ride {
+	q := &db.rides
+	q.mu.Lock()
+	rs := q.waiting
+	q.waiting = nil
+	q.mu.Unlock()
+	return rs
+}
+
+// flushRides commits the marks that no write took within rideWait.
+func (db *DB) flushRides() { db.commitRides(db.takeRides()) }
+
+// closeRides commits the waiting marks before the database closes, and makes
+// later marks commit at once.
+func (db *DB) closeRides() {
+	q := &db.rides
+	q.mu.Lock()
+	q.closed = true
+	if q.timer != nil {
+		q.timer.Stop()
+	}
+	rs := q.waiting
+	q.waiting = nil
+	q.mu.Unlock()
+	db.commitRides(rs)
+}
+
+// commitRides commits marks in a transaction of their own and answers them.
+func (db *DB) commitRides(rs []*ride) {
+	if len(rs) == 0 {
+		return
+	}
+	// The callers' contexts may end while they wait; the marks are still owed
+	// to the outbox, bounded like any write by the busy timeout.
+	ctx := context.Background()
+	err := func() error {
+		t, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		}
+		defer t.Rollback() // a no-op after Commit
+		wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
+		for _, r := range rs {
+			if r.results, r.err = wt.markSentAll(ctx, r.sent); r.err != nil {
+				return r.err
+			}
+		}
+		if err := t.Commit(); err != nil {
+			return fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		}
+		return nil
+	}()
+	for _, r := range rs {
+		if err != nil {
+			r.results, r.err = nil, err
+		}
+		close(r.done)
+	}
+}
+
+// rideAlong applies the waiting marks inside t, a write transaction about to
+// commit, each call in a savepoint. It returns the marks applied, to be
+// answered after the commit (answerRides); the ones that failed are queued
+// again to be committed alone.
+func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
+	rs := db.takeRides()
+	if len(rs) == 0 {
+		return nil
+	}
+	var applied, failed []*ride
+	for _, r := range rs {
+		err := t.Savepoint(ctx, func() error {
+			var err error
+			r.results, err = t.markSentAll(ctx, r.sent)
+			return err
+		})
+		if err != nil {
+			r.results = nil
+			failed = append(failed, r)
+			continue
+		}
+		applied = append(applied, r)
+	}
+	if len(failed) > 0 {
+		db.queueRides(failed...)
+	}
+	return applied
+}
+
+// answerRides ends the marks that rode on a transaction: answered when it
+// committed, queued again to commit alone when it did not.
+func (db *DB) answerRides(rs []*ride, committed bool) {
+	if len(rs) == 0 {
+		return
+	}
+	if !committed {
+		for _, r := range rs {
+			r.results = nil
+		}
+		db.queueRides(rs...)
+		return
+	}
+	for _, r := range rs {
+		close(r.done)
+	}
+}
+
+// markSentAll runs the sent marks in t, one result per mark:
+// notify.ErrLeaseLost for a message no longer leased by its token.
+func (t *tx) markSentAll(ctx context.Context, sent []notify.Sent) ([]error, error) {
+	st := t.stmt(ctx, markSent)
+	results := make([]error, len(sent))
+	for i, s := range sent {
+		res, err := st.ExecContext(t.run(ctx), s.ProviderID, s.At.UnixMilli(), s.ID, s.Token)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
+		}
+		if n == 0 {
+			results[i] = fmt.Errorf("sqlite: mark sent: %w", notify.ErrLeaseLost)
+		}
+	}
+	return results, nil
+}

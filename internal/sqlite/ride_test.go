@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"smartwait/internal/notify"
+	"smartwait/internal/queue"
+)
+
+// claimedText commits one ticket with one pending confirmation and claims it.
+func claimedText(t *testing.T, db *DB, phone int) (queue.Message, notify.Claim) {
+	t.Helper()
+	ctx := context.Background()
+	insertTickets(t, db, phone, 1)
+	now := time.Now().UTC()
+	m := queue.Message{TicketID: queue.NewID(), Kind: queue.MessageConfirmation, To: "+14155552671",
+		Body: "SmartWait: hello", DedupeKey: queue.NewID(), Status: queue.MessagePending, CreatedAt: now, DueAt: now}
+	if err := db.Update(ctx, func(tx queue.Tx) error { return tx.AddMessage(ctx, &m) }); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := db.Claim(ctx, now, time.Minute, 10)
+	if err != nil || len(cs) != 1 || cs[0].ID != m.ID {
+		t.Fatalf("Claim = %v, %v; want message %d", cs, err, m.ID)
+	}
+	return m, cs[0]
+}
+
+// status reads a message's status and provider id.
+func status(t *testing.T, db *DB, m queue.Message) (queue.MessageStatus, string) {
+	t.Helper()
+	ms, err := db.Messages(context.Background(), m.TicketID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("Messages = %v, %v", ms, err)
+	}
+	return ms[0].Status, ms[0].ProviderID
+}
+
+type markResult struct {
+	results []error
+	err     error
+}
+
+func markAsync(db *DB, c notify.Claim, provider string) <-chan markResult {
+	ch := make(chan markResult, 1)
+	go func() {
+		rs, err := db.MarkSentAll(context.Background(), []notify.Sent{{Claim: c, ProviderID: provider, At: time.Now()}})
+		ch <- markResult{rs, err}
+	}()
+	return ch
+}
+
+// recv waits for a mark's answer.
+func recv(t *testing.T, ch <-chan markResult) markResult {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("the mark was never answered")
+		return markResult{}
+	}
+}
+
+// waitQueued waits until n marks wait for a commit.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		db.rides.mu.Lock()
+		got := len(db.rides.waiting)
+		db.rides.mu.Unlock()
+		if got == n {
+			return
+		}
+	}
+	t.Fatalf("%d marks never queued", n)
+}
+
+// A sent mark commits with the next write that succeeds, not with one that
+// fails, and is answered only once that write committed.
+func TestSentMarkRidesOnTheNextWrite(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	db.rides.wait = time.Hour // only a write can take the mark
+	m, c := claimedText(t, db, 1)
+	done := markAsync(db, c, "SMride")
+	waitQueued(t, db, 1)
+
+	failed := errors.New("the operation failed")
+	if err := db.Update(context.Background(), func(queue.Tx) error { return failed }); !errors.Is(err, failed) {
+		t.Fatalf("failing Update = %v", err)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the mark was answered by a write that rolled back: %v, %v", r.results, r.err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if st, _ := status(t, db, m); st != queue.MessagePending {
+		t.Fatalf("status after a failed write = %q, want pending", st)
+	}
+	waitQueued(t, db, 1)
+
+	insertTickets(t, db, 2, 1) // a queue write: the mark rides on it
+	r := recv(t, done)
+	if r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("MarkSentAll = %v, %v; want [nil]", r.results, r.err)
+	}
+	if st, p := status(t, db, m); st != queue.MessageSent || p != "SMride" {
+		t.Errorf("after the ride: status %q provider %q, want sent SMride", st, p)
+	}
+}
+
+// With no write to ride, a mark commits alone after the wait; a mark whose
+// lease was lost says so either way.
+func TestSentMarkCommitsAloneWhenNoWriteComes(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	db.rides.wait = 5 * time.Millisecond
+	m, c := claimedText(t, db, 1)
+	r := recv(t, markAsync(db, c, "SMalone"))
+	if r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("MarkSentAll = %v, %v; want [nil]", r.results, r.err)
+	}
+	if st, p := status(t, db, m); st != queue.MessageSent || p != "SMalone" {
+		t.Errorf("status %q provider %q, want sent SMalone", st, p)
+	}
+	r = recv(t, markAsync(db, c, "SMagain"))
+	if r.err != nil || len(r.results) != 1 || !errors.Is(r.results[0], notify.ErrLeaseLost) {
+		t.Errorf("second MarkSentAll = %v, %v; want [ErrLeaseLost]", r.results, r.err)
+	}
+}
+
+// Close commits the marks still waiting, so a drained dispatcher's last
+// records are not lost with the process.
+func TestCloseCommitsWaitingMarks(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	db.rides.wait = time.Hour
+	m, c := claimedText(t, db, 1)
+	done := markAsync(db, c, "SMclose")
+	waitQueued(t, db, 1)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := recv(t, done)
+	if r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("MarkSentAll = %v, %v; want [nil]", r.results, r.err)
+	}
+	again, err := Open(context.Background(), db.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if st, p := status(t, again, m); st != queue.MessageSent || p != "SMclose" {
+		t.Errorf("after reopening: status %q provider %q, want sent SMclose", st, p)
+	}
+}
