@@ -199,6 +199,9 @@ func (s *Service) addWebhookEvent(ctx context.Context, tx Tx, q Queue, ch Change
 	if !ok || ch.Ticket.ID == "" {
 		return 0, nil
 	}
+	if any, err := tx.HasWebhookEndpoints(ctx); err != nil || !any {
+		return 0, err
+	}
 	return tx.AddWebhookEvent(ctx, s.newWebhookEvent(typ, q, ch.Ticket, ch.From, nil, now))
 }
 

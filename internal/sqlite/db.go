@@ -278,6 +278,7 @@ type tx struct {
 	stmts   []*sql.Stmt // the pool's prepared statements
 	handles []*sql.Stmt // this transaction's handles on them, by stmt.i
 	write   bool        // inside Update
+	hooks   uint8       // HasWebhookEndpoints's answer: 0 not asked, 1 no, 2 yes
 }
 
 func (db *DB) now() time.Time {

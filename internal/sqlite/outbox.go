@@ -39,12 +39,27 @@ var (
 )
 
 // Claim leases up to limit due pending messages to a new claim token (see
-// notify.Outbox). It is one UPDATE … RETURNING on the single write connection, so
-// two claims, even from two processes on the same file, never overlap.
+// notify.Outbox). It is one UPDATE … RETURNING in a write transaction, so two
+// claims, even from two processes on the same file, never overlap; like the
+// sent marks it rides on the next write (ride.go), and so also claims the
+// texts that write adds.
 func (db *DB) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.Claim, error) {
+	var out []notify.Claim
+	err := db.rideNext(ctx, "claim messages", func(ctx context.Context, t *tx) (err error) {
+		out, err = t.claim(ctx, now, lease, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// claim runs Claim's UPDATE … RETURNING in t.
+func (t *tx) claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.Claim, error) {
 	token := rand.Text()
 	until := now.Add(lease)
-	rows, err := db.wstmts[claimMessages.i].QueryContext(ctx, until.UnixMilli(), token, now.UnixMilli(), limit)
+	rows, err := t.stmt(ctx, claimMessages).QueryContext(t.run(ctx), until.UnixMilli(), token, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim messages: %w", translate(err))
 	}

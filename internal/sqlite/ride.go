@@ -9,38 +9,41 @@ import (
 	"smartwait/internal/notify"
 )
 
-// Sent marks ride on the next write. Recording a sent text is one small
-// UPDATE of a row among the outbox's newest, whose pages the queue's commits
-// are writing anyway; in a transaction of its own it cost a commit (the log
-// frames of those pages, the file locks): under the bench kit's check-ins
-// about a tenth of the server's CPU, on the one writer connection the
-// queue's operations wait for. MarkSentAll therefore hands its marks to the
-// writer: the next Update applies them, in a savepoint of their own, just
-// before it commits, and when no Update comes within rideWait a timer
-// commits them alone, as before. A mark is answered only after the commit
-// that holds it. A mark that fails rolls back only its savepoint and is then
-// retried alone; the operation it rode with commits regardless.
+// The dispatcher's writes ride on the queue's. Claiming due texts and
+// recording sent ones are small UPDATEs of rows among the outbox's newest,
+// whose pages the queue's commits are writing anyway; each in a transaction
+// of its own cost a commit (the log frames of those pages, the file locks):
+// under the bench kit's check-ins, the claims and marks took 14 % of the
+// server's CPU, on the one writer connection the queue's operations wait
+// for. Claim and MarkSentAll therefore hand their statements to the writer:
+// the next Update applies them, each in a savepoint, just before it commits,
+// and when no Update comes within rideWait a timer commits them alone. A
+// claim that rides also takes the texts its write added. Each is answered
+// only after the commit that holds it. One that fails rolls back only its
+// savepoint and is then retried alone; the operation it rode with commits
+// regardless.
 
-// rideWait is how long a mark waits for a write to ride before it is
-// committed on its own. A busy server commits every few milliseconds; an idle
-// one delays a text's record, never the text, by this much.
+// rideWait is how long a claim or mark waits for a write to ride before it
+// is committed on its own. A busy server commits every few milliseconds; an
+// idle one delays a text by at most this much, and its record by as much.
 const rideWait = 5 * time.Millisecond
 
-// ride is one MarkSentAll call waiting for a commit.
+// ride is one dispatcher write (a claim, or sent marks) waiting for a
+// commit. apply runs it inside a write transaction and keeps its results in
+// the closure; it may run again if that transaction does not commit.
 type ride struct {
-	sent    []notify.Sent
-	results []error
-	err     error
-	done    chan struct{}
+	apply func(ctx context.Context, t *tx) error
+	err   error
+	done  chan struct{}
 }
 
-// rides is the queue of marks waiting for a commit.
+// rides is the queue of claims and marks waiting for a commit.
 type rides struct {
 	mu      sync.Mutex
 	waiting []*ride
 	wait    time.Duration // rideWait; tests lengthen it
 	timer   *time.Timer   // runs flushRides wait after the first mark queues
-	closed  bool          // Close flushed the last marks: later ones commit at once
+	closed  bool          // Close flushed the last rides: later ones commit at once
 }
 
 // MarkSentAll marks several sent messages (see notify.Outbox) in the next
@@ -49,15 +52,29 @@ func (db *DB) MarkSentAll(ctx context.Context, sent []notify.Sent) ([]error, err
 	if len(sent) == 0 {
 		return nil, nil
 	}
-	r := &ride{sent: sent, done: make(chan struct{})}
+	var results []error
+	err := db.rideNext(ctx, "mark sent", func(ctx context.Context, t *tx) (err error) {
+		results, err = t.markSentAll(ctx, sent)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// rideNext runs apply in the next write transaction, or in one of its own
+// within rideWait, and returns once that transaction committed.
+func (db *DB) rideNext(ctx context.Context, what string, apply func(ctx context.Context, t *tx) error) error {
+	r := &ride{apply: apply, done: make(chan struct{})}
 	db.queueRides(r)
 	select {
 	case <-r.done:
-		return r.results, r.err
+		return r.err
 	case <-ctx.Done():
-		// The mark may still commit; the caller treats it as unknown, as it
+		// The write may still commit; the caller treats it as unknown, as it
 		// would a failed write, and the lease decides.
-		return nil, fmt.Errorf("sqlite: mark sent: %w", ctx.Err())
+		return fmt.Errorf("sqlite: %s: %w", what, ctx.Err())
 	}
 }
 
@@ -127,7 +144,7 @@ func (db *DB) commitRides(rs []*ride) {
 		defer t.Rollback() // a no-op after Commit
 		wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
 		for _, r := range rs {
-			if r.results, r.err = wt.markSentAll(ctx, r.sent); r.err != nil {
+			if r.err = r.apply(ctx, wt); r.err != nil {
 				return r.err
 			}
 		}
@@ -138,7 +155,7 @@ func (db *DB) commitRides(rs []*ride) {
 	}()
 	for _, r := range rs {
 		if err != nil {
-			r.results, r.err = nil, err
+			r.err = err
 		}
 		close(r.done)
 	}
@@ -155,13 +172,7 @@ func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
 	}
 	var applied, failed []*ride
 	for _, r := range rs {
-		err := t.Savepoint(ctx, func() error {
-			var err error
-			r.results, err = t.markSentAll(ctx, r.sent)
-			return err
-		})
-		if err != nil {
-			r.results = nil
+		if err := t.Savepoint(ctx, func() error { return r.apply(ctx, t) }); err != nil {
 			failed = append(failed, r)
 			continue
 		}
@@ -180,9 +191,6 @@ func (db *DB) answerRides(rs []*ride, committed bool) {
 		return
 	}
 	if !committed {
-		for _, r := range rs {
-			r.results = nil
-		}
 		db.queueRides(rs...)
 		return
 	}

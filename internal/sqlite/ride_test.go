@@ -52,6 +52,12 @@ func markAsync(db *DB, c notify.Claim, provider string) <-chan markResult {
 	return ch
 }
 
+func setRideWait(db *DB, d time.Duration) {
+	db.rides.mu.Lock()
+	db.rides.wait = d
+	db.rides.mu.Unlock()
+}
+
 // recv waits for a mark's answer.
 func recv(t *testing.T, ch <-chan markResult) markResult {
 	t.Helper()
@@ -82,8 +88,8 @@ func waitQueued(t *testing.T, db *DB, n int) {
 // fails, and is answered only once that write committed.
 func TestSentMarkRidesOnTheNextWrite(t *testing.T) {
 	db := openCk(t, ckEvery, ckMaxFrames)
-	db.rides.wait = time.Hour // only a write can take the mark
 	m, c := claimedText(t, db, 1)
+	setRideWait(db, time.Hour) // only a write can take the mark
 	done := markAsync(db, c, "SMride")
 	waitQueued(t, db, 1)
 
@@ -115,7 +121,7 @@ func TestSentMarkRidesOnTheNextWrite(t *testing.T) {
 // lease was lost says so either way.
 func TestSentMarkCommitsAloneWhenNoWriteComes(t *testing.T) {
 	db := openCk(t, ckEvery, ckMaxFrames)
-	db.rides.wait = 5 * time.Millisecond
+	setRideWait(db, 5*time.Millisecond)
 	m, c := claimedText(t, db, 1)
 	r := recv(t, markAsync(db, c, "SMalone"))
 	if r.err != nil || len(r.results) != 1 || r.results[0] != nil {
@@ -134,8 +140,8 @@ func TestSentMarkCommitsAloneWhenNoWriteComes(t *testing.T) {
 // records are not lost with the process.
 func TestCloseCommitsWaitingMarks(t *testing.T) {
 	db := openCk(t, ckEvery, ckMaxFrames)
-	db.rides.wait = time.Hour
 	m, c := claimedText(t, db, 1)
+	setRideWait(db, time.Hour)
 	done := markAsync(db, c, "SMclose")
 	waitQueued(t, db, 1)
 	if err := db.Close(); err != nil {
@@ -152,5 +158,43 @@ func TestCloseCommitsWaitingMarks(t *testing.T) {
 	defer again.Close()
 	if st, p := status(t, again, m); st != queue.MessageSent || p != "SMclose" {
 		t.Errorf("after reopening: status %q provider %q, want sent SMclose", st, p)
+	}
+}
+
+// A claim waits for the next write too, and takes the texts that write adds:
+// the queue's commit that writes a confirmation is the one that claims it.
+func TestClaimRidesAndTakesTheTextsItsWriteAdds(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	setRideWait(db, time.Hour)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	type claimed struct {
+		cs  []notify.Claim
+		err error
+	}
+	done := make(chan claimed, 1)
+	go func() {
+		cs, err := db.Claim(ctx, now.Add(time.Second), time.Minute, 10)
+		done <- claimed{cs, err}
+	}()
+	waitQueued(t, db, 1)
+	m := queue.Message{TicketID: queue.NewID(), Kind: queue.MessageConfirmation, To: "+14155552671",
+		Body: "SmartWait: hello", DedupeKey: queue.NewID(), Status: queue.MessagePending, CreatedAt: now, DueAt: now}
+	if err := db.Update(ctx, func(tx queue.Tx) error { return tx.AddMessage(ctx, &m) }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil || len(r.cs) != 1 || r.cs[0].ID != m.ID || r.cs[0].Token == "" {
+			t.Fatalf("Claim = %v, %v; want message %d", r.cs, r.err, m.ID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the claim was never answered")
+	}
+	// With no write to ride and no time to wait, a claim reports its deadline.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if cs, err := db.Claim(short, now.Add(time.Second), time.Minute, 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a claim with nothing to ride = %v, %v; want the deadline", cs, err)
 	}
 }

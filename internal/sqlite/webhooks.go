@@ -24,6 +24,8 @@ var insertWebhookEvent = prepared(`INSERT INTO webhook_deliveries
 	FROM webhook_endpoints
 	WHERE enabled AND instr(events, ',' || ?2 || ',') > 0`)
 
+var anyWebhookEndpoint = prepared(`SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled)`)
+
 // AddWebhookEvent writes e to the webhook outbox of every enabled endpoint
 // subscribed to its type.
 func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) (int, error) {
@@ -37,6 +39,23 @@ func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) (int, er
 		return 0, fmt.Errorf("sqlite: add webhook event: %w", translate(err))
 	}
 	return int(n), nil
+}
+
+// HasWebhookEndpoints reports whether an endpoint is enabled (see queue.Tx),
+// asked once per transaction: the writer is this file's only one, so the
+// transaction's snapshot holds until it ends.
+func (t *tx) HasWebhookEndpoints(ctx context.Context) (bool, error) {
+	if t.hooks == 0 {
+		var any bool
+		if err := t.stmt(ctx, anyWebhookEndpoint).QueryRowContext(t.run(ctx)).Scan(&any); err != nil {
+			return false, fmt.Errorf("sqlite: webhook endpoints: %w", translate(err))
+		}
+		t.hooks = 1
+		if any {
+			t.hooks = 2
+		}
+	}
+	return t.hooks == 2, nil
 }
 
 // RecordDelivery records the provider's final report on a sent message (see
