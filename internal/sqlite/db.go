@@ -79,7 +79,7 @@ type DB struct {
 
 	wstmts, rstmts []*sql.Stmt // the prepared stmts on w and r, by stmt.i
 
-	rides rides // texts' sent marks waiting for the next commit (ride.go)
+	rides rides // the dispatcher's claims and marks waiting for the next commit (ride.go)
 
 	// Now is the clock used for default timestamps and claim expiry; nil: time.Now.
 	Now func() time.Time
@@ -242,7 +242,7 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 	if err := fn(wt); err != nil {
 		return err
 	}
-	rides := db.rideAlong(ctx, wt) // texts' sent marks (ride.go)
+	rides := db.rideAlong(ctx, wt) // the dispatcher's claims and marks (ride.go)
 	err = t.Commit()
 	db.answerRides(rides, err == nil)
 	if err != nil {

@@ -42,7 +42,7 @@ type rides struct {
 	mu      sync.Mutex
 	waiting []*ride
 	wait    time.Duration // rideWait; tests lengthen it
-	timer   *time.Timer   // runs flushRides wait after the first mark queues
+	timer   *time.Timer   // runs flushRides wait after the first ride queues
 	closed  bool          // Close flushed the last rides: later ones commit at once
 }
 
@@ -78,7 +78,7 @@ func (db *DB) rideNext(ctx context.Context, what string, apply func(ctx context.
 	}
 }
 
-// queueRides queues marks and arms the timer that commits them if no write
+// queueRides queues rides and arms the timer that commits them if no write
 // takes them first.
 func (db *DB) queueRides(rs ...*ride) {
 	q := &db.rides
@@ -100,7 +100,7 @@ func (db *DB) queueRides(rs ...*ride) {
 	q.mu.Unlock()
 }
 
-// takeRides removes and returns every waiting mark.
+// takeRides removes and returns every waiting ride.
 func (db *DB) takeRides() []*ride {
 	q := &db.rides
 	q.mu.Lock()
@@ -110,11 +110,11 @@ func (db *DB) takeRides() []*ride {
 	return rs
 }
 
-// flushRides commits the marks that no write took within rideWait.
+// flushRides commits the rides that no write took within their wait.
 func (db *DB) flushRides() { db.commitRides(db.takeRides()) }
 
-// closeRides commits the waiting marks before the database closes, and makes
-// later marks commit at once.
+// closeRides commits the waiting rides before the database closes, and makes
+// later ones commit at once.
 func (db *DB) closeRides() {
 	q := &db.rides
 	q.mu.Lock()
@@ -128,28 +128,27 @@ func (db *DB) closeRides() {
 	db.commitRides(rs)
 }
 
-// commitRides commits marks in a transaction of their own and answers them.
+// commitRides commits rides in a transaction of their own, each in a
+// savepoint so that one failing does not undo the others, and answers them.
 func (db *DB) commitRides(rs []*ride) {
 	if len(rs) == 0 {
 		return
 	}
-	// The callers' contexts may end while they wait; the marks are still owed
+	// The callers' contexts may end while they wait; the writes are still owed
 	// to the outbox, bounded like any write by the busy timeout.
 	ctx := context.Background()
 	err := func() error {
 		t, err := db.w.BeginTx(ctx, nil)
 		if err != nil {
-			return fmt.Errorf("sqlite: mark sent: %w", translate(err))
+			return fmt.Errorf("sqlite: dispatcher write: %w", translate(err))
 		}
 		defer t.Rollback() // a no-op after Commit
 		wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
 		for _, r := range rs {
-			if r.err = r.apply(ctx, wt); r.err != nil {
-				return r.err
-			}
+			r.err = wt.Savepoint(ctx, func() error { return r.apply(ctx, wt) })
 		}
 		if err := t.Commit(); err != nil {
-			return fmt.Errorf("sqlite: mark sent: %w", translate(err))
+			return fmt.Errorf("sqlite: dispatcher write: %w", translate(err))
 		}
 		return nil
 	}()
@@ -161,10 +160,10 @@ func (db *DB) commitRides(rs []*ride) {
 	}
 }
 
-// rideAlong applies the waiting marks inside t, a write transaction about to
-// commit, each call in a savepoint. It returns the marks applied, to be
-// answered after the commit (answerRides); the ones that failed are queued
-// again to be committed alone.
+// rideAlong applies the waiting rides inside t, a write transaction about to
+// commit, each in a savepoint. It returns the rides applied, to be answered
+// after the commit (answerRides); the ones that failed are queued again to be
+// committed alone, where their error is answered.
 func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
 	rs := db.takeRides()
 	if len(rs) == 0 {
@@ -184,7 +183,7 @@ func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
 	return applied
 }
 
-// answerRides ends the marks that rode on a transaction: answered when it
+// answerRides ends the rides that rode on a transaction: answered when it
 // committed, queued again to commit alone when it did not.
 func (db *DB) answerRides(rs []*ride, committed bool) {
 	if len(rs) == 0 {

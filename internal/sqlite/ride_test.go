@@ -198,3 +198,50 @@ func TestClaimRidesAndTakesTheTextsItsWriteAdds(t *testing.T) {
 		t.Fatalf("a claim with nothing to ride = %v, %v; want the deadline", cs, err)
 	}
 }
+
+// A ride that fails undoes only its own writes: riding on a queue write, that
+// write commits; committed alone beside others, they commit; its caller gets
+// its error.
+func TestAFailingRideUndoesOnlyItself(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	m, c := claimedText(t, db, 1)
+	setRideWait(db, time.Hour)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	failing := make(chan error, 1)
+	go func() {
+		failing <- db.rideNext(ctx, "test", func(ctx context.Context, t *tx) error {
+			// A write, then the failure: the savepoint must undo the write.
+			if _, err := t.tx.ExecContext(ctx, `UPDATE messages SET body = 'changed'`); err != nil {
+				return err
+			}
+			return boom
+		})
+	}()
+	waitQueued(t, db, 1)
+	done := markAsync(db, c, "SMbeside")
+	waitQueued(t, db, 2)
+
+	insertTickets(t, db, 2, 1) // both ride; the failing one is queued again
+	r := recv(t, done)
+	if r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("the mark beside a failing ride = %v, %v; want [nil]", r.results, r.err)
+	}
+	waitQueued(t, db, 1)
+	db.flushRides() // committed alone now, where its error is answered
+	select {
+	case err := <-failing:
+		if !errors.Is(err, boom) {
+			t.Fatalf("the failing ride answered %v, want boom", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the failing ride was never answered")
+	}
+	ms, err := db.Messages(ctx, m.TicketID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("Messages = %v, %v", ms, err)
+	}
+	if ms[0].Body != m.Body || ms[0].Status != queue.MessageSent {
+		t.Errorf("after the failing ride: body %q status %q, want %q sent", ms[0].Body, ms[0].Status, m.Body)
+	}
+}
