@@ -278,7 +278,8 @@ type tx struct {
 	stmts   []*sql.Stmt // the pool's prepared statements
 	handles []*sql.Stmt // this transaction's handles on them, by stmt.i
 	write   bool        // inside Update
-	hooks   uint8       // HasWebhookEndpoints's answer: 0 not asked, 1 no, 2 yes
+	asked   bool        // HasWebhookEndpoints was asked in this transaction,
+	hooks   bool        // and answered this
 }
 
 func (db *DB) now() time.Time {

@@ -140,14 +140,7 @@ func (db *DB) markClaim(ctx context.Context, what string, s *stmt, args ...any) 
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, translate(err))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, translate(err))
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", what, notify.ErrLeaseLost)
-	}
-	return nil
+	return mustAffect(res, what, notify.ErrLeaseLost)
 }
 
 // RecoverExpired clears the expired leases of pending messages.

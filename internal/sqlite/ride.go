@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -208,12 +209,10 @@ func (t *tx) markSentAll(ctx context.Context, sent []notify.Sent) ([]error, erro
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: mark sent: %w", translate(err))
-		}
-		if n == 0 {
-			results[i] = fmt.Errorf("sqlite: mark sent: %w", notify.ErrLeaseLost)
+		if err := mustAffect(res, "mark sent", notify.ErrLeaseLost); errors.Is(err, notify.ErrLeaseLost) {
+			results[i] = err
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	return results, nil

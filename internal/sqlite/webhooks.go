@@ -45,17 +45,13 @@ func (t *tx) AddWebhookEvent(ctx context.Context, e queue.WebhookEvent) (int, er
 // asked once per transaction: the writer is this file's only one, so the
 // transaction's snapshot holds until it ends.
 func (t *tx) HasWebhookEndpoints(ctx context.Context) (bool, error) {
-	if t.hooks == 0 {
-		var any bool
-		if err := t.stmt(ctx, anyWebhookEndpoint).QueryRowContext(t.run(ctx)).Scan(&any); err != nil {
+	if !t.asked {
+		if err := t.stmt(ctx, anyWebhookEndpoint).QueryRowContext(t.run(ctx)).Scan(&t.hooks); err != nil {
 			return false, fmt.Errorf("sqlite: webhook endpoints: %w", translate(err))
 		}
-		t.hooks = 1
-		if any {
-			t.hooks = 2
-		}
+		t.asked = true
 	}
-	return t.hooks == 2, nil
+	return t.hooks, nil
 }
 
 // RecordDelivery records the provider's final report on a sent message (see
