@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"smartwait/internal/queue"
 )
 
 // Savepoint runs fn inside a savepoint and undoes fn's writes if it fails.
@@ -12,19 +14,19 @@ import (
 // duplicate phone in one operation of a group commit harmless to the others.
 func (t *tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := t.tx.Exec(ctx, `SAVEPOINT op`); err != nil {
-		return fmt.Errorf("postgres: savepoint: %w", translate(ctx, err))
+		return fmt.Errorf("%w: postgres: savepoint: %w", queue.ErrSavepointFault, translate(ctx, err))
 	}
 	if ferr := fn(); ferr != nil {
 		if _, err := t.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT op`); err != nil {
-			return errors.Join(ferr, fmt.Errorf("postgres: rollback to savepoint: %w", translate(ctx, err)))
+			return errors.Join(ferr, fmt.Errorf("%w: postgres: rollback to savepoint: %w", queue.ErrSavepointFault, translate(ctx, err)))
 		}
 		if _, err := t.tx.Exec(ctx, `RELEASE SAVEPOINT op`); err != nil {
-			return errors.Join(ferr, fmt.Errorf("postgres: release savepoint: %w", translate(ctx, err)))
+			return errors.Join(ferr, fmt.Errorf("%w: postgres: release savepoint: %w", queue.ErrSavepointFault, translate(ctx, err)))
 		}
 		return ferr
 	}
 	if _, err := t.tx.Exec(ctx, `RELEASE SAVEPOINT op`); err != nil {
-		return fmt.Errorf("postgres: release savepoint: %w", translate(ctx, err))
+		return fmt.Errorf("%w: postgres: release savepoint: %w", queue.ErrSavepointFault, translate(ctx, err))
 	}
 	return nil
 }

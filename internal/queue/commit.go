@@ -343,6 +343,12 @@ func (s *Service) tryGroup(ctx context.Context, live []*op, now time.Time, gtp *
 			}
 			o.err = tx.Savepoint(ctx, run)
 			if o.err != nil {
+				if errors.Is(o.err, ErrSavepointFault) {
+					// The transaction is in doubt: give up the group. The
+					// operation's own error is flattened, so that no other
+					// caller is answered with it (a duplicate, say).
+					return fmt.Errorf("queue: %v: %w", o.err, ErrSavepointFault)
+				}
 				if !opError(o.err) {
 					return o.err // the transaction itself is in doubt: give up the group
 				}

@@ -235,3 +235,73 @@ func TestGroupCommitGathers(t *testing.T) {
 		}
 	}
 }
+
+// faultStore is the real SQLite store whose savepoints report a fault (the
+// savepoint could not be undone) for an operation that fails: the store's
+// behaviour when SQLite cannot roll a savepoint back, which a test cannot
+// provoke through queue.Tx.
+type faultStore struct{ queue.Store }
+
+type faultTx struct{ queue.Tx }
+
+func (s faultStore) Update(ctx context.Context, fn func(queue.Tx) error) error {
+	return s.Store.Update(ctx, func(tx queue.Tx) error { return fn(faultTx{tx}) })
+}
+
+func (t faultTx) Savepoint(ctx context.Context, fn func() error) error {
+	if err := t.Tx.Savepoint(ctx, fn); err != nil {
+		return errors.Join(err, fmt.Errorf("%w: injected", queue.ErrSavepointFault))
+	}
+	return nil
+}
+
+// TestGroupCommitGivesUpOnASavepointFault: when one operation's savepoint
+// cannot be undone, its writes may be in the transaction, so the whole group
+// rolls back: none of its check-ins commits, and none of the others is told
+// the failing one's reason (a duplicate phone).
+func TestGroupCommitGivesUpOnASavepointFault(t *testing.T) {
+	h := newHarness(t)
+	cs := &updateCounter{Store: faultStore{h.db}}
+	h.svc.Store = cs
+	release := sqlitetest.HoldWriteLock(t, h.path)
+	const n = 5
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	checkIn := func(i int, phone string) {
+		defer wg.Done()
+		_, errs[i] = h.svc.CheckIn(context.Background(), queue.CheckInRequest{Name: fmt.Sprintf("Fault %d", i), Phone: phone, AppointmentTime: "10:00"})
+	}
+	wg.Add(1)
+	go checkIn(0, groupPhone(0)) // alone in its group: no savepoint
+	for deadline := time.Now().Add(10 * time.Second); cs.updates.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		phone := groupPhone(i)
+		if i == 3 {
+			phone = groupPhone(2) // refused as a duplicate, and its savepoint faults
+		}
+		go checkIn(i, phone)
+		waitQueued(t, h.svc, i)
+	}
+	release()
+	wg.Wait()
+
+	if errs[0] != nil {
+		t.Fatalf("the check-in alone: %v", errs[0])
+	}
+	for i := 1; i < n; i++ {
+		var qe *queue.Error
+		if !errors.Is(errs[i], queue.ErrSavepointFault) || errors.As(errs[i], &qe) {
+			t.Errorf("check-in %d in the faulted group: %v, want the fault and no queue error", i, errs[i])
+		}
+	}
+	entries, version, err := h.svc.Queue(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != 1 || len(entries) != 1 {
+		t.Errorf("queue at version %d with %d entries, want 1 and 1: the faulted group must not commit", version, len(entries))
+	}
+}

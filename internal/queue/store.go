@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"context"
 	"time"
 )
@@ -167,8 +168,14 @@ type Tx interface {
 	// cannot be taken or undone the error says so and the caller must give up
 	// the whole transaction. (The Service commits several queue operations in
 	// one transaction, each in a savepoint: one failing never undoes another.)
+	// Such an error wraps ErrSavepointFault, whatever fn returned.
 	Savepoint(ctx context.Context, fn func() error) error
 }
+
+// ErrSavepointFault is wrapped by a Tx.Savepoint error that leaves the
+// transaction in doubt: the savepoint could not be taken, undone or released,
+// so fn's writes may still be in it, and only rolling all of it back is safe.
+var ErrSavepointFault = errors.New("savepoint fault: the transaction is in doubt")
 
 // MessageKind says why an SMS is sent.
 type MessageKind string

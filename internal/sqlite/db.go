@@ -242,7 +242,12 @@ func (db *DB) Update(ctx context.Context, fn func(queue.Tx) error) error {
 	if err := fn(wt); err != nil {
 		return err
 	}
-	rides := db.rideAlong(ctx, wt) // the dispatcher's claims and marks (ride.go)
+	rides, again, err := db.rideAlong(ctx, wt) // the dispatcher's claims and marks (ride.go)
+	if err != nil {
+		t.Rollback()
+		db.queueRides(again...)
+		return err
+	}
 	err = t.Commit()
 	db.answerRides(rides, err == nil)
 	if err != nil {

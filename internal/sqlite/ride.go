@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"smartwait/internal/notify"
+	"smartwait/internal/queue"
 )
 
 // The dispatcher's writes ride on the queue's. Claiming due texts and
@@ -82,6 +83,9 @@ func (db *DB) rideNext(ctx context.Context, what string, apply func(ctx context.
 // queueRides queues rides and arms the timer that commits them if no write
 // takes them first.
 func (db *DB) queueRides(rs ...*ride) {
+	if len(rs) == 0 {
+		return
+	}
 	q := &db.rides
 	q.mu.Lock()
 	if q.closed {
@@ -138,6 +142,7 @@ func (db *DB) commitRides(rs []*ride) {
 	// The callers' contexts may end while they wait; the writes are still owed
 	// to the outbox, bounded like any write by the busy timeout.
 	ctx := context.Background()
+	var again []*ride // undone by another ride's fault: queued again
 	err := func() error {
 		t, err := db.w.BeginTx(ctx, nil)
 		if err != nil {
@@ -147,12 +152,20 @@ func (db *DB) commitRides(rs []*ride) {
 		wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
 		for _, r := range rs {
 			r.err = wt.Savepoint(ctx, func() error { return r.apply(ctx, wt) })
+			if errors.Is(r.err, queue.ErrSavepointFault) {
+				again = db.faulted(rs, r, r.err)
+				return r.err // rolled back
+			}
 		}
 		if err := t.Commit(); err != nil {
 			return fmt.Errorf("sqlite: dispatcher write: %w", translate(err))
 		}
 		return nil
 	}()
+	if again != nil || errors.Is(err, queue.ErrSavepointFault) {
+		db.queueRides(again...)
+		return
+	}
 	for _, r := range rs {
 		if err != nil {
 			r.err = err
@@ -164,15 +177,22 @@ func (db *DB) commitRides(rs []*ride) {
 // rideAlong applies the waiting rides inside t, a write transaction about to
 // commit, each in a savepoint. It returns the rides applied, to be answered
 // after the commit (answerRides); the ones that failed are queued again to be
-// committed alone, where their error is answered.
-func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
+// committed alone, where their error is answered. A savepoint that cannot be
+// undone leaves t in doubt: the error is returned so that t is rolled back
+// rather than committed with that ride's writes in it, with the other rides
+// taken, to be queued again after the rollback (see faulted).
+func (db *DB) rideAlong(ctx context.Context, t *tx) (applied, again []*ride, err error) {
 	rs := db.takeRides()
 	if len(rs) == 0 {
-		return nil
+		return nil, nil, nil
 	}
-	var applied, failed []*ride
+	var failed []*ride
 	for _, r := range rs {
-		if err := t.Savepoint(ctx, func() error { return r.apply(ctx, t) }); err != nil {
+		err := t.Savepoint(ctx, func() error { return r.apply(ctx, t) })
+		if errors.Is(err, queue.ErrSavepointFault) {
+			return nil, db.faulted(rs, r, err), fmt.Errorf("sqlite: dispatcher write: %w", err)
+		}
+		if err != nil {
 			failed = append(failed, r)
 			continue
 		}
@@ -181,7 +201,24 @@ func (db *DB) rideAlong(ctx context.Context, t *tx) []*ride {
 	if len(failed) > 0 {
 		db.queueRides(failed...)
 	}
-	return applied
+	return applied, nil, nil
+}
+
+// faulted handles rides rs of a transaction that bad's savepoint left in
+// doubt (queue.ErrSavepointFault): bad is answered with err, as nothing of it
+// will commit, and the others, undone through no fault of theirs, are
+// returned to be queued again once the caller has rolled the transaction
+// back (queued before, a closed database would commit them at once, on the
+// connection the transaction still holds).
+func (db *DB) faulted(rs []*ride, bad *ride, err error) (again []*ride) {
+	for _, r := range rs {
+		if r != bad {
+			again = append(again, r)
+		}
+	}
+	bad.err = fmt.Errorf("sqlite: dispatcher write: %w", err)
+	close(bad.done)
+	return again
 }
 
 // answerRides ends the rides that rode on a transaction: answered when it

@@ -245,3 +245,87 @@ func TestAFailingRideUndoesOnlyItself(t *testing.T) {
 		t.Errorf("after the failing ride: body %q status %q, want %q sent", ms[0].Body, ms[0].Status, m.Body)
 	}
 }
+
+// undoneRide queues a ride that writes, then releases its own savepoint and
+// fails: its ROLLBACK TO then finds no savepoint, so its write cannot be
+// undone (queue.ErrSavepointFault). It returns the ride's answer.
+func undoneRide(t *testing.T, db *DB) <-chan error {
+	t.Helper()
+	answer := make(chan error, 1)
+	go func() {
+		answer <- db.rideNext(context.Background(), "test", func(ctx context.Context, t *tx) error {
+			if _, err := t.tx.ExecContext(ctx, `UPDATE messages SET body = 'changed'`); err != nil {
+				return err
+			}
+			if _, err := t.tx.ExecContext(ctx, `RELEASE op`); err != nil {
+				return err
+			}
+			return errors.New("boom")
+		})
+	}()
+	waitQueued(t, db, 1)
+	return answer
+}
+
+// A ride whose savepoint cannot be undone must not commit its write: the
+// write it rode on is rolled back and fails, the ride is answered with the
+// fault, and a ride beside it is committed later, not lost.
+func TestARideThatCannotBeUndoneRollsBackItsWrite(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	m, c := claimedText(t, db, 1)
+	setRideWait(db, time.Hour)
+	ctx := context.Background()
+	undone := undoneRide(t, db)
+	done := markAsync(db, c, "SMbeside")
+	waitQueued(t, db, 2)
+
+	other := queue.Message{TicketID: queue.NewID(), Kind: queue.MessageConfirmation, To: "+14155552671",
+		Body: "SmartWait: rode", DedupeKey: queue.NewID(), Status: queue.MessagePending, CreatedAt: time.Now(), DueAt: time.Now()}
+	err := db.Update(ctx, func(tx queue.Tx) error { return tx.AddMessage(ctx, &other) })
+	if !errors.Is(err, queue.ErrSavepointFault) {
+		t.Fatalf("the Update the ride rode on = %v, want a savepoint fault", err)
+	}
+	if err := <-undone; !errors.Is(err, queue.ErrSavepointFault) {
+		t.Errorf("the ride answered %v, want the savepoint fault", err)
+	}
+	if ms, err := db.Messages(ctx, other.TicketID); err != nil || len(ms) != 0 {
+		t.Errorf("the rolled-back Update's message: %v, %v; want none", ms, err)
+	}
+	waitQueued(t, db, 1) // the mark, queued again
+	db.flushRides()
+	if r := recv(t, done); r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("the mark beside = %v, %v; want [nil]", r.results, r.err)
+	}
+	st, provider := status(t, db, m)
+	if st != queue.MessageSent || provider != "SMbeside" {
+		t.Errorf("the mark beside left %q %q, want sent SMbeside", st, provider)
+	}
+	if ms, err := db.Messages(ctx, m.TicketID); err != nil || len(ms) != 1 || ms[0].Body != m.Body {
+		t.Errorf("after the fault: %v, %v; want body %q", ms, err, m.Body)
+	}
+}
+
+// Committed alone, a ride whose savepoint cannot be undone rolls the
+// transaction back; the rides beside it are committed by the next one.
+func TestARideThatCannotBeUndoneAloneKeepsTheOthers(t *testing.T) {
+	db := openCk(t, ckEvery, ckMaxFrames)
+	m, c := claimedText(t, db, 1)
+	setRideWait(db, time.Hour)
+	undone := undoneRide(t, db)
+	done := markAsync(db, c, "SMalone")
+	waitQueued(t, db, 2)
+
+	db.flushRides()
+	if err := <-undone; !errors.Is(err, queue.ErrSavepointFault) {
+		t.Errorf("the ride answered %v, want the savepoint fault", err)
+	}
+	waitQueued(t, db, 1)
+	db.flushRides()
+	if r := recv(t, done); r.err != nil || len(r.results) != 1 || r.results[0] != nil {
+		t.Fatalf("the mark beside = %v, %v; want [nil]", r.results, r.err)
+	}
+	if ms, err := db.Messages(context.Background(), m.TicketID); err != nil || len(ms) != 1 ||
+		ms[0].Body != m.Body || ms[0].Status != queue.MessageSent {
+		t.Errorf("after the fault: %v, %v; want body %q, sent", ms, err, m.Body)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"smartwait/internal/queue"
 )
 
 // The savepoint statements, prepared like the other hot-path statements: the
@@ -19,20 +21,20 @@ var (
 // the innermost of that name.
 func (t *tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := t.stmt(ctx, savepointBegin).ExecContext(t.run(ctx)); err != nil {
-		return fmt.Errorf("sqlite: savepoint: %w", translate(err))
+		return fmt.Errorf("%w: sqlite: savepoint: %w", queue.ErrSavepointFault, translate(err))
 	}
 	if ferr := fn(); ferr != nil {
 		// ROLLBACK TO undoes fn's writes but keeps the savepoint; RELEASE drops it.
 		if _, err := t.stmt(ctx, savepointRollback).ExecContext(t.run(ctx)); err != nil {
-			return errors.Join(ferr, fmt.Errorf("sqlite: rollback to savepoint: %w", translate(err)))
+			return errors.Join(ferr, fmt.Errorf("%w: sqlite: rollback to savepoint: %w", queue.ErrSavepointFault, translate(err)))
 		}
 		if _, err := t.stmt(ctx, savepointRelease).ExecContext(t.run(ctx)); err != nil {
-			return errors.Join(ferr, fmt.Errorf("sqlite: release savepoint: %w", translate(err)))
+			return errors.Join(ferr, fmt.Errorf("%w: sqlite: release savepoint: %w", queue.ErrSavepointFault, translate(err)))
 		}
 		return ferr
 	}
 	if _, err := t.stmt(ctx, savepointRelease).ExecContext(t.run(ctx)); err != nil {
-		return fmt.Errorf("sqlite: release savepoint: %w", translate(err))
+		return fmt.Errorf("%w: sqlite: release savepoint: %w", queue.ErrSavepointFault, translate(err))
 	}
 	return nil
 }
