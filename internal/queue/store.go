@@ -1,8 +1,8 @@
 package queue
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"time"
 )
 
