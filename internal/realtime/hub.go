@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/trace"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -376,8 +375,9 @@ func (h *Hub) deliver(b Batch) {
 			case s.inline:
 				h.work[s.shard].add(s, int32(i), h.gen)
 				inline++
-			case slices.Contains(slow, s):
+			case s.overflow == h.gen: // already slow in this batch
 			case !s.enqueue(*m):
+				s.overflow = h.gen
 				slow = append(slow, s) // removed once the lock is let go
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,6 +179,46 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 	st := h.Stats()
 	if st.Dropped[realtime.ReasonSlow] != 1 || st.Connections["socketio"] != 1 {
 		t.Errorf("Stats = %+v, want 1 slow drop and 1 socketio connection", st)
+	}
+}
+
+// A queued subscriber whose queue overflows in the middle of one batch is
+// dropped once, and the batch's later messages skip it; the others get them
+// all.
+func TestHubDropsSlowSubscriberOnceInOneBatch(t *testing.T) {
+	const buffer = 4
+	h := realtime.NewHub(realtime.Config{BufferSize: buffer})
+	block := make(chan struct{})
+	defer close(block)
+	var closes atomic.Int32
+	slow := h.Subscribe("sse", func(realtime.Message) error { <-block; return nil },
+		func(string) { closes.Add(1) })
+	fast := newSink() // inline: a queue of buffer would overflow too
+	ok := h.SubscribeInline("socketio", func(ms []realtime.Message) error {
+		for _, m := range ms {
+			fast.send(m)
+		}
+		return nil
+	}, nil)
+	h.Join(slow, "patients")
+	h.Join(ok, "patients")
+
+	const n = 5 * buffer
+	b := realtime.Batch{Stream: realtime.DefaultStream, Version: 1}
+	for i := range n {
+		b.Add("patients", "ev", map[string]any{"i": i})
+	}
+	h.Deliver(b)
+	select {
+	case <-slow.Done():
+	case <-time.After(failAfter):
+		t.Fatal("slow subscriber was not dropped")
+	}
+	if got := fast.wait(t, n); len(got) != n {
+		t.Errorf("fast subscriber got %d messages, want %d", len(got), n)
+	}
+	if st := h.Stats(); st.Dropped[realtime.ReasonSlow] != 1 || closes.Load() != 1 {
+		t.Errorf("%d slow drops, %d closes; want 1 and 1", st.Dropped[realtime.ReasonSlow], closes.Load())
 	}
 }
 

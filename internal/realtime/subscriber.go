@@ -35,9 +35,12 @@ type Subscriber struct {
 	shard     int // inline: which of the hub's sending goroutines calls sendBatch
 
 	// While the hub delivers a batch: the batch's number (Hub.gen) and this
-	// subscriber's group in its shard's work. Guarded by the hub's deliverMu.
-	gen     uint64
-	group   int32
+	// subscriber's group in its shard's work; for a queued subscriber, the
+	// number of the batch that overflowed its queue (it is then skipped for
+	// the rest of the batch, and removed after). Guarded by the hub's deliverMu.
+	gen      uint64
+	group    int32
+	overflow uint64
 	onClose func(reason string) // called once, outside every lock
 	limit   int
 
