@@ -41,8 +41,8 @@ type Subscriber struct {
 	gen      uint64
 	group    int32
 	overflow uint64
-	onClose func(reason string) // called once, outside every lock
-	limit   int
+	onClose  func(reason string) // called once, outside every lock
+	limit    int
 
 	mu      sync.Mutex
 	queue   []Message
