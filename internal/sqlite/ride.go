@@ -23,7 +23,8 @@ import (
 // claim that rides also takes the texts its write added. Each is answered
 // only after the commit that holds it. One that fails rolls back only its
 // savepoint and is then retried alone; the operation it rode with commits
-// regardless.
+// regardless — unless that savepoint cannot be undone (queue.ErrSavepointFault):
+// the transaction, in doubt, is then rolled back and fails (see applyRides).
 
 // rideWait is how long a claim or mark waits for a write to ride before it
 // is committed on its own. A busy server commits every few milliseconds; an
@@ -150,19 +151,15 @@ func (db *DB) commitRides(rs []*ride) {
 		}
 		defer t.Rollback() // a no-op after Commit
 		wt := &tx{tx: t, db: db, stmts: db.wstmts, write: true}
-		for _, r := range rs {
-			r.err = wt.Savepoint(ctx, func() error { return r.apply(ctx, wt) })
-			if errors.Is(r.err, queue.ErrSavepointFault) {
-				again = db.faulted(rs, r, r.err)
-				return r.err // rolled back
-			}
+		if _, _, again, err = db.applyRides(ctx, wt, rs); err != nil {
+			return err // rolled back
 		}
 		if err := t.Commit(); err != nil {
 			return fmt.Errorf("sqlite: dispatcher write: %w", translate(err))
 		}
 		return nil
 	}()
-	if again != nil || errors.Is(err, queue.ErrSavepointFault) {
+	if errors.Is(err, queue.ErrSavepointFault) {
 		db.queueRides(again...)
 		return
 	}
@@ -170,38 +167,47 @@ func (db *DB) commitRides(rs []*ride) {
 		if err != nil {
 			r.err = err
 		}
-		close(r.done)
+		close(r.done) // a ride that failed alone answers its own error
 	}
 }
 
 // rideAlong applies the waiting rides inside t, a write transaction about to
-// commit, each in a savepoint. It returns the rides applied, to be answered
-// after the commit (answerRides); the ones that failed are queued again to be
-// committed alone, where their error is answered. A savepoint that cannot be
-// undone leaves t in doubt: the error is returned so that t is rolled back
-// rather than committed with that ride's writes in it, with the other rides
-// taken, to be queued again after the rollback (see faulted).
+// commit. It returns the rides applied, to be answered after the commit
+// (answerRides); the ones that failed are queued again to be committed alone,
+// where their error is answered. On a savepoint fault it returns the error,
+// so that t is rolled back rather than committed with that ride's writes in
+// it, and the other rides taken, to be queued again after the rollback.
 func (db *DB) rideAlong(ctx context.Context, t *tx) (applied, again []*ride, err error) {
 	rs := db.takeRides()
 	if len(rs) == 0 {
 		return nil, nil, nil
 	}
-	var failed []*ride
-	for _, r := range rs {
-		err := t.Savepoint(ctx, func() error { return r.apply(ctx, t) })
-		if errors.Is(err, queue.ErrSavepointFault) {
-			return nil, db.faulted(rs, r, err), fmt.Errorf("sqlite: dispatcher write: %w", err)
-		}
-		if err != nil {
-			failed = append(failed, r)
-			continue
-		}
-		applied = append(applied, r)
+	applied, failed, again, err := db.applyRides(ctx, t, rs)
+	if err != nil {
+		return nil, again, err
 	}
-	if len(failed) > 0 {
-		db.queueRides(failed...)
-	}
+	db.queueRides(failed...)
 	return applied, nil, nil
+}
+
+// applyRides applies rs inside t, each in a savepoint (r.err is its
+// outcome), and returns those that applied and those that failed. A
+// savepoint that cannot be undone (queue.ErrSavepointFault) leaves t in
+// doubt: it stops there and returns the fault, with the rides to queue again
+// once t is rolled back (see faulted).
+func (db *DB) applyRides(ctx context.Context, t *tx, rs []*ride) (applied, failed, again []*ride, err error) {
+	for _, r := range rs {
+		r.err = t.Savepoint(ctx, func() error { return r.apply(ctx, t) })
+		switch {
+		case errors.Is(r.err, queue.ErrSavepointFault):
+			return nil, nil, db.faulted(rs, r, r.err), fmt.Errorf("sqlite: dispatcher write: %w", r.err)
+		case r.err != nil:
+			failed = append(failed, r)
+		default:
+			applied = append(applied, r)
+		}
+	}
+	return applied, failed, nil, nil
 }
 
 // faulted handles rides rs of a transaction that bad's savepoint left in
