@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,9 +189,11 @@ func TestHubDropsSlowSubscriberOnceInOneBatch(t *testing.T) {
 	h := realtime.NewHub(realtime.Config{BufferSize: buffer})
 	block := make(chan struct{})
 	defer close(block)
-	var closes atomic.Int32
+	// onClose runs on its own goroutine after Done closes: count the calls
+	// through a channel and wait for the first instead of reading a counter.
+	closes := make(chan string, 4)
 	slow := h.Subscribe("sse", func(realtime.Message) error { <-block; return nil },
-		func(string) { closes.Add(1) })
+		func(r string) { closes <- r })
 	fast := newSink() // inline: a queue of buffer would overflow too
 	ok := h.SubscribeInline("socketio", func(ms []realtime.Message) error {
 		for _, m := range ms {
@@ -217,8 +218,16 @@ func TestHubDropsSlowSubscriberOnceInOneBatch(t *testing.T) {
 	if got := fast.wait(t, n); len(got) != n {
 		t.Errorf("fast subscriber got %d messages, want %d", len(got), n)
 	}
-	if st := h.Stats(); st.Dropped[realtime.ReasonSlow] != 1 || closes.Load() != 1 {
-		t.Errorf("%d slow drops, %d closes; want 1 and 1", st.Dropped[realtime.ReasonSlow], closes.Load())
+	select {
+	case r := <-closes:
+		if r != realtime.ReasonSlow {
+			t.Errorf("close reason = %q, want %q", r, realtime.ReasonSlow)
+		}
+	case <-time.After(failAfter):
+		t.Fatal("onClose did not run for the slow subscriber")
+	}
+	if st := h.Stats(); st.Dropped[realtime.ReasonSlow] != 1 || len(closes) != 0 {
+		t.Errorf("%d slow drops, %d more closes; want 1 and 0", st.Dropped[realtime.ReasonSlow], len(closes))
 	}
 }
 
