@@ -15,6 +15,20 @@ import (
 // failAfter is a failure deadline for waits, never a timing assertion.
 const failAfter = 10 * time.Second
 
+// waitClosedSlow waits for a subscriber's onClose, which the hub runs on its own
+// goroutine after counting the drop, and checks it was dropped as slow.
+func waitClosedSlow(t *testing.T, closed <-chan string) {
+	t.Helper()
+	select {
+	case r := <-closed:
+		if r != realtime.ReasonSlow {
+			t.Errorf("onClose reason = %q, want %q", r, realtime.ReasonSlow)
+		}
+	case <-time.After(failAfter):
+		t.Fatal("slow subscriber was not dropped: onClose did not run")
+	}
+}
+
 // sink is a push-mode send function that records messages.
 type sink struct {
 	mu      sync.Mutex
@@ -160,14 +174,7 @@ func TestHubDropsSlowSubscriberWithoutWaiting(t *testing.T) {
 		fast.wait(t, int(v-1))
 		h.Deliver(batchOf(v, "patients"))
 	}
-	select {
-	case reason := <-closed:
-		if reason != realtime.ReasonSlow {
-			t.Errorf("onClose reason = %q, want %q", reason, realtime.ReasonSlow)
-		}
-	case <-time.After(failAfter):
-		t.Fatal("slow subscriber was not dropped")
-	}
+	waitClosedSlow(t, closed)
 	<-slow.Done()
 	if got := fast.wait(t, buffer+2); len(got) != buffer+2 {
 		t.Errorf("fast subscriber got %d messages, want %d", len(got), buffer+2)
@@ -218,14 +225,7 @@ func TestHubDropsSlowSubscriberOnceInOneBatch(t *testing.T) {
 	if got := fast.wait(t, n); len(got) != n {
 		t.Errorf("fast subscriber got %d messages, want %d", len(got), n)
 	}
-	select {
-	case r := <-closes:
-		if r != realtime.ReasonSlow {
-			t.Errorf("close reason = %q, want %q", r, realtime.ReasonSlow)
-		}
-	case <-time.After(failAfter):
-		t.Fatal("onClose did not run for the slow subscriber")
-	}
+	waitClosedSlow(t, closes)
 	if st := h.Stats(); st.Dropped[realtime.ReasonSlow] != 1 || len(closes) != 0 {
 		t.Errorf("%d slow drops, %d more closes; want 1 and 0", st.Dropped[realtime.ReasonSlow], len(closes))
 	}
