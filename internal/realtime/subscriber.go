@@ -66,7 +66,9 @@ func (s *Subscriber) Transport() string { return s.transport }
 // and then call Take.
 func (s *Subscriber) Ready() <-chan struct{} { return s.ready }
 
-// Done is closed when the subscriber is closed, by Close or by the hub.
+// Done is closed when the subscriber is closed, by Close or by the hub. When
+// the hub dropped it, Stats counts the drop and onClose starts just after Done
+// closes, not before: wait for onClose to know both happened.
 func (s *Subscriber) Done() <-chan struct{} { return s.done }
 
 // Reason says why the subscriber was closed ("" while it is open).
