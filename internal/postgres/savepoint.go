@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"smartwait/internal/queue"
@@ -18,10 +17,10 @@ func (t *tx) Savepoint(ctx context.Context, fn func() error) error {
 	}
 	if ferr := fn(); ferr != nil {
 		if _, err := t.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT op`); err != nil {
-			return errors.Join(ferr, fmt.Errorf("%w: postgres: rollback to savepoint: %w", queue.ErrSavepointFault, translate(ctx, err)))
+			return fmt.Errorf("%w: postgres: rollback to savepoint after %q: %w", queue.ErrSavepointFault, ferr, translate(ctx, err))
 		}
 		if _, err := t.tx.Exec(ctx, `RELEASE SAVEPOINT op`); err != nil {
-			return errors.Join(ferr, fmt.Errorf("%w: postgres: release savepoint: %w", queue.ErrSavepointFault, translate(ctx, err)))
+			return fmt.Errorf("%w: postgres: release savepoint after %q: %w", queue.ErrSavepointFault, ferr, translate(ctx, err))
 		}
 		return ferr
 	}

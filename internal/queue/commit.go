@@ -343,12 +343,6 @@ func (s *Service) tryGroup(ctx context.Context, live []*op, now time.Time, gtp *
 			}
 			o.err = tx.Savepoint(ctx, run)
 			if o.err != nil {
-				if errors.Is(o.err, ErrSavepointFault) {
-					// The transaction is in doubt: give up the group. The
-					// operation's own error is flattened, so that no other
-					// caller is answered with it (a duplicate, say).
-					return fmt.Errorf("queue: %v: %w", o.err, ErrSavepointFault)
-				}
 				if !opError(o.err) {
 					return o.err // the transaction itself is in doubt: give up the group
 				}
@@ -442,8 +436,14 @@ func (s *Service) apply(ctx context.Context, gt *groupTx, o *op, now time.Time) 
 
 // opError reports whether err is an operation's own refusal (a domain error,
 // or a ticket that does not exist), which its savepoint undoes cleanly, as
-// opposed to a failure of the database that dooms the whole transaction.
+// opposed to a failure of the database that dooms the whole transaction. A
+// savepoint that could not be undone (ErrSavepointFault) is such a failure:
+// the group is given up, and every caller is answered with the fault and its
+// cause (Tx.Savepoint leaves the refused operation's reason out of it).
 func opError(err error) bool {
+	if errors.Is(err, ErrSavepointFault) {
+		return false
+	}
 	var de *Error
 	return errors.As(err, &de) || errors.Is(err, ErrNotFound)
 }

@@ -237,31 +237,39 @@ func TestGroupCommitGathers(t *testing.T) {
 }
 
 // faultStore is the real SQLite store whose savepoints report a fault (the
-// savepoint could not be undone) for an operation that fails: the store's
-// behaviour when SQLite cannot roll a savepoint back, which a test cannot
-// provoke through queue.Tx.
-type faultStore struct{ queue.Store }
+// savepoint could not be undone) for an operation that fails, as the stores
+// do when the database cannot roll a savepoint back, which a test cannot
+// provoke through queue.Tx: the fault and its cause, with the operation's
+// own error in the text only.
+type faultStore struct {
+	queue.Store
+	cause error // what made the savepoint fail
+}
 
-type faultTx struct{ queue.Tx }
+type faultTx struct {
+	queue.Tx
+	cause error
+}
 
 func (s faultStore) Update(ctx context.Context, fn func(queue.Tx) error) error {
-	return s.Store.Update(ctx, func(tx queue.Tx) error { return fn(faultTx{tx}) })
+	return s.Store.Update(ctx, func(tx queue.Tx) error { return fn(faultTx{tx, s.cause}) })
 }
 
 func (t faultTx) Savepoint(ctx context.Context, fn func() error) error {
 	if err := t.Tx.Savepoint(ctx, fn); err != nil {
-		return errors.Join(err, fmt.Errorf("%w: injected", queue.ErrSavepointFault))
+		return fmt.Errorf("%w: injected after %q: %w", queue.ErrSavepointFault, err, t.cause)
 	}
 	return nil
 }
 
-// TestGroupCommitGivesUpOnASavepointFault: when one operation's savepoint
-// cannot be undone, its writes may be in the transaction, so the whole group
-// rolls back: none of its check-ins commits, and none of the others is told
-// the failing one's reason (a duplicate phone).
-func TestGroupCommitGivesUpOnASavepointFault(t *testing.T) {
+// faultedGroup checks in one patient alone, then four in one group whose
+// third repeats the second's phone (refused as a duplicate, and its savepoint
+// faults with cause), and returns the five answers. It checks that the lone
+// check-in is the only one in the queue: the faulted group must not commit.
+func faultedGroup(t *testing.T, cause error) []error {
+	t.Helper()
 	h := newHarness(t)
-	cs := &updateCounter{Store: faultStore{h.db}}
+	cs := &updateCounter{Store: faultStore{h.db, cause}}
 	h.svc.Store = cs
 	release := sqlitetest.HoldWriteLock(t, h.path)
 	const n = 5
@@ -291,17 +299,40 @@ func TestGroupCommitGivesUpOnASavepointFault(t *testing.T) {
 	if errs[0] != nil {
 		t.Fatalf("the check-in alone: %v", errs[0])
 	}
-	for i := 1; i < n; i++ {
-		var qe *queue.Error
-		if !errors.Is(errs[i], queue.ErrSavepointFault) || errors.As(errs[i], &qe) {
-			t.Errorf("check-in %d in the faulted group: %v, want the fault and no queue error", i, errs[i])
-		}
-	}
 	entries, version, err := h.svc.Queue(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if version != 1 || len(entries) != 1 {
 		t.Errorf("queue at version %d with %d entries, want 1 and 1: the faulted group must not commit", version, len(entries))
+	}
+	return errs
+}
+
+// TestGroupCommitGivesUpOnASavepointFault: when one operation's savepoint
+// cannot be undone, its writes may be in the transaction, so the whole group
+// rolls back: none of its check-ins commits, and none of the others is told
+// the failing one's reason (a duplicate phone).
+func TestGroupCommitGivesUpOnASavepointFault(t *testing.T) {
+	errs := faultedGroup(t, errors.New("disk I/O error"))
+	for i := 1; i < len(errs); i++ {
+		var qe *queue.Error
+		if !errors.Is(errs[i], queue.ErrSavepointFault) || errors.As(errs[i], &qe) {
+			t.Errorf("check-in %d in the faulted group: %v, want the fault and no queue error", i, errs[i])
+		}
+	}
+}
+
+// TestGroupCommitFaultAnswersItsCause: a savepoint that could not be undone
+// because the database went away answers every caller of the group as any
+// failure of the database does (503, UNAVAILABLE), never with the refused
+// operation's duplicate.
+func TestGroupCommitFaultAnswersItsCause(t *testing.T) {
+	errs := faultedGroup(t, queue.ErrUnavailable)
+	for i := 1; i < len(errs); i++ {
+		var qe *queue.Error
+		if !errors.As(errs[i], &qe) || qe.Code != queue.CodeUnavailable {
+			t.Errorf("check-in %d in the faulted group: %v, want %s", i, errs[i], queue.CodeUnavailable)
+		}
 	}
 }

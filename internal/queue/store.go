@@ -168,7 +168,10 @@ type Tx interface {
 	// cannot be taken or undone the error says so and the caller must give up
 	// the whole transaction. (The Service commits several queue operations in
 	// one transaction, each in a savepoint: one failing never undoes another.)
-	// Such an error wraps ErrSavepointFault, whatever fn returned.
+	// Such an error wraps ErrSavepointFault and the store's cause (the
+	// database unavailable, say), but not fn's error, which it names only in
+	// its text: once fn's writes may still be in the transaction, fn's answer
+	// (a duplicate phone, say) is no longer what the caller is told.
 	Savepoint(ctx context.Context, fn func() error) error
 }
 

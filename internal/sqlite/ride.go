@@ -200,7 +200,8 @@ func (db *DB) applyRides(ctx context.Context, t *tx, rs []*ride) (applied, faile
 		r.err = t.Savepoint(ctx, func() error { return r.apply(ctx, t) })
 		switch {
 		case errors.Is(r.err, queue.ErrSavepointFault):
-			return nil, nil, db.faulted(rs, r, r.err), fmt.Errorf("sqlite: dispatcher write: %w", r.err)
+			err := fmt.Errorf("sqlite: dispatcher write: %w", r.err)
+			return nil, nil, db.faulted(rs, r, err), err
 		case r.err != nil:
 			failed = append(failed, r)
 		default:
@@ -222,7 +223,7 @@ func (db *DB) faulted(rs []*ride, bad *ride, err error) (again []*ride) {
 			again = append(again, r)
 		}
 	}
-	bad.err = fmt.Errorf("sqlite: dispatcher write: %w", err)
+	bad.err = err
 	close(bad.done)
 	return again
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"smartwait/internal/queue"
@@ -26,10 +25,10 @@ func (t *tx) Savepoint(ctx context.Context, fn func() error) error {
 	if ferr := fn(); ferr != nil {
 		// ROLLBACK TO undoes fn's writes but keeps the savepoint; RELEASE drops it.
 		if _, err := t.stmt(ctx, savepointRollback).ExecContext(t.run(ctx)); err != nil {
-			return errors.Join(ferr, fmt.Errorf("%w: sqlite: rollback to savepoint: %w", queue.ErrSavepointFault, translate(err)))
+			return fmt.Errorf("%w: sqlite: rollback to savepoint after %q: %w", queue.ErrSavepointFault, ferr, translate(err))
 		}
 		if _, err := t.stmt(ctx, savepointRelease).ExecContext(t.run(ctx)); err != nil {
-			return errors.Join(ferr, fmt.Errorf("%w: sqlite: release savepoint: %w", queue.ErrSavepointFault, translate(err)))
+			return fmt.Errorf("%w: sqlite: release savepoint after %q: %w", queue.ErrSavepointFault, ferr, translate(err))
 		}
 		return ferr
 	}
